@@ -1,0 +1,111 @@
+"""Checks of a bid against the tender and the other bids, which GX does not express well."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from scoring.issues import Issue, has_errors, issue
+from scoring.models import ReadResult, Tender
+
+
+def check_against_tender(read: ReadResult, tender: Tender) -> list[Issue]:
+    bid = read.bid
+    if bid is None:
+        return []
+    s, name = bid.supplier, bid.file
+    rows = read.supplier_rows
+    out: list[Issue] = []
+    if s.tender_reference is not None and s.tender_reference.strip().casefold() != tender.id.casefold():
+        out.append(issue("bid.tender_mismatch", f"The bid is for tender '{s.tender_reference}', not '{tender.id}'.",
+                         file=name, sheet="Supplier", row=rows.get("tender_reference"), field="Tender reference"))
+    if s.currency is not None and s.currency.upper() != tender.currency.upper():
+        out.append(issue("bid.currency_mismatch", f"Prices are in {s.currency}; this tender is priced in {tender.currency}.",
+                         file=name, sheet="Supplier", row=rows.get("currency"), field="Currency"))
+    if s.submitted_at is not None and s.submitted_at > tender.bid_deadline:
+        out.append(issue("bid.late", f"Submitted at {s.submitted_at.isoformat()}, after the bid deadline "
+                                     f"{tender.bid_deadline.isoformat()}.",
+                         file=name, sheet="Supplier", row=rows.get("submitted_at"), field="Submitted at"))
+    if tender.items:
+        out.extend(_check_items(read, tender))
+    return out
+
+
+def _check_items(read: ReadResult, tender: Tender) -> list[Issue]:
+    bid = read.bid
+    heading = read.headings.get("Items", {})
+    asked = {_key(t.item): t for t in tender.items}
+    offered = set()
+    out = []
+    for item in bid.items:
+        if item.item is None:
+            continue  # reported as missing by the value checks
+        wanted = asked.get(_key(item.item))
+        where = dict(file=bid.file, sheet="Items", row=item.row)
+        if wanted is None:
+            out.append(issue("items.unknown_item", f"Item '{item.item}' is not an item of this tender.",
+                             field=heading.get("item", "Item"), **where))
+            continue
+        offered.add(_key(item.item))
+        if item.lot is not None and _key(item.lot) != _key(wanted.lot):
+            out.append(issue("items.lot_mismatch", f"Item '{item.item}' belongs to lot {wanted.lot}, not {item.lot}.",
+                             field=heading.get("lot", "Lot"), **where))
+        if wanted.quantity is not None and item.quantity is not None and item.quantity != wanted.quantity:
+            out.append(issue("items.quantity_mismatch", f"Item '{item.item}': {item.quantity} offered, the tender "
+                                                        f"asks for {wanted.quantity}.",
+                             field=heading.get("quantity", "Quantity"), **where))
+    for key, wanted in asked.items():
+        if key not in offered:
+            label = f"'{wanted.item}'" + (f" ({wanted.description})" if wanted.description else "")
+            out.append(issue("items.missing_item", f"Item {label} of lot {wanted.lot} is not offered.",
+                             file=bid.file, sheet="Items"))
+    return out
+
+
+def _key(text: str) -> str:
+    return str(text).strip().casefold()
+
+
+def registration_key(number: str) -> str:
+    """BE 0123.456.789 and be0123456789 are the same tenderer."""
+    return re.sub(r"[\s.\-/]", "", number).casefold()
+
+
+def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
+    """One bid per tenderer: the later submission replaces the earlier ones.
+
+    Returns extra issues by file. Submissions at the same latest time cannot be
+    ordered, and file order must never decide, so all of those are rejected.
+    """
+    groups: dict[str, list[ReadResult]] = defaultdict(list)
+    for read in reads:
+        if read.bid and read.bid.supplier.registration_number:
+            groups[registration_key(read.bid.supplier.registration_number)].append(read)
+    out: dict[str, list[Issue]] = defaultdict(list)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        number = group[0].bid.supplier.registration_number
+        timed = [r for r in group if r.bid.supplier.submitted_at is not None]
+        latest = max((r.bid.supplier.submitted_at for r in timed), default=None)
+        winners = [r for r in timed if r.bid.supplier.submitted_at == latest]
+        files = ", ".join(sorted(r.file for r in group))
+        if len(winners) != 1:
+            for r in winners or group:
+                out[r.file].append(issue("bid.duplicate_undecidable",
+                                         f"Tenderer {number} submitted {files} at the same time; the buyer must "
+                                         "clarify which bid stands.", file=r.file, sheet="Supplier"))
+            continue
+        kept = winners[0]
+        for r in sorted(group, key=lambda r: r.file):
+            if r is kept:
+                continue
+            when = r.bid.supplier.submitted_at
+            out[r.file].append(issue("bid.superseded",
+                                     f"Replaced by {kept.file} from the same tenderer ({number}), submitted "
+                                     f"{latest.isoformat()}" + (f", after this one ({when.isoformat()})." if when else "."),
+                                     file=r.file, sheet="Supplier"))
+            out[kept.file].append(issue("bid.supersedes",
+                                        f"Replaces the earlier submission {r.file} from the same tenderer ({number}).",
+                                        file=kept.file, sheet="Supplier"))
+    return out

@@ -1,0 +1,115 @@
+"""Issues: every problem found in a bid, with a stable code a procurer can look up.
+
+Validation never raises on bad bid data; it returns issues and the caller decides.
+The catalogue below is the single list of codes: a code is never renamed once
+released, so evaluators and auditors can refer to it across tenders.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Severity(str, Enum):
+    ERROR = "error"  # the bid is rejected
+    WARNING = "warning"  # reported, the bid is still evaluated
+    INFO = "info"
+
+    @property
+    def order(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+# code -> (severity, what it means; shown in README and the rules sheet of reports)
+CODES: dict[str, tuple[Severity, str]] = {
+    # the file itself
+    "file.not_workbook": (Severity.ERROR, "The file is not an Excel workbook (.xlsx)."),
+    "file.macros": (Severity.ERROR, "The workbook contains macros; macro-enabled workbooks are not accepted."),
+    "file.encrypted": (Severity.ERROR, "The workbook is encrypted or password-protected and cannot be read."),
+    "file.legacy_format": (Severity.ERROR, "The file is an old binary Excel workbook (.xls); the template must be returned as .xlsx."),
+    "file.too_large": (Severity.ERROR, "The workbook unpacks to more data than a bid can plausibly hold; it was not opened."),
+    "file.unreadable": (Severity.ERROR, "The workbook is damaged and could not be read."),
+    # layout
+    "sheet.missing": (Severity.ERROR, "A required sheet of the template is missing."),
+    "sheet.extra": (Severity.INFO, "A sheet the template does not define was ignored."),
+    "column.missing": (Severity.ERROR, "A required column of the template is missing."),
+    "column.extra": (Severity.INFO, "A column the template does not define was ignored."),
+    "field.unknown": (Severity.INFO, "A field on the Supplier sheet that the template does not define was ignored."),
+    # cells
+    "cell.formula_uncalculated": (Severity.ERROR, "A formula cell has no calculated value; open and save the workbook in a spreadsheet program."),
+    "cell.not_a_number": (Severity.ERROR, "The cell should hold a number."),
+    "cell.not_a_whole_number": (Severity.ERROR, "The cell should hold a whole number."),
+    "cell.not_a_date": (Severity.ERROR, "The cell should hold a date."),
+    "cell.not_yes_no": (Severity.ERROR, "The cell should hold Yes or No."),
+    "cell.separator_unexpected": (Severity.WARNING, "A number used a decimal separator other than the tender's locale; it was read as shown."),
+    "cell.text_as_data": (Severity.INFO, "Text that begins like a formula was kept as plain text."),
+    # values (Great Expectations suites)
+    "field.missing": (Severity.ERROR, "A required value is empty."),
+    "field.out_of_range": (Severity.ERROR, "The value is outside the allowed range."),
+    "field.not_allowed": (Severity.ERROR, "The value is not one of the allowed values."),
+    "field.bad_format": (Severity.ERROR, "The value does not have the required format."),
+    "table.empty": (Severity.ERROR, "A sheet that must list at least one row is empty."),
+    "table.duplicate_row": (Severity.ERROR, "The same item is listed more than once."),
+    # the bid against the tender
+    "bid.tender_mismatch": (Severity.ERROR, "The bid names another tender."),
+    "bid.currency_mismatch": (Severity.ERROR, "The bid is priced in another currency than the tender's."),
+    "bid.late": (Severity.ERROR, "The bid was submitted after the bid deadline."),
+    "bid.superseded": (Severity.ERROR, "The same tenderer submitted a later bid, which replaces this one."),
+    "bid.supersedes": (Severity.WARNING, "This bid replaces an earlier submission by the same tenderer."),
+    "bid.duplicate_undecidable": (Severity.ERROR, "The same tenderer submitted several bids at the same time; the buyer must clarify which one stands."),
+    "items.unknown_item": (Severity.ERROR, "An offered item is not an item of the tender."),
+    "items.missing_item": (Severity.ERROR, "An item the tender asks for is not offered."),
+    "items.quantity_mismatch": (Severity.ERROR, "The offered quantity differs from the quantity the tender asks for."),
+    "items.lot_mismatch": (Severity.ERROR, "The item is listed under another lot than the tender's."),
+}
+
+
+class Issue(BaseModel):
+    """One finding about one bid. `row` is the worksheet row (1-based) when known."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    severity: Severity
+    message: str
+    file: str = ""
+    sheet: str | None = None
+    row: int | None = None
+    field: str | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.sheet or "", self.row or 0, self.field or "", self.severity.order, self.code, self.message)
+
+
+def issue(code: str, message: str, *, file: str = "", sheet: str | None = None,
+          row: int | None = None, field: str | None = None,
+          severity: Severity | None = None) -> Issue:
+    """Build an issue from the catalogue; an unknown code is a programming error."""
+    default_severity, _ = CODES[code]
+    return Issue(code=code, severity=severity or default_severity, message=message,
+                 file=file, sheet=sheet, row=row, field=field)
+
+
+def has_errors(issues: list[Issue]) -> bool:
+    return any(i.severity is Severity.ERROR for i in issues)
+
+
+def one_per_cell(issues: list[Issue]) -> list[Issue]:
+    """Drop the issues that follow an error on the same cell, then sort.
+
+    A cell that could not be parsed is also empty to the value checks that run
+    after parsing; the parse error is the specific one, so what follows it on that
+    cell (sheet, row, field) is noise. Warnings and infos shadow nothing.
+    """
+    failed: set[tuple] = set()
+    kept: list[Issue] = []
+    for i in issues:
+        key = (i.sheet, i.row, i.field)
+        if i.field is not None and key in failed:
+            continue
+        if i.field is not None and i.severity is Severity.ERROR:
+            failed.add(key)
+        kept.append(i)
+    return sorted(kept, key=Issue.sort_key)

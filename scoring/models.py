@@ -1,0 +1,213 @@
+"""Typed values that flow through the pipeline: tender, bid, and evaluation results."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field as PField
+
+from scoring.issues import Issue
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- the tender -------------------------------------------------------------
+
+class TenderItem(Frozen):
+    """An item the tender asks for; when listed, bids are checked against it."""
+
+    lot: str
+    item: str
+    description: str = ""
+    quantity: int | None = None
+
+
+class TemplateMapping(Frozen):
+    """How a non-standard bid template maps onto the standard one."""
+
+    sheets: dict[str, str] = {}  # standard sheet name -> name in this template
+    headings: dict[str, dict[str, str]] = {}  # standard sheet -> {standard heading -> heading here}
+    yes_words: list[str] = []  # YAML reads a bare `yes` key as true, hence the suffix
+    no_words: list[str] = []
+    not_applicable_words: list[str] = []
+
+
+class Tender(Frozen):
+    id: str
+    title: str
+    buyer: str
+    currency: str
+    bid_deadline: datetime
+    contract_start: date
+    contract_end: date
+    rules: str  # path of the rule set, relative to the tender folder
+    locale: str = "en-GB"
+    decimal_separator: str | None = None  # overrides what the locale implies
+    timezone: str = "UTC"
+    items: list[TenderItem] = []
+    template: TemplateMapping = TemplateMapping()
+    folder: Path = PField(default=Path("."), exclude=True)
+
+    @property
+    def bids_folder(self) -> Path:
+        return self.folder / "bids"
+
+    @property
+    def rules_path(self) -> Path:
+        return (self.folder / self.rules).resolve()
+
+
+# --- a bid, as read from its workbook --------------------------------------
+
+class Supplier(Frozen):
+    tender_reference: str | None = None
+    name: str | None = None
+    registration_number: str | None = None
+    country: str | None = None
+    email: str | None = None
+    submitted_at: datetime | None = None
+    currency: str | None = None
+    ew_conditions: bool | None = None
+    ew_dialogue: bool | None = None
+    take_back: bool | None = None
+    environmental_management: str | None = None
+
+
+class Item(Frozen):
+    row: int
+    lot: str | None = None
+    item: str | None = None
+    category: str | None = None
+    brand: str | None = None
+    model: str | None = None
+    gtin: str | None = None
+    quantity: int | None = None
+    unit_price: Decimal | None = None
+    warranty_years: Decimal | None = None
+    spare_parts_years: Decimal | None = None
+    security_updates_years: Decimal | None = None
+    battery_replaceable: str | None = None  # yes / no / n/a
+    energy_kwh_year: Decimal | None = None
+    recycled_plastic_pct: Decimal | None = None
+    packaging_recycled_pct: Decimal | None = None
+
+    @property
+    def line_value(self) -> Decimal | None:
+        if self.quantity is None or self.unit_price is None:
+            return None
+        return self.quantity * self.unit_price
+
+
+class LabelClaim(Frozen):
+    row: int
+    label: str | None = None
+    version: str | None = None
+    certificate_id: str | None = None
+    scope: str | None = None
+    covers: list[str] | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    equivalent_to: str | None = None
+    evidence: str | None = None
+
+
+class Factory(Frozen):
+    row: int
+    model: str | None = None
+    tier: str | None = None
+    component: str | None = None
+    name: str | None = None
+    country: str | None = None
+    city: str | None = None
+    address: str | None = None
+    last_audit: date | None = None
+    audit_scheme: str | None = None
+
+
+class Bid(Frozen):
+    """A bid as read; fields the bidder left empty or that could not be read are None."""
+
+    bid_id: str  # the file's stem: stable across runs, unique in a folder
+    file: str
+    file_sha256: str
+    supplier: Supplier = Supplier()
+    items: list[Item] = []
+    labels: list[LabelClaim] = []
+    factories: list[Factory] = []
+
+    @property
+    def total_price(self) -> Decimal | None:
+        values = [i.line_value for i in self.items]
+        if not values or any(v is None for v in values):
+            return None
+        return sum(values, Decimal(0))
+
+
+class ReadResult(Frozen):
+    """What reading one file gives: a bid when the file could be opened, and its issues."""
+
+    file: str
+    file_sha256: str
+    bid: Bid | None
+    issues: list[Issue]
+    headings: dict[str, dict[str, str]] = {}  # sheet -> field name -> heading in this template
+    supplier_rows: dict[str, int] = {}  # Supplier field name -> worksheet row
+
+
+# --- results -----------------------------------------------------------------
+
+class Status(str, Enum):
+    RANKED = "ranked"
+    EXCLUDED = "excluded"  # fails a knock-out requirement
+    REJECTED = "rejected"  # could not be evaluated: errors in the bid or the file
+
+
+class CriterionResult(Frozen):
+    id: str
+    name: str
+    weight: Decimal
+    raw: Any
+    score: Decimal  # on the rule set's scale (0..scale)
+    points: Decimal
+    explanation: str
+
+
+class KnockoutResult(Frozen):
+    id: str
+    requirement: str
+    passed: bool
+    explanation: str
+
+
+class BidResult(Frozen):
+    bid_id: str
+    file: str
+    file_sha256: str
+    supplier: str | None
+    registration_number: str | None
+    status: Status
+    rank: int | None = None
+    total: Decimal | None = None
+    total_price: Decimal | None = None
+    criteria: list[CriterionResult] = []
+    knockouts: list[KnockoutResult] = []
+    issues: list[Issue] = []
+    reasons: list[str] = []  # why rejected or excluded, in plain words
+    tie_break: str | None = None  # how a tie on total was decided, when there was one
+
+
+class Evaluation(Frozen):
+    tender: Tender
+    rules_path: str
+    rules_sha256: str
+    rules_id: str
+    rules_version: str
+    tool_version: str
+    bids: list[BidResult]  # ranked first by rank, then excluded, then rejected
+    warnings: list[str] = []  # about the evaluation as a whole (e.g. an undecided tie)

@@ -1,0 +1,352 @@
+"""Rule sets: versioned YAML files in rules/, loaded into typed models and checked on load.
+
+A rule file that is wrong stops the evaluation with a RuleError naming the file,
+the key and the problem; nothing is scored under a rule set that does not hold
+(weights not summing to 100, a field that does not exist, a bad parameter).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field as PField, ValidationError, model_validator
+
+from scoring.errors import RuleError
+from scoring.template import ITEM_FIELDS, SUPPLIER_FIELDS, Kind
+from scoring.yamlio import first_error, load_mapping
+
+HUNDRED = Decimal(100)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- conditions --------------------------------------------------------------
+
+class Condition(Strict):
+    """A test on a bid or an item: exactly one of the operators, or all/any of others.
+
+    `label` holds when the item's model is covered by a claim of one of the named
+    labels that is valid on the bid deadline.
+    """
+
+    field: str | None = None
+    equals: Any = None
+    in_: list[Any] | None = PField(default=None, alias="in")
+    at_least: Decimal | None = None
+    at_most: Decimal | None = None
+    label: list[str] | None = None
+    all: list["Condition"] | None = None
+    any: list["Condition"] | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_operator(self):
+        on_field = [k for k in ("equals", "in_", "at_least", "at_most") if getattr(self, k) is not None]
+        combined = [k for k in ("label", "all", "any") if getattr(self, k) is not None]
+        if self.field is not None and len(on_field) != 1:
+            raise ValueError("a condition on a field needs exactly one of: equals, in, at_least, at_most")
+        if self.field is None and (on_field or len(combined) != 1):
+            raise ValueError("a condition needs a field with one operator, or one of: label, all, any")
+        if self.field is not None and combined:
+            raise ValueError("label, all and any do not go with field")
+        return self
+
+    def describe(self) -> str:
+        if self.all is not None:
+            return "(" + " and ".join(c.describe() for c in self.all) + ")"
+        if self.any is not None:
+            return "(" + " or ".join(c.describe() for c in self.any) + ")"
+        if self.label is not None:
+            return "covered by " + " or ".join(self.label)
+        name = self.field.split(".", 1)[-1].replace("_", " ")
+        if self.equals is not None:
+            return f"{name} = {_word(self.equals)}"
+        if self.in_ is not None:
+            return f"{name} in {', '.join(_word(v) for v in self.in_)}"
+        if self.at_least is not None:
+            return f"{name} ≥ {self.at_least}"
+        return f"{name} ≤ {self.at_most}"
+
+    def fields(self) -> list[str]:
+        nested = (self.all or []) + (self.any or [])
+        return ([self.field] if self.field else []) + [f for c in nested for f in c.fields()]
+
+
+def _word(value: Any) -> str:
+    return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+
+
+# --- function parameters -----------------------------------------------------
+
+class LinearParams(Strict):
+    """0 points at `worst`, full score at `best`, straight line between, clamped outside."""
+
+    worst: Decimal
+    best: Decimal
+
+    @model_validator(mode="after")
+    def _distinct(self):
+        if self.worst == self.best:
+            raise ValueError("worst and best must differ")
+        return self
+
+
+class Step(Strict):
+    at_least: Decimal | None = None
+    at_most: Decimal | None = None
+    score: Decimal
+
+    @model_validator(mode="after")
+    def _one_bound(self):
+        if (self.at_least is None) == (self.at_most is None):
+            raise ValueError("a step needs exactly one of at_least, at_most")
+        return self
+
+
+class StepsParams(Strict):
+    """The highest score among the steps the value reaches; `otherwise` when none."""
+
+    steps: list[Step] = PField(min_length=1)
+    otherwise: Decimal = Decimal(0)
+
+
+class YesNoParams(Strict):
+    yes: Decimal | None = None  # default: the full scale
+    no: Decimal = Decimal(0)
+
+
+class LookupParams(Strict):
+    """A score per text value (compared case-insensitively), `otherwise` for the rest."""
+
+    values: dict[str, Decimal] = PField(min_length=1)
+    otherwise: Decimal = Decimal(0)
+
+
+class RelativeParams(Strict):
+    """Proportional to the best bid: value / best (max) or best / value (min)."""
+
+    objective: Literal["min", "max"]
+
+
+class PriceParams(Strict):
+    """lowest price / price × scale."""
+
+
+class ShareParams(Strict):
+    """The share of the bid's line value (quantity × unit price) on items meeting `where`."""
+
+    where: Condition
+
+
+FUNCTIONS: dict[str, type[Strict]] = {
+    "linear": LinearParams,
+    "steps": StepsParams,
+    "yes_no": YesNoParams,
+    "lookup": LookupParams,
+    "relative": RelativeParams,
+    "price_proportional": PriceParams,
+    "share_of_value": ShareParams,
+}
+AGGREGATES = ("min", "max", "mean", "quantity_weighted_mean", "value_weighted_mean")
+
+
+# --- the rule set ------------------------------------------------------------
+
+class Criterion(Strict):
+    id: str
+    name: str
+    group: str | None = None  # for reports: criteria that share a heading (e.g. life extension)
+    weight: Decimal = PField(gt=0)
+    field: str  # supplier.<f>, items.<f> (with aggregate), items (share_of_value), bid.total_price
+    aggregate: Literal["min", "max", "mean", "quantity_weighted_mean", "value_weighted_mean"] | None = None
+    unit: str = ""
+    function: str
+    params: dict[str, Any] = {}
+
+    def typed_params(self) -> Strict:
+        return FUNCTIONS[self.function].model_validate(self.params)
+
+
+class Knockout(Strict):
+    """A requirement every bid must meet: `check` on the bid, or `every_item` on each item."""
+
+    id: str
+    requirement: str
+    check: Condition | None = None
+    every_item: Condition | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.check is None) == (self.every_item is None):
+            raise ValueError("a knock-out needs exactly one of: check, every_item")
+        return self
+
+
+class Rounding(Strict):
+    """Scores and points are rounded to `places` decimals; total = sum of rounded points."""
+
+    places: int = PField(default=2, ge=0, le=6)
+    mode: Literal["half_up", "half_even", "down"] = "half_up"
+
+    def quantize(self, value: Decimal) -> Decimal:
+        mode = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}[self.mode]
+        return value.quantize(Decimal(1).scaleb(-self.places), rounding=mode)
+
+
+TIE_BREAKS = ("lowest_price", "earliest_submission")
+
+
+class RuleSet(Strict):
+    id: str
+    version: str
+    title: str
+    source: str = ""  # where the criteria come from
+    scale: Decimal = PField(default=Decimal(10), gt=0)  # criterion scores run from 0 to scale
+    rounding: Rounding = Rounding()
+    knockouts: list[Knockout] = []
+    criteria: list[Criterion] = PField(min_length=1)
+    tie_break: list[str] = ["lowest_price", "earliest_submission"]
+
+
+class LoadedRules(BaseModel):
+    """A rule set with the file it came from and that file's SHA-256."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rules: RuleSet
+    path: str
+    sha256: str
+
+
+def load_rules(path: Path | str) -> LoadedRules:
+    path = Path(path)
+    data = load_mapping(path, RuleError)
+    try:
+        rules = RuleSet.model_validate(data)
+    except ValidationError as exc:
+        raise first_error(path, exc, RuleError) from None
+    check_rules(rules, path)
+    return LoadedRules(rules=rules, path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def check_rules(rules: RuleSet, path: Path) -> None:
+    """What pydantic cannot see on one key: references, parameters per function, weights."""
+    ids = [c.id for c in rules.criteria]
+    for n, c in enumerate(rules.criteria):
+        key = f"criteria.{n}"
+        if ids.count(c.id) > 1:
+            raise RuleError(path, f"criterion id {c.id!r} is used twice", f"{key}.id")
+        _check_criterion(c, rules, path, key)
+    total = sum((c.weight for c in rules.criteria), Decimal(0))
+    if total != HUNDRED:
+        listing = ", ".join(f"{c.id} {c.weight}" for c in rules.criteria)
+        raise RuleError(path, f"the weights of the criteria sum to {total}, not 100 ({listing})", "criteria")
+    knockout_ids = [k.id for k in rules.knockouts]
+    for n, k in enumerate(rules.knockouts):
+        key = f"knockouts.{n}"
+        if knockout_ids.count(k.id) > 1:
+            raise RuleError(path, f"knock-out id {k.id!r} is used twice", f"{key}.id")
+        if k.check is not None:
+            _check_condition(k.check, path, f"{key}.check", item_context=False)
+        else:
+            _check_condition(k.every_item, path, f"{key}.every_item", item_context=True)
+    for n, entry in enumerate(rules.tie_break):
+        if entry in TIE_BREAKS:
+            continue
+        if entry.startswith("criterion:") and entry.split(":", 1)[1] in ids:
+            continue
+        raise RuleError(path, f"unknown tie-break {entry!r}; use lowest_price, earliest_submission or "
+                              f"criterion:<id> with one of: {', '.join(ids)}", f"tie_break.{n}")
+
+
+def _check_criterion(c: Criterion, rules: RuleSet, path: Path, key: str) -> None:
+    if c.function not in FUNCTIONS:
+        raise RuleError(path, f"unknown scoring function {c.function!r}; use one of: {', '.join(FUNCTIONS)}",
+                        f"{key}.function")
+    try:
+        params = c.typed_params()
+    except ValidationError as exc:
+        inner = first_error(path, exc, RuleError)
+        raise RuleError(path, inner.problem, f"{key}.params" + (f".{inner.key}" if inner.key else "")) from None
+    # Which fields each function can read.
+    if c.function == "share_of_value":
+        if c.field != "items" or c.aggregate:
+            raise RuleError(path, "share_of_value reads the items: set field: items and no aggregate", f"{key}.field")
+        _check_condition(params.where, path, f"{key}.params.where", item_context=True)
+    elif c.function == "price_proportional":
+        if c.field != "bid.total_price":
+            raise RuleError(path, "price_proportional scores the bid's total price: set field: bid.total_price",
+                            f"{key}.field")
+    else:
+        kind = _field_kind(c.field, path, f"{key}.field", item_context=False, aggregate=c.aggregate)
+        numeric = kind in (Kind.DECIMAL, Kind.INTEGER)
+        if c.function in ("linear", "steps", "relative") and not numeric:
+            raise RuleError(path, f"{c.function} needs a numeric field; {c.field} is not one", f"{key}.field")
+        if c.function == "yes_no" and kind is not Kind.YES_NO:
+            raise RuleError(path, f"yes_no needs a Yes/No field; {c.field} is not one", f"{key}.field")
+        if c.function == "lookup" and kind not in (Kind.TEXT, Kind.CHOICE, Kind.YES_NO_NA):
+            raise RuleError(path, f"lookup needs a text field; {c.field} is not one", f"{key}.field")
+    for name, score in _scores(params):
+        if not Decimal(0) <= score <= rules.scale:
+            raise RuleError(path, f"score {score} is outside the scale 0..{rules.scale}", f"{key}.params.{name}")
+    if isinstance(params, StepsParams):
+        directions = {s.at_least is not None for s in params.steps}
+        if len(directions) > 1:
+            raise RuleError(path, "steps mix at_least and at_most; a ladder goes one way", f"{key}.params.steps")
+
+
+def _scores(params: Strict) -> list[tuple[str, Decimal]]:
+    if isinstance(params, StepsParams):
+        return [(f"steps.{i}.score", s.score) for i, s in enumerate(params.steps)] + [("otherwise", params.otherwise)]
+    if isinstance(params, YesNoParams):
+        return [("no", params.no)] + ([("yes", params.yes)] if params.yes is not None else [])
+    if isinstance(params, LookupParams):
+        return [(f"values.{k}", v) for k, v in params.values.items()] + [("otherwise", params.otherwise)]
+    return []
+
+
+def _field_kind(name: str, path: Path, key: str, *, item_context: bool, aggregate: str | None = None) -> Kind:
+    """The kind of a referenced field; a RuleError when it does not exist or is used wrongly."""
+    scope, _, field_name = name.partition(".")
+    if name == "bid.total_price":
+        if aggregate:
+            raise RuleError(path, "bid.total_price is one number per bid: remove aggregate", key)
+        return Kind.DECIMAL
+    if scope == "supplier" and field_name in SUPPLIER_FIELDS:
+        if aggregate:
+            raise RuleError(path, f"{name} is one value per bid: remove aggregate", key)
+        return SUPPLIER_FIELDS[field_name].kind
+    if scope == "items" and field_name in ITEM_FIELDS:
+        kind = ITEM_FIELDS[field_name].kind
+        if not item_context:
+            if aggregate is None:
+                raise RuleError(path, f"{name} has one value per item: set aggregate to one of {', '.join(AGGREGATES)}",
+                                key.rsplit(".", 1)[0] + ".aggregate")
+            if kind not in (Kind.DECIMAL, Kind.INTEGER):
+                raise RuleError(path, f"{name} is not numeric and cannot be aggregated", key)
+        return kind
+    known = ["bid.total_price"] + [f"supplier.{f}" for f in SUPPLIER_FIELDS] + [f"items.{f}" for f in ITEM_FIELDS]
+    raise RuleError(path, f"unknown field {name!r}; fields are: {', '.join(known)}", key)
+
+
+def _check_condition(cond: Condition, path: Path, key: str, *, item_context: bool) -> None:
+    if cond.all is not None or cond.any is not None:
+        for n, sub in enumerate(cond.all or cond.any):
+            _check_condition(sub, path, f"{key}.{'all' if cond.all is not None else 'any'}.{n}",
+                             item_context=item_context)
+        return
+    if cond.label is not None:
+        if not item_context:
+            raise RuleError(path, "label conditions test items: use them under every_item or share_of_value", key)
+        return
+    if not item_context and cond.field.startswith("items."):
+        raise RuleError(path, f"{cond.field} has one value per item: test it with every_item", f"{key}.field")
+    kind = _field_kind(cond.field, path, f"{key}.field", item_context=item_context)
+    if (cond.at_least is not None or cond.at_most is not None) and kind not in (Kind.DECIMAL, Kind.INTEGER):
+        raise RuleError(path, f"at_least and at_most need a numeric field; {cond.field} is not one", key)
