@@ -9,13 +9,15 @@ template or through a tender's column mapping.
 from __future__ import annotations
 
 import sys
-import zipfile
 from copy import deepcopy
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scoring.xlsxout import append_row, save_deterministic  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 TENDER = HERE / "city-computers-2026"
@@ -59,10 +61,10 @@ def write_bid(path: Path, supplier: dict[str, Any], items: list[dict[str, Any]],
         ws.append(["Field", "Value"])
         for name in SUPPLIER_FIELDS:
             if name in supplier:
-                _append(ws, [head("Supplier", name), supplier[name]])
+                append_row(ws, [head("Supplier", name), supplier[name]])
         for name, value in supplier.items():
             if name not in SUPPLIER_FIELDS:
-                _append(ws, [name, value])
+                append_row(ws, [name, value])
     for sheet, columns, rows in (("Items", ITEM_COLUMNS, items), ("Labels", LABEL_COLUMNS, labels),
                                  ("Factories", FACTORY_COLUMNS, factories)):
         if sheet in drop_sheets:
@@ -72,23 +74,14 @@ def write_bid(path: Path, supplier: dict[str, Any], items: list[dict[str, Any]],
         present = [c for c in columns if not any(row.get(c, "") is _DROP for row in rows)]
         ws.append([head(sheet, c) for c in present] + list(dict.fromkeys(extra)))
         for row in rows:
-            _append(ws, [row.get(c) for c in present] + [row.get(k) for k in dict.fromkeys(extra)])
+            append_row(ws, [row.get(c) for c in present] + [row.get(k) for k in dict.fromkeys(extra)])
     for (sheet, cell), formula in (formulas or {}).items():
         wb[sheets.get(sheet, sheet)][cell] = formula
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.properties.created = wb.properties.modified = datetime(2026, 10, 1)
-    wb.save(path)
+    save_deterministic(wb, path)
     return path
 
 
 _DROP = object()  # use as a value to leave a whole column out of the sheet
-
-
-def _append(ws, values: list[Any]) -> None:
-    ws.append(values)
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.data_type == "f":
-            cell.data_type = "s"  # bidder text that starts with '=' is text in the bid, as in real files
 
 
 # --- the sample tender ----------------------------------------------------------------
@@ -217,19 +210,7 @@ def main() -> None:
             path.write_bytes(spec)
         else:
             write_bid(path, **deepcopy(spec))
-            normalise_zip(path)
     print(f"wrote {len(sample_bids())} files to {bids}")
-
-
-def normalise_zip(path: Path) -> None:
-    """Fixed timestamps inside the zip, so regenerating gives the same bytes."""
-    with zipfile.ZipFile(path) as src:
-        entries = [(info, src.read(info)) for info in src.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info, data in entries:
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 10, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, data)
 
 
 if __name__ == "__main__":

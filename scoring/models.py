@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field as PField
 
 from scoring.issues import Issue
+from scoring.rules import RuleSet
 
 
 class Frozen(BaseModel):
@@ -204,10 +205,9 @@ class BidResult(Frozen):
 
 class Evaluation(Frozen):
     tender: Tender
+    rules: RuleSet
     rules_path: str
     rules_sha256: str
-    rules_id: str
-    rules_version: str
     tool_version: str
     bids: list[BidResult]  # ranked first by rank, then excluded, then rejected
     warnings: list[str] = []  # about the evaluation as a whole (e.g. an undecided tie)

@@ -26,8 +26,8 @@ def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> tup
 
 
 def assemble(tender: Tender, rules: LoadedRules, results: list[BidResult], warnings: list[str]) -> Evaluation:
-    return Evaluation(tender=tender, rules_path=rules.path, rules_sha256=rules.sha256, rules_id=rules.rules.id,
-                      rules_version=rules.rules.version, tool_version=__version__, bids=results, warnings=warnings)
+    return Evaluation(tender=tender, rules=rules.rules, rules_path=rules.path, rules_sha256=rules.sha256,
+                      tool_version=__version__, bids=results, warnings=warnings)
 
 
 def evaluate_tender(tender_dir: Path | str, rules_file: Path | str | None = None) -> Evaluation:

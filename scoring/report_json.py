@@ -1,0 +1,85 @@
+"""evaluation.json: the machine-readable evaluation, byte-identical for the same inputs and rules."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from scoring.models import BidResult, Evaluation, Status
+
+SCHEMA = "tenderscore/evaluation/1"
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready values: Decimals as numbers (2-place amounts print exactly), dates as ISO text."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+def rules_path_shown(evaluation: Evaluation) -> str:
+    """The rule file relative to the tender folder: the same on every machine with the same layout."""
+    try:
+        return os.path.relpath(evaluation.rules_path, evaluation.tender.folder.resolve())
+    except ValueError:  # another drive on Windows
+        return evaluation.rules_path
+
+
+def bid_document(b: BidResult) -> dict[str, Any]:
+    return {
+        "bid_id": b.bid_id,
+        "supplier": b.supplier,
+        "registration_number": b.registration_number,
+        "file": b.file,
+        "file_sha256": b.file_sha256,
+        "status": b.status.value,
+        "rank": b.rank,
+        "total": plain(b.total),
+        "total_price": plain(b.total_price),
+        "reasons": b.reasons,
+        "tie_break": b.tie_break,
+        "criteria": [
+            {"id": c.id, "name": c.name, "weight": plain(c.weight), "raw": plain(c.raw), "score": plain(c.score),
+             "points": plain(c.points), "explanation": c.explanation}
+            for c in b.criteria
+        ],
+        "knockouts": [k.model_dump() for k in b.knockouts],
+        "issues": [
+            {"code": i.code, "severity": i.severity.value, "sheet": i.sheet, "row": i.row, "field": i.field,
+             "message": i.message}
+            for i in b.issues
+        ],
+    }
+
+
+def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
+    t = evaluation.tender
+    counts = {s.value: sum(1 for b in evaluation.bids if b.status is s) for s in Status}
+    return {
+        "schema": SCHEMA,
+        "tool_version": evaluation.tool_version,
+        "tender_id": t.id,
+        "tender": {"id": t.id, "title": t.title, "buyer": t.buyer, "currency": t.currency,
+                   "bid_deadline": t.bid_deadline.isoformat(), "contract_start": t.contract_start.isoformat(),
+                   "contract_end": t.contract_end.isoformat()},
+        "rules_path": rules_path_shown(evaluation),
+        "rules_sha256": evaluation.rules_sha256,
+        "rules_id": evaluation.rules.id,
+        "rules_version": evaluation.rules.version,
+        "counts": {"files": len(evaluation.bids), **counts},
+        "warnings": evaluation.warnings,
+        "bids": [bid_document(b) for b in evaluation.bids],
+    }
+
+
+def render_json(evaluation: Evaluation) -> str:
+    return json.dumps(evaluation_document(evaluation), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,116 @@
+"""evaluation.xlsx: ranking, breakdown, details, issues and rules, for evaluators and auditors."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from scoring.issues import CODES
+from scoring.models import Evaluation, Status
+from scoring.report_json import plain, rules_path_shown
+from scoring.rules import RuleSet
+from scoring.xlsxout import append_row, save_deterministic
+
+
+def _raw(value) -> object:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+def _bold_header(ws) -> None:
+    from openpyxl.styles import Font
+
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
+
+
+def _widths(ws, widths: list[int]) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for n, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(n)].width = width
+
+
+def write_xlsx(evaluation: Evaluation, path: Path) -> None:
+    import openpyxl
+
+    rules = evaluation.rules
+
+    wb = openpyxl.Workbook()
+    ranking = wb.active
+    ranking.title = "Ranking"
+    append_row(ranking, ["Rank", "Status", "Bid", "Supplier", "Registration number", "File",
+                         f"Total price ({evaluation.tender.currency})", "Points", "Reasons / tie-break", "File SHA-256"])
+    for b in evaluation.bids:
+        note = " ".join(b.reasons) if b.reasons else (b.tie_break or "")
+        append_row(ranking, [b.rank, b.status.value, b.bid_id, b.supplier, b.registration_number, b.file,
+                             b.total_price, b.total, note, b.file_sha256])
+    _bold_header(ranking)
+    _widths(ranking, [6, 10, 22, 34, 20, 24, 16, 9, 80, 66])
+
+    ranked = [b for b in evaluation.bids if b.status is Status.RANKED]
+    breakdown = wb.create_sheet("Breakdown")
+    append_row(breakdown, ["Rank", "Bid"] + [f"{c.name} ({c.weight} %)" for c in rules.criteria] + ["Total"])
+    for b in ranked:
+        append_row(breakdown, [b.rank, b.bid_id] + [c.points for c in b.criteria] + [b.total])
+    _bold_header(breakdown)
+    _widths(breakdown, [6, 22] + [16] * len(rules.criteria) + [9])
+
+    details = wb.create_sheet("Details")
+    append_row(details, ["Bid", "Criterion", "Name", "Weight (%)", "Raw value", "Score", "Points", "Explanation"])
+    for b in ranked:
+        for c in b.criteria:
+            append_row(details, [b.bid_id, c.id, c.name, c.weight, _raw(c.raw), c.score, c.points, c.explanation])
+        for k in b.knockouts:
+            append_row(details, [b.bid_id, f"knock-out {k.id}", k.requirement, None, "passed", None, None,
+                                 k.explanation])
+    for b in evaluation.bids:
+        if b.status is Status.EXCLUDED:
+            for k in b.knockouts:
+                append_row(details, [b.bid_id, f"knock-out {k.id}", k.requirement, None,
+                                     "passed" if k.passed else "FAILED", None, None, k.explanation])
+    _bold_header(details)
+    _widths(details, [22, 18, 40, 10, 14, 8, 8, 110])
+
+    issues = wb.create_sheet("Issues")
+    append_row(issues, ["Bid", "File", "Severity", "Code", "Sheet", "Row", "Field", "Message"])
+    for b in evaluation.bids:
+        for i in b.issues:
+            append_row(issues, [b.bid_id, b.file, i.severity.value, i.code, i.sheet, i.row, i.field, i.message])
+    _bold_header(issues)
+    _widths(issues, [22, 24, 9, 26, 11, 6, 30, 100])
+
+    _rules_sheet(wb.create_sheet("Rules"), evaluation, rules)
+    save_deterministic(wb, path)
+
+
+def _rules_sheet(ws, evaluation: Evaluation, rules: RuleSet) -> None:
+    append_row(ws, ["Rule set", rules.id])
+    for key, value in (("Version", rules.version), ("Title", rules.title), ("File", rules_path_shown(evaluation)),
+                       ("SHA-256", evaluation.rules_sha256), ("Source", rules.source),
+                       ("Scale", f"every criterion scores 0..{rules.scale}"),
+                       ("Rounding", f"scores and points rounded {rules.rounding.mode.replace('_', '-')} to "
+                                    f"{rules.rounding.places} decimals; points = score / {rules.scale} × weight; "
+                                    "total = sum of points"),
+                       ("Tie-break", " → ".join(["total points"] + rules.tie_break)),
+                       ("tenderscore", evaluation.tool_version)):
+        append_row(ws, [key, value])
+    append_row(ws, [])
+    append_row(ws, ["Criterion", "Name", "Group", "Weight (%)", "Field", "Aggregate", "Function", "Parameters"])
+    for c in rules.criteria:
+        params = json.dumps(plain(c.typed_params().model_dump(by_alias=True, exclude_none=True)), ensure_ascii=False)
+        append_row(ws, [c.id, c.name, c.group, c.weight, c.field, c.aggregate, c.function, params])
+    append_row(ws, ["Total", None, None, sum((c.weight for c in rules.criteria), Decimal(0))])
+    append_row(ws, [])
+    append_row(ws, ["Knock-out", "Requirement", "Test"])
+    for k in rules.knockouts:
+        test = k.check.describe() if k.check else f"every item: {k.every_item.describe()}"
+        append_row(ws, [k.id, k.requirement, test])
+    append_row(ws, [])
+    append_row(ws, ["Issue code", "Severity", "Meaning"])
+    for code, (severity, meaning) in CODES.items():
+        append_row(ws, [code, severity.value, meaning])
+    _widths(ws, [22, 60, 28, 10, 30, 22, 18, 80])
