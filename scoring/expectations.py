@@ -9,6 +9,7 @@ Great Expectations is imported on first use only: it takes seconds to import.
 from __future__ import annotations
 
 import csv
+import logging
 import os
 from decimal import Decimal
 from functools import cache
@@ -72,6 +73,7 @@ class _Suites:
 
     def __init__(self):
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)  # it announces temp dirs at INFO
         import great_expectations as gx
 
         self.context = gx.get_context(mode="ephemeral")

@@ -59,7 +59,7 @@ def normalise_heading(text: str) -> str:
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-GTIN = r"^(\d{8}|\d{12}|\d{13}|\d{14})$"
+GTIN = r"^(?:\d{8}|\d{12,14})$"
 CURRENCY = r"^[A-Z]{3}$"
 
 SUPPLIER = Sheet("Supplier", key_value=True, fields=(

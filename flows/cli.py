@@ -1,0 +1,109 @@
+"""The `tenderscore` command: a thin shell over the scoring library and the Prefect flows.
+
+Inputs are checked before Prefect is imported, so a missing tender.yaml or a bad
+rule file is reported in well under a second, with the file and key at fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from scoring import __version__
+from scoring.errors import InputError
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(text: object) -> str:
+    """Bidder text on a terminal: control characters (escape sequences) are neutralised."""
+    return CONTROL.sub("?", "" if text is None else str(text))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tenderscore", description="Score tender bids fairly and explainably.")
+    parser.add_argument("--version", action="version", version=f"tenderscore {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    evaluate = commands.add_parser("evaluate", help="evaluate a tender folder and write its reports",
+                                   description="Run the evaluate-tender flow on TENDER_DIR and print the ranking.")
+    evaluate.add_argument("tender_dir", metavar="TENDER_DIR", help="folder with tender.yaml and bids/")
+    evaluate.add_argument("--rules", metavar="FILE", help="rule set to use instead of the one tender.yaml names")
+    evaluate.add_argument("--out", metavar="DIR", help="where to write the reports (default: reports/<tender-id>)")
+    evaluate.add_argument("--verbose", action="store_true", help="show Prefect's flow and task logs")
+
+    check = commands.add_parser("check-rules", help="check a rule file and print its criteria",
+                                description="Load a rule file with every check the evaluation applies.")
+    check.add_argument("rules_file", metavar="FILE")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "evaluate":
+            return _evaluate(args)
+        return _check_rules(args)
+    except InputError as exc:
+        print(f"tenderscore: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+def _check_rules(args) -> int:
+    from scoring.rules import load_rules
+
+    loaded = load_rules(args.rules_file)
+    rules = loaded.rules
+    print(f"{loaded.path}: rule set {rules.id} version {rules.version}, SHA-256 {loaded.sha256}")
+    for c in rules.criteria:
+        print(f"  {c.weight:>5} %  {c.id:<20} {c.function:<18} {c.field}")
+    for k in rules.knockouts:
+        print(f"  knock-out {k.id}: {k.requirement}")
+    print(f"  tie-break: total points → {' → '.join(rules.tie_break)}")
+    return EXIT_OK
+
+
+def _evaluate(args) -> int:
+    from scoring.pipeline import prepare
+
+    prepare(args.tender_dir, args.rules)  # fails fast, before the flow machinery starts
+    from flows.settings import quiet_defaults
+
+    quiet_defaults(verbose=args.verbose)
+    from flows.evaluate import evaluate_tender
+
+    evaluation = evaluate_tender(tender_dir=args.tender_dir, rules_file=args.rules, out_dir=args.out)
+    print_ranking(evaluation)
+    from scoring.reports import REPORTS, default_out_dir
+
+    out = Path(args.out) if args.out else default_out_dir(evaluation)
+    print(f"\nReports: {', '.join(str(out / name) for name in REPORTS)}")
+    return EXIT_OK
+
+
+def print_ranking(evaluation) -> None:
+    from scoring.functions import money
+    from scoring.models import Status
+
+    t = evaluation.tender
+    print(f"{shown(t.id)}: {shown(t.title)}")
+    print(f"rule set {evaluation.rules.id} {evaluation.rules.version} (SHA-256 {evaluation.rules_sha256[:12]}…)\n")
+    print(f"{'Rank':>4}  {'Bid':<22} {'Supplier':<34} {'Price (' + t.currency + ')':>16} {'Points':>7}")
+    for b in evaluation.bids:
+        if b.status is Status.RANKED:
+            print(f"{b.rank:>4}  {shown(b.bid_id)[:22]:<22} {shown(b.supplier)[:34]:<34} "
+                  f"{money(b.total_price):>16} {b.total:>7}")
+    for b in evaluation.bids:
+        if b.status is not Status.RANKED:
+            reason = shown(b.reasons[0]) if b.reasons else ""
+            more = f" (+{len(b.reasons) - 1} more)" if len(b.reasons) > 1 else ""
+            print(f"{b.status.value:>8}  {shown(b.bid_id)}: {reason}{more}")
+    for w in evaluation.warnings:
+        print(f"warning: {shown(w)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

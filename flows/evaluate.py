@@ -1,0 +1,97 @@
+"""The `evaluate-tender` flow: one run per tender, each task a thin wrapper over scoring/.
+
+With no PREFECT_API_URL set, Prefect starts its embedded local server for the run;
+nothing needs to be started by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flows.settings import quiet_defaults
+
+quiet_defaults()
+
+from prefect import flow, task, unmapped  # noqa: E402
+from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from scoring import ingest, pipeline, rank, reports, validate  # noqa: E402
+from scoring.evaluate import score_bids  # noqa: E402
+from scoring.models import BidResult, Evaluation, ReadResult, Status, Tender  # noqa: E402
+from scoring.report_md import render_summary  # noqa: E402
+from scoring.rules import LoadedRules, RuleSet  # noqa: E402
+
+# Inputs are in-memory values; hashing them for a cache key buys nothing here.
+TASK = dict(cache_policy=NO_CACHE, persist_result=False)
+
+
+@task(name="read-bid", **TASK)
+def read_bid(path: Path, tender: Tender) -> ReadResult:
+    return ingest.read_bid(path, tender)
+
+
+@task(name="validate-bid", **TASK)
+def validate_bid(read: ReadResult, tender: Tender) -> ReadResult:
+    return validate.validate_bid(read, tender)
+
+
+@task(name="cross-check-bids", **TASK)
+def cross_check(reads: list[ReadResult]) -> list[ReadResult]:
+    return validate.apply_duplicate_checks(reads)
+
+
+@task(name="score-bids", **TASK)
+def score(checked: list[ReadResult], tender: Tender, rules: RuleSet) -> list[BidResult]:
+    return score_bids(checked, tender, rules)
+
+
+@task(name="rank-bids", **TASK)
+def rank_results(results: list[BidResult], checked: list[ReadResult], rules: RuleSet):
+    return rank.rank_bids(results, checked, rules)
+
+
+@task(name="write-reports", **TASK)
+def write_reports(evaluation: Evaluation, out_dir: Path) -> list[Path]:
+    return reports.write_reports(evaluation, out_dir)
+
+
+def artifact_key(prefix: str, tender_id: str) -> str:
+    """Prefect keys take lower-case letters, digits and dashes only."""
+    return f"{prefix}-" + re.sub(r"[^a-z0-9]+", "-", tender_id.lower()).strip("-")
+
+
+def breakdown_rows(evaluation: Evaluation) -> list[dict]:
+    rows = []
+    for b in evaluation.bids:
+        row = {"rank": b.rank, "bid": b.bid_id, "status": b.status.value}
+        row.update({c.id: float(c.points) for c in b.criteria})
+        row["total"] = float(b.total) if b.total is not None else None
+        rows.append(row)
+    return rows
+
+
+def publish_artifacts(evaluation: Evaluation, written: list[Path]) -> None:
+    tender_id = evaluation.tender.id
+    files = "\n".join(f"- `{p}`" for p in written)
+    create_markdown_artifact(key=artifact_key("ranking", tender_id),
+                             markdown=render_summary(evaluation) + f"\n## Reports\n\n{files}\n",
+                             description=f"Ranking of tender {tender_id}")
+    create_table_artifact(key=artifact_key("breakdown", tender_id), table=breakdown_rows(evaluation),
+                          description=f"Points per criterion for every bid of tender {tender_id}")
+
+
+@flow(name="evaluate-tender", log_prints=True)
+def evaluate_tender(tender_dir: str, rules_file: str | None = None, out_dir: str | None = None) -> Evaluation:
+    """Read, validate, score and rank every bid of a tender, then write the reports."""
+    tender, rules, files = pipeline.prepare(tender_dir, rules_file)
+    reads = read_bid.map(files, tender=unmapped(tender)).result()
+    validated = [validate_bid(r, tender) for r in reads]  # one GX context, used in turn
+    checked = cross_check(validated)
+    results, warnings = rank_results(score(checked, tender, rules.rules), checked, rules.rules)
+    evaluation = pipeline.assemble(tender, rules, results, warnings)
+    target = Path(out_dir) if out_dir else reports.default_out_dir(evaluation)
+    written = write_reports(evaluation, target)
+    publish_artifacts(evaluation, written)
+    return evaluation

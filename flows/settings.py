@@ -1,0 +1,14 @@
+"""Environment defaults set before Prefect or Great Expectations is imported."""
+
+from __future__ import annotations
+
+import os
+
+
+def quiet_defaults(verbose: bool = False) -> None:
+    # Offline machines otherwise log a telemetry error at every start.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
