@@ -58,9 +58,12 @@ def _expectations_for(sheet: Sheet) -> list:
         out.append(gxe.ExpectTableRowCountToBeBetween(min_value=sheet.min_rows, meta={"code": "table.empty"}))
     if sheet is FACTORIES:
         # A component factory must say which component it makes.
+        from great_expectations.expectations.row_conditions import Column
+
         out.append(gxe.ExpectColumnValuesToNotBeNull(
-            column="component", row_condition='tier=="component"', condition_parser="pandas",
-            meta={"field": "component", "code": "field.missing", "severity": "error"}))
+            column="component", row_condition=Column("tier") == "component",
+            meta={"field": "component", "code": "field.missing", "severity": "error",
+                  "why": "a component factory must say which component it makes"}))
     return out
 
 
@@ -161,7 +164,10 @@ def _issues_from(file: str, sheet: Sheet, outcome, headings: dict[str, str],
     out = []
     for hit in found:
         row = int(hit[ROW]) or supplier_rows.get(f.name)
-        out.append(issue(code, _message(code, f, heading, hit.get(f.name), severity), file=file, sheet=sheet.name,
+        message = _message(code, f, heading, hit.get(f.name), severity)
+        if meta.get("why"):
+            message = f"{message[:-1]}: {meta['why']}."
+        out.append(issue(code, message, file=file, sheet=sheet.name,
                          row=row, field=heading, severity=severity))
     return out
 

@@ -1,0 +1,30 @@
+# The two commands of the README. Each sets up what it needs on a fresh machine
+# with Python 3.11 (a virtual environment in .venv, pinned by constraints.txt).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench clean
+
+## Set up and evaluate the sample tender: prints the ranking, writes reports/CITY-ICT-2026-014/.
+demo: $(VENV)/.installed
+	$(BIN)/tenderscore evaluate sample_bids/city-computers-2026
+
+## Set up and run the test suite.
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_evaluate.py
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) reports *.egg-info

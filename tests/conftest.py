@@ -1,0 +1,73 @@
+"""Shared fixtures: real workbooks in real tender folders, built with the sample generator."""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from sample_bids.generate import sample_bids, write_bid  # noqa: E402
+
+SAMPLE_TENDER = ROOT / "sample_bids" / "city-computers-2026"
+SAMPLE_RULES = ROOT / "rules" / "computers-2026.yaml"
+
+
+def sample_spec(name: str) -> dict:
+    """A fresh copy of one sample bid's write_bid arguments, to vary in a test."""
+    return copy.deepcopy(sample_bids()[name])
+
+
+def tender_data(**overrides) -> dict:
+    data = yaml.safe_load((SAMPLE_TENDER / "tender.yaml").read_text())
+    data["rules"] = str(SAMPLE_RULES)
+    data.update(overrides)
+    return data
+
+
+class TenderBuilder:
+    """Writes a tender folder: tender.yaml plus bid workbooks made by write_bid."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def __call__(self, bids: dict[str, dict | bytes], name: str = "tender", **tender) -> Path:
+        folder = self.root / name
+        (folder / "bids").mkdir(parents=True, exist_ok=True)
+        (folder / "tender.yaml").write_text(yaml.safe_dump(tender_data(**tender), sort_keys=False))
+        for file_name, spec in bids.items():
+            path = folder / "bids" / file_name
+            if isinstance(spec, bytes):
+                path.write_bytes(spec)
+            else:
+                write_bid(path, **spec)
+        return folder
+
+
+@pytest.fixture
+def make_tender(tmp_path) -> TenderBuilder:
+    return TenderBuilder(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def sample_evaluation():
+    """The sample tender evaluated once through the library (no Prefect)."""
+    from scoring.pipeline import evaluate_tender
+
+    return evaluate_tender(SAMPLE_TENDER)
+
+
+def by_id(evaluation, bid_id: str):
+    return next(b for b in evaluation.bids if b.bid_id == bid_id)
+
+
+def codes(result) -> set[str]:
+    return {i.code for i in result.issues}

@@ -1,0 +1,123 @@
+"""Validation: Great Expectations suites and cross-checks, every finding an issue with a stable code."""
+
+from datetime import datetime
+
+from conftest import codes, sample_spec
+from scoring.expectations import _expectations_for
+from scoring.ingest import read_bid
+from scoring.issues import CODES, Severity
+from scoring.tender import bid_files, load_tender
+from scoring.template import SHEETS
+from scoring.validate import validate_bid, validate_tender
+
+
+def _validated(make_tender, spec, **tender):
+    folder = make_tender({"bid.xlsx": spec}, **tender)
+    t = load_tender(folder)
+    return validate_bid(read_bid(folder / "bids" / "bid.xlsx", t), t)
+
+
+def _find(read, code):
+    return [i for i in read.issues if i.code == code]
+
+
+def test_a_clean_bid_has_no_errors_or_warnings(make_tender):
+    read = _validated(make_tender, sample_spec("01-greenbyte.xlsx"))
+    assert [i for i in read.issues if i.severity is not Severity.INFO] == []
+
+
+def test_every_issue_code_in_the_suites_is_catalogued():
+    for sheet in SHEETS:
+        for expectation in _expectations_for(sheet):
+            assert expectation.meta["code"] in CODES
+
+
+def test_value_checks_name_sheet_row_and_field(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["supplier"]["Country"] = "Belgium"
+    spec["supplier"]["Contact email"] = "not an address"
+    spec["items"][0]["Quantity"] = 0
+    spec["items"][0]["GTIN"] = "12345"
+    spec["items"][1]["Recycled plastic content (%)"] = 140
+    spec["items"][1]["Warranty (years)"] = None
+    spec["labels"][0]["Scope"] = "planet"
+    spec["factories"][0]["Country"] = "XX"
+    read = _validated(make_tender, spec)
+    found = {(i.code, i.sheet, i.row, i.field) for i in read.issues if i.severity is Severity.ERROR}
+    assert ("field.bad_format", "Supplier", 5, "Country") in found
+    assert ("field.bad_format", "Supplier", 6, "Contact email") in found
+    assert ("field.out_of_range", "Items", 2, "Quantity") in found
+    assert ("field.bad_format", "Items", 2, "GTIN") in found
+    assert ("field.out_of_range", "Items", 3, "Recycled plastic content (%)") in found
+    assert ("field.missing", "Items", 3, "Warranty (years)") in found
+    assert ("field.not_allowed", "Labels", 2, "Scope") in found
+    assert ("field.bad_format", "Factories", 2, "Country") in found
+    messages = " ".join(i.message for i in read.issues)
+    assert "'Belgium' is not an ISO 3166-1 alpha-2 country code" in messages
+    assert "140 is not allowed; it must be at least 0 and at most 100" in messages
+
+
+def test_an_unreadable_cell_is_reported_once(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["items"][0]["Unit price"] = "on request"
+    read = _validated(make_tender, spec)
+    on_cell = [i for i in read.issues if i.row == 2 and i.field == "Unit price"]
+    assert [i.code for i in on_cell] == ["cell.not_a_number"]  # not also 'field.missing'
+
+
+def test_not_stated_optional_values_are_warnings(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    del spec["items"][0]["Typical energy consumption (kWh/year)"]
+    read = _validated(make_tender, spec)
+    warning = next(i for i in read.issues if i.field == "Typical energy consumption (kWh/year)")
+    assert (warning.code, warning.severity, warning.row) == ("field.missing", Severity.WARNING, 2)
+
+
+def test_the_same_item_twice_is_an_error(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["items"].append(dict(spec["items"][0]))
+    read = _validated(make_tender, spec)
+    assert [i.row for i in _find(read, "table.duplicate_row")] == [2, 4]
+
+
+def test_bid_against_tender(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["supplier"]["Tender reference"] = "CITY-ICT-2025-001"
+    spec["supplier"]["Currency"] = "USD"
+    spec["supplier"]["Submitted at"] = datetime(2026, 10, 15, 12, 1)  # one minute late, Brussels time
+    spec["items"][0]["Quantity"] = 150
+    spec["items"][1]["Item"] = "MON-27"
+    read = _validated(make_tender, spec)
+    assert {"bid.tender_mismatch", "bid.currency_mismatch", "bid.late", "items.quantity_mismatch",
+            "items.unknown_item", "items.missing_item"} <= codes(read)
+    assert "MON-24" in _find(read, "items.missing_item")[0].message
+    assert "150 offered, the tender asks for 200" in _find(read, "items.quantity_mismatch")[0].message
+
+
+def test_on_time_is_judged_in_the_tenders_time_zone(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["supplier"]["Submitted at"] = datetime(2026, 10, 15, 11, 59)  # Brussels: one minute early
+    assert "bid.late" not in codes(_validated(make_tender, spec))
+
+
+def _duplicates(make_tender, first_time, second_time):
+    first, second = sample_spec("06-nordic-first.xlsx"), sample_spec("07-nordic-revised.xlsx")
+    first["supplier"]["Submitted at"] = first_time
+    second["supplier"]["Submitted at"] = second_time
+    # File names in reverse time order: the file order must not matter.
+    folder = make_tender({"a-late.xlsx": second, "b-early.xlsx": first})
+    t = load_tender(folder)
+    return {r.file: r for r in validate_tender([read_bid(p, t) for p in bid_files(t)], t)}
+
+
+def test_a_duplicate_submission_keeps_the_later_bid(make_tender):
+    reads = _duplicates(make_tender, datetime(2026, 10, 9, 10), datetime(2026, 10, 14, 17, 45))
+    assert "bid.superseded" in codes(reads["b-early.xlsx"])
+    assert "bid.supersedes" in codes(reads["a-late.xlsx"])
+    assert "a-late.xlsx" in _find(reads["b-early.xlsx"], "bid.superseded")[0].message
+
+
+def test_duplicates_at_the_same_time_are_left_to_the_buyer(make_tender):
+    same = datetime(2026, 10, 14, 17, 45)
+    reads = _duplicates(make_tender, same, same)
+    assert all("bid.duplicate_undecidable" in codes(r) for r in reads.values())

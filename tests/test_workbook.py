@@ -1,0 +1,169 @@
+"""Reading bid files: what may not be opened, formulas, layout and column mapping."""
+
+import io
+import zipfile
+from decimal import Decimal
+
+from conftest import codes, sample_spec
+from sample_bids.generate import write_bid
+from scoring.ingest import read_bid
+from scoring.tender import load_tender
+from scoring.validate import validate_bid
+
+
+def _tender(make_tender, bids=None, **overrides):
+    folder = make_tender(bids or {}, **overrides)
+    return load_tender(folder), folder / "bids"
+
+
+def _rewrite_zip(path, change):
+    """Rewrite a workbook's zip entries through change(name, data) -> data | None (None drops it)."""
+    with zipfile.ZipFile(path) as src:
+        entries = [(i.filename, src.read(i)) for i in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in entries:
+            data = change(name, data)
+            if data is not None:
+                dst.writestr(name, data)
+
+
+def test_a_file_that_is_not_a_workbook_is_rejected_with_its_name(make_tender):
+    tender, bids = _tender(make_tender, {"letter.xlsx": b"%PDF-1.4 scanned letter"})
+    read = read_bid(bids / "letter.xlsx", tender)
+    assert read.bid is None
+    assert [i.code for i in read.issues] == ["file.not_workbook"]
+    assert "letter.xlsx" in read.issues[0].message
+
+
+def test_macros_encryption_and_legacy_files_are_refused(make_tender, tmp_path):
+    tender, bids = _tender(make_tender, {"ok.xlsx": sample_spec("01-greenbyte.xlsx")})
+    macro = bids / "macro.xlsx"
+    macro.write_bytes((bids / "ok.xlsx").read_bytes())
+    with zipfile.ZipFile(macro, "a") as archive:
+        archive.writestr("xl/vbaProject.bin", b"\x00" * 64)
+    xlsm = bids / "same.xlsm"
+    xlsm.write_bytes((bids / "ok.xlsx").read_bytes())
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512
+    (bids / "locked.xlsx").write_bytes(ole + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 512)
+    (bids / "old.xls").write_bytes(ole + "Workbook".encode("utf-16-le") + b"\x00" * 512)
+    found = {p: [i.code for i in read_bid(bids / p, tender).issues] for p in
+             ("macro.xlsx", "same.xlsm", "locked.xlsx", "old.xls")}
+    assert found == {"macro.xlsx": ["file.macros"], "same.xlsm": ["file.macros"],
+                     "locked.xlsx": ["file.encrypted"], "old.xls": ["file.legacy_format"]}
+
+
+def test_a_zip_bomb_is_not_opened(make_tender):
+    tender, bids = _tender(make_tender)
+    bomb = bids / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * (20 * 1024 * 1024))
+    read = read_bid(bomb, tender)
+    assert read.bid is None and [i.code for i in read.issues] == ["file.too_large"]
+
+
+def test_a_damaged_workbook_is_rejected_not_raised(make_tender):
+    tender, bids = _tender(make_tender, {"broken.xlsx": sample_spec("01-greenbyte.xlsx")})
+    _rewrite_zip(bids / "broken.xlsx", lambda n, d: b"<not xml" if n == "xl/workbook.xml" else d)
+    read = read_bid(bids / "broken.xlsx", tender)
+    assert read.bid is None
+    assert [i.code for i in read.issues] == ["file.unreadable"]
+    assert "broken.xlsx" in read.issues[0].message
+
+
+def test_a_formula_without_a_calculated_value_is_an_error_never_zero(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["formulas"] = {("Items", "H2"): "=800+189"}  # Unit price of row 2; openpyxl stores no value
+    tender, bids = _tender(make_tender, {"f.xlsx": spec})
+    read = validate_bid(read_bid(bids / "f.xlsx", tender), tender)
+    unit_price = [i for i in read.issues if i.row == 2 and i.field == "Unit price"]
+    assert [i.code for i in unit_price] == ["cell.formula_uncalculated"]
+    assert read.bid.items[0].unit_price is None
+
+
+def test_a_formulas_last_calculated_value_counts(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["formulas"] = {("Items", "H2"): "=800+189"}
+    tender, bids = _tender(make_tender, {"f.xlsx": spec})
+
+    def add_cached_value(name, data):
+        if name == "xl/worksheets/sheet2.xml":  # Items; what a spreadsheet program writes after calculating
+            assert b"<f>800+189</f><v />" in data or b"<f>800+189</f><v></v>" in data
+            return data.replace(b"<f>800+189</f><v />", b"<f>800+189</f><v>989</v>").replace(
+                b"<f>800+189</f><v></v>", b"<f>800+189</f><v>989</v>")
+        return data
+
+    _rewrite_zip(bids / "f.xlsx", add_cached_value)
+    read = validate_bid(read_bid(bids / "f.xlsx", tender), tender)
+    assert read.bid.items[0].unit_price == Decimal(989)
+    assert "cell.formula_uncalculated" not in codes(read)
+
+
+def test_layout_extras_are_info_and_missing_parts_are_errors(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    for item in spec["items"]:
+        item["Internal note"] = "ignore me"
+    spec["supplier"]["Favourite colour"] = "green"
+    spec["drop_sheets"] = ("Factories",)
+    tender, bids = _tender(make_tender, {"x.xlsx": spec})
+    read = read_bid(bids / "x.xlsx", tender)
+    by_code = {i.code: i for i in read.issues}
+    assert by_code["column.extra"].severity.value == "info"
+    assert by_code["field.unknown"].severity.value == "info"
+    assert by_code["sheet.missing"].severity.value == "warning"  # Factories is optional: read as empty
+    assert read.bid.factories == []
+
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["drop_sheets"] = ("Items",)
+    write_bid(bids / "y.xlsx", **spec)
+    read = read_bid(bids / "y.xlsx", tender)
+    missing = [i for i in read.issues if i.code == "sheet.missing"]
+    assert missing[0].severity.value == "error" and missing[0].sheet == "Items"
+
+
+def test_headings_match_case_and_spaces_and_empty_rows_are_skipped(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["mapping"] = {"headings": {"Items": {"Unit price": "  UNIT   price "}}}
+    spec["items"].insert(1, {})  # an empty row between the two items
+    tender, bids = _tender(make_tender, {"x.xlsx": spec})
+    read = validate_bid(read_bid(bids / "x.xlsx", tender), tender)
+    assert [i.unit_price for i in read.bid.items] == [Decimal(989), Decimal(189)]
+    assert [i.row for i in read.bid.items] == [2, 4]
+    assert not [i for i in read.issues if i.severity.value == "error"]
+
+
+DUTCH = {
+    "sheets": {"Supplier": "Leverancier", "Items": "Producten", "Labels": "Keurmerken", "Factories": "Fabrieken"},
+    "headings": {
+        "Supplier": {"Supplier name": "Naam leverancier", "Registration number": "Ondernemingsnummer",
+                     "Take-back and reuse service": "Terugname en hergebruik"},
+        "Items": {"Unit price": "Eenheidsprijs", "Quantity": "Aantal", "Warranty (years)": "Garantie (jaar)",
+                  "Battery replaceable": "Batterij vervangbaar"},
+        "Labels": {"Valid until": "Geldig tot"},
+    },
+}
+
+
+def test_a_non_standard_template_is_read_through_the_tenders_mapping(make_tender):
+    standard = sample_spec("01-greenbyte.xlsx")
+    dutch = sample_spec("01-greenbyte.xlsx")
+    dutch["mapping"] = DUTCH
+    dutch["supplier"]["Take-back and reuse service"] = "Ja"
+    dutch["items"][0]["Battery replaceable"] = "ja"
+    dutch["items"][1]["Battery replaceable"] = "nvt"
+    template = dict(DUTCH, yes_words=["Ja"], no_words=["Nee"], not_applicable_words=["nvt"])
+    tender_nl, bids_nl = _tender(make_tender, {"nl.xlsx": dutch}, template=template)
+    tender_std, bids_std = _tender(make_tender, {"std.xlsx": standard})
+    nl = validate_bid(read_bid(bids_nl / "nl.xlsx", tender_nl), tender_nl)
+    std = validate_bid(read_bid(bids_std / "std.xlsx", tender_std), tender_std)
+    assert not [i for i in nl.issues if i.severity.value != "info"], nl.issues
+    assert nl.bid.model_dump(exclude={"bid_id", "file", "file_sha256"}) == \
+        std.bid.model_dump(exclude={"bid_id", "file", "file_sha256"})
+
+    # Issues speak the bidder's template: the Dutch heading, on the Dutch sheet's row.
+    dutch["items"][0]["Unit price"] = "veel"
+    write_bid(bids_nl / "nl2.xlsx", **dutch)
+    bad = validate_bid(read_bid(bids_nl / "nl2.xlsx", tender_nl), tender_nl)
+    problem = next(i for i in bad.issues if i.code == "cell.not_a_number")
+    assert (problem.sheet, problem.row, problem.field) == ("Items", 2, "Eenheidsprijs")
+    assert "Eenheidsprijs" in problem.message and "veel" in problem.message
