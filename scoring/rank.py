@@ -68,7 +68,7 @@ def rank_bids(results: list[BidResult], checked: list[ReadResult], rules: RuleSe
                         f"({', '.join(_describe(e) for e in chain) or 'none declared'}); they share rank {rank}.")
                 warnings.append(text + " The buyer must decide as its procurement rules say (e.g. by drawing lots).")
             else:
-                text = (f"Tied on {r.total} points with {previous.bid_id}; {_describe(entry)} decides: "
+                text = (f"{previous.bid_id} and {r.bid_id} are tied on {r.total} points; {_describe(entry)} decides: "
                         f"{previous.bid_id} {_shown(previous, entry, submitted)}, {r.bid_id} {_shown(r, entry, submitted)}.")
             notes.setdefault(previous.bid_id, []).append(text)
             notes.setdefault(r.bid_id, []).append(text)
