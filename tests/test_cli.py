@@ -1,0 +1,89 @@
+"""The tenderscore command: clear errors naming the file, and a full run on the sample tender."""
+
+import json
+import os
+import subprocess
+import sys
+import shutil
+
+import pytest
+import yaml
+
+from conftest import ROOT, SAMPLE_TENDER
+from flows.cli import main
+
+
+def test_a_missing_tender_yaml_names_the_file(tmp_path, capsys):
+    (tmp_path / "bids").mkdir()
+    assert main(["evaluate", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'tender.yaml'}: missing" in err
+
+
+def test_a_missing_tender_folder(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "nowhere")]) == 2
+    assert "tender folder not found" in capsys.readouterr().err
+
+
+def test_a_bad_tender_yaml_names_the_key(make_tender, capsys):
+    folder = make_tender({}, bid_deadline="next Friday")
+    assert main(["evaluate", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "tender.yaml, at 'bid_deadline'" in err
+
+
+def test_a_bad_rule_file_names_file_and_key(make_tender, tmp_path, capsys):
+    rules = yaml.safe_load((ROOT / "rules" / "computers-2026.yaml").read_text())
+    rules["criteria"][0]["weight"] = 55
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(rules))
+    folder = make_tender({})
+    assert main(["evaluate", str(folder), "--rules", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "'criteria'" in err and "sum to 105, not 100" in err
+    assert main(["check-rules", str(bad)]) == 2
+
+
+def test_check_rules_prints_the_criteria(capsys):
+    assert main(["check-rules", str(ROOT / "rules" / "computers-2026.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "rule set computers-2026" in out and "price_proportional" in out
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    """One real run of the installed command, as a user types it."""
+    work = tmp_path_factory.mktemp("cli")
+    tender = work / "tender"
+    shutil.copytree(SAMPLE_TENDER, tender)
+    data = yaml.safe_load((tender / "tender.yaml").read_text())
+    data["rules"] = str(ROOT / "rules" / "computers-2026.yaml")
+    (tender / "tender.yaml").write_text(yaml.safe_dump(data))
+    # A damaged workbook beside the sample bids: it must come out rejected, naming the file.
+    (tender / "bids" / "11-damaged.xlsx").write_bytes((tender / "bids" / "01-greenbyte.xlsx").read_bytes()[:3000])
+    command = [sys.executable, "-m", "flows.cli", "evaluate", str(tender), "--out", str(work / "out")]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return done, work / "out"
+
+
+def test_the_cli_prints_the_ranking_and_writes_reports(cli_run):
+    done, out = cli_run
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    first = next(line for line in lines if line.strip().startswith("1 "))
+    assert "01-greenbyte" in first and "91.25" in first
+    assert "excluded  08-lowcost" in done.stdout
+    for name in ("evaluation.xlsx", "evaluation.json", "summary.md"):
+        assert (out / name).is_file()
+
+
+def test_an_unreadable_bid_is_rejected_with_a_clear_message(cli_run):
+    done, out = cli_run
+    doc = json.loads((out / "evaluation.json").read_text())
+    damaged = next(b for b in doc["bids"] if b["file"] == "11-damaged.xlsx")
+    assert damaged["status"] == "rejected"
+    assert damaged["issues"][0]["code"] in ("file.not_workbook", "file.unreadable")
+    assert "11-damaged.xlsx" in damaged["issues"][0]["message"]
+    assert "rejected  11-damaged" in done.stdout
+    assert len(doc["bids"]) == 11
