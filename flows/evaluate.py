@@ -32,14 +32,9 @@ def read_bid(path: Path, tender: Tender) -> ReadResult:
     return ingest.read_bid(path, tender)
 
 
-@task(name="validate-bid", **TASK)
-def validate_bid(read: ReadResult, tender: Tender) -> ReadResult:
-    return validate.validate_bid(read, tender)
-
-
-@task(name="cross-check-bids", **TASK)
-def cross_check(reads: list[ReadResult]) -> list[ReadResult]:
-    return validate.apply_duplicate_checks(reads)
+@task(name="validate-bids", **TASK)
+def validate_bids(reads: list[ReadResult], tender: Tender) -> list[ReadResult]:
+    return validate.validate_tender(reads, tender)
 
 
 @task(name="score-bids", **TASK)
@@ -87,8 +82,7 @@ def evaluate_tender(tender_dir: str, rules_file: str | None = None, out_dir: str
     """Read, validate, score and rank every bid of a tender, then write the reports."""
     tender, rules, files = pipeline.prepare(tender_dir, rules_file)
     reads = read_bid.map(files, tender=unmapped(tender)).result()
-    validated = [validate_bid(r, tender) for r in reads]  # one GX context, used in turn
-    checked = cross_check(validated)
+    checked = validate_bids(reads, tender)
     results, warnings = rank_results(score(checked, tender, rules.rules), checked, rules.rules)
     evaluation = pipeline.assemble(tender, rules, results, warnings)
     target = Path(out_dir) if out_dir else reports.default_out_dir(evaluation)

@@ -21,6 +21,7 @@ from scoring.models import ReadResult
 from scoring.template import FACTORIES, ITEMS, LABELS, SHEETS, SUPPLIER, Field, Kind, Sheet
 
 ROW = "_row"
+BID = "_bid"  # all bids of a tender are checked in one run per sheet; GX costs per run, not per row
 
 
 @cache
@@ -53,9 +54,7 @@ def _expectations_for(sheet: Sheet) -> list:
                 column=f.name, regex=f.pattern, meta={**meta, "code": "field.bad_format"}))
     if sheet.unique:
         out.append(gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=list(sheet.unique), meta={"code": "table.duplicate_row"}))
-    if sheet.min_rows:
-        out.append(gxe.ExpectTableRowCountToBeBetween(min_value=sheet.min_rows, meta={"code": "table.empty"}))
+            column_list=[BID, *sheet.unique], meta={"code": "table.duplicate_row"}))
     if sheet is FACTORIES:
         # A component factory must say which component it makes.
         from great_expectations.expectations.row_conditions import Column
@@ -95,7 +94,7 @@ class _Suites:
     def validate(self, sheet: Sheet, frame):
         batch = self.batches[sheet.name].get_batch(batch_parameters={"dataframe": frame})
         return batch.validate(self.suites[sheet.name], result_format={
-            "result_format": "COMPLETE", "unexpected_index_column_names": [ROW]})
+            "result_format": "COMPLETE", "unexpected_index_column_names": [BID, ROW]})
 
 
 @cache
@@ -114,62 +113,67 @@ def _cell(value: Any) -> Any:
 def _frame(sheet: Sheet, records: list[dict[str, Any]]):
     import pandas as pd
 
-    columns = [ROW] + [f.name for f in sheet.fields]
+    columns = [BID, ROW] + [f.name for f in sheet.fields]
     return pd.DataFrame([{c: _cell(r.get(c)) for c in columns} for r in records], columns=columns, dtype=object)
 
 
 def validate_values(read: ReadResult) -> list[Issue]:
-    """Run the four suites on a read bid and turn each failing row into an issue.
+    """The value checks of one bid (see validate_many)."""
+    return validate_many([read]).get(read.file, [])
 
-    Issues name fields by their heading in this tender's template, and Supplier
+
+def validate_many(reads: list[ReadResult]) -> dict[str, list[Issue]]:
+    """Run the four suites on the read bids and turn each failing row into an issue, by file.
+
+    Issues name fields by their heading in each bid's template, and Supplier
     fields by the worksheet row they stand on.
     """
-    bid = read.bid
-    if bid is None:
-        return []
+    bids = {r.file: r for r in reads if r.bid is not None}
+    out: dict[str, list[Issue]] = {file: [] for file in bids}
+    if not bids:
+        return out
+    tables: dict[str, list[dict[str, Any]]] = {sheet.name: [] for sheet in SHEETS}
+    for file, read in bids.items():
+        bid = read.bid
+        tables[SUPPLIER.name].append({BID: file, ROW: 0, **bid.supplier.model_dump()})
+        tables[ITEMS.name] += [i.model_dump() | {BID: file, ROW: i.row} for i in bid.items]
+        tables[LABELS.name] += [c.model_dump() | {BID: file, ROW: c.row} for c in bid.labels]
+        tables[FACTORIES.name] += [f.model_dump() | {BID: file, ROW: f.row} for f in bid.factories]
+        if len(bid.items) < ITEMS.min_rows and ITEMS.name in read.headings:
+            out[file].append(issue("table.empty", f"The sheet '{ITEMS.name}' lists no items; at least "
+                                                  f"{ITEMS.min_rows} is required.", file=file, sheet=ITEMS.name))
     suites = _suites()
-    tables = {
-        SUPPLIER.name: [{ROW: 0, **bid.supplier.model_dump()}],
-        ITEMS.name: [i.model_dump() | {ROW: i.row} for i in bid.items],
-        LABELS.name: [c.model_dump() | {ROW: c.row} for c in bid.labels],
-        FACTORIES.name: [f.model_dump() | {ROW: f.row} for f in bid.factories],
-    }
-    issues: list[Issue] = []
     for sheet in SHEETS:
+        if not tables[sheet.name]:
+            continue
         result = suites.validate(sheet, _frame(sheet, tables[sheet.name]))
-        headings = read.headings.get(sheet.name, {f.name: f.heading for f in sheet.fields})
         for outcome in result.results:
-            if not outcome.success:
-                issues.extend(_issues_from(bid.file, sheet, outcome, headings, read.supplier_rows))
-    return issues
+            if outcome.success:
+                continue
+            for hit in outcome.result.get("unexpected_index_list") or []:
+                read = bids[hit[BID]]
+                headings = read.headings.get(sheet.name, {f.name: f.heading for f in sheet.fields})
+                out[read.file].append(_issue_from(read.file, sheet, outcome, hit, headings, read.supplier_rows))
+    return out
 
 
-def _issues_from(file: str, sheet: Sheet, outcome, headings: dict[str, str],
-                 supplier_rows: dict[str, int]) -> list[Issue]:
+def _issue_from(file: str, sheet: Sheet, outcome, hit: dict, headings: dict[str, str],
+                supplier_rows: dict[str, int]) -> Issue:
     meta = outcome.expectation_config.meta or {}
     code = meta["code"]
-    fields = {f.name: f for f in sheet.fields}
-    if code == "table.empty":
-        return [issue(code, f"The sheet '{sheet.name}' lists no rows; at least {sheet.min_rows} is required.",
-                      file=file, sheet=sheet.name)]
-    found = outcome.result.get("unexpected_index_list") or []
     if code == "table.duplicate_row":
         cols = " and ".join(headings[c] for c in sheet.unique)
-        return [issue(code, f"The same {cols} ({', '.join(str(hit[c]) for c in sheet.unique)}) appears on more "
-                            "than one row.", file=file, sheet=sheet.name, row=int(hit[ROW]),
-                      field=headings[sheet.unique[-1]]) for hit in found]
-    f = fields[meta["field"]]
+        return issue(code, f"The same {cols} ({', '.join(str(hit[c]) for c in sheet.unique)}) appears on more "
+                           "than one row.", file=file, sheet=sheet.name, row=int(hit[ROW]),
+                     field=headings[sheet.unique[-1]])
+    f = next(f for f in sheet.fields if f.name == meta["field"])
     heading = headings[f.name]
     severity = Severity(meta.get("severity", "error"))
-    out = []
-    for hit in found:
-        row = int(hit[ROW]) or supplier_rows.get(f.name)
-        message = _message(code, f, heading, hit.get(f.name), severity)
-        if meta.get("why"):
-            message = f"{message[:-1]}: {meta['why']}."
-        out.append(issue(code, message, file=file, sheet=sheet.name,
-                         row=row, field=heading, severity=severity))
-    return out
+    message = _message(code, f, heading, hit.get(f.name), severity)
+    if meta.get("why"):
+        message = f"{message[:-1]}: {meta['why']}."
+    return issue(code, message, file=file, sheet=sheet.name, row=int(hit[ROW]) or supplier_rows.get(f.name),
+                 field=heading, severity=severity)
 
 
 def _message(code: str, f: Field, heading: str, value: Any, severity: Severity) -> str:

@@ -15,7 +15,7 @@ from scoring.models import BidResult, Evaluation, ReadResult, Tender
 from scoring.rank import rank_bids
 from scoring.rules import LoadedRules, load_rules
 from scoring.tender import bid_files, load_tender
-from scoring.validate import apply_duplicate_checks, validate_bid
+from scoring.validate import validate_tender
 
 
 def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> tuple[Tender, LoadedRules, list[Path]]:
@@ -32,7 +32,7 @@ def assemble(tender: Tender, rules: LoadedRules, results: list[BidResult], warni
 
 def evaluate_tender(tender_dir: Path | str, rules_file: Path | str | None = None) -> Evaluation:
     tender, rules, files = prepare(tender_dir, rules_file)
-    reads: list[ReadResult] = [validate_bid(read_bid(path, tender), tender) for path in files]
-    checked = apply_duplicate_checks(reads)
+    reads: list[ReadResult] = [read_bid(path, tender) for path in files]
+    checked = validate_tender(reads, tender)
     results, warnings = rank_bids(score_bids(checked, tender, rules.rules), checked, rules.rules)
     return assemble(tender, rules, results, warnings)

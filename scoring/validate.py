@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from scoring.crosschecks import check_against_tender, check_duplicates
-from scoring.expectations import validate_values
+from scoring.expectations import validate_many, validate_values
 from scoring.issues import one_per_cell
 from scoring.models import ReadResult, Tender
 
 
 def validate_bid(read: ReadResult, tender: Tender) -> ReadResult:
     """One bid on its own: the read issues plus value checks and checks against the tender."""
-    issues = read.issues + validate_values(read) + check_against_tender(read, tender)
-    return read.model_copy(update={"issues": one_per_cell(issues)})
+    return _with(read, validate_values(read), tender)
 
 
 def validate_tender(reads: list[ReadResult], tender: Tender) -> list[ReadResult]:
-    """Every bid checked on its own, then against each other (one bid per tenderer)."""
-    checked = [validate_bid(r, tender) for r in reads]
-    return apply_duplicate_checks(checked)
+    """Every bid checked on its own (value checks in one run for all), then against each other."""
+    values = validate_many(reads)
+    return apply_duplicate_checks([_with(r, values.get(r.file, []), tender) for r in reads])
+
+
+def _with(read: ReadResult, value_issues, tender: Tender) -> ReadResult:
+    issues = read.issues + value_issues + check_against_tender(read, tender)
+    return read.model_copy(update={"issues": one_per_cell(issues)})
 
 
 def apply_duplicate_checks(checked: list[ReadResult]) -> list[ReadResult]:

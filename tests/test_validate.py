@@ -121,3 +121,21 @@ def test_duplicates_at_the_same_time_are_left_to_the_buyer(make_tender):
     same = datetime(2026, 10, 14, 17, 45)
     reads = _duplicates(make_tender, same, same)
     assert all("bid.duplicate_undecidable" in codes(r) for r in reads.values())
+
+
+def test_an_items_sheet_without_items_is_an_error(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["items"] = []
+    read = _validated(make_tender, spec)
+    assert "table.empty" in codes(read) and "items.missing_item" in codes(read)
+
+
+def test_many_bids_are_checked_together_and_issues_stay_with_their_bid(make_tender):
+    good, bad = sample_spec("01-greenbyte.xlsx"), sample_spec("02-officeline.xlsx")
+    bad["items"][0]["Quantity"] = -1
+    folder = make_tender({"good.xlsx": good, "bad.xlsx": bad})
+    t = load_tender(folder)
+    reads = {r.file: r for r in validate_tender([read_bid(p, t) for p in bid_files(t)], t)}
+    assert not [i for i in reads["good.xlsx"].issues if i.severity is Severity.ERROR]
+    assert [(i.code, i.row, i.file) for i in reads["bad.xlsx"].issues if i.severity is Severity.ERROR] == \
+        [("field.out_of_range", 2, "bad.xlsx")]
