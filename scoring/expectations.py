@@ -75,8 +75,10 @@ class _Suites:
 
     def __init__(self):
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)  # it announces temp dirs at INFO
         import great_expectations as gx
+
+        # GX pins this logger to INFO at import; it announces a temporary docs folder on every context.
+        logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
         self.context = gx.get_context(mode="ephemeral")
         self.context.variables.progress_bars = {"globally": False, "metric_calculations": False}
