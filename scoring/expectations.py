@@ -137,7 +137,8 @@ def validate_many(reads: list[ReadResult]) -> dict[str, list[Issue]]:
     tables: dict[str, list[dict[str, Any]]] = {sheet.name: [] for sheet in SHEETS}
     for file, read in bids.items():
         bid = read.bid
-        tables[SUPPLIER.name].append({BID: file, ROW: 0, **bid.supplier.model_dump()})
+        if SUPPLIER.name in read.headings:  # a missing sheet is one issue already, not one per field
+            tables[SUPPLIER.name].append({BID: file, ROW: 0, **bid.supplier.model_dump()})
         tables[ITEMS.name] += [i.model_dump() | {BID: file, ROW: i.row} for i in bid.items]
         tables[LABELS.name] += [c.model_dump() | {BID: file, ROW: c.row} for c in bid.labels]
         tables[FACTORIES.name] += [f.model_dump() | {BID: file, ROW: f.row} for f in bid.factories]

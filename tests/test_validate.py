@@ -139,3 +139,11 @@ def test_many_bids_are_checked_together_and_issues_stay_with_their_bid(make_tend
     assert not [i for i in reads["good.xlsx"].issues if i.severity is Severity.ERROR]
     assert [(i.code, i.row, i.file) for i in reads["bad.xlsx"].issues if i.severity is Severity.ERROR] == \
         [("field.out_of_range", 2, "bad.xlsx")]
+
+
+def test_a_missing_supplier_sheet_is_one_issue_not_one_per_field(make_tender):
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["drop_sheets"] = ("Supplier",)
+    read = _validated(make_tender, spec)
+    supplier = [i for i in read.issues if i.sheet == "Supplier"]
+    assert [i.code for i in supplier] == ["sheet.missing"]
