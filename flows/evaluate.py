@@ -21,7 +21,8 @@ from scoring import ingest, pipeline, rank, reports, validate  # noqa: E402
 from scoring.evaluate import score_bids  # noqa: E402
 from scoring.models import BidResult, Evaluation, ReadResult, Status, Tender  # noqa: E402
 from scoring.report_md import render_summary  # noqa: E402
-from scoring.rules import LoadedRules, RuleSet  # noqa: E402
+from scoring.rules import RuleSet  # noqa: E402
+from scoring.verify import Verification  # noqa: E402
 
 # Inputs are in-memory values; hashing them for a cache key buys nothing here.
 TASK = dict(cache_policy=NO_CACHE, persist_result=False)
@@ -37,9 +38,9 @@ def validate_bids(reads: list[ReadResult], tender: Tender) -> list[ReadResult]:
     return validate.validate_tender(reads, tender)
 
 
-@task(name="score-bids", **TASK)
-def score(checked: list[ReadResult], tender: Tender, rules: RuleSet) -> list[BidResult]:
-    return score_bids(checked, tender, rules)
+@task(name="verify-and-score-bids", **TASK)
+def score(checked: list[ReadResult], tender: Tender, rules: RuleSet, checks: Verification | None) -> list[BidResult]:
+    return score_bids(checked, tender, rules, checks)
 
 
 @task(name="rank-bids", **TASK)
@@ -81,10 +82,11 @@ def publish_artifacts(evaluation: Evaluation, written: list[Path]) -> None:
 def evaluate_tender(tender_dir: str, rules_file: str | None = None, out_dir: str | None = None) -> Evaluation:
     """Read, validate, score and rank every bid of a tender, then write the reports."""
     tender, rules, files = pipeline.prepare(tender_dir, rules_file)
+    checks = pipeline.verification(tender, rules)
     reads = read_bid.map(files, tender=unmapped(tender)).result()
     checked = validate_bids(reads, tender)
-    results, warnings = rank_results(score(checked, tender, rules.rules), checked, rules.rules)
-    evaluation = pipeline.assemble(tender, rules, results, warnings)
+    results, warnings = rank_results(score(checked, tender, rules.rules, checks), checked, rules.rules)
+    evaluation = pipeline.assemble(tender, rules, results, warnings, checks)
     target = Path(out_dir) if out_dir else reports.default_out_dir(evaluation)
     written = write_reports(evaluation, target)
     publish_artifacts(evaluation, written)

@@ -117,6 +117,12 @@ def _tco(cert: str, models: str, until=date(2028, 6, 30)) -> dict[str, Any]:
             "Covers": models, "Valid from": date(2024, 3, 1), "Valid until": until}
 
 
+def _dossier(reference: str, models: str) -> dict[str, Any]:
+    """Other means of proof (Art. 44(2)): no certificate, a technical dossier offered instead."""
+    return {"Label": "Technical dossier", "Scope": "product", "Covers": models,
+            "Claimed as equivalent to": "TCO Certified", "Evidence": reference}
+
+
 def _factories(model: str, city: str) -> list[dict[str, Any]]:
     return [
         {"Model": model, "Tier": "final assembly", "Factory name": f"{city} Assembly Plant 2", "Country": "CN",
@@ -150,13 +156,17 @@ def sample_bids() -> dict[str, dict[str, Any]]:
             supplier=_supplier("Officeline BV", "NL812345678B01", "NL", "bids@officeline.example",
                                "2026-10-13T16:05:00+02:00", take_back="No", ems="EMAS"),
             items=_items(office_nb, office_mon),
-            labels=[_tco("TCO-9-TB14-5531", "ThinkBook 14 G6")],
+            # The register says this certificate expired on 2026-06-30; the bid claims otherwise.
+            labels=[_tco("TCO-9-TB14-5531", "ThinkBook 14 G6"),
+                    _dossier("TD-OL-2026-07", "ThinkVision S24e")],  # decided in reviews.yaml
             factories=_factories("ThinkBook 14 G6", "Chengdu")),
         # The cheapest compliant bid, with little else.
         "03-budgetit.xlsx": dict(
             supplier=_supplier("BudgetIT SRL", "BE0598765432", "BE", "sales@budgetit.example",
                                datetime(2026, 10, 12, 11, 0), take_back="No", ems="none"),
-            items=_items(budget_nb, budget_mon)),
+            items=_items(budget_nb, budget_mon),
+            labels=[_tco("TCO-9-AL16-7700", "Aspire Lite 14"),  # the register lists it for the Aspire Lite 16
+                    _dossier("BIT-DOSSIER-AM240", "AM240 Y")]),  # awaits the committee's review
         # Every number typed as text in the European way; read per the tender's locale (nl-BE).
         "04-datacomma.xlsx": dict(
             supplier=_supplier("Datacomma GmbH", "DE123456789", "DE", "angebote@datacomma.example",
@@ -166,7 +176,10 @@ def sample_bids() -> dict[str, dict[str, Any]]:
                       "35 %", "80"),
                 _item("Nordtek", "Display 24 Eco", "7350012345682", "179,50", "4,5", "7", None, None, "23,0",
                       "30 %", "80")),
-            labels=[_tco("TCO-9-NB14-2202", "NB 1400 Eco; Display 24 Eco")]),
+            # EU Ecolabel offered as equivalent to TCO Certified: it covers every area the tender names.
+            labels=[{"Label": "EU Ecolabel", "Certificate ID": "DE/038/0042", "Scope": "product",
+                     "Covers": "NB 1400 Eco; Display 24 Eco", "Valid from": "01.01.2025", "Valid until": "31.12.2031",
+                     "Claimed as equivalent to": "TCO Certified"}]),
         # No registration number and a unit price left empty: rejected, with both reasons.
         "05-incomplete.xlsx": dict(
             supplier={k: v for k, v in _supplier("Halfway Systems Ltd", "", "IE", "info@halfway.example",
@@ -183,7 +196,11 @@ def sample_bids() -> dict[str, dict[str, Any]]:
             supplier=_supplier("Nordic Devices AB", "SE 5566778899 01", "SE", "offers@nordic.example",
                                datetime(2026, 10, 14, 17, 45)),
             items=_items(nordic_nb, nordic_mon),
-            labels=[_tco("TCO-9-ND14-8841", "NB 1400 Eco; Display 24 Eco")]),
+            # A social-only certificate offered for an environmental and social label: not equivalent.
+            labels=[{"Label": "SA8000", "Certificate ID": "SA8000-CN-2025-1188", "Scope": "facility",
+                     "Covers": "Suzhou Assembly Plant 2", "Valid from": date(2025, 3, 1),
+                     "Valid until": date(2028, 2, 28), "Claimed as equivalent to": "TCO Certified"}],
+            factories=_factories("NB 1400 Eco", "Suzhou") + _factories("Display 24 Eco", "Suzhou")),
         # The lowest price, but refuses the Electronics Watch conditions: excluded.
         "08-lowcost.xlsx": dict(
             supplier=_supplier("LowCost Trading Ltd", "GB123456789", "GB", "sales@lowcost.example",
@@ -194,7 +211,8 @@ def sample_bids() -> dict[str, dict[str, Any]]:
             supplier=_supplier('=HYPERLINK("http://attacker.invalid","Formula Systems")', "FR40123456789", "FR",
                                "contact@formula.example", datetime(2026, 10, 13, 10, 0), ems="ISO 14001"),
             items=_items(office_nb | {"Model": "=cmd|' /C calc'!A0", "Unit price": 919.00},
-                         office_mon | {"Unit price": 165.00})),
+                         office_mon | {"Unit price": 165.00}),
+            labels=[_tco("TCO-9-TV24-9999", "ThinkVision S24e")]),  # no such certificate in the register
         "10-not-a-workbook.xlsx": b"%PDF-1.4\n% A scanned letter sent instead of the bid workbook.\n",
     }
 

@@ -39,6 +39,14 @@ def _expectations_for(sheet: Sheet) -> list:
         if f.required:
             out.append(gxe.ExpectColumnValuesToNotBeNull(
                 column=f.name, meta={**meta, "code": "field.missing", "severity": f.required}))
+        if f.required_unless or f.required_when:
+            from great_expectations.expectations.row_conditions import Column
+
+            condition = (Column(f.required_unless).is_null() if f.required_unless
+                         else Column(f.required_when[0]) == f.required_when[1])
+            out.append(gxe.ExpectColumnValuesToNotBeNull(
+                column=f.name, row_condition=condition,
+                meta={**meta, "code": "field.missing", "severity": "error", "why": f.why}))
         if f.minimum is not None or f.maximum is not None:
             out.append(gxe.ExpectColumnValuesToBeBetween(
                 column=f.name, min_value=_num(f.minimum), max_value=_num(f.maximum),
@@ -55,14 +63,6 @@ def _expectations_for(sheet: Sheet) -> list:
     if sheet.unique:
         out.append(gxe.ExpectCompoundColumnsToBeUnique(
             column_list=[BID, *sheet.unique], meta={"code": "table.duplicate_row"}))
-    if sheet is FACTORIES:
-        # A component factory must say which component it makes.
-        from great_expectations.expectations.row_conditions import Column
-
-        out.append(gxe.ExpectColumnValuesToNotBeNull(
-            column="component", row_condition=Column("tier") == "component",
-            meta={"field": "component", "code": "field.missing", "severity": "error",
-                  "why": "a component factory must say which component it makes"}))
     return out
 
 

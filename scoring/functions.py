@@ -6,13 +6,12 @@ the rule it applied, so each point in a report can be retraced by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from scoring.claims import covering_claims
 from scoring.models import Bid, Item
+from scoring.verify import normalise_model
 from scoring.rules import (Condition, Criterion, LinearParams, LookupParams, PriceParams, RelativeParams,
                            ShareParams, StepsParams, Strict, YesNoParams)
 
@@ -52,14 +51,23 @@ def canonical(value: Any) -> Any:
     return value
 
 
-def holds(cond: Condition, bid: Bid, item: Item | None, deadline: date) -> bool:
+@dataclass(frozen=True)
+class Context:
+    """What conditions need beyond the bid: the models each label requirement is accepted for."""
+
+    labels: dict[str, frozenset[str]] = field(default_factory=dict)  # requirement -> normalised models
+    names: dict[str, str] = field(default_factory=dict)  # requirement -> the label's name, for explanations
+
+
+def holds(cond: Condition, bid: Bid, item: Item | None, ctx: Context) -> bool:
     """Whether the condition holds; an empty value never meets a condition."""
     if cond.all is not None:
-        return all(holds(c, bid, item, deadline) for c in cond.all)
+        return all(holds(c, bid, item, ctx) for c in cond.all)
     if cond.any is not None:
-        return any(holds(c, bid, item, deadline) for c in cond.any)
+        return any(holds(c, bid, item, ctx) for c in cond.any)
     if cond.label is not None:
-        return item is not None and bool(covering_claims(bid, item, cond.label, deadline))
+        return (item is not None and item.model is not None
+                and normalise_model(item.model) in ctx.labels.get(cond.label, frozenset()))
     value = field_value(bid, cond.field, item)
     if value is None:
         return False
@@ -78,9 +86,9 @@ class Raw:
     text: str  # how it reads in an explanation
 
 
-def raw_value(c: Criterion, params: Strict, bid: Bid, deadline: date) -> Raw:
+def raw_value(c: Criterion, params: Strict, bid: Bid, ctx: Context) -> Raw:
     if isinstance(params, ShareParams):
-        return _share(params, bid, deadline)
+        return _share(params, bid, ctx)
     if c.field.startswith("items."):
         return _aggregate(c, bid)
     value = field_value(bid, c.field)
@@ -99,14 +107,14 @@ def _unit(c: Criterion) -> str:
     return f" {c.unit}" if c.unit else ""
 
 
-def _share(params: ShareParams, bid: Bid, deadline: date) -> Raw:
-    lines = [(item.line_value, holds(params.where, bid, item, deadline)) for item in bid.items]
+def _share(params: ShareParams, bid: Bid, ctx: Context) -> Raw:
+    lines = [(item.line_value, holds(params.where, bid, item, ctx)) for item in bid.items]
     total = sum((v for v, _ in lines if v is not None), ZERO)
     if not lines or total == 0 or any(v is None for v, _ in lines):
         return Raw(None, "no priced items")
     met = sum((v for v, ok in lines if ok), ZERO)
     share = (met / total).quantize(RAW_PLACES, rounding=ROUND_HALF_UP)
-    return Raw(share, f"{num(share * 100)} % of line value {params.where.describe()}")
+    return Raw(share, f"{num(share * 100)} % of line value {params.where.describe(ctx.names)}")
 
 
 def _aggregate(c: Criterion, bid: Bid) -> Raw:

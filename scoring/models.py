@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field as PField
 
 from scoring.issues import Issue
+from scoring.lint import RuleWarning
 from scoring.rules import RuleSet
 
 
@@ -177,6 +178,41 @@ class CriterionResult(Frozen):
     score: Decimal  # on the rule set's scale (0..scale)
     points: Decimal
     explanation: str
+    status: str = "final"  # or needs_review: a claim it depends on awaits a person's decision
+
+
+class Verdict(str, Enum):
+    ACCEPTED = "accepted"
+    ACCEPTED_EQUIVALENT = "accepted_equivalent"
+    REJECTED = "rejected"
+    NEEDS_REVIEW = "needs_review"
+
+    @property
+    def counts(self) -> bool:
+        return self in (Verdict.ACCEPTED, Verdict.ACCEPTED_EQUIVALENT)
+
+
+class ClaimVerdict(Frozen):
+    """The verdict on one label claim of a bid, with the sentence a bidder can be sent."""
+
+    row: int
+    label: str | None
+    version: str | None
+    certificate_id: str | None
+    covers: list[str]
+    scheme: str | None  # catalogue id
+    requirement: str | None  # the rule set's label requirement the claim is offered for
+    equivalent_to: str | None
+    evidence: str | None = None
+    verdict: Verdict
+    reason_code: str
+    reason: str
+    covered_models: list[str] = []  # offered models the claim is accepted for (normalised names)
+    register_snapshot: str | None = None  # the register snapshot it was checked against
+    valid_until: date | None = None
+    contract_coverage: Decimal | None = None  # share of the contract term the certificate covers
+    follow_up: str | None = None  # e.g. renewal to check before the certificate expires
+    reviewed_by: str | None = None
 
 
 class KnockoutResult(Frozen):
@@ -198,6 +234,7 @@ class BidResult(Frozen):
     total_price: Decimal | None = None
     criteria: list[CriterionResult] = []
     knockouts: list[KnockoutResult] = []
+    claims: list[ClaimVerdict] = []
     issues: list[Issue] = []
     reasons: list[str] = []  # why rejected or excluded, in plain words
     tie_break: str | None = None  # how a tie on total was decided, when there was one
@@ -211,3 +248,6 @@ class Evaluation(Frozen):
     tool_version: str
     bids: list[BidResult]  # ranked first by rank, then excluded, then rejected
     warnings: list[str] = []  # about the evaluation as a whole (e.g. an undecided tie)
+    rule_warnings: list[RuleWarning] = []  # the criteria linter's
+    catalogue_version: str | None = None
+    registers: list[str] = []  # the register snapshots claims were checked against

@@ -13,26 +13,49 @@ from scoring.evaluate import score_bids
 from scoring.ingest import read_bid
 from scoring.models import BidResult, Evaluation, ReadResult, Tender
 from scoring.rank import rank_bids
+from scoring.registers import OfflineRegister
+from scoring.reviews import REVIEWS_FILE, load_reviews
 from scoring.rules import LoadedRules, load_rules
 from scoring.tender import bid_files, load_tender
 from scoring.validate import validate_tender
+from scoring.verify import Verification, unused_decisions
 
 
 def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> tuple[Tender, LoadedRules, list[Path]]:
     """Load and check every input the evaluation cannot run without; raises InputError."""
     tender = load_tender(tender_dir)
     rules = load_rules(Path(rules_file) if rules_file else tender.rules_path)
+    load_reviews(tender.folder)  # a broken reviews.yaml stops the run here, naming the key
     return tender, rules, bid_files(tender)
 
 
-def assemble(tender: Tender, rules: LoadedRules, results: list[BidResult], warnings: list[str]) -> Evaluation:
+def verification(tender: Tender, rules: LoadedRules) -> Verification | None:
+    """Catalogue, register snapshots and the tender's review decisions; None when nothing asks for labels."""
+    if rules.catalogue is None:
+        return None
+    return Verification(tender=tender, rules=rules.rules, catalogue=rules.catalogue,
+                        register=OfflineRegister(rules.registers_folder), reviews=load_reviews(tender.folder))
+
+
+def assemble(tender: Tender, rules: LoadedRules, results: list[BidResult], warnings: list[str],
+             checks: Verification | None = None) -> Evaluation:
+    warnings = list(warnings)
+    registers: list[str] = []
+    if checks is not None:
+        for d in unused_decisions(checks.reviews, {b.bid_id: b.claims for b in results}):
+            warnings.append(f"The review decision on claim {d.claim!r} of bid {d.bid} ({REVIEWS_FILE}) matches no "
+                            "claim awaiting review; it was not applied.")
+        registers = sorted({c.register_snapshot for b in results for c in b.claims if c.register_snapshot})
     return Evaluation(tender=tender, rules=rules.rules, rules_path=rules.path, rules_sha256=rules.sha256,
-                      tool_version=__version__, bids=results, warnings=warnings)
+                      tool_version=__version__, bids=results, warnings=warnings, rule_warnings=rules.warnings,
+                      catalogue_version=rules.catalogue.catalogue_version if rules.catalogue else None,
+                      registers=registers)
 
 
 def evaluate_tender(tender_dir: Path | str, rules_file: Path | str | None = None) -> Evaluation:
     tender, rules, files = prepare(tender_dir, rules_file)
+    checks = verification(tender, rules)
     reads: list[ReadResult] = [read_bid(path, tender) for path in files]
     checked = validate_tender(reads, tender)
-    results, warnings = rank_bids(score_bids(checked, tender, rules.rules), checked, rules.rules)
-    return assemble(tender, rules, results, warnings)
+    results, warnings = rank_bids(score_bids(checked, tender, rules.rules, checks), checked, rules.rules)
+    return assemble(tender, rules, results, warnings, checks)

@@ -14,7 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field as PField, ValidationError, model_validator
 
+from scoring.catalogue import Catalogue, load_catalogue
 from scoring.errors import RuleError
+from scoring.lint import RuleWarning, lint_rules
 from scoring.template import ITEM_FIELDS, SUPPLIER_FIELDS, Kind
 from scoring.yamlio import first_error, load_mapping
 
@@ -30,8 +32,8 @@ class Strict(BaseModel):
 class Condition(Strict):
     """A test on a bid or an item: exactly one of the operators, or all/any of others.
 
-    `label` holds when the item's model is covered by a claim of one of the named
-    labels that is valid on the bid deadline.
+    `label` names one of the rule set's label requirements; it holds when the
+    item's model is covered by a claim accepted for that requirement.
     """
 
     field: str | None = None
@@ -39,7 +41,7 @@ class Condition(Strict):
     in_: list[Any] | None = PField(default=None, alias="in")
     at_least: Decimal | None = None
     at_most: Decimal | None = None
-    label: list[str] | None = None
+    label: str | None = None
     all: list["Condition"] | None = None
     any: list["Condition"] | None = None
 
@@ -57,13 +59,14 @@ class Condition(Strict):
             raise ValueError("label, all and any do not go with field")
         return self
 
-    def describe(self) -> str:
+    def describe(self, label_names: dict[str, str] | None = None) -> str:
+        """In words; `label_names` maps label requirement ids to the labels' names."""
         if self.all is not None:
-            return "(" + " and ".join(c.describe() for c in self.all) + ")"
+            return "(" + " and ".join(c.describe(label_names) for c in self.all) + ")"
         if self.any is not None:
-            return "(" + " or ".join(c.describe() for c in self.any) + ")"
+            return "(" + " or ".join(c.describe(label_names) for c in self.any) + ")"
         if self.label is not None:
-            return "covered by " + " or ".join(self.label)
+            return f"covered by an accepted {(label_names or {}).get(self.label, self.label)} claim or equivalent"
         name = self.field.split(".", 1)[-1].replace("_", " ")
         if self.equals is not None:
             return f"{name} = {_word(self.equals)}"
@@ -73,9 +76,10 @@ class Condition(Strict):
             return f"{name} ≥ {self.at_least}"
         return f"{name} ≤ {self.at_most}"
 
-    def fields(self) -> list[str]:
+    def labels(self) -> list[str]:
+        """The label requirements this condition refers to."""
         nested = (self.all or []) + (self.any or [])
-        return ([self.field] if self.field else []) + [f for c in nested for f in c.fields()]
+        return ([self.label] if self.label else []) + [lab for c in nested for lab in c.labels()]
 
 
 def _word(value: Any) -> str:
@@ -202,6 +206,15 @@ class Rounding(Strict):
 TIE_BREAKS = ("lowest_price", "earliest_submission")
 
 
+class LabelRequirement(Strict):
+    """A label the tender asks for, and what an equivalent must also cover (Art. 43(1))."""
+
+    reference: str  # the label's name in the catalogue
+    minimum_version: str | None = None  # e.g. Generation 9, Silver
+    areas: list[str] = PField(min_length=1)  # the requirement areas the label stands for in this tender
+    expiry_during_contract: Literal["warn", "reject"] = "warn"
+
+
 class RuleSet(Strict):
     id: str
     version: str
@@ -209,34 +222,54 @@ class RuleSet(Strict):
     source: str = ""  # where the criteria come from
     scale: Decimal = PField(default=Decimal(10), gt=0)  # criterion scores run from 0 to scale
     rounding: Rounding = Rounding()
+    catalogue: str = "labels.yaml"  # label catalogue, relative to the rule file
+    registers: str = "registers"  # register snapshots folder, relative to the rule file
+    labels: dict[str, LabelRequirement] = {}
     knockouts: list[Knockout] = []
     criteria: list[Criterion] = PField(min_length=1)
     tie_break: list[str] = ["lowest_price", "earliest_submission"]
 
 
 class LoadedRules(BaseModel):
-    """A rule set with the file it came from and that file's SHA-256."""
+    """A rule set with the file it came from, its SHA-256, its catalogue and the linter's warnings."""
 
     model_config = ConfigDict(frozen=True)
 
     rules: RuleSet
     path: str
     sha256: str
+    catalogue: Catalogue | None = None
+    catalogue_sha256: str | None = None
+    warnings: list[RuleWarning] = []
+
+    @property
+    def registers_folder(self) -> Path:
+        return Path(self.path).parent / self.rules.registers
 
 
 def load_rules(path: Path | str) -> LoadedRules:
-    path = Path(path)
+    path = Path(path).resolve()
     data = load_mapping(path, RuleError)
     try:
         rules = RuleSet.model_validate(data)
     except ValidationError as exc:
         raise first_error(path, exc, RuleError) from None
-    check_rules(rules, path)
-    return LoadedRules(rules=rules, path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    catalogue_path = path.parent / rules.catalogue
+    catalogue = load_catalogue(catalogue_path) if catalogue_path.is_file() else None
+    if rules.labels and catalogue is None:
+        raise RuleError(path, f"label requirements need the catalogue {catalogue_path}, which does not exist",
+                        "catalogue")
+    check_rules(rules, path, catalogue)
+    return LoadedRules(rules=rules, path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                       catalogue=catalogue,
+                       catalogue_sha256=hashlib.sha256(catalogue_path.read_bytes()).hexdigest() if catalogue else None,
+                       warnings=lint_rules(rules, catalogue))
 
 
-def check_rules(rules: RuleSet, path: Path) -> None:
+def check_rules(rules: RuleSet, path: Path, catalogue: Catalogue | None = None) -> None:
     """What pydantic cannot see on one key: references, parameters per function, weights."""
+    for name, requirement in rules.labels.items():
+        _check_label_requirement(name, requirement, catalogue, path)
     ids = [c.id for c in rules.criteria]
     for n, c in enumerate(rules.criteria):
         key = f"criteria.{n}"
@@ -253,9 +286,9 @@ def check_rules(rules: RuleSet, path: Path) -> None:
         if knockout_ids.count(k.id) > 1:
             raise RuleError(path, f"knock-out id {k.id!r} is used twice", f"{key}.id")
         if k.check is not None:
-            _check_condition(k.check, path, f"{key}.check", item_context=False)
+            _check_condition(k.check, path, f"{key}.check", item_context=False, labels=rules.labels)
         else:
-            _check_condition(k.every_item, path, f"{key}.every_item", item_context=True)
+            _check_condition(k.every_item, path, f"{key}.every_item", item_context=True, labels=rules.labels)
     for n, entry in enumerate(rules.tie_break):
         if entry in TIE_BREAKS:
             continue
@@ -278,7 +311,7 @@ def _check_criterion(c: Criterion, rules: RuleSet, path: Path, key: str) -> None
     if c.function == "share_of_value":
         if c.field != "items" or c.aggregate:
             raise RuleError(path, "share_of_value reads the items: set field: items and no aggregate", f"{key}.field")
-        _check_condition(params.where, path, f"{key}.params.where", item_context=True)
+        _check_condition(params.where, path, f"{key}.params.where", item_context=True, labels=rules.labels)
     elif c.function == "price_proportional":
         if c.field != "bid.total_price":
             raise RuleError(path, "price_proportional scores the bid's total price: set field: bid.total_price",
@@ -335,18 +368,37 @@ def _field_kind(name: str, path: Path, key: str, *, item_context: bool, aggregat
     raise RuleError(path, f"unknown field {name!r}; fields are: {', '.join(known)}", key)
 
 
-def _check_condition(cond: Condition, path: Path, key: str, *, item_context: bool) -> None:
+def _check_condition(cond: Condition, path: Path, key: str, *, item_context: bool,
+                     labels: dict) -> None:
     if cond.all is not None or cond.any is not None:
         for n, sub in enumerate(cond.all or cond.any):
             _check_condition(sub, path, f"{key}.{'all' if cond.all is not None else 'any'}.{n}",
-                             item_context=item_context)
+                             item_context=item_context, labels=labels)
         return
     if cond.label is not None:
         if not item_context:
             raise RuleError(path, "label conditions test items: use them under every_item or share_of_value", key)
+        if cond.label not in labels:
+            raise RuleError(path, f"no label requirement {cond.label!r} under labels "
+                                  f"(there are: {', '.join(labels) or 'none'})", f"{key}.label")
         return
     if not item_context and cond.field.startswith("items."):
         raise RuleError(path, f"{cond.field} has one value per item: test it with every_item", f"{key}.field")
     kind = _field_kind(cond.field, path, f"{key}.field", item_context=item_context)
     if (cond.at_least is not None or cond.at_most is not None) and kind not in (Kind.DECIMAL, Kind.INTEGER):
         raise RuleError(path, f"at_least and at_most need a numeric field; {cond.field} is not one", key)
+
+
+def _check_label_requirement(name: str, req: LabelRequirement, catalogue: Catalogue | None, path: Path) -> None:
+    key = f"labels.{name}"
+    scheme = catalogue.find(req.reference) if catalogue else None
+    if scheme is None:
+        raise RuleError(path, f"the label {req.reference!r} is not in the catalogue"
+                              + (f" {catalogue.path}" if catalogue else ""), f"{key}.reference")
+    unknown = [a for a in req.areas if a not in catalogue.areas]
+    if unknown:
+        raise RuleError(path, f"unknown requirement areas {', '.join(unknown)}; areas are: "
+                              f"{', '.join(catalogue.areas)}", f"{key}.areas")
+    if req.minimum_version and scheme.version_rank(req.minimum_version) is None:
+        raise RuleError(path, f"{scheme.name} has no version {req.minimum_version!r} "
+                              f"(versions: {', '.join(scheme.versions) or 'none'})", f"{key}.minimum_version")

@@ -36,6 +36,9 @@ class Field:
     pattern: str | None = None  # regex the text must match
     pattern_hint: str = ""  # what the pattern means, for the message
     codelist: str | None = None  # name of a code list in scoring/data
+    required_unless: str | None = None  # required (error) on rows where this other field is empty
+    required_when: tuple[str, str] | None = None  # required (error) on rows where (field, value) holds
+    why: str = ""  # why a conditional requirement applies, for the message
 
 
 @dataclass(frozen=True)
@@ -98,11 +101,13 @@ ITEMS = Sheet("Items", unique=("lot", "item"), min_rows=1, fields=(
 LABELS = Sheet("Labels", required=False, fields=(
     Field("label", "Label", Kind.TEXT),
     Field("version", "Version", Kind.TEXT, required=None),
-    Field("certificate_id", "Certificate ID", Kind.TEXT),
+    Field("certificate_id", "Certificate ID", Kind.TEXT, required=None, required_unless="evidence",
+          why="a claim needs a certificate ID, or other means of proof under Evidence"),
     Field("scope", "Scope", Kind.CHOICE, choices=("product", "facility", "company")),
     Field("covers", "Covers", Kind.LIST),
     Field("valid_from", "Valid from", Kind.DATE, required=None),
-    Field("valid_until", "Valid until", Kind.DATE),
+    Field("valid_until", "Valid until", Kind.DATE, required=None, required_unless="evidence",
+          why="a certificate's validity must be stated"),
     Field("equivalent_to", "Claimed as equivalent to", Kind.TEXT, required=None),
     Field("evidence", "Evidence", Kind.TEXT, required=None),
 ))
@@ -110,7 +115,8 @@ LABELS = Sheet("Labels", required=False, fields=(
 FACTORIES = Sheet("Factories", required=False, fields=(
     Field("model", "Model", Kind.TEXT),
     Field("tier", "Tier", Kind.CHOICE, choices=("final assembly", "component", "raw material")),
-    Field("component", "Component", Kind.TEXT, required=None),
+    Field("component", "Component", Kind.TEXT, required=None, required_when=("tier", "component"),
+          why="a component factory must say which component it makes"),
     Field("name", "Factory name", Kind.TEXT),
     Field("country", "Country", Kind.TEXT, codelist="countries"),
     Field("city", "City", Kind.TEXT, required="warning"),

@@ -26,6 +26,14 @@ def sample_spec(name: str) -> dict:
     return copy.deepcopy(sample_bids()[name])
 
 
+def rules_data() -> dict:
+    """The sample rule set as data, pointing at the catalogue and registers wherever it is written."""
+    data = yaml.safe_load(SAMPLE_RULES.read_text())
+    data["catalogue"] = str(ROOT / "rules" / "labels.yaml")
+    data["registers"] = str(ROOT / "rules" / "registers")
+    return data
+
+
 def tender_data(**overrides) -> dict:
     data = yaml.safe_load((SAMPLE_TENDER / "tender.yaml").read_text())
     data["rules"] = str(SAMPLE_RULES)

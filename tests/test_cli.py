@@ -9,7 +9,7 @@ import shutil
 import pytest
 import yaml
 
-from conftest import ROOT, SAMPLE_TENDER
+from conftest import ROOT, SAMPLE_TENDER, rules_data
 from flows.cli import main
 
 
@@ -33,7 +33,7 @@ def test_a_bad_tender_yaml_names_the_key(make_tender, capsys):
 
 
 def test_a_bad_rule_file_names_file_and_key(make_tender, tmp_path, capsys):
-    rules = yaml.safe_load((ROOT / "rules" / "computers-2026.yaml").read_text())
+    rules = rules_data()
     rules["criteria"][0]["weight"] = 55
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(rules))

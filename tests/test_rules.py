@@ -5,13 +5,13 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from conftest import SAMPLE_RULES
+from conftest import SAMPLE_RULES, rules_data
 from scoring.errors import RuleError
 from scoring.rules import load_rules
 
 
 def _sample() -> dict:
-    return yaml.safe_load(SAMPLE_RULES.read_text())
+    return rules_data()
 
 
 def _criterion(data, criterion_id):

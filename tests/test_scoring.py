@@ -91,17 +91,14 @@ def test_steps_yes_no_lookup_and_relative():
     assert [score(x, "rel") for x in "abc"] == [D("8.00"), D("10.00"), D("6.00")]  # value / best 5 × 10
 
 
-def test_share_of_line_value_with_labels_valid_on_the_deadline():
-    label = {"id": "label", "name": "Label", "weight": 40, "field": "items", "function": "share_of_value",
-             "params": {"where": {"label": ["TCO Certified"]}}}
+def test_share_of_line_value_on_a_condition():
+    battery = {"id": "battery", "name": "Battery", "weight": 40, "field": "items", "function": "share_of_value",
+               "params": {"where": {"field": "items.battery_replaceable", "in": ["yes", "n/a"]}}}
     monitor = Item(row=3, lot="1", item="B", category="monitor", model="Screen 24", quantity=10, unit_price=D(300),
-                   warranty_years=D(5), battery_replaceable="n/a")
-    valid = LabelClaim(row=2, label="tco  certified", certificate_id="X", scope="product", covers=["m-1"],
-                       valid_from=date(2025, 1, 1), valid_until=date(2027, 1, 1))
-    expired = valid.model_copy(update={"covers": ["Screen 24"], "valid_until": date(2026, 10, 1)})
-    out, _, _ = scored([bid("a", 700, labels=[valid, expired], extra_items=[monitor])], rules([PRICE, label]))
-    share = next(c for c in out["a"].criteria if c.id == "label")
-    # 'M1' is covered ('m-1' normalises to the same model); the monitor's claim expired before the deadline.
+                   warranty_years=D(5), battery_replaceable="no")
+    out, _, _ = scored([bid("a", 700, extra_items=[monitor])], rules([PRICE, battery]))
+    share = next(c for c in out["a"].criteria if c.id == "battery")
+    # 10 × 700 of 10 × 700 + 10 × 300 meets the condition: 0.7 → 7.00 → 28.00
     assert share.raw == D("0.7") and share.score == D("7.00") and share.points == D("28.00")
 
 

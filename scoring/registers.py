@@ -1,0 +1,108 @@
+"""Issuers' registers: where a certificate is looked up.
+
+`Register` is the interface; `OfflineRegister` reads the snapshots in
+rules/registers/ (the default: evaluations never need the network). An online
+adapter for an issuer's API implements the same two methods.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from scoring.errors import RuleError
+from scoring.yamlio import first_error, load_mapping
+
+INDEX = "index.yaml"
+
+
+class Snapshot(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    registry: str
+    file: str
+    taken_on: date
+    source: str = ""
+
+    def describe(self) -> str:
+        return f"{self.registry} register snapshot of {self.taken_on.isoformat()} ({self.file})"
+
+
+class RegisterEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    certificate_id: str
+    holder: str
+    brand: str = ""
+    models: list[str] = []
+    gtins: list[str] = []
+    version: str = ""
+    valid_from: date | None = None
+    valid_until: date | None = None
+    status: str = "valid"
+    facility: str = ""
+
+
+class Register(Protocol):
+    def snapshot(self, registry: str) -> Snapshot | None:
+        """What the register's data was taken from, or None when this register is not available."""
+
+    def lookup(self, registry: str, certificate_id: str) -> RegisterEntry | None:
+        """The register's entry for a certificate, or None when it is not listed."""
+
+
+def normalise_id(certificate_id: str) -> str:
+    return "".join(certificate_id.split()).casefold()
+
+
+class OfflineRegister:
+    """Register snapshots as CSV files, listed in an index with the date they were taken."""
+
+    def __init__(self, folder: Path | str):
+        self.folder = Path(folder)
+        self.snapshots: dict[str, Snapshot] = {}
+        self.entries: dict[str, dict[str, RegisterEntry]] = {}
+        index = self.folder / INDEX
+        if not index.is_file():
+            return  # no snapshots: every lookup goes to review
+        data = load_mapping(index, RuleError)
+        for n, raw in enumerate(data.get("snapshots") or []):
+            try:
+                snap = Snapshot.model_validate(raw)
+            except ValidationError as exc:
+                error = first_error(index, exc, RuleError)
+                raise RuleError(index, error.problem, f"snapshots.{n}" + (f".{error.key}" if error.key else "")) from None
+            self.snapshots[snap.registry] = snap
+            self.entries[snap.registry] = self._read(self.folder / snap.file, index, n)
+
+    @staticmethod
+    def _read(path: Path, index: Path, n: int) -> dict[str, RegisterEntry]:
+        if not path.is_file():
+            raise RuleError(index, f"the snapshot file {path.name} does not exist", f"snapshots.{n}.file")
+        out = {}
+        with path.open(encoding="utf-8", newline="") as handle:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                try:
+                    entry = RegisterEntry(
+                        certificate_id=row["certificate_id"].strip(), holder=row["holder"].strip(),
+                        brand=(row.get("brand") or "").strip(),
+                        models=[m.strip() for m in (row.get("models") or "").split(";") if m.strip()],
+                        gtins=[g.strip() for g in (row.get("gtins") or "").split(";") if g.strip()],
+                        version=(row.get("version") or "").strip(),
+                        valid_from=row.get("valid_from") or None, valid_until=row.get("valid_until") or None,
+                        status=(row.get("status") or "valid").strip().lower(),
+                        facility=(row.get("facility") or "").strip())
+                except (KeyError, ValidationError) as exc:
+                    raise RuleError(path, f"line {line} is not a register entry: {exc}") from None
+                out[normalise_id(entry.certificate_id)] = entry
+        return out
+
+    def snapshot(self, registry: str) -> Snapshot | None:
+        return self.snapshots.get(registry)
+
+    def lookup(self, registry: str, certificate_id: str) -> RegisterEntry | None:
+        return self.entries.get(registry, {}).get(normalise_id(certificate_id))

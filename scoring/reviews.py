@@ -1,0 +1,66 @@
+"""Review decisions: a person's verdict on a claim the pipeline could not decide.
+
+Kept in `reviews.yaml` next to tender.yaml. A decision names the bid and the
+claim (its certificate ID or evidence reference, as written in the bid), says
+accept or reject, who decided, when and why. It resolves a `needs_review`
+claim on the next run; a decision that matches no pending claim is reported,
+never silently applied elsewhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scoring.errors import TenderError
+from scoring.yamlio import first_error, load_mapping
+
+REVIEWS_FILE = "reviews.yaml"
+
+
+class ReviewDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bid: str  # bid id: the workbook's file name without extension
+    claim: str  # the certificate ID or evidence reference as written in the bid
+    decision: Literal["accept", "reject"]
+    by: str = Field(min_length=1)
+    at: date
+    reason: str = Field(min_length=1)
+
+    def key(self) -> tuple[str, str]:
+        return (self.bid, claim_key(self.claim))
+
+
+def claim_key(reference: str) -> str:
+    return " ".join(reference.split()).casefold()
+
+
+class Reviews(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    decisions: list[ReviewDecision] = []
+
+    def find(self, bid_id: str, *references: str | None) -> ReviewDecision | None:
+        wanted = {(bid_id, claim_key(r)) for r in references if r}
+        return next((d for d in self.decisions if d.key() in wanted), None)
+
+
+def load_reviews(tender_folder: Path | str) -> Reviews:
+    path = Path(tender_folder) / REVIEWS_FILE
+    if not path.is_file():
+        return Reviews()
+    data = load_mapping(path, TenderError)
+    try:
+        reviews = Reviews.model_validate(data)
+    except ValidationError as exc:
+        raise first_error(path, exc, TenderError) from None
+    keys = [d.key() for d in reviews.decisions]
+    for n, key in enumerate(keys):
+        if keys.index(key) != n:
+            raise TenderError(path, f"a second decision on claim {key[1]!r} of bid {key[0]}; keep one",
+                              f"decisions.{n}")
+    return reviews
