@@ -63,6 +63,8 @@ def _check_rules(args) -> int:
     for k in rules.knockouts:
         print(f"  knock-out {k.id}: {k.requirement}")
     print(f"  tie-break: total points → {' → '.join(rules.tie_break)}")
+    for w in loaded.warnings:
+        print(f"warning: {w}")
     return EXIT_OK
 
 
@@ -103,6 +105,13 @@ def print_ranking(evaluation) -> None:
             print(f"{b.status.value:>8}  {shown(b.bid_id)}: {reason}{more}")
     for w in evaluation.warnings:
         print(f"warning: {shown(w)}")
+    for w in evaluation.rule_warnings:
+        print(f"rule set warning: {w}")
+    pending = [(b.bid_id, c) for b in evaluation.bids for c in b.claims if c.verdict.value == "needs_review"]
+    if pending:
+        print(f"{len(pending)} claim(s) await review; record decisions in reviews.yaml next to tender.yaml:")
+        for bid_id, c in pending:
+            print(f"  {shown(bid_id)}: {shown(c.certificate_id or c.evidence)} ({c.reason_code})")
 
 
 if __name__ == "__main__":

@@ -85,12 +85,12 @@ def _scheme_warnings(scheme: "Scheme", rule: str, what: str, *, weighted: bool) 
                     "corporate policy is not (Directive 2014/24/EU Art. 67(3), recital 97); use it, if at all, "
                     "as a selection criterion or a contract condition."))
     if scheme.kind != "management_system" and scheme.art43_failed:
-        from scoring.catalogue import ART43_WORDS
+        from scoring.catalogue import ART43_FAILED
 
-        failed = "; ".join(ART43_WORDS[c] for c in scheme.art43_failed)
+        failed = "; ".join(ART43_FAILED[c] for c in scheme.art43_failed)
         out.append(RuleWarning(
             code="lint.art43", rule=rule,
             message=f"{what} uses {scheme.name}, which does not meet the conditions of Art. 43(1) for a label "
-                    f"that may be required: not {failed}. Ask for the underlying requirements instead, and accept "
+                    f"that may be required: {failed}. Ask for the underlying requirements instead, and accept "
                     "any means of proof that they are met."))
     return out

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from scoring.models import BidResult, Evaluation, Status
+from scoring.models import BidResult, ClaimVerdict, Evaluation, Status, Verdict
 
 SCHEMA = "tenderscore/evaluation/1"
 
@@ -49,9 +49,10 @@ def bid_document(b: BidResult) -> dict[str, Any]:
         "tie_break": b.tie_break,
         "criteria": [
             {"id": c.id, "name": c.name, "weight": plain(c.weight), "raw": plain(c.raw), "score": plain(c.score),
-             "points": plain(c.points), "explanation": c.explanation}
+             "points": plain(c.points), "explanation": c.explanation, "status": c.status}
             for c in b.criteria
         ],
+        "claims": [claim_document(c) for c in b.claims],
         "knockouts": [k.model_dump() for k in b.knockouts],
         "issues": [
             {"code": i.code, "severity": i.severity.value, "sheet": i.sheet, "row": i.row, "field": i.field,
@@ -59,6 +60,23 @@ def bid_document(b: BidResult) -> dict[str, Any]:
             for i in b.issues
         ],
     }
+
+
+def claim_document(c: ClaimVerdict) -> dict[str, Any]:
+    return {
+        "row": c.row, "label": c.label, "version": c.version, "certificate_id": c.certificate_id,
+        "covers": c.covers, "equivalent_to": c.equivalent_to, "evidence": c.evidence, "scheme": c.scheme,
+        "requirement": c.requirement, "verdict": c.verdict.value, "reason_code": c.reason_code, "reason": c.reason,
+        "register_snapshot": c.register_snapshot, "valid_until": plain(c.valid_until),
+        "contract_coverage": plain(c.contract_coverage), "follow_up": c.follow_up, "reviewed_by": c.reviewed_by,
+    }
+
+
+def review_queue(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """Claims awaiting a person's decision: what to record in reviews.yaml."""
+    return [{"bid_id": b.bid_id, "claim": c.certificate_id or c.evidence, "row": c.row, "label": c.label,
+             "reason_code": c.reason_code, "reason": c.reason}
+            for b in evaluation.bids for c in b.claims if c.verdict is Verdict.NEEDS_REVIEW]
 
 
 def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
@@ -75,8 +93,12 @@ def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
         "rules_sha256": evaluation.rules_sha256,
         "rules_id": evaluation.rules.id,
         "rules_version": evaluation.rules.version,
+        "catalogue_version": evaluation.catalogue_version,
+        "register_snapshots": evaluation.registers,
         "counts": {"files": len(evaluation.bids), **counts},
         "warnings": evaluation.warnings,
+        "rule_warnings": [w.model_dump() for w in evaluation.rule_warnings],
+        "review_queue": review_queue(evaluation),
         "bids": [bid_document(b) for b in evaluation.bids],
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scoring.functions import money
 from scoring.models import Evaluation, Status
-from scoring.report_json import rules_path_shown
+from scoring.report_json import review_queue, rules_path_shown
 
 
 def cell(text: object) -> str:
@@ -24,6 +24,10 @@ def render_summary(evaluation: Evaluation) -> str:
         f"SHA-256 `{evaluation.rules_sha256}`); tenderscore {evaluation.tool_version}.",
         "",
     ]
+    if evaluation.rule_warnings:
+        lines += ["## Rule set warnings", ""]
+        lines += [f"- `{w.code}` at `{w.rule}`: {cell(w.message)}" for w in evaluation.rule_warnings]
+        lines.append("")
     counts = {s: sum(1 for b in evaluation.bids if b.status is s) for s in Status}
     lines.append(f"{len(evaluation.bids)} files received: {counts[Status.RANKED]} ranked, "
                  f"{counts[Status.EXCLUDED]} excluded, {counts[Status.REJECTED]} rejected.")
@@ -55,6 +59,20 @@ def render_summary(evaluation: Evaluation) -> str:
         for b in ranked:
             lines.append(f"| {cell(b.bid_id)} | " + " | ".join(str(c.points) for c in b.criteria) + f" | {b.total} |")
         lines += ["", f"How each figure was computed is in evaluation.json and the Details sheet of evaluation.xlsx."]
+    claims = [(b, c) for b in evaluation.bids for c in b.claims]
+    if claims:
+        lines += ["", "## Label claims", "", "| Bid | Label | Certificate / evidence | Verdict | Reason |",
+                  "|---|---|---|---|---|"]
+        for b, c in claims:
+            lines.append(f"| {cell(b.bid_id)} | {cell(c.label)} | {cell(c.certificate_id or c.evidence)} | "
+                         f"{c.verdict.value} | `{c.reason_code}` {cell(c.reason)} |")
+    queue = review_queue(evaluation)
+    if queue:
+        lines += ["", "## Claims awaiting review", "",
+                  "Record a decision for each in `reviews.yaml` next to `tender.yaml`, then run the evaluation again.",
+                  ""]
+        lines += [f"- {cell(q['bid_id'])}, claim `{cell(q['claim'])}` (Labels row {q['row']}): {cell(q['reason'])}"
+                  for q in queue]
     warned = [(b, i) for b in evaluation.bids for i in b.issues if i.severity.value == "warning"]
     if warned:
         lines += ["", "## Warnings on bids", ""]

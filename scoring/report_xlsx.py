@@ -60,10 +60,12 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
     _widths(breakdown, [6, 22] + [16] * len(rules.criteria) + [9])
 
     details = wb.create_sheet("Details")
-    append_row(details, ["Bid", "Criterion", "Name", "Weight (%)", "Raw value", "Score", "Points", "Explanation"])
+    append_row(details, ["Bid", "Criterion", "Name", "Weight (%)", "Raw value", "Score", "Points", "Explanation",
+                         "Status"])
     for b in ranked:
         for c in b.criteria:
-            append_row(details, [b.bid_id, c.id, c.name, c.weight, _raw(c.raw), c.score, c.points, c.explanation])
+            append_row(details, [b.bid_id, c.id, c.name, c.weight, _raw(c.raw), c.score, c.points, c.explanation,
+                                 c.status])
         for k in b.knockouts:
             append_row(details, [b.bid_id, f"knock-out {k.id}", k.requirement, None, "passed", None, None,
                                  k.explanation])
@@ -74,6 +76,18 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
                                      "passed" if k.passed else "FAILED", None, None, k.explanation])
     _bold_header(details)
     _widths(details, [22, 18, 40, 10, 14, 8, 8, 110])
+
+    claims = wb.create_sheet("Claims")
+    append_row(claims, ["Bid", "Row", "Label", "Version", "Certificate ID", "Covers", "Claimed as equivalent to",
+                        "Evidence", "Verdict", "Reason code", "Reason", "Register snapshot", "Valid until",
+                        "Contract term covered", "Follow-up", "Reviewed by"])
+    for b in evaluation.bids:
+        for c in b.claims:
+            append_row(claims, [b.bid_id, c.row, c.label, c.version, c.certificate_id, "; ".join(c.covers),
+                                c.equivalent_to, c.evidence, c.verdict.value, c.reason_code, c.reason,
+                                c.register_snapshot, c.valid_until, c.contract_coverage, c.follow_up, c.reviewed_by])
+    _bold_header(claims)
+    _widths(claims, [22, 6, 20, 14, 22, 30, 20, 22, 20, 30, 100, 44, 12, 10, 60, 30])
 
     issues = wb.create_sheet("Issues")
     append_row(issues, ["Bid", "File", "Severity", "Code", "Sheet", "Row", "Field", "Message"])
@@ -96,8 +110,22 @@ def _rules_sheet(ws, evaluation: Evaluation, rules: RuleSet) -> None:
                                     f"{rules.rounding.places} decimals; points = score / {rules.scale} × weight; "
                                     "total = sum of points"),
                        ("Tie-break", " → ".join(["total points"] + rules.tie_break)),
+                       ("Label catalogue", evaluation.catalogue_version),
+                       ("Register snapshots", "; ".join(evaluation.registers)),
                        ("tenderscore", evaluation.tool_version)):
         append_row(ws, [key, value])
+    if evaluation.rule_warnings:
+        append_row(ws, [])
+        append_row(ws, ["Linter warning", "Rule", "Message"])
+        for w in evaluation.rule_warnings:
+            append_row(ws, [w.code, w.rule, w.message])
+    if rules.labels:
+        append_row(ws, [])
+        append_row(ws, ["Label requirement", "Reference", "Minimum version", "Areas an equivalent must cover",
+                        "Expiry during contract"])
+        for name, req in rules.labels.items():
+            append_row(ws, [name, req.reference, req.minimum_version, ", ".join(req.areas),
+                            req.expiry_during_contract])
     append_row(ws, [])
     append_row(ws, ["Criterion", "Name", "Group", "Weight (%)", "Field", "Aggregate", "Function", "Parameters"])
     for c in rules.criteria:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from scoring.catalogue import ART43_WORDS, Catalogue, Scheme, normalise_name
+from scoring.catalogue import ART43_FAILED, ART43_WORDS, Catalogue, Scheme, normalise_name
 from scoring.models import Bid, ClaimVerdict, LabelClaim, Tender, Verdict
 from scoring.registers import Register, RegisterEntry
 from scoring.reviews import ReviewDecision, Reviews, claim_key
@@ -247,7 +247,7 @@ def _equivalence(scheme: Scheme, requirement: LabelRequirement, claim: LabelClai
     unknown = [a for a in areas if scheme.covers.get(a, "unknown") == "unknown"]
     words = v.catalogue.area_words
     if missing:
-        also = (f" It also does not meet Art. 43(1): not {'; '.join(ART43_WORDS[c] for c in scheme.art43_failed)}."
+        also = (f" Nor does it meet Art. 43(1): {'; '.join(ART43_FAILED[c] for c in scheme.art43_failed)}."
                 if scheme.art43_failed else "")
         return (Verdict.REJECTED, "equivalence.areas_missing",
                 f"{scheme.name} is not equivalent to {requirement.reference} in this tender: it does not cover "
@@ -255,7 +255,7 @@ def _equivalence(scheme: Scheme, requirement: LabelRequirement, claim: LabelClai
     if scheme.art43_failed:
         return (Verdict.REJECTED, "equivalence.conditions_unmet",
                 f"{scheme.name} cannot stand in for {requirement.reference}: it does not meet the conditions of "
-                f"Art. 43(1): not {'; '.join(ART43_WORDS[c] for c in scheme.art43_failed)}.")
+                f"Art. 43(1): {'; '.join(ART43_FAILED[c] for c in scheme.art43_failed)}.")
     if unknown or scheme.art43_unknown:
         doubt = [words(unknown)] if unknown else []
         doubt += [ART43_WORDS[c] for c in scheme.art43_unknown]
