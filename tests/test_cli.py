@@ -74,6 +74,8 @@ def test_the_cli_prints_the_ranking_and_writes_reports(cli_run):
     first = next(line for line in lines if line.strip().startswith("1 "))
     assert "01-greenbyte" in first and "91.25" in first
     assert "excluded  08-lowcost" in done.stdout
+    assert "rule set warning: lint.company_level at criteria.ems" in done.stdout
+    assert "1 claim(s) await review" in done.stdout and "03-budgetit: BIT-DOSSIER-AM240" in done.stdout
     for name in ("evaluation.xlsx", "evaluation.json", "summary.md"):
         assert (out / name).is_file()
 

@@ -144,7 +144,7 @@ def test_bidder_text_is_data_in_every_report(reports):
 
 def test_the_workbook_has_its_sheets(reports, sample_evaluation):
     wb = openpyxl.load_workbook(reports / "evaluation.xlsx")
-    assert wb.sheetnames == ["Ranking", "Breakdown", "Details", "Issues", "Rules"]
+    assert wb.sheetnames == ["Ranking", "Breakdown", "Details", "Claims", "Issues", "Rules"]
     ranking = [[c.value for c in row] for row in wb["Ranking"].iter_rows(min_row=2)]
     assert [r[2] for r in ranking] == [b.bid_id for b in sample_evaluation.bids]
     rules = {row[0].value: row[1].value for row in wb["Rules"].iter_rows() if row[0].value}
@@ -160,3 +160,15 @@ def test_same_inputs_give_byte_identical_reports(tmp_path):
     write_reports(evaluate_tender(SAMPLE_TENDER), second)
     for name in ("evaluation.xlsx", "evaluation.json", "summary.md"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_claims_warnings_and_review_queue_reach_every_report(reports):
+    wb = openpyxl.load_workbook(reports / "evaluation.xlsx")
+    claims = list(wb["Claims"].iter_rows(min_row=2, values_only=True))
+    verdicts = {row[8] for row in claims}
+    assert verdicts == {"accepted", "accepted_equivalent", "rejected", "needs_review"}
+    rules_sheet = [row[0] for row in wb["Rules"].iter_rows(values_only=True)]
+    assert "Linter warning" in rules_sheet and "lint.company_level" in rules_sheet
+    summary = (reports / "summary.md").read_text()
+    assert "## Rule set warnings" in summary and "## Claims awaiting review" in summary
+    assert "BIT-DOSSIER-AM240" in summary
