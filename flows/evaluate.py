@@ -17,7 +17,8 @@ from prefect import flow, task, unmapped  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from scoring import ingest, pipeline, rank, reports, validate  # noqa: E402
+from scoring import ingest, panel, pipeline, rank, reports, robustness, validate  # noqa: E402
+from scoring.panel import PanelSheets  # noqa: E402
 from scoring.evaluate import score_bids  # noqa: E402
 from scoring.models import BidResult, Evaluation, ReadResult, Status, Tender  # noqa: E402
 from scoring.report_md import render_summary  # noqa: E402
@@ -38,14 +39,25 @@ def validate_bids(reads: list[ReadResult], tender: Tender) -> list[ReadResult]:
     return validate.validate_tender(reads, tender)
 
 
+@task(name="read-panel-scores", **TASK)
+def read_panel(tender: Tender) -> PanelSheets:
+    return panel.read_panel(tender.folder)
+
+
 @task(name="verify-and-score-bids", **TASK)
-def score(checked: list[ReadResult], tender: Tender, rules: RuleSet, checks: Verification | None) -> list[BidResult]:
-    return score_bids(checked, tender, rules, checks)
+def score(checked: list[ReadResult], tender: Tender, rules: RuleSet, checks: Verification | None,
+          sheets: PanelSheets) -> list[BidResult]:
+    return score_bids(checked, tender, rules, checks, sheets)
 
 
 @task(name="rank-bids", **TASK)
 def rank_results(results: list[BidResult], checked: list[ReadResult], rules: RuleSet):
     return rank.rank_bids(results, checked, rules)
+
+
+@task(name="assess-robustness", **TASK)
+def assess_robustness(checked, results, tender: Tender, rules: RuleSet, checks, sheets) -> dict:
+    return robustness.assess(checked, results, tender, rules, checks, sheets)
 
 
 @task(name="write-reports", **TASK)
@@ -83,10 +95,12 @@ def evaluate_tender(tender_dir: str, rules_file: str | None = None, out_dir: str
     """Read, validate, score and rank every bid of a tender, then write the reports."""
     tender, rules, files = pipeline.prepare(tender_dir, rules_file)
     checks = pipeline.verification(tender, rules)
+    sheets = read_panel(tender)
     reads = read_bid.map(files, tender=unmapped(tender)).result()
     checked = validate_bids(reads, tender)
-    results, warnings = rank_results(score(checked, tender, rules.rules, checks), checked, rules.rules)
-    evaluation = pipeline.assemble(tender, rules, results, warnings, checks)
+    results, warnings = rank_results(score(checked, tender, rules.rules, checks, sheets), checked, rules.rules)
+    robust = assess_robustness(checked, results, tender, rules.rules, checks, sheets)
+    evaluation = pipeline.assemble(tender, rules, results, warnings, checks, sheets, robust)
     target = Path(out_dir) if out_dir else reports.default_out_dir(evaluation)
     written = write_reports(evaluation, target)
     publish_artifacts(evaluation, written)

@@ -1,15 +1,19 @@
-"""Score the bids that passed validation: knock-outs first, then the weighted criteria."""
+"""Score the bids that passed validation: claims, knock-outs, criteria, then the award method."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from scoring.functions import Context, Raw, holds, num, raw_value, score_of
-from scoring.issues import Severity, has_errors
+from scoring.functions import Context, Raw, holds, money, num, raw_value, score_of
+from scoring.issues import Issue, Severity, has_errors, issue
 from scoring.models import (Bid, BidResult, ClaimVerdict, CriterionResult, KnockoutResult, ReadResult, Status, Tender,
                             Verdict)
-from scoring.verify import Verification, verify_claims
+from scoring.panel import PanelOutcome, PanelSheets, panel_outcomes
+from scoring.parse import Locale
 from scoring.rules import Criterion, Knockout, RuleSet
+from scoring.verify import Verification, verify_claims
+
+RATIO_PLACES = Decimal("0.0001")
 
 
 def _base(read: ReadResult) -> dict:
@@ -44,7 +48,7 @@ def context_of(claims: list[ClaimVerdict], rules: RuleSet) -> Context:
 
 
 def score_bids(checked: list[ReadResult], tender: Tender, rules: RuleSet,
-               verification: Verification | None = None) -> list[BidResult]:
+               verification: Verification | None = None, panel: PanelSheets | None = None) -> list[BidResult]:
     """Every read bid becomes a result: rejected, excluded, or scored (ranked later).
 
     Claims are verified for every bid that could be read, also rejected ones: the
@@ -72,35 +76,120 @@ def score_bids(checked: list[ReadResult], tender: Tender, rules: RuleSet,
         competing.append(read)
         results[read.file] = BidResult(**_base(read), status=Status.RANKED, knockouts=knockouts, claims=claims)
 
+    outcomes, panel_issues, _ = panel_outcomes(panel or PanelSheets(), rules, [r.bid.bid_id for r in competing],
+                                               Locale.from_tag(tender.locale, tender.decimal_separator))
+    for read in competing:
+        bid_id = read.bid.bid_id
+        contexts[read.file] = contexts[read.file].with_panel(
+            {c: o for (b, c), o in outcomes.items() if b == bid_id})
+    scored = score_competing(competing, contexts, pending, rules)
+    low = abnormally_low(scored, rules)
+    for read in competing:
+        extra = panel_issues.get(read.bid.bid_id, []) + low.get(read.file, [])
+        result = scored[read.file]
+        results[read.file] = results[read.file].model_copy(update={
+            "criteria": result.criteria, "total": result.total, "ranking_value": result.ranking_value,
+            "issues": results[read.file].issues + extra})
+    return [results[r.file] for r in checked]
+
+
+def score_competing(competing: list[ReadResult], contexts: dict[str, Context], pending: dict[str, set[str]],
+                    rules: RuleSet) -> dict[str, BidResult]:
+    """Criteria and the method's ranking value for the competing bids (the others set no benchmark)."""
     # Relative functions compare each bid with the best competing bid, so raw values come first.
     raws: dict[str, dict[str, Raw]] = {r.file: {} for r in competing}
     for c in rules.criteria:
         params = c.typed_params()
         for read in competing:
             raws[read.file][c.id] = raw_value(c, params, read.bid, contexts[read.file])
+    out = {}
     for read in competing:
         criteria = [_criterion_result(c, rules, raws[read.file][c.id], [raws[r.file][c.id].value for r in competing],
-                                      pending[read.file])
+                                      pending.get(read.file, set()), contexts[read.file])
                     for c in rules.criteria]
         total = sum((cr.points for cr in criteria), Decimal(0))
-        results[read.file] = results[read.file].model_copy(update={"criteria": criteria, "total": total})
-    return [results[r.file] for r in checked]
+        out[read.file] = BidResult(**_base(read), status=Status.RANKED, criteria=criteria, total=total,
+                                   ranking_value=ranking_value(total, read.bid.total_price, rules))
+    return out
 
 
-def _criterion_result(c: Criterion, rules: RuleSet, raw: Raw, peers: list, pending: set[str]) -> CriterionResult:
+def ranking_value(total: Decimal, price: Decimal | None, rules: RuleSet) -> Decimal | None:
+    """Weighted points: the total. Value for money: the comparison price. Ratio: quality points per `per` of price."""
+    method = rules.method
+    if method.name == "weighted_points":
+        return total
+    if price is None:
+        return None
+    if method.name == "value_for_money":
+        if method.direction == "deduct":
+            return price - total
+        return price + (sum((c.money for c in rules.criteria), Decimal(0)) - total)
+    if price == 0:
+        return None
+    return (total / price * method.per).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+
+def higher_is_better(rules: RuleSet) -> bool:
+    return rules.method.name != "value_for_money"
+
+
+def _criterion_result(c: Criterion, rules: RuleSet, raw: Raw, peers: list, pending: set[str],
+                      ctx: Context) -> CriterionResult:
     scored = score_of(c, c.typed_params(), raw.value, rules.scale, peers)
     score = rules.rounding.quantize(scored.score)
+    stake = c.money if rules.method.name == "value_for_money" else c.weight
     # Points come from the rounded score, so the chain in the report can be recomputed by hand.
-    points = rules.rounding.quantize(score / rules.scale * c.weight)
-    explanation = (f"{c.name}: {raw.text} → {score}/{num(rules.scale)} ({scored.rule}); "
-                   f"× {num(c.weight)} % = {points} pts")
+    points = rules.rounding.quantize(score / rules.scale * stake)
+    if rules.method.name == "value_for_money":
+        worth = f"× {money(stake)} = {money(points)} off the price" if rules.method.direction == "deduct" else \
+            f"× {money(stake)} = {money(points)} of {money(stake)} earned"
+    else:
+        worth = f"× {num(stake)} % = {points} pts"
+    explanation = f"{c.name}: {raw.text} → {score}/{num(rules.scale)} ({scored.rule}); {worth}"
     waiting = sorted(pending & set(_labels_of(c)))
+    status = "needs_review" if waiting else "final"
     if waiting:
         explanation += f"; claims for {', '.join(waiting)} await review and are not counted yet"
+    outcome = ctx.panel.get(c.id) if c.function == "panel" else None
+    if outcome is not None and outcome.consensus is None:
+        status = "needs_review"
     return CriterionResult(id=c.id, name=c.name, weight=c.weight, raw=raw.value, score=score, points=points,
-                           explanation=explanation, status="needs_review" if waiting else "final")
+                           explanation=explanation, status=status, stake=stake, panel=outcome)
 
 
 def _labels_of(c: Criterion) -> list[str]:
     params = c.typed_params()
     return params.where.labels() if c.function == "share_of_value" else []
+
+
+def abnormally_low(scored: dict[str, BidResult], rules: RuleSet) -> dict[str, list[Issue]]:
+    """Warnings asking for an explanation of a price far below the others (Art. 69); never an exclusion."""
+    rule = rules.abnormally_low
+    priced = {f: r.total_price for f, r in scored.items() if r.total_price is not None}
+    out: dict[str, list[Issue]] = {}
+    if len(priced) < 2 or (rule.below_mean_of_others_pct is None and rule.below_next_pct is None):
+        return out
+    hundred = Decimal(100)
+    for file, price in priced.items():
+        others = [p for f, p in priced.items() if f != file]
+        reasons = []
+        if rule.below_mean_of_others_pct is not None:
+            mean = sum(others, Decimal(0)) / len(others)
+            gap = (mean - price) / mean * hundred
+            if gap > rule.below_mean_of_others_pct:
+                reasons.append(f"{gap.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} % below the mean of the "
+                               f"other bids ({money(mean)}; the rule set asks from {rule.below_mean_of_others_pct} %)")
+        if rule.below_next_pct is not None:
+            above = [p for p in others if p >= price]
+            if above:
+                nxt = min(above)
+                gap = (nxt - price) / nxt * hundred
+                if gap > rule.below_next_pct:
+                    reasons.append(f"{gap.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} % below the next bid "
+                                   f"({money(nxt)}; the rule set asks from {rule.below_next_pct} %)")
+        if reasons:
+            out[file] = [issue("price.abnormally_low",
+                               f"The total price {money(price)} is " + " and ".join(reasons) +
+                               ": ask the bidder to explain it (Art. 69); this is not an exclusion.",
+                               file=file, sheet="Items", field="Unit price")]
+    return out

@@ -12,8 +12,9 @@ from typing import Any
 
 from scoring.models import Bid, Item
 from scoring.verify import normalise_model
-from scoring.rules import (Condition, Criterion, LinearParams, LookupParams, PriceParams, RelativeParams,
-                           ShareParams, StepsParams, Strict, YesNoParams)
+from scoring.panel import PanelOutcome
+from scoring.rules import (Condition, Criterion, LinearParams, LookupParams, MinMaxParams, PanelParams, PriceParams,
+                           RelativeParams, ShareParams, StepsParams, Strict, YesNoParams)
 
 ZERO = Decimal(0)
 RAW_PLACES = Decimal("0.0001")  # shares and means are rounded half-up to 4 places before scoring
@@ -57,6 +58,10 @@ class Context:
 
     labels: dict[str, frozenset[str]] = field(default_factory=dict)  # requirement -> normalised models
     names: dict[str, str] = field(default_factory=dict)  # requirement -> the label's name, for explanations
+    panel: dict[str, "PanelOutcome"] = field(default_factory=dict)  # judged criterion -> the panel's outcome
+
+    def with_panel(self, panel: dict[str, "PanelOutcome"]) -> "Context":
+        return Context(labels=self.labels, names=self.names, panel=panel)
 
 
 def holds(cond: Condition, bid: Bid, item: Item | None, ctx: Context) -> bool:
@@ -89,6 +94,13 @@ class Raw:
 def raw_value(c: Criterion, params: Strict, bid: Bid, ctx: Context) -> Raw:
     if isinstance(params, ShareParams):
         return _share(params, bid, ctx)
+    if isinstance(params, PanelParams):
+        outcome = ctx.panel.get(c.id)
+        if outcome is None or outcome.consensus is None:
+            return Raw(None, "no panel score yet")
+        how = "moderated" if outcome.moderated else f"{outcome.method} of {len(outcome.scores)}"
+        return Raw(outcome.consensus, f"panel {how} {num(outcome.consensus)} on {num(params.minimum)}.."
+                                      f"{num(params.maximum)}")
     if c.field.startswith("items."):
         return _aggregate(c, bid)
     value = field_value(bid, c.field)
@@ -166,6 +178,12 @@ def score_of(c: Criterion, params: Strict, raw: Any, scale: Decimal, peers: list
         return Scored(table.get(canonical(raw), params.otherwise), f"{listing}, other → {num(params.otherwise)}")
     if isinstance(params, ShareParams):
         return Scored(Decimal(raw) * scale, f"share × {num(scale)}")
+    if isinstance(params, PanelParams):
+        span = params.maximum - params.minimum
+        return Scored((Decimal(raw) - params.minimum) / span * scale,
+                      f"(consensus − {num(params.minimum)}) / {num(span)} × {num(scale)}")
+    if isinstance(params, MinMaxParams):
+        return _min_max(params.objective, Decimal(raw), scale, peers, c)
     if isinstance(params, (RelativeParams, PriceParams)):
         return _relative("min" if isinstance(params, PriceParams) else params.objective, Decimal(raw), scale, peers, c)
     raise AssertionError(type(params))
@@ -184,6 +202,16 @@ def _steps(p: StepsParams, x: Decimal, c: Criterion) -> Scored:
                        f"{num(s.at_least if s.at_least is not None else s.at_most)}{_unit(c)} → {num(s.score)}"
                        for s in p.steps)
     return Scored(max(reached, default=p.otherwise), f"steps {ladder}, else {num(p.otherwise)}")
+
+
+def _min_max(objective: str, x: Decimal, scale: Decimal, peers: list[Any], c: Criterion) -> Scored:
+    values = [Decimal(v) for v in peers if v is not None]
+    best, worst = (min(values), max(values)) if objective == "min" else (max(values), min(values))
+    shown = (lambda v: money(v)) if c.field == "bid.total_price" else (lambda v: f"{num(v)}{_unit(c)}")
+    rule = f"min-max: best {shown(best)} → {num(scale)}, worst {shown(worst)} → 0"
+    if best == worst:
+        return Scored(scale, rule)
+    return Scored((x - worst) / (best - worst) * scale, rule)
 
 
 def _relative(objective: str, x: Decimal, scale: Decimal, peers: list[Any], c: Criterion) -> Scored:

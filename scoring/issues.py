@@ -63,6 +63,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "items.missing_item": (Severity.ERROR, "An item the tender asks for is not offered."),
     "items.quantity_mismatch": (Severity.ERROR, "The offered quantity differs from the quantity the tender asks for."),
     "items.lot_mismatch": (Severity.ERROR, "The item is listed under another lot than the tender's."),
+    # the evaluation of the bid (never the bidder's error: warnings)
+    "price.abnormally_low": (Severity.WARNING, "The price is far below the others: ask the bidder to explain it (Art. 69); not an exclusion."),
+    "panel.score_missing": (Severity.WARNING, "An evaluator has not scored the bid on a judged criterion; the consensus is formed without it."),
+    "panel.not_a_score": (Severity.WARNING, "An evaluator's score is empty or not a number; it is not used."),
+    "panel.out_of_range": (Severity.WARNING, "An evaluator's score is outside the criterion's range; it is not used."),
+    "panel.comment_missing": (Severity.WARNING, "An evaluator's score has no comment where the rule set requires one; it is not used."),
+    "panel.disagreement": (Severity.WARNING, "Evaluators' scores differ by more than the rule set allows."),
+    "panel.moderation_missing": (Severity.WARNING, "A criterion to be moderated has no moderated score yet; the median is used meanwhile."),
+    "panel.moderation_incomplete": (Severity.WARNING, "A moderated score lacks its reason or who set it; it is not used."),
 }
 
 

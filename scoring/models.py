@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field as PField
 
 from scoring.issues import Issue
 from scoring.lint import RuleWarning
+from scoring.panel import PanelOutcome
 from scoring.rules import RuleSet
 
 
@@ -173,12 +174,14 @@ class Status(str, Enum):
 class CriterionResult(Frozen):
     id: str
     name: str
-    weight: Decimal
+    weight: Decimal | None  # None under value_for_money, where the stake is money
     raw: Any
     score: Decimal  # on the rule set's scale (0..scale)
     points: Decimal
     explanation: str
     status: str = "final"  # or needs_review: a claim it depends on awaits a person's decision
+    stake: Decimal | None = None  # weight (%), or money under value_for_money
+    panel: PanelOutcome | None = None  # every evaluator's score behind a judged criterion
 
 
 class Verdict(str, Enum):
@@ -230,8 +233,9 @@ class BidResult(Frozen):
     registration_number: str | None
     status: Status
     rank: int | None = None
-    total: Decimal | None = None
+    total: Decimal | None = None  # sum of the criteria's points (money under value_for_money)
     total_price: Decimal | None = None
+    ranking_value: Decimal | None = None  # what the rank is decided on: total, comparison price or ratio
     criteria: list[CriterionResult] = []
     knockouts: list[KnockoutResult] = []
     claims: list[ClaimVerdict] = []
@@ -251,3 +255,5 @@ class Evaluation(Frozen):
     rule_warnings: list[RuleWarning] = []  # the criteria linter's
     catalogue_version: str | None = None
     registers: list[str] = []  # the register snapshots claims were checked against
+    agreement: dict[str, Decimal | None] = {}  # judged criterion -> Krippendorff's alpha
+    robustness: dict = {}  # weight sensitivity, rank reversals, win shares (scoring/robustness.py)

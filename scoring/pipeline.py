@@ -6,14 +6,18 @@ Reports are written separately (reports.py), so an Evaluation can be inspected f
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 from scoring import __version__
 from scoring.evaluate import score_bids
 from scoring.ingest import read_bid
 from scoring.models import BidResult, Evaluation, ReadResult, Tender
+from scoring.panel import PanelSheets, krippendorff_alpha, panel_outcomes, read_panel
+from scoring.parse import Locale
 from scoring.rank import rank_bids
 from scoring.registers import OfflineRegister
+from scoring.robustness import assess
 from scoring.reviews import REVIEWS_FILE, load_reviews
 from scoring.rules import LoadedRules, load_rules
 from scoring.tender import bid_files, load_tender
@@ -37,9 +41,24 @@ def verification(tender: Tender, rules: LoadedRules) -> Verification | None:
                         register=OfflineRegister(rules.registers_folder), reviews=load_reviews(tender.folder))
 
 
+def panel_agreement(results: list[BidResult]) -> dict[str, Decimal | None]:
+    """Krippendorff's alpha per judged criterion, over the ranked bids."""
+    units: dict[str, list[list[Decimal]]] = {}
+    for b in results:
+        for c in b.criteria:
+            if c.panel is not None:
+                units.setdefault(c.id, []).append([s.score for s in c.panel.scores])
+    return {criterion: krippendorff_alpha(u) for criterion, u in units.items()}
+
+
 def assemble(tender: Tender, rules: LoadedRules, results: list[BidResult], warnings: list[str],
-             checks: Verification | None = None) -> Evaluation:
+             checks: Verification | None = None, panel: PanelSheets | None = None,
+             robustness: dict | None = None) -> Evaluation:
     warnings = list(warnings)
+    if panel is not None:
+        competing = [b.bid_id for b in results if b.criteria]
+        warnings += panel_outcomes(panel, rules.rules, competing,
+                                   Locale.from_tag(tender.locale, tender.decimal_separator))[2]
     registers: list[str] = []
     if checks is not None:
         for d in unused_decisions(checks.reviews, {b.bid_id: b.claims for b in results}):
@@ -49,13 +68,15 @@ def assemble(tender: Tender, rules: LoadedRules, results: list[BidResult], warni
     return Evaluation(tender=tender, rules=rules.rules, rules_path=rules.path, rules_sha256=rules.sha256,
                       tool_version=__version__, bids=results, warnings=warnings, rule_warnings=rules.warnings,
                       catalogue_version=rules.catalogue.catalogue_version if rules.catalogue else None,
-                      registers=registers)
+                      registers=registers, agreement=panel_agreement(results), robustness=robustness or {})
 
 
 def evaluate_tender(tender_dir: Path | str, rules_file: Path | str | None = None) -> Evaluation:
     tender, rules, files = prepare(tender_dir, rules_file)
     checks = verification(tender, rules)
+    panel = read_panel(tender.folder)
     reads: list[ReadResult] = [read_bid(path, tender) for path in files]
     checked = validate_tender(reads, tender)
-    results, warnings = rank_bids(score_bids(checked, tender, rules.rules, checks), checked, rules.rules)
-    return assemble(tender, rules, results, warnings, checks)
+    results, warnings = rank_bids(score_bids(checked, tender, rules.rules, checks, panel), checked, rules.rules)
+    robust = assess(checked, results, tender, rules.rules, checks, panel)
+    return assemble(tender, rules, results, warnings, checks, panel, robust)

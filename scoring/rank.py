@@ -8,6 +8,7 @@ from typing import Any
 
 from scoring.functions import money
 from scoring.models import BidResult, ReadResult, Status
+from scoring.evaluate import higher_is_better
 from scoring.rules import RuleSet
 
 LABELS = {"lowest_price": "lowest total price", "earliest_submission": "earliest submission"}
@@ -35,6 +36,10 @@ def _shown(result: BidResult, entry: str, submitted) -> str:
     return f"{next(c.points for c in result.criteria if c.id == criterion)} pts"
 
 
+def _value(r: BidResult) -> str:
+    return f"{r.total} points" if r.ranking_value in (None, r.total) else str(r.ranking_value)
+
+
 def _describe(entry: str) -> str:
     return LABELS.get(entry) or f"most points on {entry.split(':', 1)[1]}"
 
@@ -49,8 +54,11 @@ def rank_bids(results: list[BidResult], checked: list[ReadResult], rules: RuleSe
     ranked = [r for r in results if r.status is Status.RANKED]
     chain = rules.tie_break
 
+    sign = -1 if higher_is_better(rules) else 1
+
     def full_key(r: BidResult):
-        return (-r.total, *[_key(r, e, submitted) for e in chain])
+        value = r.ranking_value if r.ranking_value is not None else r.total
+        return (value is None, sign * (value or 0), *[_key(r, e, submitted) for e in chain])
 
     ranked.sort(key=lambda r: (full_key(r), r.bid_id))  # bid_id only orders bids that share a rank
     warnings: list[str] = []
@@ -61,14 +69,14 @@ def rank_bids(results: list[BidResult], checked: list[ReadResult], rules: RuleSe
         previous = ranked[position - 1] if position else None
         if previous is None or full_key(previous) != full_key(r):
             rank = position + 1
-        if previous is not None and previous.total == r.total:
+        if previous is not None and full_key(previous)[:2] == full_key(r)[:2]:
             entry = next((e for e in chain if _key(previous, e, submitted) != _key(r, e, submitted)), None)
             if entry is None:
-                text = (f"{previous.bid_id} and {r.bid_id} are tied on {r.total} points and on every tie-break "
+                text = (f"{previous.bid_id} and {r.bid_id} are tied on {_value(r)} and on every tie-break "
                         f"({', '.join(_describe(e) for e in chain) or 'none declared'}); they share rank {rank}.")
                 warnings.append(text + " The buyer must decide as its procurement rules say (e.g. by drawing lots).")
             else:
-                text = (f"{previous.bid_id} and {r.bid_id} are tied on {r.total} points; {_describe(entry)} decides: "
+                text = (f"{previous.bid_id} and {r.bid_id} are tied on {_value(r)}; {_describe(entry)} decides: "
                         f"{previous.bid_id} {_shown(previous, entry, submitted)}, {r.bid_id} {_shown(r, entry, submitted)}.")
             notes.setdefault(previous.bid_id, []).append(text)
             notes.setdefault(r.bid_id, []).append(text)

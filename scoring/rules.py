@@ -148,6 +148,29 @@ class ShareParams(Strict):
     where: Condition
 
 
+class MinMaxParams(Strict):
+    """Full score for the best competing bid, 0 for the worst, straight between (min-max over the bids)."""
+
+    objective: Literal["min", "max"]
+
+
+class PanelParams(Strict):
+    """A judged criterion: evaluators score each bid on `minimum`..`maximum` in their score sheets."""
+
+    minimum: Decimal = Decimal(0)
+    maximum: Decimal = Decimal(5)
+    consensus: Literal["mean", "median", "moderated"] = "mean"
+    max_spread: Decimal | None = None  # flag when evaluators differ by more than this
+    comment_required: bool = False
+    evaluators: list[str] = []  # who must score; a missing score is an issue, never a zero
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.maximum <= self.minimum:
+            raise ValueError("maximum must be above minimum")
+        return self
+
+
 FUNCTIONS: dict[str, type[Strict]] = {
     "linear": LinearParams,
     "steps": StepsParams,
@@ -155,8 +178,12 @@ FUNCTIONS: dict[str, type[Strict]] = {
     "lookup": LookupParams,
     "relative": RelativeParams,
     "price_proportional": PriceParams,
+    "min_max": MinMaxParams,
     "share_of_value": ShareParams,
+    "panel": PanelParams,
 }
+# Functions whose score depends on the other bids: withdrawing a bid can change the others' order.
+RELATIVE_FUNCTIONS = ("relative", "price_proportional", "min_max")
 AGGREGATES = ("min", "max", "mean", "quantity_weighted_mean", "value_weighted_mean")
 
 
@@ -166,8 +193,10 @@ class Criterion(Strict):
     id: str
     name: str
     group: str | None = None  # for reports: criteria that share a heading (e.g. life extension)
-    weight: Decimal = PField(gt=0)
-    field: str  # supplier.<f>, items.<f> (with aggregate), items (share_of_value), bid.total_price
+    weight: Decimal | None = PField(default=None, gt=0)  # weighted_points, price_quality_ratio
+    money: Decimal | None = PField(default=None, gt=0)  # value_for_money: what a full score is worth
+    weight_range: tuple[Decimal, Decimal] | None = None  # for the Monte Carlo robustness check
+    field: str  # supplier.<f>, items.<f> (with aggregate), items (share_of_value), bid.total_price, panel
     aggregate: Literal["min", "max", "mean", "quantity_weighted_mean", "value_weighted_mean"] | None = None
     unit: str = ""
     function: str
@@ -206,6 +235,34 @@ class Rounding(Strict):
 TIE_BREAKS = ("lowest_price", "earliest_submission")
 
 
+class Method(Strict):
+    """How criterion scores become a ranking.
+
+    weighted_points: points = score / scale × weight; highest total wins.
+    value_for_money: each criterion's score is worth money (score / scale × money), deducted from the
+      price as a fictitious discount (or, `direction: add`, what is not earned is added); lowest
+      comparison price wins.
+    price_quality_ratio: quality points (weighted, no price criterion) per `per` units of price; highest wins.
+    """
+
+    name: Literal["weighted_points", "value_for_money", "price_quality_ratio"] = "weighted_points"
+    direction: Literal["deduct", "add"] = "deduct"
+    per: Decimal = Decimal(1000)
+
+
+class AbnormallyLow(Strict):
+    """When a price asks for an explanation (Art. 69): never an exclusion by itself."""
+
+    below_mean_of_others_pct: Decimal | None = None
+    below_next_pct: Decimal | None = None
+
+
+class Robustness(Strict):
+    weight_change_pp: Decimal = Decimal(20)  # how far weight sensitivity looks, in percentage points
+    draws: int = PField(default=2000, ge=10, le=200000)  # Monte Carlo draws over declared weight ranges
+    seed: int = 20261122
+
+
 class LabelRequirement(Strict):
     """A label the tender asks for, and what an equivalent must also cover (Art. 43(1))."""
 
@@ -220,6 +277,7 @@ class RuleSet(Strict):
     version: str
     title: str
     source: str = ""  # where the criteria come from
+    method: Method = Method()
     scale: Decimal = PField(default=Decimal(10), gt=0)  # criterion scores run from 0 to scale
     rounding: Rounding = Rounding()
     catalogue: str = "labels.yaml"  # label catalogue, relative to the rule file
@@ -228,6 +286,8 @@ class RuleSet(Strict):
     knockouts: list[Knockout] = []
     criteria: list[Criterion] = PField(min_length=1)
     tie_break: list[str] = ["lowest_price", "earliest_submission"]
+    abnormally_low: AbnormallyLow = AbnormallyLow()
+    robustness: Robustness = Robustness()
 
 
 class LoadedRules(BaseModel):
@@ -247,9 +307,40 @@ class LoadedRules(BaseModel):
         return Path(self.path).parent / self.rules.registers
 
 
+def merge(base: Any, variant: Any) -> Any:
+    """A variant over its base: mappings merge key by key; lists of entries with an `id` merge by id
+    (`remove: true` drops an entry); anything else in the variant replaces the base's."""
+    if isinstance(base, dict) and isinstance(variant, dict):
+        return {**base, **{k: merge(base[k], v) if k in base else v for k, v in variant.items()}}
+    if (isinstance(base, list) and isinstance(variant, list)
+            and all(isinstance(e, dict) and "id" in e for e in base + variant)):
+        merged = {e["id"]: e for e in base}
+        for entry in variant:
+            if entry.get("remove"):
+                merged.pop(entry["id"], None)
+            else:
+                merged[entry["id"]] = merge(merged[entry["id"]], entry) if entry["id"] in merged else entry
+        return list(merged.values())
+    return variant
+
+
+def _read_with_base(path: Path, seen: tuple = ()) -> tuple[dict, bytes]:
+    """The rule file's data merged over the file it `extends`, and the bytes both hash over."""
+    data = load_mapping(path, RuleError)
+    content = path.read_bytes()
+    base_name = data.pop("extends", None)
+    if base_name is None:
+        return data, content
+    base_path = (path.parent / str(base_name)).resolve()
+    if base_path in seen or base_path == path:
+        raise RuleError(path, f"extends {base_name}, which extends this file again", "extends")
+    base, base_content = _read_with_base(base_path, seen + (path,))
+    return merge(base, data), content + b"\0" + base_content
+
+
 def load_rules(path: Path | str) -> LoadedRules:
     path = Path(path).resolve()
-    data = load_mapping(path, RuleError)
+    data, content = _read_with_base(path)
     try:
         rules = RuleSet.model_validate(data)
     except ValidationError as exc:
@@ -260,7 +351,7 @@ def load_rules(path: Path | str) -> LoadedRules:
         raise RuleError(path, f"label requirements need the catalogue {catalogue_path}, which does not exist",
                         "catalogue")
     check_rules(rules, path, catalogue)
-    return LoadedRules(rules=rules, path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+    return LoadedRules(rules=rules, path=str(path), sha256=hashlib.sha256(content).hexdigest(),
                        catalogue=catalogue,
                        catalogue_sha256=hashlib.sha256(catalogue_path.read_bytes()).hexdigest() if catalogue else None,
                        warnings=lint_rules(rules, catalogue))
@@ -276,10 +367,7 @@ def check_rules(rules: RuleSet, path: Path, catalogue: Catalogue | None = None) 
         if ids.count(c.id) > 1:
             raise RuleError(path, f"criterion id {c.id!r} is used twice", f"{key}.id")
         _check_criterion(c, rules, path, key)
-    total = sum((c.weight for c in rules.criteria), Decimal(0))
-    if total != HUNDRED:
-        listing = ", ".join(f"{c.id} {c.weight}" for c in rules.criteria)
-        raise RuleError(path, f"the weights of the criteria sum to {total}, not 100 ({listing})", "criteria")
+    _check_method(rules, path)
     knockout_ids = [k.id for k in rules.knockouts]
     for n, k in enumerate(rules.knockouts):
         key = f"knockouts.{n}"
@@ -308,7 +396,10 @@ def _check_criterion(c: Criterion, rules: RuleSet, path: Path, key: str) -> None
         inner = first_error(path, exc, RuleError)
         raise RuleError(path, inner.problem, f"{key}.params" + (f".{inner.key}" if inner.key else "")) from None
     # Which fields each function can read.
-    if c.function == "share_of_value":
+    if c.function == "panel":
+        if c.field != "panel" or c.aggregate:
+            raise RuleError(path, "a panel criterion is judged by evaluators: set field: panel", f"{key}.field")
+    elif c.function == "share_of_value":
         if c.field != "items" or c.aggregate:
             raise RuleError(path, "share_of_value reads the items: set field: items and no aggregate", f"{key}.field")
         _check_condition(params.where, path, f"{key}.params.where", item_context=True, labels=rules.labels)
@@ -402,3 +493,27 @@ def _check_label_requirement(name: str, req: LabelRequirement, catalogue: Catalo
     if req.minimum_version and scheme.version_rank(req.minimum_version) is None:
         raise RuleError(path, f"{scheme.name} has no version {req.minimum_version!r} "
                               f"(versions: {', '.join(scheme.versions) or 'none'})", f"{key}.minimum_version")
+
+
+def _check_method(rules: RuleSet, path: Path) -> None:
+    method = rules.method.name
+    stake = "money" if method == "value_for_money" else "weight"
+    other = "weight" if stake == "money" else "money"
+    for n, c in enumerate(rules.criteria):
+        if getattr(c, stake) is None:
+            raise RuleError(path, f"the {method} method needs a {stake} on every criterion", f"criteria.{n}.{stake}")
+        if getattr(c, other) is not None:
+            raise RuleError(path, f"the {method} method uses {stake}, not {other}", f"criteria.{n}.{other}")
+        if method != "weighted_points" and c.field == "bid.total_price":
+            raise RuleError(path, f"the {method} method sets the price against the quality criteria itself: "
+                                  "remove the price criterion", f"criteria.{n}.field")
+        if c.weight_range is not None:
+            low, high = c.weight_range
+            if stake != "weight" or not (0 <= low <= c.weight <= high <= HUNDRED):
+                raise RuleError(path, "weight_range needs a weight and 0 <= low <= weight <= high <= 100",
+                                f"criteria.{n}.weight_range")
+    if stake == "weight":
+        total = sum((c.weight for c in rules.criteria), Decimal(0))
+        if total != HUNDRED:
+            listing = ", ".join(f"{c.id} {c.weight}" for c in rules.criteria)
+            raise RuleError(path, f"the weights of the criteria sum to {total}, not 100 ({listing})", "criteria")
