@@ -93,11 +93,14 @@ def print_ranking(evaluation) -> None:
     t = evaluation.tender
     print(f"{shown(t.id)}: {shown(t.title)}")
     print(f"rule set {evaluation.rules.id} {evaluation.rules.version} (SHA-256 {evaluation.rules_sha256[:12]}…)\n")
-    print(f"{'Rank':>4}  {'Bid':<22} {'Supplier':<34} {'Price (' + t.currency + ')':>16} {'Points':>7}")
+    from scoring.report_md import ranking_heading, ranking_shown, robustness_lines
+
+    heading = ranking_heading(evaluation)
+    print(f"{'Rank':>4}  {'Bid':<22} {'Supplier':<34} {'Price (' + t.currency + ')':>16} {heading:>{len(heading)}}")
     for b in evaluation.bids:
         if b.status is Status.RANKED:
             print(f"{b.rank:>4}  {shown(b.bid_id)[:22]:<22} {shown(b.supplier)[:34]:<34} "
-                  f"{money(b.total_price):>16} {b.total:>7}")
+                  f"{money(b.total_price):>16} {ranking_shown(evaluation, b):>{len(heading)}}")
     for b in evaluation.bids:
         if b.status is not Status.RANKED:
             reason = shown(b.reasons[0]) if b.reasons else ""
@@ -107,6 +110,13 @@ def print_ranking(evaluation) -> None:
         print(f"warning: {shown(w)}")
     for w in evaluation.rule_warnings:
         print(f"rule set warning: {w}")
+    for b in evaluation.bids:
+        for i in b.issues:
+            if i.code.startswith(("price.", "panel.")):
+                print(f"{i.severity.value}: {shown(b.bid_id)}: {i.code}: {shown(i.message)}")
+    for line in robustness_lines(evaluation):
+        if "no change of winner" not in line:
+            print(f"robustness: {line}")
     pending = [(b.bid_id, c) for b in evaluation.bids for c in b.claims if c.verdict.value == "needs_review"]
     if pending:
         print(f"{len(pending)} claim(s) await review; record decisions in reviews.yaml next to tender.yaml:")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.models import BidResult, ClaimVerdict, Evaluation, Status, Verdict
+from scoring.panel import PanelOutcome
 
 SCHEMA = "tenderscore/evaluation/1"
 
@@ -19,7 +20,7 @@ def plain(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
@@ -44,12 +45,15 @@ def bid_document(b: BidResult) -> dict[str, Any]:
         "status": b.status.value,
         "rank": b.rank,
         "total": plain(b.total),
+        "ranking_value": plain(b.ranking_value),
         "total_price": plain(b.total_price),
         "reasons": b.reasons,
         "tie_break": b.tie_break,
         "criteria": [
             {"id": c.id, "name": c.name, "weight": plain(c.weight), "raw": plain(c.raw), "score": plain(c.score),
-             "points": plain(c.points), "explanation": c.explanation, "status": c.status}
+             "points": plain(c.points), "explanation": c.explanation, "status": c.status,
+             **({"money": plain(c.stake)} if c.weight is None else {}),
+             **({"panel": panel_document(c.panel)} if c.panel is not None else {})}
             for c in b.criteria
         ],
         "claims": [claim_document(c) for c in b.claims],
@@ -60,6 +64,34 @@ def bid_document(b: BidResult) -> dict[str, Any]:
             for i in b.issues
         ],
     }
+
+
+def panel_document(p: PanelOutcome) -> dict[str, Any]:
+    return {
+        "evaluators": [{"evaluator": s.evaluator, "score": plain(s.score), "comment": s.comment} for s in p.scores],
+        "missing": p.missing, "method": p.method, "consensus": plain(p.consensus), "spread": plain(p.spread),
+        "flagged": p.flagged,
+        "moderated": None if p.moderated is None else {
+            "score": plain(p.moderated.score), "reason": p.moderated.reason, "by": p.moderated.by,
+            "original_consensus": plain(p.moderated.computed)},
+    }
+
+
+RANKED_ON = {
+    "weighted_points": "total points, highest first",
+    "value_for_money": "comparison price (price less the quality criteria's money value), lowest first",
+    "price_quality_ratio": "quality points per {per} of price, highest first",
+}
+
+
+def method_document(evaluation: Evaluation) -> dict[str, Any]:
+    method = evaluation.rules.method
+    out = {"name": method.name, "ranked_on": RANKED_ON[method.name].format(per=plain(method.per))}
+    if method.name == "value_for_money":
+        out["direction"] = method.direction
+    if method.name == "price_quality_ratio":
+        out["per"] = plain(method.per)
+    return out
 
 
 def claim_document(c: ClaimVerdict) -> dict[str, Any]:
@@ -95,10 +127,13 @@ def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
         "rules_version": evaluation.rules.version,
         "catalogue_version": evaluation.catalogue_version,
         "register_snapshots": evaluation.registers,
+        "method": method_document(evaluation),
         "counts": {"files": len(evaluation.bids), **counts},
         "warnings": evaluation.warnings,
         "rule_warnings": [w.model_dump() for w in evaluation.rule_warnings],
         "review_queue": review_queue(evaluation),
+        "robustness": plain(evaluation.robustness),
+        "panel_agreement": plain(evaluation.agreement),
         "bids": [bid_document(b) for b in evaluation.bids],
     }
 

@@ -4,13 +4,56 @@ from __future__ import annotations
 
 from scoring.functions import money
 from scoring.models import Evaluation, Status
-from scoring.report_json import review_queue, rules_path_shown
+from scoring.report_json import method_document, review_queue, rules_path_shown
 
 
 def cell(text: object) -> str:
     """Table-safe: bidder text cannot break the table or start markup of its own."""
     shown = "" if text is None else str(text)
     return shown.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ").replace("`", "\\`")
+
+
+def ranking_heading(evaluation: Evaluation) -> str:
+    method = evaluation.rules.method
+    if method.name == "value_for_money":
+        return f"Comparison price ({evaluation.tender.currency})"
+    if method.name == "price_quality_ratio":
+        return f"Points per {money(method.per)[:-3]} {evaluation.tender.currency}"
+    return "Points"
+
+
+def ranking_shown(evaluation: Evaluation, b) -> str:
+    if evaluation.rules.method.name == "value_for_money":
+        return money(b.ranking_value) if b.ranking_value is not None else "n/a"
+    return str(b.ranking_value if b.ranking_value is not None else b.total)
+
+
+def robustness_lines(evaluation: Evaluation) -> list[str]:
+    """The robustness findings as sentences (summary.md and the command line)."""
+    r = evaluation.robustness
+    lines = []
+    for w in r.get("weight_sensitivity", []):
+        if w["flip_at"] is None:
+            lines.append(f"Weight of {w['criterion']} ({w['weight']} %): no change of winner within "
+                         f"±{w['searched_pp']} percentage points (others rescaled).")
+        else:
+            lines.append(f"Weight of {w['criterion']} ({w['weight']} %): the winner changes to {w['new_winner']} "
+                         f"at {w['flip_at']} % (others rescaled proportionally).")
+    if evaluation.rules.method.name == "value_for_money":
+        lines.append("Weight sensitivity does not apply: under value for money the criteria carry money, not weights.")
+    reversals = r.get("rank_reversals", [])
+    for rev in reversals:
+        pairs = "; ".join(f"{a} now below {b}" for a, b in rev["changed_pairs"])
+        cause = f" Cause: {rev['cause']}." if rev.get("cause") else ""
+        lines.append(f"Rank reversal: without {rev['removed']}, {pairs}.{cause}")
+    if "rank_reversals" in r and not reversals:
+        lines.append("No rank reversal: withdrawing any non-winning bid leaves the order of the others unchanged.")
+    shares = r.get("win_shares")
+    if shares:
+        listing = ", ".join(f"{b} {float(v):.1%}" for b, v in shares.items() if v)
+        lines.append(f"Over the declared weight ranges ({evaluation.rules.robustness.draws} draws, seed "
+                     f"{evaluation.rules.robustness.seed}), the winner is: {listing}.")
+    return lines
 
 
 def render_summary(evaluation: Evaluation) -> str:
@@ -34,9 +77,13 @@ def render_summary(evaluation: Evaluation) -> str:
     lines += ["", "## Ranking", ""]
     ranked = [b for b in evaluation.bids if b.status is Status.RANKED]
     if ranked:
-        lines += [f"| Rank | Bid | Supplier | Total price ({cell(t.currency)}) | Points |", "|---:|---|---|---:|---:|"]
+        heading = ranking_heading(evaluation)
+        lines += [f"Method: {evaluation.rules.method.name.replace('_', ' ')}; ranked on "
+                  f"{method_document(evaluation)['ranked_on']}.", ""]
+        lines += [f"| Rank | Bid | Supplier | Total price ({cell(t.currency)}) | {heading} |", "|---:|---|---|---:|---:|"]
         for b in ranked:
-            lines.append(f"| {b.rank} | {cell(b.bid_id)} | {cell(b.supplier)} | {money(b.total_price)} | {b.total} |")
+            lines.append(f"| {b.rank} | {cell(b.bid_id)} | {cell(b.supplier)} | {money(b.total_price)} | "
+                         f"{ranking_shown(evaluation, b)} |")
     else:
         lines.append("No bid could be ranked.")
     ties = [b for b in ranked if b.tie_break]
@@ -54,11 +101,33 @@ def render_summary(evaluation: Evaluation) -> str:
     if ranked:
         lines += ["", "## Points per criterion", ""]
         criteria = ranked[0].criteria
-        lines.append("| Bid | " + " | ".join(f"{cell(c.name)} ({c.weight} %)" for c in criteria) + " | Total |")
+        stake = lambda c: f"{c.weight} %" if c.weight is not None else money(c.stake)
+        lines.append("| Bid | " + " | ".join(f"{cell(c.name)} ({stake(c)})" for c in criteria) + " | Total |")
         lines.append("|---|" + "---:|" * (len(criteria) + 1))
         for b in ranked:
             lines.append(f"| {cell(b.bid_id)} | " + " | ".join(str(c.points) for c in b.criteria) + f" | {b.total} |")
         lines += ["", f"How each figure was computed is in evaluation.json and the Details sheet of evaluation.xlsx."]
+    robust = robustness_lines(evaluation)
+    if robust:
+        lines += ["", "## Robustness", ""] + [f"- {cell(line)}" for line in robust]
+    panels = [(b, c) for b in ranked for c in b.criteria if c.panel is not None]
+    if panels:
+        lines += ["", "## Panel scores", "", "| Bid | Criterion | Evaluator scores | Consensus | Note |",
+                  "|---|---|---|---:|---|"]
+        for b, c in panels:
+            p = c.panel
+            scores = ", ".join(f"{cell(s.evaluator)} {s.score}" for s in p.scores) or "none"
+            note = []
+            if p.moderated:
+                note.append(f"moderated by {cell(p.moderated.by)} from {p.moderated.computed}: "
+                            f"{cell(p.moderated.reason)}")
+            if p.flagged:
+                note.append(f"spread {p.spread} above the allowed")
+            if p.missing:
+                note.append("missing: " + ", ".join(cell(m) for m in p.missing))
+            lines.append(f"| {cell(b.bid_id)} | {cell(c.id)} | {scores} | {p.consensus} | {'; '.join(note)} |")
+        agreement = ", ".join(f"{k} {v if v is not None else 'n/a'}" for k, v in evaluation.agreement.items())
+        lines += ["", f"Inter-rater agreement (Krippendorff's alpha, interval): {agreement}."]
     claims = [(b, c) for b in evaluation.bids for c in b.claims]
     if claims:
         lines += ["", "## Label claims", "", "| Bid | Label | Certificate / evidence | Verdict | Reason |",

@@ -9,6 +9,7 @@ from pathlib import Path
 from scoring.issues import CODES
 from scoring.models import Evaluation, Status
 from scoring.report_json import plain, rules_path_shown
+from scoring.report_md import ranking_heading, robustness_lines
 from scoring.rules import RuleSet
 from scoring.xlsxout import append_row, save_deterministic
 
@@ -43,28 +44,30 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
     ranking = wb.active
     ranking.title = "Ranking"
     append_row(ranking, ["Rank", "Status", "Bid", "Supplier", "Registration number", "File",
-                         f"Total price ({evaluation.tender.currency})", "Points", "Reasons / tie-break", "File SHA-256"])
+                         f"Total price ({evaluation.tender.currency})", "Points", ranking_heading(evaluation),
+                         "Reasons / tie-break", "File SHA-256"])
     for b in evaluation.bids:
         note = " ".join(b.reasons) if b.reasons else (b.tie_break or "")
         append_row(ranking, [b.rank, b.status.value, b.bid_id, b.supplier, b.registration_number, b.file,
-                             b.total_price, b.total, note, b.file_sha256])
+                             b.total_price, b.total, b.ranking_value, note, b.file_sha256])
     _bold_header(ranking)
-    _widths(ranking, [6, 10, 22, 34, 20, 24, 16, 9, 80, 66])
+    _widths(ranking, [6, 10, 22, 34, 20, 24, 16, 12, 16, 80, 66])
 
     ranked = [b for b in evaluation.bids if b.status is Status.RANKED]
     breakdown = wb.create_sheet("Breakdown")
-    append_row(breakdown, ["Rank", "Bid"] + [f"{c.name} ({c.weight} %)" for c in rules.criteria] + ["Total"])
+    stake = lambda c: f"{c.weight} %" if c.weight is not None else f"{c.money} {evaluation.tender.currency}"
+    append_row(breakdown, ["Rank", "Bid"] + [f"{c.name} ({stake(c)})" for c in rules.criteria] + ["Total"])
     for b in ranked:
         append_row(breakdown, [b.rank, b.bid_id] + [c.points for c in b.criteria] + [b.total])
     _bold_header(breakdown)
     _widths(breakdown, [6, 22] + [16] * len(rules.criteria) + [9])
 
     details = wb.create_sheet("Details")
-    append_row(details, ["Bid", "Criterion", "Name", "Weight (%)", "Raw value", "Score", "Points", "Explanation",
-                         "Status"])
+    append_row(details, ["Bid", "Criterion", "Name", "Weight (%) or money", "Raw value", "Score", "Points",
+                         "Explanation", "Status"])
     for b in ranked:
         for c in b.criteria:
-            append_row(details, [b.bid_id, c.id, c.name, c.weight, _raw(c.raw), c.score, c.points, c.explanation,
+            append_row(details, [b.bid_id, c.id, c.name, c.stake, _raw(c.raw), c.score, c.points, c.explanation,
                                  c.status])
         for k in b.knockouts:
             append_row(details, [b.bid_id, f"knock-out {k.id}", k.requirement, None, "passed", None, None,
@@ -76,6 +79,37 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
                                      "passed" if k.passed else "FAILED", None, None, k.explanation])
     _bold_header(details)
     _widths(details, [22, 18, 40, 10, 14, 8, 8, 110])
+
+    panels = [(b, c) for b in ranked for c in b.criteria if c.panel is not None]
+    if panels:
+        panel = wb.create_sheet("Panel")
+        append_row(panel, ["Bid", "Criterion", "Evaluator", "Score", "Comment", "Consensus", "Method",
+                           "Moderated score", "Moderation reason", "Moderated by", "Spread", "Flagged"])
+        for b, c in panels:
+            p = c.panel
+            for sc in p.scores:
+                append_row(panel, [b.bid_id, c.id, sc.evaluator, sc.score, sc.comment, p.consensus, p.method,
+                                   p.moderated.score if p.moderated else None,
+                                   p.moderated.reason if p.moderated else None,
+                                   p.moderated.by if p.moderated else None, p.spread, "yes" if p.flagged else ""])
+            for missing in p.missing:
+                append_row(panel, [b.bid_id, c.id, missing, None, "no score", p.consensus, p.method])
+        for criterion, alpha in evaluation.agreement.items():
+            append_row(panel, ["Agreement", criterion, "Krippendorff's alpha (interval)", alpha])
+        _bold_header(panel)
+        _widths(panel, [22, 18, 20, 8, 60, 10, 10, 10, 50, 24, 8, 8])
+
+    robust = wb.create_sheet("Robustness")
+    append_row(robust, ["Finding"])
+    for line in robustness_lines(evaluation):
+        append_row(robust, [line])
+    append_row(robust, [])
+    append_row(robust, ["Criterion", "Weight (%)", "Winner changes at (%)", "New winner", "Searched (± pp)"])
+    for w in evaluation.robustness.get("weight_sensitivity", []):
+        append_row(robust, [w["criterion"], w["weight"], w["flip_at"], w["new_winner"], w["searched_pp"]])
+    for bid, share in (evaluation.robustness.get("win_shares") or {}).items():
+        append_row(robust, ["Win share", bid, share])
+    _widths(robust, [120, 12, 20, 22, 14])
 
     claims = wb.create_sheet("Claims")
     append_row(claims, ["Bid", "Row", "Label", "Version", "Certificate ID", "Covers", "Claimed as equivalent to",
@@ -127,11 +161,16 @@ def _rules_sheet(ws, evaluation: Evaluation, rules: RuleSet) -> None:
             append_row(ws, [name, req.reference, req.minimum_version, ", ".join(req.areas),
                             req.expiry_during_contract])
     append_row(ws, [])
-    append_row(ws, ["Criterion", "Name", "Group", "Weight (%)", "Field", "Aggregate", "Function", "Parameters"])
+    append_row(ws, ["Method", rules.method.name, rules.method.direction if rules.method.name == "value_for_money"
+                     else (f"per {rules.method.per}" if rules.method.name == "price_quality_ratio" else None)])
+    append_row(ws, ["Criterion", "Name", "Group", "Weight (%) or money", "Field", "Aggregate", "Function",
+                    "Parameters"])
     for c in rules.criteria:
         params = json.dumps(plain(c.typed_params().model_dump(by_alias=True, exclude_none=True)), ensure_ascii=False)
-        append_row(ws, [c.id, c.name, c.group, c.weight, c.field, c.aggregate, c.function, params])
-    append_row(ws, ["Total", None, None, sum((c.weight for c in rules.criteria), Decimal(0))])
+        append_row(ws, [c.id, c.name, c.group, c.weight if c.weight is not None else c.money, c.field, c.aggregate,
+                        c.function, params])
+    if rules.method.name != "value_for_money":
+        append_row(ws, ["Total", None, None, sum((c.weight for c in rules.criteria), Decimal(0))])
     append_row(ws, [])
     append_row(ws, ["Knock-out", "Requirement", "Test"])
     for k in rules.knockouts:
