@@ -217,6 +217,52 @@ def sample_bids() -> dict[str, dict[str, Any]]:
     }
 
 
+PANEL_CRITERION = "dd_plan"  # judged in rules/computers-2026-panel.yaml
+
+
+def sample_panel() -> dict[str, list[list[Any]]]:
+    """Score sheets of three evaluators and the lead evaluator's moderation, file name -> rows."""
+    c = PANEL_CRITERION
+    head = ["Bid", "Criterion", "Score", "Comment"]
+    return {
+        "eval-a.xlsx": [head,
+                        ["01-greenbyte", c, 4, "Factory list for both models, audit follow-up plan with dates."],
+                        ["02-officeline", c, 3, None],  # no comment: the rule set requires one
+                        ["03-budgetit", c, 1, "Generic policy text, no link to the offered models."],
+                        ["04-datacomma", c, 1, "Plan covers only final assembly."],
+                        ["07-nordic-revised", c, 3, "Good worker-voice channel; components not covered."],
+                        ["09-formula-text", c, 2, "Plan names suppliers but no remediation steps."]],
+        "eval-b.xlsx": [head,
+                        ["01-greenbyte", c, 5, "Strongest plan: component tiers and remediation budget."],
+                        ["02-officeline", c, 3, "Adequate, standard RBA references."],
+                        ["03-budgetit", c, 7, "Typed on a 10-point scale by mistake."],  # out of range 0..5
+                        ["04-datacomma", c, 4, "Covers final assembly and batteries."],
+                        ["07-nordic-revised", c, 3, "Solid for final assembly."],
+                        ["09-formula-text", c, 2, "Thin on remediation."]],
+        "eval-c.xlsx": [head,
+                        ["01-greenbyte", c, 4, "Complete and specific."],
+                        ["02-officeline", c, 2, "Little beyond the RBA code."],
+                        ["03-budgetit", c, 1, "No plan for the supplied models."],
+                        ["04-datacomma", c, 5, "Best on transparency: all tiers disclosed."],
+                        ["07-nordic-revised", c, 3, "Clear escalation steps."]],
+                        # 09-formula-text not scored: a missing score, never a zero
+        "moderation.xlsx": [["Bid", "Criterion", "Score", "Reason", "By"],
+                            ["04-datacomma", c, 3, "Scores 1, 4 and 5 discussed: the plan covers final assembly "
+                             "and batteries but not displays; the panel agreed on 3.", "M. Peeters, lead evaluator"]],
+    }
+
+
+def write_panel(folder: Path, sheets: dict[str, list[list[Any]]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in sheets.items():
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "Moderation" if name.startswith("moderation") else "Scores"
+        for row in rows:
+            append_row(ws, row)
+        save_deterministic(wb, folder / name)
+
+
 def main() -> None:
     bids = TENDER / "bids"
     bids.mkdir(parents=True, exist_ok=True)
@@ -228,7 +274,8 @@ def main() -> None:
             path.write_bytes(spec)
         else:
             write_bid(path, **deepcopy(spec))
-    print(f"wrote {len(sample_bids())} files to {bids}")
+    write_panel(TENDER / "panel", sample_panel())
+    print(f"wrote {len(sample_bids())} files to {bids} and {len(sample_panel())} panel score sheets")
 
 
 if __name__ == "__main__":

@@ -127,11 +127,13 @@ def panel_outcomes(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str], loca
     if not criteria:
         return {}, issues, warnings
     accepted: dict[tuple[str, str], list[PanelScore]] = defaultdict(list)
+    refused: set[tuple[str, str, str]] = set()  # already explained: not also reported as missing
     for raw in sheets.scores:
         key = _known(raw, criteria, bid_ids, warnings)
         if key is None:
             continue
         params = criteria[key[1]]
+        refused.add((*key, raw.evaluator))
         score = _score(raw, params, locale, issues)
         if score is None:
             continue
@@ -145,6 +147,7 @@ def panel_outcomes(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str], loca
                             f"{raw.criterion}; the first one counts.")
             continue
         accepted[key].append(PanelScore(evaluator=raw.evaluator, score=score, comment=raw.comment))
+        refused.discard((*key, raw.evaluator))
     moderations: dict[tuple[str, str], RawScore] = {}
     for raw in sheets.moderations:
         key = _known(raw, criteria, bid_ids, warnings)
@@ -161,7 +164,8 @@ def panel_outcomes(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str], loca
     for criterion, params in criteria.items():
         for bid in bid_ids:
             outcomes[(bid, criterion)] = _outcome(bid, criterion, params, accepted[(bid, criterion)],
-                                                  moderations.get((bid, criterion)), locale, issues)
+                                                  moderations.get((bid, criterion)), locale, issues,
+                                                  {e for b, c, e in refused if (b, c) == (bid, criterion)})
     return outcomes, issues, warnings
 
 
@@ -196,10 +200,10 @@ def _score(raw: RawScore, params: PanelParams, locale: Locale, issues) -> Decima
 
 
 def _outcome(bid: str, criterion: str, params: PanelParams, scores: list[PanelScore], moderation: RawScore | None,
-             locale: Locale, issues) -> PanelOutcome:
+             locale: Locale, issues, refused: set[str]) -> PanelOutcome:
     scored = {s.evaluator for s in scores}
     missing = [e for e in params.evaluators if e not in scored]
-    for evaluator in missing:
+    for evaluator in (e for e in missing if e not in refused):
         issues[bid].append(issue("panel.score_missing", f"{evaluator} has not scored {bid} on {criterion}; the "
                                  "consensus is formed without that score.", file=f"{evaluator}.xlsx",
                                  sheet="Scores", field="Score"))

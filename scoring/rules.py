@@ -335,6 +335,9 @@ def _read_with_base(path: Path, seen: tuple = ()) -> tuple[dict, bytes]:
     if base_path in seen or base_path == path:
         raise RuleError(path, f"extends {base_name}, which extends this file again", "extends")
     base, base_content = _read_with_base(base_path, seen + (path,))
+    # Paths in the base are relative to the base's folder, wherever the variant lives.
+    for key, default in (("catalogue", "labels.yaml"), ("registers", "registers")):
+        base[key] = str(base_path.parent / base.get(key, default))
     return merge(base, data), content + b"\0" + base_content
 
 

@@ -144,7 +144,7 @@ def test_bidder_text_is_data_in_every_report(reports):
 
 def test_the_workbook_has_its_sheets(reports, sample_evaluation):
     wb = openpyxl.load_workbook(reports / "evaluation.xlsx")
-    assert wb.sheetnames == ["Ranking", "Breakdown", "Details", "Claims", "Issues", "Rules"]
+    assert wb.sheetnames == ["Ranking", "Breakdown", "Details", "Robustness", "Claims", "Issues", "Rules"]
     ranking = [[c.value for c in row] for row in wb["Ranking"].iter_rows(min_row=2)]
     assert [r[2] for r in ranking] == [b.bid_id for b in sample_evaluation.bids]
     rules = {row[0].value: row[1].value for row in wb["Rules"].iter_rows() if row[0].value}
