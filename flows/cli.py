@@ -77,12 +77,14 @@ def _evaluate(args) -> int:
     quiet_defaults(verbose=args.verbose)
     from flows.evaluate import evaluate_tender
 
-    evaluation = evaluate_tender(tender_dir=args.tender_dir, rules_file=args.rules, out_dir=args.out)
-    print_ranking(evaluation)
-    from scoring.reports import REPORTS, default_out_dir
+    from scoring.reports import REPORTS, default_out_dir, lot_dir
 
-    out = Path(args.out) if args.out else default_out_dir(evaluation)
-    print(f"\nReports: {', '.join(str(out / name) for name in REPORTS)}")
+    for n, evaluation in enumerate(evaluate_tender(tender_dir=args.tender_dir, rules_file=args.rules,
+                                                   out_dir=args.out)):
+        print("\n" if n else "", end="")
+        print_ranking(evaluation)
+        out = lot_dir(evaluation, args.out) if args.out else default_out_dir(evaluation)
+        print(f"\nReports: {', '.join(str(out / name) for name in REPORTS)}")
     return EXIT_OK
 
 
@@ -91,7 +93,7 @@ def print_ranking(evaluation) -> None:
     from scoring.models import Status
 
     t = evaluation.tender
-    print(f"{shown(t.id)}: {shown(t.title)}")
+    print(f"{shown(t.id)}: {shown(t.title)}" + (f", lot {shown(evaluation.lot)}" if evaluation.lot else ""))
     print(f"rule set {evaluation.rules.id} {evaluation.rules.version} (SHA-256 {evaluation.rules_sha256[:12]}…)\n")
     from scoring.report_md import ranking_heading, ranking_shown, robustness_lines
 

@@ -35,8 +35,8 @@ def read_bid(path: Path, tender: Tender) -> ReadResult:
 
 
 @task(name="validate-bids", **TASK)
-def validate_bids(reads: list[ReadResult], tender: Tender) -> list[ReadResult]:
-    return validate.validate_tender(reads, tender)
+def validate_bids(reads: list[ReadResult], tender: Tender, per_lot: bool) -> list[ReadResult]:
+    return validate.validate_tender(reads, tender, per_lot)
 
 
 @task(name="read-panel-scores", **TASK)
@@ -81,7 +81,7 @@ def breakdown_rows(evaluation: Evaluation) -> list[dict]:
 
 
 def publish_artifacts(evaluation: Evaluation, written: list[Path]) -> None:
-    tender_id = evaluation.tender.id
+    tender_id = evaluation.tender.id + (f"-lot-{evaluation.lot}" if evaluation.lot else "")
     files = "\n".join(f"- `{p}`" for p in written)
     create_markdown_artifact(key=artifact_key("ranking", tender_id),
                              markdown=render_summary(evaluation) + f"\n## Reports\n\n{files}\n",
@@ -91,17 +91,22 @@ def publish_artifacts(evaluation: Evaluation, written: list[Path]) -> None:
 
 
 @flow(name="evaluate-tender", log_prints=True)
-def evaluate_tender(tender_dir: str, rules_file: str | None = None, out_dir: str | None = None) -> Evaluation:
-    """Read, validate, score and rank every bid of a tender, then write the reports."""
+def evaluate_tender(tender_dir: str, rules_file: str | None = None, out_dir: str | None = None) -> list[Evaluation]:
+    """Read, validate, score and rank every bid of a tender (each lot on its own if the rules say so),
+    then write the reports."""
     tender, rules, files = pipeline.prepare(tender_dir, rules_file)
     checks = pipeline.verification(tender, rules)
     sheets = read_panel(tender)
     reads = read_bid.map(files, tender=unmapped(tender)).result()
-    checked = validate_bids(reads, tender)
-    results, warnings = rank_results(score(checked, tender, rules.rules, checks, sheets), checked, rules.rules)
-    robust = assess_robustness(checked, results, tender, rules.rules, checks, sheets)
-    evaluation = pipeline.assemble(tender, rules, results, warnings, checks, sheets, robust)
-    target = Path(out_dir) if out_dir else reports.default_out_dir(evaluation)
-    written = write_reports(evaluation, target)
-    publish_artifacts(evaluation, written)
-    return evaluation
+    checked = validate_bids(reads, tender, rules.rules.lots == "separate")
+    evaluations = []
+    for lot, unit_tender, unit_reads in pipeline.units(checked, tender, rules):
+        results, warnings = rank_results(score(unit_reads, unit_tender, rules.rules, checks, sheets), unit_reads,
+                                         rules.rules)
+        robust = assess_robustness(unit_reads, results, unit_tender, rules.rules, checks, sheets)
+        evaluation = pipeline.assemble(unit_tender, rules, results, warnings, checks, sheets, robust, lot=lot)
+        target = reports.lot_dir(evaluation, out_dir) if out_dir else reports.default_out_dir(evaluation)
+        written = write_reports(evaluation, target)
+        publish_artifacts(evaluation, written)
+        evaluations.append(evaluation)
+    return evaluations

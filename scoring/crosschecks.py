@@ -9,7 +9,8 @@ from scoring.issues import Issue, has_errors, issue
 from scoring.models import ReadResult, Tender
 
 
-def check_against_tender(read: ReadResult, tender: Tender) -> list[Issue]:
+def check_against_tender(read: ReadResult, tender: Tender, per_lot: bool = False) -> list[Issue]:
+    """`per_lot`: bids may offer some lots only, but every item of each lot they offer."""
     bid = read.bid
     if bid is None:
         return []
@@ -27,11 +28,11 @@ def check_against_tender(read: ReadResult, tender: Tender) -> list[Issue]:
                                      f"{tender.bid_deadline.isoformat()}.",
                          file=name, sheet="Supplier", row=rows.get("submitted_at"), field="Submitted at"))
     if tender.items:
-        out.extend(_check_items(read, tender))
+        out.extend(_check_items(read, tender, per_lot))
     return out
 
 
-def _check_items(read: ReadResult, tender: Tender) -> list[Issue]:
+def _check_items(read: ReadResult, tender: Tender, per_lot: bool) -> list[Issue]:
     bid = read.bid
     heading = read.headings.get("Items", {})
     asked = {_key(t.item): t for t in tender.items}
@@ -54,7 +55,10 @@ def _check_items(read: ReadResult, tender: Tender) -> list[Issue]:
             out.append(issue("items.quantity_mismatch", f"Item '{item.item}': {item.quantity} offered, the tender "
                                                         f"asks for {wanted.quantity}.",
                              field=heading.get("quantity", "Quantity"), **where))
+    lots_offered = {_key(asked[k].lot) for k in offered}
     for key, wanted in asked.items():
+        if per_lot and _key(wanted.lot) not in lots_offered:
+            continue  # a lot this bid does not bid for
         if key not in offered:
             label = f"'{wanted.item}'" + (f" ({wanted.description})" if wanted.description else "")
             out.append(issue("items.missing_item", f"Item {label} of lot {wanted.lot} is not offered.",

@@ -246,6 +246,7 @@ class BidResult(Frozen):
 
 class Evaluation(Frozen):
     tender: Tender
+    lot: str | None = None  # when the rule set evaluates lots separately
     rules: RuleSet
     rules_path: str
     rules_sha256: str

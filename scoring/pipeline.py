@@ -12,6 +12,7 @@ from pathlib import Path
 from scoring import __version__
 from scoring.evaluate import score_bids
 from scoring.ingest import read_bid
+from scoring.lots import lot_tender, split_by_lot
 from scoring.models import BidResult, Evaluation, ReadResult, Tender
 from scoring.panel import PanelSheets, krippendorff_alpha, panel_outcomes, read_panel
 from scoring.parse import Locale
@@ -53,7 +54,7 @@ def panel_agreement(results: list[BidResult]) -> dict[str, Decimal | None]:
 
 def assemble(tender: Tender, rules: LoadedRules, results: list[BidResult], warnings: list[str],
              checks: Verification | None = None, panel: PanelSheets | None = None,
-             robustness: dict | None = None) -> Evaluation:
+             robustness: dict | None = None, lot: str | None = None) -> Evaluation:
     warnings = list(warnings)
     if panel is not None:
         competing = [b.bid_id for b in results if b.criteria]
@@ -65,18 +66,42 @@ def assemble(tender: Tender, rules: LoadedRules, results: list[BidResult], warni
             warnings.append(f"The review decision on claim {d.claim!r} of bid {d.bid} ({REVIEWS_FILE}) matches no "
                             "claim awaiting review; it was not applied.")
         registers = sorted({c.register_snapshot for b in results for c in b.claims if c.register_snapshot})
-    return Evaluation(tender=tender, rules=rules.rules, rules_path=rules.path, rules_sha256=rules.sha256,
+    return Evaluation(tender=tender, lot=lot, rules=rules.rules, rules_path=rules.path, rules_sha256=rules.sha256,
                       tool_version=__version__, bids=results, warnings=warnings, rule_warnings=rules.warnings,
                       catalogue_version=rules.catalogue.catalogue_version if rules.catalogue else None,
                       registers=registers, agreement=panel_agreement(results), robustness=robustness or {})
 
 
-def evaluate_tender(tender_dir: Path | str, rules_file: Path | str | None = None) -> Evaluation:
+Unit = tuple[str | None, Tender, list[ReadResult]]
+
+
+def units(checked: list[ReadResult], tender: Tender, rules: LoadedRules) -> list[Unit]:
+    """What is ranked: the whole tender, or each lot on its own when the rule set says so."""
+    if rules.rules.lots == "separate":
+        return [(lot, lot_tender(tender, lot), reads) for lot, reads in split_by_lot(checked, tender).items()]
+    return [(None, tender, checked)]
+
+
+def evaluate_unit(unit: Unit, rules: LoadedRules, checks: Verification | None, panel: PanelSheets) -> Evaluation:
+    lot, tender, reads = unit
+    results, warnings = rank_bids(score_bids(reads, tender, rules.rules, checks, panel), reads, rules.rules)
+    robust = assess(reads, results, tender, rules.rules, checks, panel)
+    return assemble(tender, rules, results, warnings, checks, panel, robust, lot=lot)
+
+
+def evaluate(tender_dir: Path | str, rules_file: Path | str | None = None) -> list[Evaluation]:
+    """One Evaluation for the tender, or one per lot."""
     tender, rules, files = prepare(tender_dir, rules_file)
     checks = verification(tender, rules)
     panel = read_panel(tender.folder)
     reads: list[ReadResult] = [read_bid(path, tender) for path in files]
-    checked = validate_tender(reads, tender)
-    results, warnings = rank_bids(score_bids(checked, tender, rules.rules, checks, panel), checked, rules.rules)
-    robust = assess(checked, results, tender, rules.rules, checks, panel)
-    return assemble(tender, rules, results, warnings, checks, panel, robust)
+    checked = validate_tender(reads, tender, per_lot=rules.rules.lots == "separate")
+    return [evaluate_unit(unit, rules, checks, panel) for unit in units(checked, tender, rules)]
+
+
+def evaluate_tender(tender_dir: Path | str, rules_file: Path | str | None = None) -> Evaluation:
+    """The evaluation of a tender whose lots are ranked together (see evaluate() for separate lots)."""
+    evaluations = evaluate(tender_dir, rules_file)
+    if len(evaluations) != 1:
+        raise ValueError("this rule set evaluates lots separately: use evaluate(), which gives one per lot")
+    return evaluations[0]

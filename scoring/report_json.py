@@ -118,6 +118,7 @@ def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
         "schema": SCHEMA,
         "tool_version": evaluation.tool_version,
         "tender_id": t.id,
+        "lot": evaluation.lot,
         "tender": {"id": t.id, "title": t.title, "buyer": t.buyer, "currency": t.currency,
                    "bid_deadline": t.bid_deadline.isoformat(), "contract_start": t.contract_start.isoformat(),
                    "contract_end": t.contract_end.isoformat()},

@@ -59,7 +59,7 @@ def robustness_lines(evaluation: Evaluation) -> list[str]:
 def render_summary(evaluation: Evaluation) -> str:
     t = evaluation.tender
     lines = [
-        f"# Evaluation of {cell(t.id)}: {cell(t.title)}",
+        f"# Evaluation of {cell(t.id)}: {cell(t.title)}" + (f", lot {cell(evaluation.lot)}" if evaluation.lot else ""),
         "",
         f"Buyer: {cell(t.buyer)}. Bid deadline: {t.bid_deadline.isoformat()}. "
         f"Contract: {t.contract_start.isoformat()} to {t.contract_end.isoformat()}.",

@@ -13,7 +13,12 @@ REPORTS = ("evaluation.xlsx", "evaluation.json", "summary.md")
 
 
 def default_out_dir(evaluation: Evaluation, base: Path | str = "reports") -> Path:
-    return Path(base) / evaluation.tender.id
+    return lot_dir(evaluation, Path(base) / evaluation.tender.id)
+
+
+def lot_dir(evaluation: Evaluation, out: Path | str) -> Path:
+    """Reports of a lot evaluated on its own go into lot-<id>/ under the tender's folder."""
+    return Path(out) / f"lot-{evaluation.lot}" if evaluation.lot is not None else Path(out)
 
 
 def write_reports(evaluation: Evaluation, out_dir: Path | str) -> list[Path]:

@@ -278,6 +278,7 @@ class RuleSet(Strict):
     title: str
     source: str = ""  # where the criteria come from
     method: Method = Method()
+    lots: Literal["combined", "separate"] = "combined"  # separate: each lot ranked on its own
     scale: Decimal = PField(default=Decimal(10), gt=0)  # criterion scores run from 0 to scale
     rounding: Rounding = Rounding()
     catalogue: str = "labels.yaml"  # label catalogue, relative to the rule file

@@ -13,14 +13,14 @@ def validate_bid(read: ReadResult, tender: Tender) -> ReadResult:
     return _with(read, validate_values(read), tender)
 
 
-def validate_tender(reads: list[ReadResult], tender: Tender) -> list[ReadResult]:
+def validate_tender(reads: list[ReadResult], tender: Tender, per_lot: bool = False) -> list[ReadResult]:
     """Every bid checked on its own (value checks in one run for all), then against each other."""
     values = validate_many(reads)
-    return apply_duplicate_checks([_with(r, values.get(r.file, []), tender) for r in reads])
+    return apply_duplicate_checks([_with(r, values.get(r.file, []), tender, per_lot) for r in reads])
 
 
-def _with(read: ReadResult, value_issues, tender: Tender) -> ReadResult:
-    issues = read.issues + value_issues + check_against_tender(read, tender)
+def _with(read: ReadResult, value_issues, tender: Tender, per_lot: bool = False) -> ReadResult:
+    issues = read.issues + value_issues + check_against_tender(read, tender, per_lot)
     return read.model_copy(update={"issues": one_per_cell(issues)})
 
 

@@ -24,7 +24,7 @@ def test_the_flow_writes_reports_and_publishes_artifacts(prefect_server, tmp_pat
 
     from flows.evaluate import artifact_key, evaluate_tender
 
-    evaluation = evaluate_tender(tender_dir=str(SAMPLE_TENDER), out_dir=str(tmp_path))
+    [evaluation] = evaluate_tender(tender_dir=str(SAMPLE_TENDER), out_dir=str(tmp_path))
     assert evaluation.bids[0].bid_id == "01-greenbyte"
     doc = json.loads((tmp_path / "evaluation.json").read_text())
     assert len(doc["bids"]) == 10 and (tmp_path / "evaluation.xlsx").is_file() and (tmp_path / "summary.md").is_file()
