@@ -137,3 +137,45 @@ def test_no_reversal_under_value_for_money():
     from builders import TENDER
 
     assert rank_reversals(reads, results, TENDER, rule_set, None, None) == []
+
+
+def test_the_reports_flag_a_reversal_end_to_end(make_tender, tmp_path):
+    import json
+
+    import yaml
+
+    from conftest import rules_data
+    from scoring.reports import write_reports
+
+    data = rules_data()
+    data["knockouts"] = []
+    data["tie_break"] = ["lowest_price"]
+    data["criteria"] = [{**PRICE, "weight": 50},
+                        {**QUALITY, "weight": 50, "params": {"worst": 0, "best": 10}}]
+    path = tmp_path / "reversal.yaml"
+    path.write_text(yaml.safe_dump(data))
+    bids = {}
+    # Notebooks only carry a price (monitors at 0): A 200 × 5 = 1,000, B 2,000, C 500, as in the test above.
+    for name, price, warranty, reg in (("A", 5, 6, "BE0400000001"), ("B", 10, 9, "BE0400000002"),
+                                       ("C", D("2.5"), 0, "BE0400000003")):
+        spec = sample_spec_for_reversal(reg)
+        spec["items"][0].update({"Unit price": float(price), "Warranty (years)": warranty})
+        spec["items"][1].update({"Unit price": 0, "Warranty (years)": warranty})
+        bids[f"{name}.xlsx"] = spec
+    evaluation = evaluate_tender(make_tender(bids, rules=str(path)))
+    write_reports(evaluation, tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / "evaluation.json").read_text())
+    assert [b["bid_id"] for b in doc["bids"]] == ["B", "A", "C"]
+    assert doc["robustness"]["rank_reversals"] == [
+        {"removed": "C", "changed_pairs": [["B", "A"]], "cause": "scores relative to the other bids: price "
+                                                                 "(price_proportional)"}]
+    assert "Rank reversal: without C, B now below A." in (tmp_path / "out" / "summary.md").read_text()
+
+
+def sample_spec_for_reversal(registration: str) -> dict:
+    from conftest import sample_spec
+
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["supplier"]["Registration number"] = registration
+    spec["labels"] = []
+    return spec
