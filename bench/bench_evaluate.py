@@ -45,7 +45,8 @@ def main(count: int = 60) -> None:
         from scoring.pipeline import prepare
         from scoring.rank import rank_bids
         from scoring.reports import write_reports
-        from scoring.pipeline import assemble
+        from scoring.pipeline import assemble, verification
+        from scoring.robustness import assess
         from scoring.validate import validate_tender
 
         tender, rules, files = prepare(folder)
@@ -54,14 +55,17 @@ def main(count: int = 60) -> None:
         t2 = time.perf_counter()
         checked = validate_tender(reads, tender)
         t3 = time.perf_counter()
-        results, warnings = rank_bids(score_bids(checked, tender, rules.rules), checked, rules.rules)
+        checks = verification(tender, rules)
+        results, warnings = rank_bids(score_bids(checked, tender, rules.rules, checks), checked, rules.rules)
         t4 = time.perf_counter()
-        write_reports(assemble(tender, rules, results, warnings), Path(tmp) / "out")
+        robust = assess(checked, results, tender, rules.rules, checks)
+        t45 = time.perf_counter()
+        write_reports(assemble(tender, rules, results, warnings, checks, robustness=robust), Path(tmp) / "out")
         t5 = time.perf_counter()
     print(f"{count} bids")
     for name, seconds in (("load tender and rules", t1 - t0), ("read workbooks", t2 - t1),
-                          ("validate (incl. GX import)", t3 - t2), ("score and rank", t4 - t3),
-                          ("write reports", t5 - t4)):
+                          ("validate (incl. GX import)", t3 - t2), ("verify, score and rank", t4 - t3),
+                          ("robustness", t45 - t4), ("write reports", t5 - t45)):
         print(f"  {name:<28} {seconds:7.2f} s")
     print(f"  {'total per bid':<28} {(t5 - t0) / count * 1000:7.1f} ms")
 
