@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", metavar="DIR", help="where to write the reports (default: reports/<tender-id>)")
     evaluate.add_argument("--verbose", action="store_true", help="show Prefect's flow and task logs")
 
+    audit = commands.add_parser("audit", help="check the evaluation ledger")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser("verify", help="walk every tender's chain of runs and name the first broken record")
+
     check = commands.add_parser("check-rules", help="check a rule file and print its criteria",
                                 description="Load a rule file with every check the evaluation applies.")
     check.add_argument("rules_file", metavar="FILE")
@@ -46,10 +50,36 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "evaluate":
             return _evaluate(args)
+        if args.command == "audit":
+            return _audit(args)
         return _check_rules(args)
     except InputError as exc:
         print(f"tenderscore: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+
+
+def _audit(args) -> int:
+    from scoring.ledger import Ledger
+
+    ledger = Ledger()
+    problems = ledger.verify()
+    records = ledger.runs_of()
+    if problems:
+        for problem in problems:
+            print(f"BROKEN: {problem}")
+        print(f"ledger {_redacted(ledger.url)}: {len(problems)} broken chain(s) in {len(records)} records",
+              file=sys.stderr)
+        return EXIT_FAILED
+    tenders = len({(r["tender_id"], r["lot"]) for r in records})
+    print(f"ledger {_redacted(ledger.url)}: {len(records)} records in {tenders} chain(s), all intact")
+    return EXIT_OK
+
+
+def _redacted(url: str) -> str:
+    """A database URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _check_rules(args) -> int:

@@ -22,7 +22,9 @@ from scoring.panel import PanelSheets  # noqa: E402
 from scoring.evaluate import score_bids  # noqa: E402
 from scoring.models import BidResult, Evaluation, ReadResult, Status, Tender  # noqa: E402
 from scoring.report_md import render_summary  # noqa: E402
-from scoring.rules import RuleSet  # noqa: E402
+from scoring import runs  # noqa: E402
+from scoring.ledger import Ledger  # noqa: E402
+from scoring.rules import LoadedRules, RuleSet  # noqa: E402
 from scoring.verify import Verification  # noqa: E402
 
 # Inputs are in-memory values; hashing them for a cache key buys nothing here.
@@ -60,6 +62,11 @@ def assess_robustness(checked, results, tender: Tender, rules: RuleSet, checks, 
     return robustness.assess(checked, results, tender, rules, checks, sheets)
 
 
+@task(name="record-run", **TASK)
+def record(evaluation: Evaluation, tender: Tender, rules: LoadedRules, trigger: str) -> Evaluation:
+    return runs.record_run(Ledger(), evaluation, tender, rules, trigger)
+
+
 @task(name="write-reports", **TASK)
 def write_reports(evaluation: Evaluation, out_dir: Path) -> list[Path]:
     return reports.write_reports(evaluation, out_dir)
@@ -82,16 +89,19 @@ def breakdown_rows(evaluation: Evaluation) -> list[dict]:
 
 def publish_artifacts(evaluation: Evaluation, written: list[Path]) -> None:
     tender_id = evaluation.tender.id + (f"-lot-{evaluation.lot}" if evaluation.lot else "")
-    files = "\n".join(f"- `{p}`" for p in written)
+    files = "\n".join(f"- `{p.resolve()}`" for p in written)
+    run = f"\n## Ledger\n\nRun `{evaluation.run_id}` ({evaluation.kind})" + (
+        f", after run `{evaluation.previous_run_id}`" if evaluation.previous_run_id else "") + ".\n"
     create_markdown_artifact(key=artifact_key("ranking", tender_id),
-                             markdown=render_summary(evaluation) + f"\n## Reports\n\n{files}\n",
+                             markdown=render_summary(evaluation) + f"\n## Reports\n\n{files}\n" + run,
                              description=f"Ranking of tender {tender_id}")
     create_table_artifact(key=artifact_key("breakdown", tender_id), table=breakdown_rows(evaluation),
                           description=f"Points per criterion for every bid of tender {tender_id}")
 
 
 @flow(name="evaluate-tender", log_prints=True)
-def evaluate_tender(tender_dir: str, rules_file: str | None = None, out_dir: str | None = None) -> list[Evaluation]:
+def evaluate_tender(tender_dir: str, rules_file: str | None = None, out_dir: str | None = None,
+                    trigger: str = "manual") -> list[Evaluation]:
     """Read, validate, score and rank every bid of a tender (each lot on its own if the rules say so),
     then write the reports."""
     tender, rules, files = pipeline.prepare(tender_dir, rules_file)
@@ -105,6 +115,7 @@ def evaluate_tender(tender_dir: str, rules_file: str | None = None, out_dir: str
                                          rules.rules)
         robust = assess_robustness(unit_reads, results, unit_tender, rules.rules, checks, sheets)
         evaluation = pipeline.assemble(unit_tender, rules, results, warnings, checks, sheets, robust, lot=lot)
+        evaluation = record(evaluation, tender, rules, trigger)
         target = reports.lot_dir(evaluation, out_dir) if out_dir else reports.default_out_dir(evaluation)
         written = write_reports(evaluation, target)
         publish_artifacts(evaluation, written)

@@ -50,6 +50,7 @@ class Tender(Frozen):
     contract_start: date
     contract_end: date
     rules: str  # path of the rule set, relative to the tender folder
+    rules_sha256: str | None = None  # pinned once the tender is published: runs under other rules are scenarios
     locale: str = "en-GB"
     decimal_separator: str | None = None  # overrides what the locale implies
     timezone: str = "UTC"
@@ -247,6 +248,10 @@ class BidResult(Frozen):
 class Evaluation(Frozen):
     tender: Tender
     lot: str | None = None  # when the rule set evaluates lots separately
+    run_id: str | None = None  # set once the run is in the ledger
+    kind: str | None = None  # official (the tender's pinned rules) or scenario
+    previous_run_id: str | None = None
+    run_at: str | None = None
     rules: RuleSet
     rules_path: str
     rules_sha256: str

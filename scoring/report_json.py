@@ -116,6 +116,9 @@ def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
     counts = {s.value: sum(1 for b in evaluation.bids if b.status is s) for s in Status}
     return {
         "schema": SCHEMA,
+        "run_id": evaluation.run_id,
+        "kind": evaluation.kind,
+        "previous_run_id": evaluation.previous_run_id,
         "tool_version": evaluation.tool_version,
         "tender_id": t.id,
         "lot": evaluation.lot,

@@ -14,6 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# The test run's ledger and data folder: never the user's.
+import tempfile  # noqa: E402
+
+os.environ["TENDERSCORE_HOME"] = tempfile.mkdtemp(prefix="tenderscore-tests-")
+os.environ.pop("TENDERSCORE_DATABASE_URL", None)
 
 from sample_bids.generate import sample_bids, write_bid  # noqa: E402
 
