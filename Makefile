@@ -4,15 +4,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean browser
 
 ## Set up and evaluate the sample tender: prints the ranking, writes reports/CITY-ICT-2026-014/.
 demo: $(VENV)/.installed
 	$(BIN)/tenderscore evaluate sample_bids/city-computers-2026
 
-## Set up and run the test suite.
-test: $(VENV)/.installed-test
+## Set up and run the test suite (report.html is checked in a real headless Chromium).
+test: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest
+
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_evaluate.py

@@ -7,9 +7,12 @@ from pathlib import Path
 from scoring.models import Evaluation
 from scoring.report_json import render_json
 from scoring.report_md import render_summary
+from scoring.letters import letters
+from scoring.report_html import render_html
+from scoring.report_ocds import render_ocds
 from scoring.report_xlsx import write_xlsx
 
-REPORTS = ("evaluation.xlsx", "evaluation.json", "summary.md")
+REPORTS = ("evaluation.xlsx", "evaluation.json", "summary.md", "report.html")
 
 
 def default_out_dir(evaluation: Evaluation, base: Path | str = "reports") -> Path:
@@ -21,10 +24,21 @@ def lot_dir(evaluation: Evaluation, out: Path | str) -> Path:
     return Path(out) / f"lot-{evaluation.lot}" if evaluation.lot is not None else Path(out)
 
 
-def write_reports(evaluation: Evaluation, out_dir: Path | str) -> list[Path]:
+def write_reports(evaluation: Evaluation, out_dir: Path | str, diff: dict | None = None) -> list[Path]:
+    """The reports, report.html, a letter per bid in letters/, and the OCDS export; the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_xlsx(evaluation, out / "evaluation.xlsx")
     (out / "evaluation.json").write_text(render_json(evaluation), encoding="utf-8")
     (out / "summary.md").write_text(render_summary(evaluation), encoding="utf-8")
-    return [out / name for name in REPORTS]
+    (out / "report.html").write_text(render_html(evaluation, diff), encoding="utf-8")
+    written = [out / name for name in REPORTS]
+    folder = out / "letters"
+    folder.mkdir(exist_ok=True)
+    for bid_id, (markdown, html) in letters(evaluation).items():
+        for suffix, text in ((".md", markdown), (".html", html)):
+            (folder / f"{bid_id}{suffix}").write_text(text, encoding="utf-8")
+            written.append(folder / f"{bid_id}{suffix}")
+    (out / "ocds.json").write_text(render_ocds(evaluation), encoding="utf-8")
+    written.append(out / "ocds.json")
+    return written
