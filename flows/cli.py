@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", metavar="DIR", help="where to write the reports (default: reports/<tender-id>)")
     evaluate.add_argument("--verbose", action="store_true", help="show Prefect's flow and task logs")
 
+    rescore = commands.add_parser("rescore", help="evaluate again the tenders whose rules or inputs changed",
+                                  description="Runs the rescore-tenders flow: every tender the ledger knows (or the "
+                                              "folders named) whose latest run used other rules or inputs.")
+    rescore.add_argument("tender_dirs", metavar="TENDER_DIR", nargs="*")
+    rescore.add_argument("--rules", metavar="FILE", help="a rule set to evaluate under (a scenario unless pinned)")
+    rescore.add_argument("--verbose", action="store_true")
+
     audit = commands.add_parser("audit", help="check the evaluation ledger")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     audit_commands.add_parser("verify", help="walk every tender's chain of runs and name the first broken record")
@@ -52,10 +59,34 @@ def main(argv: list[str] | None = None) -> int:
             return _evaluate(args)
         if args.command == "audit":
             return _audit(args)
+        if args.command == "rescore":
+            return _rescore(args)
         return _check_rules(args)
     except InputError as exc:
         print(f"tenderscore: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+
+
+def _rescore(args) -> int:
+    from scoring.rescore import check_dirs
+
+    check_dirs(args.tender_dirs)
+    from flows.settings import quiet_defaults
+
+    quiet_defaults(verbose=args.verbose)
+    from flows.evaluate import rescore_tenders
+
+    outcome = rescore_tenders(tender_dirs=[str(d) for d in args.tender_dirs] or None, rules_file=args.rules)
+    for o in outcome:
+        if not o["rescored"]:
+            print(f"{o['tender_id']}: up to date")
+            continue
+        for run in o["runs"]:
+            lot = f" lot {run['lot']}" if run["lot"] else ""
+            print(f"{o['tender_id']}{lot}: re-scored as {run['kind']} run {run['run_id']} ({o['reason']})")
+    if not outcome:
+        print("no tender in the ledger yet: evaluate one first")
+    return EXIT_OK
 
 
 def _audit(args) -> int:

@@ -22,8 +22,9 @@ from scoring.panel import PanelSheets  # noqa: E402
 from scoring.evaluate import score_bids  # noqa: E402
 from scoring.models import BidResult, Evaluation, ReadResult, Status, Tender  # noqa: E402
 from scoring.report_md import render_summary  # noqa: E402
-from scoring import runs  # noqa: E402
-from scoring.ledger import Ledger  # noqa: E402
+from scoring import rescore, runs  # noqa: E402
+from scoring.report_json import evaluation_document  # noqa: E402
+from scoring.ledger import open_ledger  # noqa: E402
 from scoring.rules import LoadedRules, RuleSet  # noqa: E402
 from scoring.verify import Verification  # noqa: E402
 
@@ -33,7 +34,8 @@ TASK = dict(cache_policy=NO_CACHE, persist_result=False)
 
 @task(name="read-bid", **TASK)
 def read_bid(path: Path, tender: Tender) -> ReadResult:
-    return ingest.read_bid(path, tender)
+    """Parses the workbook only when these bytes were not read before (the ledger keeps parsed bids)."""
+    return rescore.cached_read(path, tender, open_ledger())
 
 
 @task(name="validate-bids", **TASK)
@@ -63,13 +65,18 @@ def assess_robustness(checked, results, tender: Tender, rules: RuleSet, checks, 
 
 
 @task(name="record-run", **TASK)
-def record(evaluation: Evaluation, tender: Tender, rules: LoadedRules, trigger: str) -> Evaluation:
-    return runs.record_run(Ledger(), evaluation, tender, rules, trigger)
+def record(evaluation: Evaluation, tender: Tender, rules: LoadedRules, trigger: str) -> tuple[Evaluation, dict | None]:
+    """Append the run to the ledger; with the changes since the tender's previous run, if any."""
+    ledger = open_ledger()
+    before = rescore.previous_document(ledger, evaluation.tender.id, evaluation.lot)
+    evaluation = runs.record_run(ledger, evaluation, tender, rules, trigger)
+    diff = rescore.diff_documents(before, evaluation_document(evaluation)) if before else None
+    return evaluation, diff
 
 
 @task(name="write-reports", **TASK)
-def write_reports(evaluation: Evaluation, out_dir: Path) -> list[Path]:
-    return reports.write_reports(evaluation, out_dir)
+def write_reports(evaluation: Evaluation, out_dir: Path, diff: dict | None) -> list[Path]:
+    return reports.write_reports(evaluation, out_dir, diff)
 
 
 def artifact_key(prefix: str, tender_id: str) -> str:
@@ -115,9 +122,36 @@ def evaluate_tender(tender_dir: str, rules_file: str | None = None, out_dir: str
                                          rules.rules)
         robust = assess_robustness(unit_reads, results, unit_tender, rules.rules, checks, sheets)
         evaluation = pipeline.assemble(unit_tender, rules, results, warnings, checks, sheets, robust, lot=lot)
-        evaluation = record(evaluation, tender, rules, trigger)
+        evaluation, diff = record(evaluation, tender, rules, trigger)
         target = reports.lot_dir(evaluation, out_dir) if out_dir else reports.default_out_dir(evaluation)
-        written = write_reports(evaluation, target)
+        written = write_reports(evaluation, target, diff)
         publish_artifacts(evaluation, written)
         evaluations.append(evaluation)
     return evaluations
+
+
+@flow(name="rescore-tenders", log_prints=True)
+def rescore_tenders(tender_dirs: list[str] | None = None, rules_file: str | None = None,
+                    trigger: str = "manual", rules_sha256: str | None = None) -> list[dict]:
+    """Evaluate again every tender whose latest run used other rules or inputs; skip the rest.
+
+    With no tender_dirs, every tender the ledger knows. `rules_sha256` (from a rules-change event) is
+    recorded in the log for the auditor; the rules are read from the files themselves.
+    """
+    ledger = open_ledger()
+    dirs = tender_dirs or rescore.known_tender_dirs(ledger)
+    outcome = []
+    for folder in dirs:
+        tender, rules, _ = pipeline.prepare(folder, rules_file)
+        reason = rescore.staleness(ledger, tender, rules)
+        if reason is None:
+            print(f"{tender.id}: up to date")
+            outcome.append({"tender_id": tender.id, "rescored": False, "reason": "up to date"})
+            continue
+        print(f"{tender.id}: re-scoring ({reason})")
+        evaluations = evaluate_tender(tender_dir=folder, rules_file=rules_file, trigger=trigger)
+        outcome.append({"tender_id": tender.id, "rescored": True, "reason": reason,
+                        "runs": [{"run_id": e.run_id, "kind": e.kind, "lot": e.lot} for e in evaluations]})
+    if rules_sha256:
+        print(f"triggered by the publication of rules {rules_sha256}")
+    return outcome

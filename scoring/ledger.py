@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -140,6 +141,13 @@ class Ledger:
                              .order_by(runs.c.seq.desc()).limit(1)).mappings().first()
         return dict(row) if row else None
 
+    def latest_of_tender(self, tender_id: str) -> dict | None:
+        """The newest run of a tender, whatever its lot."""
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(runs).where(runs.c.tender_id == tender_id)
+                             .order_by(runs.c.created_at.desc(), runs.c.seq.desc()).limit(1)).mappings().first()
+        return dict(row) if row else None
+
     def record(self, evaluation: Evaluation, document: dict, *, trigger: str, kind: str, tender_dir: str,
                inputs: dict[str, str]) -> RunInfo:
         """Append one run; `document` is the evaluation document (report_json) it stores."""
@@ -230,6 +238,19 @@ class Ledger:
                     break
                 expected_previous, expected_seq = run["record_hash"], run["seq"] + 1
         return problems
+
+
+_open: dict[str, Ledger] = {}
+_lock = threading.Lock()
+
+
+def open_ledger(url: str | None = None) -> Ledger:
+    """The process's ledger for a URL: tables are created once, even when tasks run in threads."""
+    url = url or database_url()
+    with _lock:
+        if url not in _open:
+            _open[url] = Ledger(url)
+        return _open[url]
 
 
 def _lot(lot: str | None):

@@ -7,7 +7,11 @@ from pathlib import Path
 from scoring.models import Evaluation
 from scoring.report_json import render_json
 from scoring.report_md import render_summary
+import json
+
 from scoring.letters import letters
+from scoring.report_json import plain
+from scoring.rescore import render_diff_md
 from scoring.report_html import render_html
 from scoring.report_ocds import render_ocds
 from scoring.report_xlsx import write_xlsx
@@ -16,7 +20,11 @@ REPORTS = ("evaluation.xlsx", "evaluation.json", "summary.md", "report.html")
 
 
 def default_out_dir(evaluation: Evaluation, base: Path | str = "reports") -> Path:
-    return lot_dir(evaluation, Path(base) / evaluation.tender.id)
+    """reports/<tender>/ for official runs; a scenario never overwrites them: reports/<tender>/scenarios/<run>/."""
+    folder = Path(base) / evaluation.tender.id
+    if evaluation.kind == "scenario" and evaluation.run_id:
+        folder = folder / "scenarios" / evaluation.run_id[:8]
+    return lot_dir(evaluation, folder)
 
 
 def lot_dir(evaluation: Evaluation, out: Path | str) -> Path:
@@ -41,4 +49,8 @@ def write_reports(evaluation: Evaluation, out_dir: Path | str, diff: dict | None
             written.append(folder / f"{bid_id}{suffix}")
     (out / "ocds.json").write_text(render_ocds(evaluation), encoding="utf-8")
     written.append(out / "ocds.json")
+    if diff is not None:
+        (out / "diff.json").write_text(json.dumps(plain(diff), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (out / "diff.md").write_text(render_diff_md(diff), encoding="utf-8")
+        written += [out / "diff.json", out / "diff.md"]
     return written

@@ -84,3 +84,15 @@ def by_id(evaluation, bid_id: str):
 
 def codes(result) -> set[str]:
     return {i.code for i in result.issues}
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """Prefect's own test server, once per session (starting one costs seconds)."""
+    from flows.settings import quiet_defaults
+
+    quiet_defaults()
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -7,17 +7,6 @@ import pytest
 from conftest import SAMPLE_TENDER
 
 
-@pytest.fixture(scope="module")
-def prefect_server():
-    from flows.settings import quiet_defaults
-
-    quiet_defaults()
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 def test_the_flow_writes_reports_and_publishes_artifacts(prefect_server, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey

@@ -1,0 +1,110 @@
+"""Re-scoring when rules change: only affected tenders, no unchanged workbook parsed again, a diff, scenarios."""
+
+import json
+import shutil
+
+import pytest
+import yaml
+
+from conftest import ROOT, SAMPLE_TENDER
+from scoring import rescore
+from scoring.ledger import open_ledger
+from scoring.rules import load_rules
+
+
+@pytest.fixture
+def two_tenders(tmp_path, monkeypatch):
+    """Tender A under its own copy of the rules (pinned by hash), tender B under another copy."""
+    monkeypatch.setenv("TENDERSCORE_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    for name in ("rules-a", "rules-b"):
+        shutil.copytree(ROOT / "rules", tmp_path / name)
+    tenders = {}
+    for name, tender_id in (("a", "CITY-ICT-2026-014"), ("b", "CITY-ICT-2026-015")):
+        folder = tmp_path / f"tender-{name}"
+        shutil.copytree(SAMPLE_TENDER, folder)
+        data = yaml.safe_load((folder / "tender.yaml").read_text())
+        rules = tmp_path / f"rules-{name}" / "computers-2026.yaml"
+        data.update(id=tender_id, rules=str(rules), rules_sha256=load_rules(rules).sha256)
+        (folder / "tender.yaml").write_text(yaml.safe_dump(data))
+        tenders[name] = folder
+    return tmp_path, tenders
+
+
+def _shift_label_to_price(rules_file):
+    data = yaml.safe_load(rules_file.read_text())
+    for c in data["criteria"]:
+        if c["id"] == "price":
+            c.update(weight=60, weight_range=[50, 70])
+        if c["id"] == "label":
+            c.update(weight=5, weight_range=[0, 10])
+    rules_file.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_server, monkeypatch):
+    from flows.evaluate import evaluate_tender, rescore_tenders
+
+    root, tenders = two_tenders
+    for folder in tenders.values():
+        [official] = evaluate_tender(tender_dir=str(folder))
+        assert official.kind == "official"
+    assert [o["rescored"] for o in rescore_tenders()] == [False, False]  # nothing changed yet
+
+    _shift_label_to_price(root / "rules-a" / "computers-2026.yaml")
+    parsed = []
+    real_read = rescore.read_bid
+    monkeypatch.setattr(rescore, "read_bid", lambda path, tender: parsed.append(path.name) or real_read(path, tender))
+    outcome = {o["tender_id"]: o for o in rescore_tenders()}
+    assert outcome["CITY-ICT-2026-015"]["rescored"] is False
+    a = outcome["CITY-ICT-2026-014"]
+    assert a["rescored"] and "rule set changed" in a["reason"]
+    assert parsed == []  # every workbook came from the parsed cache
+    assert a["runs"][0]["kind"] == "scenario"  # the tender still pins the old rules' hash
+
+    scenario = root / "reports" / "CITY-ICT-2026-014" / "scenarios" / a["runs"][0]["run_id"][:8]
+    diff = json.loads((scenario / "diff.json").read_text())
+    # Ten points moved from label to price: Officeline loses most of its 1.76 label points and falls behind
+    # 09-formula-text, which has no label points but the better price score. Nothing else moves.
+    assert sorted((c["bid_id"], c["before"], c["after"]) for c in diff["rank_changes"]) == \
+        [("02-officeline", 4, 5), ("09-formula-text", 5, 4)]
+    assert any(c["what"] == "points label" for c in diff["changes"])
+    assert json.loads((scenario / "evaluation.json").read_text())["kind"] == "scenario"
+    assert "SCENARIO" in (scenario / "report.html").read_text()
+    official = json.loads((root / "reports" / "CITY-ICT-2026-014" / "evaluation.json").read_text())
+    assert official["kind"] == "official"  # the what-if did not overwrite the official reports
+
+    # Pinning the new hash makes the next run official; only tender.yaml changed, so no workbook is parsed.
+    data = yaml.safe_load((tenders["a"] / "tender.yaml").read_text())
+    data["rules_sha256"] = load_rules(root / "rules-a" / "computers-2026.yaml").sha256
+    (tenders["a"] / "tender.yaml").write_text(yaml.safe_dump(data))
+    outcome = {o["tender_id"]: o for o in rescore_tenders([str(tenders["a"])])}
+    assert outcome["CITY-ICT-2026-014"]["runs"][0]["kind"] == "official"
+    assert "tender.yaml" in outcome["CITY-ICT-2026-014"]["reason"] and parsed == []
+    assert open_ledger().verify() == []
+    kinds = [r["kind"] for r in open_ledger().runs_of("CITY-ICT-2026-014")]
+    assert kinds == ["official", "scenario", "official"]
+
+
+def test_a_changed_workbook_is_the_only_one_parsed_again(two_tenders, prefect_server, monkeypatch):
+    from conftest import sample_spec
+    from flows.evaluate import evaluate_tender, rescore_tenders
+    from sample_bids.generate import write_bid
+
+    root, tenders = two_tenders
+    evaluate_tender(tender_dir=str(tenders["a"]))
+    bids = tenders["a"] / "bids"
+    spec = sample_spec("03-budgetit.xlsx")
+    spec["items"][0]["Unit price"] = 799.00  # BudgetIT revises its price
+    write_bid(bids / "03-budgetit.xlsx", **spec)
+    shutil.copy(bids / "01-greenbyte.xlsx", bids / "11-greenbyte-copy.xlsx")  # same bytes under a new name
+    parsed = []
+    real_read = rescore.read_bid
+    monkeypatch.setattr(rescore, "read_bid", lambda path, tender: parsed.append(path.name) or real_read(path, tender))
+    [outcome] = rescore_tenders([str(tenders["a"])])
+    assert outcome["rescored"] and "bids/03-budgetit.xlsx" in outcome["reason"]
+    assert parsed == ["03-budgetit.xlsx"]  # the copy's bytes were parsed before: reused, under its own name
+    doc = json.loads((root / "reports" / "CITY-ICT-2026-014" / "evaluation.json").read_text())
+    copy = next(b for b in doc["bids"] if b["file"] == "11-greenbyte-copy.xlsx")
+    assert copy["bid_id"] == "11-greenbyte-copy" and copy["status"] == "rejected"  # a duplicate submission
+    budget = next(b for b in doc["bids"] if b["bid_id"] == "03-budgetit")
+    assert budget["total_price"] == 200 * 799 + 150 * 139
