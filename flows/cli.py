@@ -7,6 +7,7 @@ rule file is reported in well under a second, with the file and key at fault.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -42,6 +43,19 @@ def _parser() -> argparse.ArgumentParser:
     rescore.add_argument("--rules", metavar="FILE", help="a rule set to evaluate under (a scenario unless pinned)")
     rescore.add_argument("--verbose", action="store_true")
 
+    serve = commands.add_parser("serve", help="serve the Prefect deployments (on demand, scheduled, on rules change)")
+    serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server it starts "
+                                                              "when PREFECT_API_URL is not set (default 4200)")
+    serve.add_argument("--cron", default=None, help="schedule of rescore-tenders (default: TENDERSCORE_RESCORE_CRON "
+                                                    "or '0 6 * * *')")
+
+    rules = commands.add_parser("rules", help="rule set commands")
+    rules_commands = rules.add_subparsers(dest="rules_command", required=True)
+    publish = rules_commands.add_parser("publish", help="check a rule file and announce it: served tenders using "
+                                                        "it are re-scored")
+    publish.add_argument("rules_file", metavar="FILE")
+    publish.add_argument("--port", type=int, default=4200)
+
     audit = commands.add_parser("audit", help="check the evaluation ledger")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     audit_commands.add_parser("verify", help="walk every tender's chain of runs and name the first broken record")
@@ -61,10 +75,34 @@ def main(argv: list[str] | None = None) -> int:
             return _audit(args)
         if args.command == "rescore":
             return _rescore(args)
+        if args.command == "serve":
+            from flows.serve import DEFAULT_CRON, serve
+
+            serve(port=args.port, cron=args.cron or os.environ.get("TENDERSCORE_RESCORE_CRON", DEFAULT_CRON))
+            return EXIT_OK
+        if args.command == "rules":
+            return _publish(args)
         return _check_rules(args)
     except InputError as exc:
         print(f"tenderscore: error: {exc}", file=sys.stderr)
         return EXIT_INPUT
+
+
+def _publish(args) -> int:
+    from scoring.rules import load_rules
+
+    loaded = load_rules(args.rules_file)  # a rule file that does not hold is never announced
+    from flows.serve import publish_rules
+
+    try:
+        event_id = publish_rules(loaded.path, loaded.sha256, port=args.port)
+    except ConnectionError as exc:
+        print(f"tenderscore: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"published {loaded.path} (SHA-256 {loaded.sha256}) as event {event_id}")
+    for w in loaded.warnings:
+        print(f"warning: {w}")
+    return EXIT_OK
 
 
 def _rescore(args) -> int:

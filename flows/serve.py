@@ -1,0 +1,108 @@
+"""tenderscore as a service: Prefect deployments served from one process, and the rules-change event.
+
+Deployments:
+- evaluate-tender/on-demand: run from the Prefect UI or API with typed parameters;
+- rescore-tenders/scheduled: on a cron schedule;
+- rescore-tenders/on-rules-change: on the event `tenderscore rules publish FILE` emits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+from flows.settings import quiet_defaults
+
+RULES_PUBLISHED = "tenderscore.rules.published"
+DEFAULT_PORT = 4200
+DEFAULT_CRON = "0 6 * * *"  # every morning at six
+
+
+def api_url(port: int = DEFAULT_PORT) -> str:
+    return os.environ.get("PREFECT_API_URL") or f"http://127.0.0.1:{port}/api"
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def start_local_server(port: int, timeout: float = 120) -> subprocess.Popen:
+    """Prefect's own server on loopback, for when no standing server is configured."""
+    process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if healthy(url):
+            return process
+        if process.poll() is not None:
+            raise RuntimeError(f"the Prefect server on port {port} stopped while starting (port taken?)")
+        time.sleep(0.5)
+    process.terminate()
+    raise RuntimeError(f"the Prefect server on port {port} did not start within {timeout:.0f} s")
+
+
+def deployments(cron: str):
+    from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
+
+    from flows.evaluate import evaluate_tender, rescore_tenders
+
+    on_rules_change = DeploymentEventTrigger(
+        expect={RULES_PUBLISHED},
+        parameters={"trigger": "rules_change", "rules_sha256": "{{ event.payload.sha256 }}"})
+    return [
+        evaluate_tender.to_deployment(name="on-demand", description="Evaluate one tender folder."),
+        rescore_tenders.to_deployment(name="scheduled", cron=cron, parameters={"trigger": "schedule"},
+                                      description="Re-score every tender whose rules or inputs changed."),
+        rescore_tenders.to_deployment(name="on-rules-change", triggers=[on_rules_change],
+                                      description=f"Re-score when {RULES_PUBLISHED} is emitted."),
+    ]
+
+
+def serve(port: int = DEFAULT_PORT, cron: str = DEFAULT_CRON) -> None:
+    quiet_defaults(verbose=True)
+    server = None
+    if not os.environ.get("PREFECT_API_URL"):
+        server = start_local_server(port)
+        os.environ["PREFECT_API_URL"] = api_url(port)
+        print(f"Prefect server on {os.environ['PREFECT_API_URL']} (UI at http://127.0.0.1:{port})", flush=True)
+    try:
+        from prefect import serve as prefect_serve
+
+        print(f"serving evaluate-tender/on-demand, rescore-tenders/scheduled ({cron}), "
+              "rescore-tenders/on-rules-change", flush=True)
+        prefect_serve(*deployments(cron))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def publish_rules(path: str, sha256: str, port: int = DEFAULT_PORT) -> str:
+    """Emit the rules-change event to the Prefect server; its id."""
+    quiet_defaults()
+    os.environ.setdefault("PREFECT_API_URL", api_url(port))
+    if not healthy(os.environ["PREFECT_API_URL"]):
+        raise ConnectionError(f"no Prefect server answers at {os.environ['PREFECT_API_URL']}: start "
+                              "`tenderscore serve` first, or set PREFECT_API_URL")
+    from prefect.events import Event
+    from prefect.events.clients import get_events_client
+
+    event = Event(event=RULES_PUBLISHED,
+                  resource={"prefect.resource.id": f"tenderscore.rules.{sha256}", "prefect.resource.name": path},
+                  payload={"path": path, "sha256": sha256})
+
+    async def send():
+        async with get_events_client() as client:
+            await client.emit(event)
+
+    asyncio.run(send())
+    return str(event.id)

@@ -1,0 +1,96 @@
+"""tenderscore serve: Prefect deployments in one process; a published rules change re-scores tenders."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from conftest import ROOT, SAMPLE_TENDER
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def service(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "TENDERSCORE_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect"),
+           "PYTHONPATH": str(ROOT)}
+    env.pop("PREFECT_API_URL", None)
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--port", str(port)], cwd=tmp_path,
+                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        from flows.serve import healthy
+
+        deadline = time.time() + 180
+        while time.time() < deadline and not ("serving evaluate-tender" in (tmp_path / "serve.log").read_text()
+                                               and healthy(api)):
+            assert process.poll() is None, (tmp_path / "serve.log").read_text()
+            time.sleep(1)
+        assert healthy(api), "tenderscore serve did not start"
+        yield tmp_path, {**env, "PREFECT_API_URL": api}, port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+def _cli(args, env, cwd):
+    done = subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_a_published_rules_change_leads_to_a_completed_rescore(service):
+    root, env, port = service
+    shutil.copytree(ROOT / "rules", root / "rules")
+    shutil.copytree(SAMPLE_TENDER, root / "tender")
+    data = yaml.safe_load((root / "tender" / "tender.yaml").read_text())
+    data["rules"] = str(root / "rules" / "computers-2026.yaml")
+    (root / "tender" / "tender.yaml").write_text(yaml.safe_dump(data))
+    _cli(["evaluate", "tender"], env, root)
+
+    rules = yaml.safe_load((root / "rules" / "computers-2026.yaml").read_text())
+    for c in rules["criteria"]:
+        if c["id"] == "price":
+            c.update(weight=60, weight_range=[50, 70])
+        if c["id"] == "label":
+            c.update(weight=5, weight_range=[0, 10])
+    (root / "rules" / "computers-2026.yaml").write_text(yaml.safe_dump(rules))
+    out = _cli(["rules", "publish", str(root / "rules" / "computers-2026.yaml"), "--port", str(port)], env, root)
+    assert "published" in out
+
+    os.environ["PREFECT_API_URL"] = env["PREFECT_API_URL"]  # this process reads the server's flow runs
+    try:
+        from prefect.client.orchestration import get_client
+
+        deadline, done = time.time() + 180, None
+        while time.time() < deadline and done is None:
+            with get_client(sync_client=True) as client:
+                for run in client.read_flow_runs():
+                    if run.deployment_id and run.parameters.get("trigger") == "rules_change" and \
+                            run.state and run.state.is_completed():
+                        done = run
+            time.sleep(2)
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+    assert done is not None, (root / "serve.log").read_text()[-3000:]
+    from scoring.ledger import Ledger
+
+    runs = Ledger(f"sqlite:///{root / 'home' / 'ledger.sqlite'}").runs_of("CITY-ICT-2026-014")
+    assert [r["trigger"] for r in runs] == ["manual", "rules_change"]
