@@ -41,7 +41,7 @@ def _shift_label_to_price(rules_file):
     rules_file.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_server, monkeypatch):
+def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_server, monkeypatch, capsys):
     from flows.evaluate import evaluate_tender, rescore_tenders
 
     root, tenders = two_tenders
@@ -83,6 +83,12 @@ def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_s
     assert open_ledger().verify() == []
     kinds = [r["kind"] for r in open_ledger().runs_of("CITY-ICT-2026-014")]
     assert kinds == ["official", "scenario", "official"]
+
+    from flows.cli import main
+
+    capsys.readouterr()
+    assert main(["rescore"]) == 0  # the command line: both tenders are up to date now
+    assert capsys.readouterr().out.splitlines() == ["CITY-ICT-2026-014: up to date", "CITY-ICT-2026-015: up to date"]
 
 
 def test_a_changed_workbook_is_the_only_one_parsed_again(two_tenders, prefect_server, monkeypatch):

@@ -75,10 +75,11 @@ def test_a_published_rules_change_leads_to_a_completed_rescore(service):
     out = _cli(["rules", "publish", str(root / "rules" / "computers-2026.yaml"), "--port", str(port)], env, root)
     assert "published" in out
 
-    os.environ["PREFECT_API_URL"] = env["PREFECT_API_URL"]  # this process reads the server's flow runs
-    try:
-        from prefect.client.orchestration import get_client
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    # This process reads the service's flow runs (settings, not the environment: a test harness may be active).
+    with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
         deadline, done = time.time() + 180, None
         while time.time() < deadline and done is None:
             with get_client(sync_client=True) as client:
@@ -87,8 +88,6 @@ def test_a_published_rules_change_leads_to_a_completed_rescore(service):
                             run.state and run.state.is_completed():
                         done = run
             time.sleep(2)
-    finally:
-        os.environ.pop("PREFECT_API_URL", None)
     assert done is not None, (root / "serve.log").read_text()[-3000:]
     from scoring.ledger import Ledger
 
