@@ -183,7 +183,10 @@ def _evaluate(args) -> int:
         print("\n" if n else "", end="")
         print_ranking(evaluation)
         out = lot_dir(evaluation, args.out) if args.out else default_out_dir(evaluation)
-        print(f"\nReports: {', '.join(str(out / name) for name in REPORTS)}")
+        extra = ["letters/", "ocds.json"] + (["diff.md"] if evaluation.previous_run_id else [])
+        print(f"\nReports in {out}/: {', '.join([*REPORTS, *extra])}")
+        if evaluation.run_id:
+            print(f"Ledger run {evaluation.run_id} ({evaluation.kind})")
     return EXIT_OK
 
 
