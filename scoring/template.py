@@ -50,9 +50,6 @@ class Sheet:
     unique: tuple[str, ...] = ()  # columns that together identify a row
     min_rows: int = 0
 
-    def by_heading(self) -> dict[str, Field]:
-        return {normalise_heading(f.heading): f for f in self.fields}
-
 
 def normalise_heading(text: str) -> str:
     """Headings match case-insensitively, ignoring surrounding and repeated spaces."""
