@@ -10,7 +10,6 @@ import argparse
 import os
 import re
 import sys
-from pathlib import Path
 
 from scoring import __version__
 from scoring.errors import InputError

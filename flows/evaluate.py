@@ -17,10 +17,10 @@ from prefect import flow, task, unmapped  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
-from scoring import ingest, panel, pipeline, rank, reports, robustness, validate  # noqa: E402
+from scoring import panel, pipeline, rank, reports, robustness, validate  # noqa: E402
 from scoring.panel import PanelSheets  # noqa: E402
 from scoring.evaluate import score_bids  # noqa: E402
-from scoring.models import BidResult, Evaluation, ReadResult, Status, Tender  # noqa: E402
+from scoring.models import BidResult, Evaluation, ReadResult, Tender  # noqa: E402
 from scoring.report_md import render_summary  # noqa: E402
 from scoring import rescore, runs  # noqa: E402
 from scoring.report_json import evaluation_document  # noqa: E402

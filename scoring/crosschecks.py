@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from scoring.issues import Issue, has_errors, issue
+from scoring.issues import Issue, issue
 from scoring.models import ReadResult, Tender
 
 

@@ -8,7 +8,7 @@ from scoring.functions import Context, Raw, holds, money, num, raw_value, score_
 from scoring.issues import Issue, Severity, has_errors, issue
 from scoring.models import (Bid, BidResult, ClaimVerdict, CriterionResult, KnockoutResult, ReadResult, Status, Tender,
                             Verdict)
-from scoring.panel import PanelOutcome, PanelSheets, panel_outcomes
+from scoring.panel import PanelSheets, panel_outcomes
 from scoring.parse import Locale
 from scoring.rules import Criterion, Knockout, RuleSet
 from scoring.verify import Verification, verify_claims

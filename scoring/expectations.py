@@ -18,7 +18,7 @@ from typing import Any
 
 from scoring.issues import Issue, Severity, issue
 from scoring.models import ReadResult
-from scoring.template import FACTORIES, ITEMS, LABELS, SHEETS, SUPPLIER, Field, Kind, Sheet
+from scoring.template import FACTORIES, ITEMS, LABELS, SHEETS, SUPPLIER, Field, Sheet
 
 ROW = "_row"
 BID = "_bid"  # all bids of a tender are checked in one run per sheet; GX costs per run, not per row

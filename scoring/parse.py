@@ -7,7 +7,7 @@ be read as asked, the issue code to report. Nothing here raises on bad input.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any

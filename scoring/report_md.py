@@ -106,7 +106,7 @@ def render_summary(evaluation: Evaluation) -> str:
         lines.append("|---|" + "---:|" * (len(criteria) + 1))
         for b in ranked:
             lines.append(f"| {cell(b.bid_id)} | " + " | ".join(str(c.points) for c in b.criteria) + f" | {b.total} |")
-        lines += ["", f"How each figure was computed is in evaluation.json and the Details sheet of evaluation.xlsx."]
+        lines += ["", "How each figure was computed is in evaluation.json and the Details sheet of evaluation.xlsx."]
     robust = robustness_lines(evaluation)
     if robust:
         lines += ["", "## Robustness", ""] + [f"- {cell(line)}" for line in robust]

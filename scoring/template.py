@@ -6,7 +6,7 @@ built from this declaration, so a field's type and its checks cannot drift apart
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 

@@ -2,12 +2,11 @@
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from browser import CHROMIUM, Browser
-from conftest import ROOT, SAMPLE_TENDER
+from conftest import ROOT
 from scoring.models import Status
 from scoring.reports import write_reports
 

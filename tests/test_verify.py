@@ -1,6 +1,5 @@
 """Claims checked against registers, equivalence decided per Art. 43(1), the review queue."""
 
-import json
 import shutil
 from datetime import date
 from decimal import Decimal as D
@@ -10,7 +9,7 @@ import yaml
 
 from conftest import ROOT, SAMPLE_TENDER, by_id, rules_data, sample_spec
 from scoring.catalogue import load_catalogue
-from scoring.models import Status, Verdict
+from scoring.models import Verdict
 from scoring.pipeline import evaluate_tender
 from scoring.registers import OfflineRegister, RegisterEntry, Snapshot
 from scoring.report_json import evaluation_document

@@ -1,6 +1,5 @@
 """Reading bid files: what may not be opened, formulas, layout and column mapping."""
 
-import io
 import zipfile
 from decimal import Decimal
 
