@@ -143,5 +143,7 @@ def diff_html(diff: dict) -> str:
     for change in diff.get("changes", []):
         parts.append(f"<tr><td>{e(change['bid_id'])}</td><td>{e(change['what'])}</td><td>{e(change['before'])}</td>"
                      f"<td>{e(change['after'])}</td></tr>")
+    if not diff.get("changes"):
+        parts.append("<tr><td colspan='4'>Nothing changed.</td></tr>")
     parts.append("</tbody></table>")
     return "".join(parts)
