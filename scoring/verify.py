@@ -60,6 +60,8 @@ class Verification:
     catalogue: Catalogue
     register: Register
     reviews: Reviews = field(default_factory=Reviews)
+    # Verdicts depend on the bid alone, not on the other bids: robustness re-scores many subsets.
+    verdicts: dict[tuple, list[ClaimVerdict]] = field(default_factory=dict)
 
 
 def unused_decisions(reviews: Reviews, verdicts: dict[str, list[ClaimVerdict]]) -> list[ReviewDecision]:
@@ -70,7 +72,10 @@ def unused_decisions(reviews: Reviews, verdicts: dict[str, list[ClaimVerdict]]) 
 
 
 def verify_claims(bid: Bid, v: Verification) -> list[ClaimVerdict]:
-    return [verify_claim(claim, bid, v) for claim in bid.labels]
+    key = (bid.bid_id, bid.file_sha256, tuple(i.row for i in bid.items))  # a lot's items differ from the bid's
+    if key not in v.verdicts:
+        v.verdicts[key] = [verify_claim(claim, bid, v) for claim in bid.labels]
+    return v.verdicts[key]
 
 
 def _requirement(claim: LabelClaim, scheme: Scheme | None, v: Verification) -> tuple[str | None, bool]:
