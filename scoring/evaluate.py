@@ -76,7 +76,7 @@ def score_bids(checked: list[ReadResult], tender: Tender, rules: RuleSet,
         competing.append(read)
         results[read.file] = BidResult(**_base(read), status=Status.RANKED, knockouts=knockouts, claims=claims)
 
-    outcomes, panel_issues, _ = panel_outcomes(panel or PanelSheets(), rules, [r.bid.bid_id for r in competing],
+    outcomes, panel_issues = panel_outcomes(panel or PanelSheets(), rules, [r.bid.bid_id for r in competing],
                                                Locale.from_tag(tender.locale, tender.decimal_separator))
     for read in competing:
         bid_id = read.bid.bid_id

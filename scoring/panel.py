@@ -118,20 +118,41 @@ def read_panel(tender_folder: Path | str) -> PanelSheets:
     return sheets
 
 
+def sheet_warnings(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str]) -> list[str]:
+    """What is wrong with the score sheets themselves: unreadable files, rows about no criterion or no bid
+    being scored, and second scores by the same evaluator (the first one counts)."""
+    criteria = {c.id for c in rules.criteria if c.function == "panel"}
+    if not criteria:
+        return []
+    warnings = list(sheets.problems)
+    seen = set()
+    for raw in sheets.scores + sheets.moderations:
+        if raw.criterion not in criteria:
+            warnings.append(f"{raw.file} row {raw.row}: '{raw.criterion}' is not a panel criterion of the rule set.")
+        elif raw.bid not in bid_ids:
+            warnings.append(f"{raw.file} row {raw.row}: '{raw.bid}' is not a bid being scored; the score is not used.")
+        elif (raw.file, raw.bid, raw.criterion) in seen:
+            warnings.append(f"{raw.file} row {raw.row}: a second score by {raw.evaluator} for {raw.bid} on "
+                            f"{raw.criterion}; the first one counts.")
+        seen.add((raw.file, raw.bid, raw.criterion))
+    return warnings
+
+
 def panel_outcomes(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str], locale: Locale
-                   ) -> tuple[dict[tuple[str, str], PanelOutcome], dict[str, list[Issue]], list[str]]:
-    """Outcomes by (bid, criterion), issues by bid, and warnings about the sheets themselves."""
+                   ) -> tuple[dict[tuple[str, str], PanelOutcome], dict[str, list[Issue]]]:
+    """Outcomes by (bid, criterion) and issues by bid (see sheet_warnings for the sheets themselves)."""
     criteria = {c.id: c.typed_params() for c in rules.criteria if c.function == "panel"}
     issues: dict[str, list[Issue]] = defaultdict(list)
-    warnings = list(sheets.problems)
     if not criteria:
-        return {}, issues, warnings
+        return {}, issues
     accepted: dict[tuple[str, str], list[PanelScore]] = defaultdict(list)
     refused: set[tuple[str, str, str]] = set()  # already explained: not also reported as missing
+    first: set[tuple[str, str, str]] = set()  # an evaluator's first row counts, even when it is refused
     for raw in sheets.scores:
-        key = _known(raw, criteria, bid_ids, warnings)
-        if key is None:
+        key = _known(raw, criteria, bid_ids)
+        if key is None or (*key, raw.evaluator) in first:
             continue
+        first.add((*key, raw.evaluator))
         params = criteria[key[1]]
         refused.add((*key, raw.evaluator))
         score = _score(raw, params, locale, issues)
@@ -142,15 +163,11 @@ def panel_outcomes(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str], loca
                                           f"{raw.evaluator}'s score {score} on {raw.criterion} has no comment, which "
                                           "this criterion requires; the score is not used."))
             continue
-        if any(s.evaluator == raw.evaluator for s in accepted[key]):
-            warnings.append(f"{raw.file} row {raw.row}: a second score by {raw.evaluator} for {raw.bid} on "
-                            f"{raw.criterion}; the first one counts.")
-            continue
         accepted[key].append(PanelScore(evaluator=raw.evaluator, score=score, comment=raw.comment))
         refused.discard((*key, raw.evaluator))
     moderations: dict[tuple[str, str], RawScore] = {}
     for raw in sheets.moderations:
-        key = _known(raw, criteria, bid_ids, warnings)
+        key = _known(raw, criteria, bid_ids)
         if key is None:
             continue
         if not raw.reason or not raw.by:
@@ -166,17 +183,11 @@ def panel_outcomes(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str], loca
             outcomes[(bid, criterion)] = _outcome(bid, criterion, params, accepted[(bid, criterion)],
                                                   moderations.get((bid, criterion)), locale, issues,
                                                   {e for b, c, e in refused if (b, c) == (bid, criterion)})
-    return outcomes, issues, warnings
+    return outcomes, issues
 
 
-def _known(raw: RawScore, criteria: dict, bid_ids: list[str], warnings: list[str]) -> tuple[str, str] | None:
-    if raw.criterion not in criteria:
-        warnings.append(f"{raw.file} row {raw.row}: '{raw.criterion}' is not a panel criterion of the rule set.")
-        return None
-    if raw.bid not in bid_ids:
-        warnings.append(f"{raw.file} row {raw.row}: '{raw.bid}' is not a bid being scored; the score is not used.")
-        return None
-    return raw.bid, raw.criterion
+def _known(raw: RawScore, criteria: dict, bid_ids: list[str]) -> tuple[str, str] | None:
+    return (raw.bid, raw.criterion) if raw.criterion in criteria and raw.bid in bid_ids else None
 
 
 def _issue(code: str, raw: RawScore, message: str) -> Issue:

@@ -14,8 +14,7 @@ from scoring.evaluate import score_bids
 from scoring.ingest import read_bid
 from scoring.lots import lot_tender, split_by_lot
 from scoring.models import BidResult, Evaluation, ReadResult, Tender
-from scoring.panel import PanelSheets, krippendorff_alpha, panel_outcomes, read_panel
-from scoring.parse import Locale
+from scoring.panel import PanelSheets, krippendorff_alpha, read_panel, sheet_warnings
 from scoring.rank import rank_bids
 from scoring.registers import OfflineRegister
 from scoring.robustness import assess
@@ -58,8 +57,7 @@ def assemble(tender: Tender, rules: LoadedRules, results: list[BidResult], warni
     warnings = list(warnings)
     if panel is not None:
         competing = [b.bid_id for b in results if b.criteria]
-        warnings += panel_outcomes(panel, rules.rules, competing,
-                                   Locale.from_tag(tender.locale, tender.decimal_separator))[2]
+        warnings += sheet_warnings(panel, rules.rules, competing)
     registers: list[str] = []
     if checks is not None:
         for d in unused_decisions(checks.reviews, {b.bid_id: b.claims for b in results}):
