@@ -127,9 +127,9 @@ def _rescore(args) -> int:
 
 
 def _audit(args) -> int:
-    from scoring.ledger import Ledger
+    from scoring.ledger import open_ledger
 
-    ledger = Ledger()
+    ledger = open_ledger()
     problems = ledger.verify()
     records = ledger.runs_of()
     if problems:

@@ -10,7 +10,7 @@ from scoring.models import (Bid, BidResult, ClaimVerdict, CriterionResult, Knock
                             Verdict)
 from scoring.panel import PanelSheets, panel_outcomes
 from scoring.parse import Locale
-from scoring.rules import Criterion, Knockout, RuleSet
+from scoring.rules import Criterion, Knockout, RuleSet, ShareParams, Strict
 from scoring.verify import Verification, verify_claims
 
 RATIO_PLACES = Decimal("0.0001")
@@ -83,34 +83,32 @@ def score_bids(checked: list[ReadResult], tender: Tender, rules: RuleSet,
         contexts[read.file] = contexts[read.file].with_panel(
             {c: o for (b, c), o in outcomes.items() if b == bid_id})
     scored = score_competing(competing, contexts, pending, rules)
-    low = abnormally_low(scored, rules)
+    low = abnormally_low({r.file: r.bid.total_price for r in competing}, rules)
     for read in competing:
         extra = panel_issues.get(read.bid.bid_id, []) + low.get(read.file, [])
-        result = scored[read.file]
+        criteria = scored[read.file]
+        total = sum((cr.points for cr in criteria), Decimal(0))
         results[read.file] = results[read.file].model_copy(update={
-            "criteria": result.criteria, "total": result.total, "ranking_value": result.ranking_value,
+            "criteria": criteria, "total": total,
+            "ranking_value": ranking_value(total, read.bid.total_price, rules),
             "issues": results[read.file].issues + extra})
     return [results[r.file] for r in checked]
 
 
 def score_competing(competing: list[ReadResult], contexts: dict[str, Context], pending: dict[str, set[str]],
-                    rules: RuleSet) -> dict[str, BidResult]:
-    """Criteria and the method's ranking value for the competing bids (the others set no benchmark)."""
+                    rules: RuleSet) -> dict[str, list[CriterionResult]]:
+    """Every criterion of every competing bid (the others set no benchmark), by file."""
+    typed = {c.id: c.typed_params() for c in rules.criteria}  # validated once, not once per bid
     # Relative functions compare each bid with the best competing bid, so raw values come first.
     raws: dict[str, dict[str, Raw]] = {r.file: {} for r in competing}
     for c in rules.criteria:
-        params = c.typed_params()
         for read in competing:
-            raws[read.file][c.id] = raw_value(c, params, read.bid, contexts[read.file])
-    out = {}
-    for read in competing:
-        criteria = [_criterion_result(c, rules, raws[read.file][c.id], [raws[r.file][c.id].value for r in competing],
-                                      pending.get(read.file, set()), contexts[read.file])
-                    for c in rules.criteria]
-        total = sum((cr.points for cr in criteria), Decimal(0))
-        out[read.file] = BidResult(**_base(read), status=Status.RANKED, criteria=criteria, total=total,
-                                   ranking_value=ranking_value(total, read.bid.total_price, rules))
-    return out
+            raws[read.file][c.id] = raw_value(c, typed[c.id], read.bid, contexts[read.file])
+    return {read.file: [_criterion_result(c, typed[c.id], rules, raws[read.file][c.id],
+                                          [raws[r.file][c.id].value for r in competing],
+                                          pending.get(read.file, set()), contexts[read.file])
+                        for c in rules.criteria]
+            for read in competing}
 
 
 def ranking_value(total: Decimal, price: Decimal | None, rules: RuleSet) -> Decimal | None:
@@ -133,9 +131,9 @@ def higher_is_better(rules: RuleSet) -> bool:
     return rules.method.name != "value_for_money"
 
 
-def _criterion_result(c: Criterion, rules: RuleSet, raw: Raw, peers: list, pending: set[str],
+def _criterion_result(c: Criterion, params: Strict, rules: RuleSet, raw: Raw, peers: list, pending: set[str],
                       ctx: Context) -> CriterionResult:
-    scored = score_of(c, c.typed_params(), raw.value, rules.scale, peers)
+    scored = score_of(c, params, raw.value, rules.scale, peers)
     score = rules.rounding.quantize(scored.score)
     stake = c.money if rules.method.name == "value_for_money" else c.weight
     # Points come from the rounded score, so the chain in the report can be recomputed by hand.
@@ -146,7 +144,7 @@ def _criterion_result(c: Criterion, rules: RuleSet, raw: Raw, peers: list, pendi
     else:
         worth = f"× {num(stake)} % = {points} pts"
     explanation = f"{c.name}: {raw.text} → {score}/{num(rules.scale)} ({scored.rule}); {worth}"
-    waiting = sorted(pending & set(_labels_of(c)))
+    waiting = sorted(pending & set(params.where.labels() if isinstance(params, ShareParams) else []))
     status = "needs_review" if waiting else "final"
     if waiting:
         explanation += f"; claims for {', '.join(waiting)} await review and are not counted yet"
@@ -157,15 +155,11 @@ def _criterion_result(c: Criterion, rules: RuleSet, raw: Raw, peers: list, pendi
                            explanation=explanation, status=status, stake=stake, panel=outcome)
 
 
-def _labels_of(c: Criterion) -> list[str]:
-    params = c.typed_params()
-    return params.where.labels() if c.function == "share_of_value" else []
-
-
-def abnormally_low(scored: dict[str, BidResult], rules: RuleSet) -> dict[str, list[Issue]]:
-    """Warnings asking for an explanation of a price far below the others (Art. 69); never an exclusion."""
+def abnormally_low(prices: dict[str, Decimal | None], rules: RuleSet) -> dict[str, list[Issue]]:
+    """Warnings, by file, asking for an explanation of a price far below the others (Art. 69); never an
+    exclusion. `prices`: the competing bids' total prices by file."""
     rule = rules.abnormally_low
-    priced = {f: r.total_price for f, r in scored.items() if r.total_price is not None}
+    priced = {f: p for f, p in prices.items() if p is not None}
     out: dict[str, list[Issue]] = {}
     if len(priced) < 2 or (rule.below_mean_of_others_pct is None and rule.below_next_pct is None):
         return out
