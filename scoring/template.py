@@ -1,4 +1,4 @@
-"""The standard bid workbook, declared once (see ../shared/spec/bid-workbook.md).
+"""The standard bid workbook, declared once (described for bidders in docs/bid-template.md).
 
 Parsing (ingest.py) and the Great Expectations suites (expectations.py) are both
 built from this declaration, so a field's type and its checks cannot drift apart.

@@ -26,3 +26,23 @@ def test_heavy_libraries_load_only_when_used():
             "print(sorted(k for k in ('prefect', 'great_expectations') if k in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_bid_template_document_names_every_sheet_and_heading_the_code_declares():
+    """docs/bid-template.md is what bidders read; scoring's template declaration is what the reader reads."""
+    from scoring.template import SHEETS
+
+    doc = (ROOT / "docs" / "bid-template.md").read_text(encoding="utf-8")
+    for sheet in SHEETS:
+        assert f"## Sheet `{sheet.name}`" in doc, sheet.name
+        for f in sheet.fields:
+            assert f"| {f.heading} |" in doc, (sheet.name, f.heading)
+
+
+def test_nothing_reads_outside_the_repository():
+    import re
+
+    pattern = re.compile(r"\.\./shared|parent\s*/\s*[\"']shared[\"']|parents\[\d\]\s*/\s*[\"']shared")
+    for folder in ("scoring", "flows", "tests", "bench", "sample_bids"):
+        for path in (ROOT / folder).rglob("*.py"):
+            assert not pattern.search(path.read_text(encoding="utf-8")), path

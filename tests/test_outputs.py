@@ -10,7 +10,7 @@ from conftest import ROOT
 from scoring.models import Status
 from scoring.reports import write_reports
 
-SHARED_OCDS = ROOT.parent / "shared" / "ocds"
+OCDS = ROOT / "scoring" / "data" / "ocds"  # vendored: the tests read nothing outside the repository
 
 
 @pytest.fixture(scope="module")
@@ -91,12 +91,11 @@ def merge_patch(target, patch):
 def test_the_ocds_export_validates_against_the_schema(written):
     from jsonschema import Draft4Validator
 
-    assert SHARED_OCDS.is_dir(), f"{SHARED_OCDS} holds the OCDS schema (../shared/ocds beside the repository)"
-    release_schema = json.loads((SHARED_OCDS / "1.1.5" / "release-schema.json").read_text())
+    release_schema = json.loads((OCDS / "1.1.5" / "release-schema.json").read_text())
     for extension in ("ocds_bid_extension", "ocds_awardCriteriaBreakdown_extension"):
-        patch = json.loads((SHARED_OCDS / "extensions" / extension / "release-schema.json").read_text())
+        patch = json.loads((OCDS / "extensions" / extension / "release-schema.json").read_text())
         release_schema = merge_patch(release_schema, patch)
-    package_schema = json.loads((SHARED_OCDS / "1.1.5" / "release-package-schema.json").read_text())
+    package_schema = json.loads((OCDS / "1.1.5" / "release-package-schema.json").read_text())
     package_schema["properties"]["releases"]["items"] = {"type": "object"}  # each release: next
     package = json.loads((written / "ocds.json").read_text())
     for schema, instance in [(package_schema, package)] + [(release_schema, r) for r in package["releases"]]:
