@@ -40,27 +40,23 @@ def main(count: int = 60) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = build(Path(tmp) / "tender", count)
         t0 = time.perf_counter()
-        from scoring.evaluate import score_bids
-        from scoring.ingest import read_bid
-        from scoring.pipeline import prepare
-        from scoring.rank import rank_bids
-        from scoring.reports import write_reports
-        from scoring.pipeline import assemble, verification
-        from scoring.robustness import assess
-        from scoring.validate import validate_tender
+        from scoring import pipeline
+        from scoring.intake.panel_sheets import PanelSheets
 
-        tender, rules, files = prepare(folder)
+        tender, rules, files = pipeline.prepare(folder)
         t1 = time.perf_counter()
-        reads = [read_bid(p, tender) for p in files]
+        reads = [pipeline.read_bid(p, tender) for p in files]
         t2 = time.perf_counter()
-        checked = validate_tender(reads, tender)
+        checked = pipeline.validate_bids(reads, tender, rules)
         t3 = time.perf_counter()
-        checks = verification(tender, rules)
-        results, warnings = rank_bids(score_bids(checked, tender, rules.rules, checks), checked, rules.rules)
+        checks, sheets = pipeline.verification(tender, rules), PanelSheets()
+        [unit] = pipeline.units(checked, tender, rules)
+        results, warnings = pipeline.rank_unit(pipeline.score_unit(unit, rules, checks, sheets), unit, rules)
         t4 = time.perf_counter()
-        robust = assess(checked, results, tender, rules.rules, checks)
+        robust = pipeline.assess_unit(unit, results, rules, checks, sheets)
         t45 = time.perf_counter()
-        write_reports(assemble(tender, rules, results, warnings, checks, robustness=robust), Path(tmp) / "out")
+        evaluation = pipeline.assemble(unit, rules, results, warnings, checks, sheets, robust)
+        pipeline.write(evaluation, Path(tmp) / "out", None)
         t5 = time.perf_counter()
     print(f"{count} bids")
     for name, seconds in (("load tender and rules", t1 - t0), ("read workbooks", t2 - t1),

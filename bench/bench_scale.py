@@ -36,7 +36,7 @@ def make_tenders(root: Path, count: int) -> list[str]:
 
 def evaluate_one(folder: str) -> str:
     from scoring.pipeline import evaluate_tender
-    from scoring.reports import write_reports
+    from scoring.reports.write import write_reports
 
     evaluation = evaluate_tender(folder)
     write_reports(evaluation, Path(folder) / "reports")

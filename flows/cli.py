@@ -1,15 +1,23 @@
-"""The `tenderscore` command: a thin shell over the scoring library and the Prefect flows.
+"""The `tenderscore` command: a thin shell over the scoring library and the Prefect flows (Typer and Rich).
 
-Inputs are checked before Prefect is imported, so a missing tender.yaml or a bad
-rule file is reported in well under a second, with the file and key at fault.
+Inputs are checked before Prefect is imported, so a missing tender.yaml or a bad rule file is
+reported in well under a second, with the file and key at fault. Exit codes: 0 done (also when bids
+were rejected), 1 failed (a broken ledger, no server to publish to), 2 an input is missing or wrong.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.exceptions import TyperException
+from rich.console import Console
 
 from scoring import __version__
 from scoring.errors import InputError
@@ -17,103 +25,109 @@ from scoring.errors import InputError
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
+app = typer.Typer(name="tenderscore", help="Score tender bids fairly, explainably and on their ethical criteria.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+rules_app = typer.Typer(help="Rule set commands.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check the evaluation ledger.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+app.add_typer(audit_app, name="audit")
+
+
+def stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
 
 def shown(text: object) -> str:
     """Bidder text on a terminal: control characters (escape sequences) are neutralised."""
     return CONTROL.sub("?", "" if text is None else str(text))
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tenderscore", description="Score tender bids fairly and explainably.")
-    parser.add_argument("--version", action="version", version=f"tenderscore {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    evaluate = commands.add_parser("evaluate", help="evaluate a tender folder and write its reports",
-                                   description="Run the evaluate-tender flow on TENDER_DIR and print the ranking.")
-    evaluate.add_argument("tender_dir", metavar="TENDER_DIR", help="folder with tender.yaml and bids/")
-    evaluate.add_argument("--rules", metavar="FILE", help="rule set to use instead of the one tender.yaml names")
-    evaluate.add_argument("--out", metavar="DIR", help="where to write the reports (default: reports/<tender-id>)")
-    evaluate.add_argument("--verbose", action="store_true", help="show Prefect's flow and task logs")
-
-    rescore = commands.add_parser("rescore", help="evaluate again the tenders whose rules or inputs changed",
-                                  description="Runs the rescore-tenders flow: every tender the ledger knows (or the "
-                                              "folders named) whose latest run used other rules or inputs.")
-    rescore.add_argument("tender_dirs", metavar="TENDER_DIR", nargs="*")
-    rescore.add_argument("--rules", metavar="FILE", help="a rule set to evaluate under (a scenario unless pinned)")
-    rescore.add_argument("--verbose", action="store_true")
-
-    serve = commands.add_parser("serve", help="serve the Prefect deployments (on demand, scheduled, on rules change)")
-    serve.add_argument("--port", type=int, default=4200, help="port of the local Prefect server it starts "
-                                                              "when PREFECT_API_URL is not set (default 4200)")
-    serve.add_argument("--cron", default=None, help="schedule of rescore-tenders (default: TENDERSCORE_RESCORE_CRON "
-                                                    "or '0 6 * * *')")
-
-    rules = commands.add_parser("rules", help="rule set commands")
-    rules_commands = rules.add_subparsers(dest="rules_command", required=True)
-    publish = rules_commands.add_parser("publish", help="check a rule file and announce it: served tenders using "
-                                                        "it are re-scored")
-    publish.add_argument("rules_file", metavar="FILE")
-    publish.add_argument("--port", type=int, default=4200)
-
-    audit = commands.add_parser("audit", help="check the evaluation ledger")
-    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
-    audit_commands.add_parser("verify", help="walk every tender's chain of runs and name the first broken record")
-
-    check = commands.add_parser("check-rules", help="check a rule file and print its criteria",
-                                description="Load a rule file with every check the evaluation applies.")
-    check.add_argument("rules_file", metavar="FILE")
-    return parser
+def _version(value: bool) -> None:
+    if value:
+        print(f"tenderscore {__version__}")
+        raise typer.Exit()
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        if args.command == "evaluate":
-            return _evaluate(args)
-        if args.command == "audit":
-            return _audit(args)
-        if args.command == "rescore":
-            return _rescore(args)
-        if args.command == "serve":
-            from flows.serve import DEFAULT_CRON, serve
-
-            serve(port=args.port, cron=args.cron or os.environ.get("TENDERSCORE_RESCORE_CRON", DEFAULT_CRON))
-            return EXIT_OK
-        if args.command == "rules":
-            return _publish(args)
-        return _check_rules(args)
-    except InputError as exc:
-        print(f"tenderscore: error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Show the version and exit.")] = False) -> None:
+    """Score tender bids fairly, explainably and on their ethical criteria."""
 
 
-def _publish(args) -> int:
-    from scoring.rules import load_rules
+@contextmanager
+def progress_display(verbose: bool) -> Iterator[Any]:
+    """A Rich progress display on the terminal (stderr) while flows run; nothing when not a terminal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    loaded = load_rules(args.rules_file)  # a rule file that does not hold is never announced
-    from flows.serve import publish_rules
+    console = stderr()
+    bars = Progress(TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True, disable=verbose or not console.is_terminal)
+    tasks: dict[str, Any] = {}
 
-    try:
-        event_id = publish_rules(loaded.path, loaded.sha256, port=args.port)
-    except ConnectionError as exc:
-        print(f"tenderscore: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"published {loaded.path} (SHA-256 {loaded.sha256}) as event {event_id}")
-    for w in loaded.warnings:
-        print(f"warning: {w}")
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(stage, total=total)
+        bars.update(tasks[stage], completed=done, total=total)
+
+    from flows.evaluate import reporting
+
+    with bars, reporting(report):
+        yield report
+
+
+@app.command()
+def evaluate(
+    tender_dir: Annotated[str, typer.Argument(metavar="TENDER_DIR", help="Folder with tender.yaml and bids/.")],
+    rules: Annotated[str | None, typer.Option(metavar="FILE", help="Rule set to use instead of the one tender.yaml "
+                                                                   "names (recorded as a scenario).")] = None,
+    out: Annotated[str | None, typer.Option(metavar="DIR", help="Where to write the reports "
+                                                                "(default: reports/<tender-id>).")] = None,
+    verbose: Annotated[bool, typer.Option(help="Show Prefect's flow and task logs.")] = False,
+) -> int:
+    """Evaluate a tender folder: run the evaluate-tender flow, print the ranking, write the reports."""
+    from scoring.pipeline import prepare
+
+    prepare(tender_dir, rules)  # fails fast, before the flow machinery starts
+    from flows.settings import quiet_defaults
+
+    quiet_defaults(verbose=verbose)
+    from flows.evaluate import evaluate_tender
+    from scoring.reports.write import REPORTS, default_out_dir, lot_dir
+
+    with progress_display(verbose):
+        evaluations = evaluate_tender(tender_dir=tender_dir, rules_file=rules, out_dir=out)
+    for n, evaluation in enumerate(evaluations):
+        print("\n" if n else "", end="")
+        print_ranking(evaluation)
+        folder = lot_dir(evaluation, out) if out else default_out_dir(evaluation)
+        extra = ["letters/", "ocds.json"] + (["diff.md"] if evaluation.previous_run_id else [])
+        print(f"\nReports in {folder}/: {', '.join([*REPORTS, *extra])}")
+        if evaluation.run_id and evaluation.kind:
+            print(f"Ledger run {evaluation.run_id} ({evaluation.kind.value})")
     return EXIT_OK
 
 
-def _rescore(args) -> int:
-    from scoring.rescore import check_dirs
+@app.command()
+def rescore(
+    tender_dirs: Annotated[list[str] | None, typer.Argument(metavar="[TENDER_DIR]...",
+                                                            help="Tender folders (default: every tender the "
+                                                                 "ledger knows).")] = None,
+    rules: Annotated[str | None, typer.Option(metavar="FILE", help="A rule set to evaluate under "
+                                                                   "(a scenario unless pinned).")] = None,
+    verbose: Annotated[bool, typer.Option(help="Show Prefect's flow and task logs.")] = False,
+) -> int:
+    """Evaluate again the tenders whose rules or inputs changed since their latest run."""
+    from scoring.audit.rescore import check_dirs
 
-    check_dirs(args.tender_dirs)
+    dirs = [str(d) for d in tender_dirs or []]
+    check_dirs(dirs)
     from flows.settings import quiet_defaults
 
-    quiet_defaults(verbose=args.verbose)
+    quiet_defaults(verbose=verbose)
     from flows.evaluate import rescore_tenders
 
-    outcome = rescore_tenders(tender_dirs=[str(d) for d in args.tender_dirs] or None, rules_file=args.rules)
+    with progress_display(verbose):
+        outcome = rescore_tenders(tender_dirs=dirs or None, rules_file=rules)
     for o in outcome:
         if not o["rescored"]:
             print(f"{o['tender_id']}: up to date")
@@ -126,8 +140,47 @@ def _rescore(args) -> int:
     return EXIT_OK
 
 
-def _audit(args) -> int:
-    from scoring.ledger import open_ledger
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port of the local Prefect server (API and UI) it starts when "
+                                           "PREFECT_API_URL is not set.")] = 4200,
+    cron: Annotated[str | None, typer.Option(help="Schedule of rescore-tenders (default: "
+                                                  "TENDERSCORE_RESCORE_CRON or '0 6 * * *').")] = None,
+) -> int:
+    """Serve the Prefect deployments: evaluate on demand, re-score on a schedule and on rules change."""
+    from flows.serve import DEFAULT_CRON
+    from flows.serve import serve as serve_deployments
+
+    serve_deployments(port=port, cron=cron or os.environ.get("TENDERSCORE_RESCORE_CRON", DEFAULT_CRON))
+    return EXIT_OK
+
+
+@rules_app.command("publish")
+def publish(
+    rules_file: Annotated[str, typer.Argument(metavar="FILE", help="The rule file to check and announce.")],
+    port: Annotated[int, typer.Option(help="Port of the Prefect server when PREFECT_API_URL is not set.")] = 4200,
+) -> int:
+    """Check a rule file and announce it: served tenders using it are re-scored."""
+    from scoring.rules.load import load_rules
+
+    loaded = load_rules(rules_file)  # a rule file that does not hold is never announced
+    from flows.serve import publish_rules
+
+    try:
+        event_id = publish_rules(loaded.path, loaded.sha256, port=port)
+    except ConnectionError as exc:
+        stderr().print(f"tenderscore: error: {exc}", markup=False)
+        return EXIT_FAILED
+    print(f"published {loaded.path} (SHA-256 {loaded.sha256}) as event {event_id}")
+    for w in loaded.warnings:
+        print(f"warning: {w}")
+    return EXIT_OK
+
+
+@audit_app.command("verify")
+def audit_verify() -> int:
+    """Walk every tender's chain of runs and name the first broken record."""
+    from scoring.audit.ledger import open_ledger
 
     ledger = open_ledger()
     problems = ledger.verify()
@@ -135,8 +188,8 @@ def _audit(args) -> int:
     if problems:
         for problem in problems:
             print(f"BROKEN: {problem}")
-        print(f"ledger {_redacted(ledger.url)}: {len(problems)} broken chain(s) in {len(records)} records",
-              file=sys.stderr)
+        stderr().print(f"ledger {_redacted(ledger.url)}: {len(problems)} broken chain(s) in {len(records)} "
+                       "records", markup=False)
         return EXIT_FAILED
     tenders = len({(r["tender_id"], r["lot"]) for r in records})
     print(f"ledger {_redacted(ledger.url)}: {len(records)} records in {tenders} chain(s), all intact")
@@ -150,54 +203,34 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _check_rules(args) -> int:
-    from scoring.rules import load_rules
+@app.command("check-rules")
+def check_rules(rules_file: Annotated[str, typer.Argument(metavar="FILE", help="The rule file to check.")]) -> int:
+    """Load a rule file with every check the evaluation applies and print its criteria."""
+    from scoring.rules.load import load_rules
 
-    loaded = load_rules(args.rules_file)
-    rules = loaded.rules
-    print(f"{loaded.path}: rule set {rules.id} version {rules.version}, SHA-256 {loaded.sha256}")
-    for c in rules.criteria:
-        print(f"  {c.weight:>5} %  {c.id:<20} {c.function:<18} {c.field}")
-    for k in rules.knockouts:
+    loaded = load_rules(rules_file)
+    rule_set = loaded.rules
+    print(f"{loaded.path}: rule set {rule_set.id} version {rule_set.version}, SHA-256 {loaded.sha256}")
+    unit = "%" if rule_set.method.stake == "weight" else rule_set.method.stake
+    for c in rule_set.criteria:
+        print(f"  {c.stake(rule_set.method):>5} {unit}  {c.id:<20} {c.function:<18} {c.field}")
+    for k in rule_set.knockouts:
         print(f"  knock-out {k.id}: {k.requirement}")
-    print(f"  tie-break: total points → {' → '.join(rules.tie_break)}")
+    print(f"  tie-break: {rule_set.method.document()['ranked_on']} → {' → '.join(rule_set.tie_break)}")
     for w in loaded.warnings:
         print(f"warning: {w}")
     return EXIT_OK
 
 
-def _evaluate(args) -> int:
-    from scoring.pipeline import prepare
-
-    prepare(args.tender_dir, args.rules)  # fails fast, before the flow machinery starts
-    from flows.settings import quiet_defaults
-
-    quiet_defaults(verbose=args.verbose)
-    from flows.evaluate import evaluate_tender
-
-    from scoring.reports import REPORTS, default_out_dir, lot_dir
-
-    for n, evaluation in enumerate(evaluate_tender(tender_dir=args.tender_dir, rules_file=args.rules,
-                                                   out_dir=args.out)):
-        print("\n" if n else "", end="")
-        print_ranking(evaluation)
-        out = lot_dir(evaluation, args.out) if args.out else default_out_dir(evaluation)
-        extra = ["letters/", "ocds.json"] + (["diff.md"] if evaluation.previous_run_id else [])
-        print(f"\nReports in {out}/: {', '.join([*REPORTS, *extra])}")
-        if evaluation.run_id:
-            print(f"Ledger run {evaluation.run_id} ({evaluation.kind})")
-    return EXIT_OK
-
-
-def print_ranking(evaluation) -> None:
-    from scoring.functions import money
-    from scoring.models import Status
+def print_ranking(evaluation: Any) -> None:
+    from scoring.award.results import Status
+    from scoring.claims.verdicts import Verdict
+    from scoring.formatting import money
+    from scoring.reports.summary_md import ranking_heading, ranking_shown, robustness_lines
 
     t = evaluation.tender
     print(f"{shown(t.id)}: {shown(t.title)}" + (f", lot {shown(evaluation.lot)}" if evaluation.lot else ""))
     print(f"rule set {evaluation.rules.id} {evaluation.rules.version} (SHA-256 {evaluation.rules_sha256[:12]}…)\n")
-    from scoring.report_md import ranking_heading, ranking_shown, robustness_lines
-
     heading = ranking_heading(evaluation)
     print(f"{'Rank':>4}  {'Bid':<22} {'Supplier':<34} {'Price (' + t.currency + ')':>16} {heading:>{len(heading)}}")
     for b in evaluation.bids:
@@ -211,8 +244,8 @@ def print_ranking(evaluation) -> None:
             print(f"{b.status.value:>8}  {shown(b.bid_id)}: {reason}{more}")
     for w in evaluation.warnings:
         print(f"warning: {shown(w)}")
-    for w in evaluation.rule_warnings:
-        print(f"rule set warning: {w}")
+    for rw in evaluation.rule_warnings:
+        print(f"rule set warning: {rw}")
     for b in evaluation.bids:
         for i in b.issues:
             if i.code.startswith(("price.", "panel.")):
@@ -220,11 +253,27 @@ def print_ranking(evaluation) -> None:
     for line in robustness_lines(evaluation):
         if "no change of winner" not in line:
             print(f"robustness: {line}")
-    pending = [(b.bid_id, c) for b in evaluation.bids for c in b.claims if c.verdict.value == "needs_review"]
+    pending = [(b.bid_id, c) for b in evaluation.bids for c in b.claims if c.verdict is Verdict.NEEDS_REVIEW]
     if pending:
         print(f"{len(pending)} claim(s) await review; record decisions in reviews.yaml next to tender.yaml:")
         for bid_id, c in pending:
             print(f"  {shown(bid_id)}: {shown(c.certificate_id or c.evidence)} ({c.reason_code})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; the exit code (also for --help, usage errors and input errors)."""
+    try:
+        result = typer.main.get_command(app).main(args=argv if argv is not None else sys.argv[1:],
+                                                  prog_name="tenderscore", standalone_mode=False)
+    except InputError as exc:
+        stderr().print(f"tenderscore: error: {exc}", markup=False)
+        return EXIT_INPUT
+    except TyperException as exc:  # usage errors: unknown command or option, missing argument
+        exc.show()  # type: ignore[attr-defined]  # every usage error Typer raises can show itself
+        return int(getattr(exc, "exit_code", EXIT_INPUT))
+    except typer.Abort:  # Ctrl-C at a prompt
+        return EXIT_FAILED
+    return result if isinstance(result, int) else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,19 +1,16 @@
-"""Typed values that flow through the pipeline: tender, bid, and evaluation results."""
+"""The shared vocabulary: the tender and a bid as read. Each later stage keeps the models it produces
+(claims/verdicts.py, award/results.py)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field as PField
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PField
 
 from scoring.issues import Issue
-from scoring.lint import RuleWarning
-from scoring.panel import PanelOutcome
-from scoring.rules import RuleSet
 
 
 class Frozen(BaseModel):
@@ -166,100 +163,4 @@ class ReadResult(Frozen):
 
 # --- results -----------------------------------------------------------------
 
-class Status(str, Enum):
-    RANKED = "ranked"
-    EXCLUDED = "excluded"  # fails a knock-out requirement
-    REJECTED = "rejected"  # could not be evaluated: errors in the bid or the file
 
-
-class CriterionResult(Frozen):
-    id: str
-    name: str
-    weight: Decimal | None  # None under value_for_money, where the stake is money
-    raw: Any
-    score: Decimal  # on the rule set's scale (0..scale)
-    points: Decimal
-    explanation: str
-    status: str = "final"  # or needs_review: a claim it depends on awaits a person's decision
-    stake: Decimal | None = None  # weight (%), or money under value_for_money
-    panel: PanelOutcome | None = None  # every evaluator's score behind a judged criterion
-
-
-class Verdict(str, Enum):
-    ACCEPTED = "accepted"
-    ACCEPTED_EQUIVALENT = "accepted_equivalent"
-    REJECTED = "rejected"
-    NEEDS_REVIEW = "needs_review"
-
-    @property
-    def counts(self) -> bool:
-        return self in (Verdict.ACCEPTED, Verdict.ACCEPTED_EQUIVALENT)
-
-
-class ClaimVerdict(Frozen):
-    """The verdict on one label claim of a bid, with the sentence a bidder can be sent."""
-
-    row: int
-    label: str | None
-    version: str | None
-    certificate_id: str | None
-    covers: list[str]
-    scheme: str | None  # catalogue id
-    requirement: str | None  # the rule set's label requirement the claim is offered for
-    equivalent_to: str | None
-    evidence: str | None = None
-    verdict: Verdict
-    reason_code: str
-    reason: str
-    covered_models: list[str] = []  # offered models the claim is accepted for (normalised names)
-    register_snapshot: str | None = None  # the register snapshot it was checked against
-    valid_until: date | None = None
-    contract_coverage: Decimal | None = None  # share of the contract term the certificate covers
-    follow_up: str | None = None  # e.g. renewal to check before the certificate expires
-    reviewed_by: str | None = None
-
-
-class KnockoutResult(Frozen):
-    id: str
-    requirement: str
-    passed: bool
-    explanation: str
-
-
-class BidResult(Frozen):
-    bid_id: str
-    file: str
-    file_sha256: str
-    supplier: str | None
-    registration_number: str | None
-    status: Status
-    rank: int | None = None
-    total: Decimal | None = None  # sum of the criteria's points (money under value_for_money)
-    total_price: Decimal | None = None
-    ranking_value: Decimal | None = None  # what the rank is decided on: total, comparison price or ratio
-    criteria: list[CriterionResult] = []
-    knockouts: list[KnockoutResult] = []
-    claims: list[ClaimVerdict] = []
-    issues: list[Issue] = []
-    reasons: list[str] = []  # why rejected or excluded, in plain words
-    tie_break: str | None = None  # how a tie on total was decided, when there was one
-
-
-class Evaluation(Frozen):
-    tender: Tender
-    lot: str | None = None  # when the rule set evaluates lots separately
-    run_id: str | None = None  # set once the run is in the ledger
-    kind: str | None = None  # official (the tender's pinned rules) or scenario
-    previous_run_id: str | None = None
-    run_at: str | None = None
-    rules: RuleSet
-    rules_path: str
-    rules_sha256: str
-    tool_version: str
-    bids: list[BidResult]  # ranked first by rank, then excluded, then rejected
-    warnings: list[str] = []  # about the evaluation as a whole (e.g. an undecided tie)
-    rule_warnings: list[RuleWarning] = []  # the criteria linter's
-    catalogue_version: str | None = None
-    registers: list[str] = []  # the register snapshots claims were checked against
-    agreement: dict[str, Decimal | None] = {}  # judged criterion -> Krippendorff's alpha
-    robustness: dict = {}  # weight sensitivity, rank reversals, win shares (scoring/robustness.py)

@@ -1,29 +1,55 @@
-"""The whole evaluation as plain function calls: what the Prefect flow runs task by task.
+"""The evaluation of a tender, as one sequence of steps.
 
-workbook → typed bid + issues → validated bid → scores → ranking → Evaluation.
-Reports are written separately (reports.py), so an Evaluation can be inspected first.
+workbook → typed bid + issues → validated bid → verified claims → criterion scores → ranking → reports,
+with the ledger beside them. `run()` is that sequence, written once. Each step is one library call; the
+Prefect flow (flows/evaluate.py) runs the same `run()` with every step wrapped in a task, so the flow and
+the library cannot drift apart.
+
+Reports are written only when an output folder is given, and the run recorded only when a ledger is:
+`evaluate()` gives the evaluations alone, for inspection.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from scoring import __version__
-from scoring.evaluate import score_bids
-from scoring.ingest import read_bid
-from scoring.lots import lot_tender, split_by_lot
-from scoring.models import BidResult, Evaluation, ReadResult, Tender
-from scoring.panel import PanelSheets, krippendorff_alpha, read_panel, sheet_warnings
-from scoring.rank import rank_bids
-from scoring.registers import OfflineRegister
-from scoring.robustness import assess
-from scoring.reviews import REVIEWS_FILE, load_reviews
-from scoring.rules import LoadedRules, load_rules
-from scoring.tender import bid_files, load_tender
-from scoring.validate import validate_tender
-from scoring.verify import Verification, unused_decisions
+from scoring.audit.ledger import Ledger, Trigger
+from scoring.audit.rescore import cached_read, previous_document
+from scoring.audit.runs import record_run
+from scoring.award.criteria import score_bids
+from scoring.award.agreement import krippendorff_alpha
+from scoring.award.panel import sheet_warnings
+from scoring.award.rank import rank_bids
+from scoring.award.results import BidResult, Evaluation, RobustnessReport
+from scoring.award.robustness import assess
+from scoring.claims.registers import OfflineRegister
+from scoring.claims.reviews import REVIEWS_FILE, load_reviews
+from scoring.claims.verify import Verification, unused_decisions
+from scoring.intake.lots import lot_tender, split_by_lot
+from scoring.intake.panel_sheets import PanelSheets, read_panel
+from scoring.intake.tender import bid_files, load_tender
+from scoring.intake.validate import validate_tender
+from scoring.models import ReadResult, Tender
+from scoring.reports.diff import diff_documents
+from scoring.reports.evaluation_json import evaluation_document
+from scoring.reports.write import default_out_dir, lot_dir, write_reports
+from scoring.rules.load import LoadedRules, load_rules
 
+
+@dataclass(frozen=True)
+class Unit:
+    """What is ranked together: the whole tender, or one lot of it."""
+
+    lot: str | None
+    tender: Tender
+    reads: list[ReadResult]
+
+
+# --- the steps: each one library call -------------------------------------------------------------
 
 def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> tuple[Tender, LoadedRules, list[Path]]:
     """Load and check every input the evaluation cannot run without; raises InputError."""
@@ -41,60 +67,154 @@ def verification(tender: Tender, rules: LoadedRules) -> Verification | None:
                         register=OfflineRegister(rules.registers_folder), reviews=load_reviews(tender.folder))
 
 
+def read_panel_scores(tender: Tender) -> PanelSheets:
+    return read_panel(tender.folder)
+
+
+def read_bid(path: Path, tender: Tender, ledger: Ledger | None = None) -> ReadResult:
+    """One bid file, parsed; with a ledger, only when these bytes were not parsed before for this tender."""
+    return cached_read(path, tender, ledger)
+
+
+def validate_bids(reads: list[ReadResult], tender: Tender, rules: LoadedRules) -> list[ReadResult]:
+    return validate_tender(reads, tender, per_lot=rules.rules.lots == "separate")
+
+
+def units(checked: list[ReadResult], tender: Tender, rules: LoadedRules) -> list[Unit]:
+    """What is ranked: the whole tender, or each lot on its own when the rule set says so."""
+    if rules.rules.lots == "separate":
+        return [Unit(lot, lot_tender(tender, lot), reads) for lot, reads in split_by_lot(checked, tender).items()]
+    return [Unit(None, tender, checked)]
+
+
+def score_unit(unit: Unit, rules: LoadedRules, checks: Verification | None, sheets: PanelSheets) -> list[BidResult]:
+    return score_bids(unit.reads, unit.tender, rules.rules, checks, sheets)
+
+
+def rank_unit(results: list[BidResult], unit: Unit, rules: LoadedRules) -> tuple[list[BidResult], list[str]]:
+    return rank_bids(results, unit.reads, rules.rules)
+
+
+def assess_unit(unit: Unit, results: list[BidResult], rules: LoadedRules, checks: Verification | None,
+                sheets: PanelSheets) -> RobustnessReport:
+    return assess(unit.reads, results, unit.tender, rules.rules, checks, sheets)
+
+
 def panel_agreement(results: list[BidResult]) -> dict[str, Decimal | None]:
     """Krippendorff's alpha per judged criterion, over the ranked bids."""
-    units: dict[str, list[list[Decimal]]] = {}
+    found: dict[str, list[list[Decimal]]] = {}
     for b in results:
         for c in b.criteria:
             if c.panel is not None:
-                units.setdefault(c.id, []).append([s.score for s in c.panel.scores])
-    return {criterion: krippendorff_alpha(u) for criterion, u in units.items()}
+                found.setdefault(c.id, []).append([s.score for s in c.panel.scores])
+    return {criterion: krippendorff_alpha(u) for criterion, u in found.items()}
 
 
-def assemble(tender: Tender, rules: LoadedRules, results: list[BidResult], warnings: list[str],
-             checks: Verification | None = None, panel: PanelSheets | None = None,
-             robustness: dict | None = None, lot: str | None = None) -> Evaluation:
+def assemble(unit: Unit, rules: LoadedRules, results: list[BidResult], warnings: list[str],
+             checks: Verification | None, sheets: PanelSheets, robustness: RobustnessReport) -> Evaluation:
     warnings = list(warnings)
-    if panel is not None:
-        competing = [b.bid_id for b in results if b.criteria]
-        warnings += sheet_warnings(panel, rules.rules, competing)
+    competing = [b.bid_id for b in results if b.criteria]
+    warnings += sheet_warnings(sheets, rules.rules, competing)
     registers: list[str] = []
     if checks is not None:
         for d in unused_decisions(checks.reviews, {b.bid_id: b.claims for b in results}):
             warnings.append(f"The review decision on claim {d.claim!r} of bid {d.bid} ({REVIEWS_FILE}) matches no "
                             "claim awaiting review; it was not applied.")
         registers = sorted({c.register_snapshot for b in results for c in b.claims if c.register_snapshot})
-    return Evaluation(tender=tender, lot=lot, rules=rules.rules, rules_path=rules.path, rules_sha256=rules.sha256,
-                      tool_version=__version__, bids=results, warnings=warnings, rule_warnings=rules.warnings,
+    return Evaluation(tender=unit.tender, lot=unit.lot, rules=rules.rules, rules_path=rules.path,
+                      rules_sha256=rules.sha256, tool_version=__version__, bids=results, warnings=warnings,
+                      rule_warnings=rules.warnings,
                       catalogue_version=rules.catalogue.catalogue_version if rules.catalogue else None,
-                      registers=registers, agreement=panel_agreement(results), robustness=robustness or {})
+                      registers=registers, agreement=panel_agreement(results), robustness=robustness)
 
 
-Unit = tuple[str | None, Tender, list[ReadResult]]
+def record(evaluation: Evaluation, tender: Tender, rules: LoadedRules, trigger: Trigger,
+           ledger: Ledger) -> tuple[Evaluation, dict | None]:
+    """Append the run to the ledger; with the changes since the tender's previous run, if any."""
+    before = previous_document(ledger, evaluation.tender.id, evaluation.lot)
+    evaluation = record_run(ledger, evaluation, tender, rules, trigger)
+    return evaluation, diff_documents(before, evaluation_document(evaluation)) if before else None
 
 
-def units(checked: list[ReadResult], tender: Tender, rules: LoadedRules) -> list[Unit]:
-    """What is ranked: the whole tender, or each lot on its own when the rule set says so."""
-    if rules.rules.lots == "separate":
-        return [(lot, lot_tender(tender, lot), reads) for lot, reads in split_by_lot(checked, tender).items()]
-    return [(None, tender, checked)]
+def write(evaluation: Evaluation, out_dir: Path | str | None, diff: dict | None) -> list[Path]:
+    """The reports into out_dir (a lot's into lot-<id>/ below it), or reports/<tender>/ when none is named."""
+    target = lot_dir(evaluation, out_dir) if out_dir else default_out_dir(evaluation)
+    return write_reports(evaluation, target, diff)
 
 
-def evaluate_unit(unit: Unit, rules: LoadedRules, checks: Verification | None, panel: PanelSheets) -> Evaluation:
-    lot, tender, reads = unit
-    results, warnings = rank_bids(score_bids(reads, tender, rules.rules, checks, panel), reads, rules.rules)
-    robust = assess(reads, results, tender, rules.rules, checks, panel)
-    return assemble(tender, rules, results, warnings, checks, panel, robust, lot=lot)
+# --- the sequence ----------------------------------------------------------------------------------
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total): for a progress display
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _read_all(files: list[Path], tender: Tender, ledger: Ledger | None, progress: Progress) -> list[ReadResult]:
+    reads = []
+    for n, path in enumerate(files, start=1):
+        reads.append(read_bid(path, tender, ledger))
+        progress("read bids", n, len(files))
+    return reads
+
+
+def _nothing(evaluation: Evaluation, written: list[Path]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Steps:
+    """How each step is run: called directly (the default), or as a Prefect task by the flow."""
+
+    read_panel: Callable[[Tender], PanelSheets] = read_panel_scores
+    read_bids: Callable[[list[Path], Tender, Ledger | None, Progress], list[ReadResult]] = _read_all
+    validate: Callable[[list[ReadResult], Tender, LoadedRules], list[ReadResult]] = validate_bids
+    score: Callable[..., list[BidResult]] = score_unit
+    rank: Callable[..., tuple[list[BidResult], list[str]]] = rank_unit
+    assess: Callable[..., RobustnessReport] = assess_unit
+    record: Callable[..., tuple[Evaluation, dict | None]] = record
+    write: Callable[..., list[Path]] = write
+    published: Callable[[Evaluation, list[Path]], None] = field(default=_nothing)
+
+
+DIRECT = Steps()
+
+
+def run(tender_dir: Path | str, rules_file: Path | str | None = None, *, ledger: Ledger | None = None,
+        out_dir: Path | str | None = None, write_out: bool = False, trigger: Trigger = Trigger.MANUAL,
+        steps: Steps = DIRECT, progress: Progress = _quiet) -> list[Evaluation]:
+    """Evaluate a tender: one Evaluation, or one per lot when the rule set ranks lots separately.
+
+    With a ledger, bids are parsed only when their bytes are new and the run is recorded; with
+    `write_out` (or an `out_dir`), the reports are written.
+    """
+    tender, rules, files = prepare(tender_dir, rules_file)
+    checks = verification(tender, rules)
+    sheets = steps.read_panel(tender)
+    progress("read bids", 0, len(files))
+    reads = steps.read_bids(files, tender, ledger, progress)
+    checked = steps.validate(reads, tender, rules)
+    progress("validate", 1, 1)
+    evaluations = []
+    todo = units(checked, tender, rules)
+    for n, unit in enumerate(todo, start=1):
+        results, warnings = steps.rank(steps.score(unit, rules, checks, sheets), unit, rules)
+        robust = steps.assess(unit, results, rules, checks, sheets)
+        evaluation = assemble(unit, rules, results, warnings, checks, sheets, robust)
+        diff = None
+        if ledger is not None:
+            evaluation, diff = steps.record(evaluation, tender, rules, trigger, ledger)
+        if write_out or out_dir is not None:
+            steps.published(evaluation, steps.write(evaluation, out_dir, diff))
+        evaluations.append(evaluation)
+        progress("score, rank and report" + (" each lot" if len(todo) > 1 else ""), n, len(todo))
+    return evaluations
 
 
 def evaluate(tender_dir: Path | str, rules_file: Path | str | None = None) -> list[Evaluation]:
-    """One Evaluation for the tender, or one per lot."""
-    tender, rules, files = prepare(tender_dir, rules_file)
-    checks = verification(tender, rules)
-    panel = read_panel(tender.folder)
-    reads: list[ReadResult] = [read_bid(path, tender) for path in files]
-    checked = validate_tender(reads, tender, per_lot=rules.rules.lots == "separate")
-    return [evaluate_unit(unit, rules, checks, panel) for unit in units(checked, tender, rules)]
+    """One Evaluation for the tender, or one per lot; nothing recorded, nothing written."""
+    return run(tender_dir, rules_file)
 
 
 def evaluate_tender(tender_dir: Path | str, rules_file: Path | str | None = None) -> Evaluation:

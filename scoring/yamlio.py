@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +29,11 @@ def load_mapping(path: Path, error: type[InputError]) -> dict[str, Any]:
     return data
 
 
-def first_error(path: Path, exc: ValidationError, error: type[InputError]) -> InputError:
-    """The first pydantic error as an InputError naming the key path."""
+def first_error(path: Path, exc: ValidationError, error: type[InputError],
+                untag: Callable[[tuple], tuple] = lambda loc: loc) -> InputError:
+    """The first pydantic error as an InputError naming the key path (`untag` drops union tags from it)."""
     first = exc.errors()[0]
-    key = ".".join(str(p) for p in first["loc"]) or None
+    key = ".".join(str(p) for p in untag(tuple(first["loc"]))) or None
     message = first["msg"]
     if first["type"] == "missing":
         message = "required key is missing"

@@ -4,10 +4,11 @@ from datetime import date, datetime, timezone
 from decimal import Decimal as D
 from pathlib import Path
 
-from scoring.evaluate import score_bids
+from scoring.award.criteria import score_bids
+from scoring.award.rank import rank_bids
 from scoring.models import Bid, Item, ReadResult, Supplier, Tender
-from scoring.rank import rank_bids
-from scoring.rules import RuleSet, check_rules
+from scoring.rules.checks import check_rules
+from scoring.rules.schema import RuleSet
 
 TENDER = Tender(id="T-1", title="t", buyer="b", currency="EUR", bid_deadline=datetime(2026, 10, 15, tzinfo=timezone.utc),
                 contract_start=date(2027, 1, 1), contract_end=date(2030, 12, 31), rules="r.yaml")

@@ -2,14 +2,14 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
-import shutil
 
 import pytest
 import yaml
-
 from conftest import ROOT, SAMPLE_TENDER, rules_data
+
 from flows.cli import main
 
 

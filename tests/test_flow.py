@@ -2,7 +2,6 @@
 
 import json
 
-
 from conftest import SAMPLE_TENDER
 
 

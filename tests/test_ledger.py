@@ -5,12 +5,12 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import SAMPLE_TENDER
+
 from flows.cli import main
-from scoring.ledger import Ledger
+from scoring.audit.ledger import Ledger
+from scoring.audit.runs import record_run
 from scoring.pipeline import evaluate_tender, prepare
-from scoring.runs import record_run
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -3,12 +3,12 @@
 import json
 
 import yaml
-
 from conftest import rules_data
+
 from flows.cli import main
 from scoring.pipeline import evaluate_tender
-from scoring.report_json import render_json
-from scoring.rules import load_rules
+from scoring.reports.evaluation_json import render_json
+from scoring.rules.load import load_rules
 
 
 def faulty_rules() -> dict:

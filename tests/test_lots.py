@@ -4,11 +4,11 @@ from decimal import Decimal as D
 
 import pytest
 import yaml
-
 from conftest import rules_data, sample_spec
-from scoring.models import Status
+
+from scoring.award.results import Status
 from scoring.pipeline import evaluate, evaluate_tender
-from scoring.reports import default_out_dir, write_reports
+from scoring.reports.write import default_out_dir, write_reports
 
 ITEMS = [{"lot": "1", "item": "NB-14", "description": "14-inch notebook", "quantity": 200},
          {"lot": "2", "item": "MON-24", "description": "24-inch monitor", "quantity": 150}]

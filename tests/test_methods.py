@@ -3,13 +3,13 @@
 from decimal import Decimal as D
 
 import pytest
-
 from builders import PRICE, WARRANTY, bid, rules, scored
 from conftest import ROOT, SAMPLE_TENDER, by_id
+
+from scoring.award.robustness import rank_reversals
 from scoring.errors import RuleError
 from scoring.pipeline import evaluate_tender
-from scoring.robustness import rank_reversals
-from scoring.rules import load_rules
+from scoring.rules.load import load_rules
 
 QUALITY = {"id": "warranty", "name": "Warranty", "field": "items.warranty_years", "aggregate": "min",
            "function": "linear", "params": {"worst": 3, "best": 6}}
@@ -57,8 +57,8 @@ def test_price_quality_ratio_by_hand():
 
 
 def test_methods_check_their_own_stakes(tmp_path):
-    from conftest import rules_data
     import yaml
+    from conftest import rules_data
 
     data = rules_data()
     data["method"] = {"name": "value_for_money"}
@@ -126,7 +126,7 @@ def test_withdrawing_a_losing_bid_reverses_the_top_two_under_proportional_price(
     from builders import TENDER
 
     reversals = rank_reversals(reads, results, TENDER, rule_set, None, None)
-    assert reversals == [{"removed": "C", "changed_pairs": [["B", "A"]],
+    assert [r.model_dump() for r in reversals] == [{"removed": "C", "changed_pairs": [["B", "A"]],
                           "cause": "scores relative to the other bids: price (price_proportional)"}]
 
 
@@ -143,9 +143,9 @@ def test_the_reports_flag_a_reversal_end_to_end(make_tender, tmp_path):
     import json
 
     import yaml
-
     from conftest import rules_data
-    from scoring.reports import write_reports
+
+    from scoring.reports.write import write_reports
 
     data = rules_data()
     data["knockouts"] = []

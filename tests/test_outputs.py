@@ -4,11 +4,11 @@ import copy
 import json
 
 import pytest
-
 from browser import CHROMIUM, Browser
 from conftest import ROOT
-from scoring.models import Status
-from scoring.reports import write_reports
+
+from scoring.award.results import Status
+from scoring.reports.write import write_reports
 
 OCDS = ROOT / "scoring" / "data" / "ocds"  # vendored: the tests read nothing outside the repository
 

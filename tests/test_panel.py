@@ -6,12 +6,12 @@ from decimal import Decimal as D
 
 import pytest
 import yaml
-
 from conftest import ROOT, SAMPLE_TENDER, by_id
+
 from sample_bids.generate import write_panel
-from scoring.panel import krippendorff_alpha
+from scoring.award.agreement import krippendorff_alpha
 from scoring.pipeline import evaluate_tender
-from scoring.report_json import render_json
+from scoring.reports.evaluation_json import render_json
 
 PANEL_RULES = ROOT / "rules" / "computers-2026-panel.yaml"
 

@@ -6,8 +6,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scoring.parse import (Locale, Words, parse_date, parse_datetime, parse_decimal, parse_integer, parse_list,
-                           parse_text, parse_yes_no)
+from scoring.intake.parse import (
+    Locale,
+    Words,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
+    parse_integer,
+    parse_list,
+    parse_text,
+    parse_yes_no,
+)
 
 NL = Locale.from_tag("nl-BE")
 EN = Locale.from_tag("en-GB")

@@ -5,11 +5,11 @@ import shutil
 
 import pytest
 import yaml
-
 from conftest import ROOT, SAMPLE_TENDER
-from scoring import rescore
-from scoring.ledger import open_ledger
-from scoring.rules import load_rules
+
+from scoring.audit import rescore
+from scoring.audit.ledger import open_ledger
+from scoring.rules.load import load_rules
 
 
 @pytest.fixture
@@ -93,6 +93,7 @@ def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_s
 
 def test_a_changed_workbook_is_the_only_one_parsed_again(two_tenders, prefect_server, monkeypatch):
     from conftest import sample_spec
+
     from flows.evaluate import evaluate_tender, rescore_tenders
     from sample_bids.generate import write_bid
 

@@ -4,18 +4,19 @@ from decimal import Decimal as D
 
 from builders import PRICE, WARRANTY, bid, rules, scored
 from conftest import SAMPLE_TENDER
-from scoring.evaluate import score_bids
-from scoring.ingest import read_bid
+
+from scoring.award.criteria import score_bids
+from scoring.award.rank import rank_bids
+from scoring.award.robustness import win_shares
+from scoring.intake.ingest import read_bid
+from scoring.intake.validate import validate_tender
 from scoring.pipeline import evaluate_tender, prepare, verification
-from scoring.rank import rank_bids
-from scoring.robustness import win_shares
-from scoring.validate import validate_tender
 
 
 def test_weight_sensitivity_of_price_on_the_sample_matches_a_brute_force_search():
     evaluation = evaluate_tender(SAMPLE_TENDER)
-    price = next(w for w in evaluation.robustness["weight_sensitivity"] if w["criterion"] == "price")
-    assert (price["flip_at"], price["new_winner"]) == (D("83.86"), "03-budgetit")
+    price = next(w for w in evaluation.robustness.weight_sensitivity if w.criterion == "price")
+    assert (price.flip_at, price.new_winner) == (D("83.86"), "03-budgetit")
 
     # Brute force: evaluate again with price's weight set to x and the others rescaled, walking up from 50 %.
     tender, loaded, files = prepare(SAMPLE_TENDER)
@@ -38,15 +39,15 @@ def test_weight_sensitivity_of_price_on_the_sample_matches_a_brute_force_search(
     while winner(low) == "01-greenbyte":
         low += D("0.01")
     assert winner(low) == "03-budgetit"
-    assert abs(low - price["flip_at"]) <= D("0.02")  # points are rounded to cents in the brute force
+    assert abs(low - price.flip_at) <= D("0.02")  # points are rounded to cents in the brute force
 
 
 def test_no_flip_within_the_searched_range_is_reported_as_none():
     out, _, results = scored([bid("a", 100, warranty=6), bid("b", 200, warranty=3)], rules([PRICE, WARRANTY]))
-    from scoring.robustness import weight_sensitivity
+    from scoring.award.robustness import weight_sensitivity
 
     sensitivity = weight_sensitivity(results, rules([PRICE, WARRANTY]))
-    assert all(w["flip_at"] is None for w in sensitivity)  # a is better on both criteria
+    assert all(w.flip_at is None for w in sensitivity)  # a is better on both criteria
 
 
 def test_win_shares_are_seeded_and_match_the_geometry():

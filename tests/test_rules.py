@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 import yaml
-
 from conftest import SAMPLE_RULES, rules_data
+
 from scoring.errors import RuleError
-from scoring.rules import load_rules
+from scoring.rules.load import load_rules
 
 
 def _sample() -> dict:

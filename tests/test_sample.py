@@ -2,16 +2,17 @@
 
 import json
 import zipfile
-from decimal import ROUND_HALF_UP, Decimal as D
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
 
 import openpyxl
 import pytest
-
 from conftest import SAMPLE_TENDER, by_id, codes
-from scoring.models import Status
+
+from scoring.award.results import Status
 from scoring.pipeline import evaluate_tender
-from scoring.report_json import evaluation_document
-from scoring.reports import write_reports
+from scoring.reports.write import write_reports
+from scoring.reports.evaluation_json import evaluation_document
 
 EXPECTED = {
     "01-greenbyte": Status.RANKED, "02-officeline": Status.RANKED, "03-budgetit": Status.RANKED,

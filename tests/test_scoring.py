@@ -5,7 +5,10 @@ from datetime import datetime, timezone
 from decimal import Decimal as D
 
 from builders import PRICE, WARRANTY, bid, rules, scored
-from scoring.models import Item, Status
+
+from scoring.award.results import Status
+from scoring.models import Item
+
 
 def test_proportional_price_and_linear_by_hand():
     out, _, _ = scored([bid("a", 1000, warranty=5), bid("b", 800, warranty=3)], rules([PRICE, WARRANTY]))

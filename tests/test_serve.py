@@ -10,7 +10,6 @@ import time
 
 import pytest
 import yaml
-
 from conftest import ROOT, SAMPLE_TENDER
 
 
@@ -89,7 +88,7 @@ def test_a_published_rules_change_leads_to_a_completed_rescore(service):
                         done = run
             time.sleep(2)
     assert done is not None, (root / "serve.log").read_text()[-3000:]
-    from scoring.ledger import Ledger
+    from scoring.audit.ledger import Ledger
 
     runs = Ledger(f"sqlite:///{root / 'home' / 'ledger.sqlite'}").runs_of("CITY-ICT-2026-014")
     assert [r["trigger"] for r in runs] == ["manual", "rules_change"]

@@ -3,12 +3,13 @@
 from datetime import datetime
 
 from conftest import codes, sample_spec
-from scoring.expectations import _expectations_for
-from scoring.ingest import read_bid
+
+from scoring.intake.expectations import _expectations_for
+from scoring.intake.ingest import read_bid
+from scoring.intake.template import SHEETS
+from scoring.intake.tender import bid_files, load_tender
+from scoring.intake.validate import validate_bid, validate_tender
 from scoring.issues import CODES, Severity
-from scoring.tender import bid_files, load_tender
-from scoring.template import SHEETS
-from scoring.validate import validate_bid, validate_tender
 
 
 def _validated(make_tender, spec, **tender):

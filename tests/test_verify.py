@@ -6,15 +6,15 @@ from decimal import Decimal as D
 
 import pytest
 import yaml
-
 from conftest import ROOT, SAMPLE_TENDER, by_id, rules_data, sample_spec
-from scoring.catalogue import load_catalogue
-from scoring.models import Verdict
+
+from scoring.claims.registers import OfflineRegister, RegisterEntry, Snapshot
+from scoring.claims.verdicts import Verdict
+from scoring.claims.verify import REASON_CODES, Verification, verify_claim
 from scoring.pipeline import evaluate_tender
-from scoring.registers import OfflineRegister, RegisterEntry, Snapshot
-from scoring.report_json import evaluation_document
-from scoring.rules import RuleSet
-from scoring.verify import REASON_CODES, Verification, verify_claim
+from scoring.reports.evaluation_json import evaluation_document
+from scoring.rules.catalogue import load_catalogue
+from scoring.rules.schema import RuleSet
 
 CATALOGUE = ROOT / "rules" / "labels.yaml"
 
@@ -263,8 +263,8 @@ def test_a_scheme_failing_art_43_is_not_equivalent_even_if_it_covers_every_area(
         "art43": {**catalogue.by_id("eu-ecolabel").art43, "independent": "no"}})
     catalogue = catalogue.model_copy(update={"schemes": [*catalogue.schemes, fair]})
     rules = RuleSet.model_validate(rules_data())
-    from scoring.ingest import read_bid
-    from scoring.tender import load_tender
+    from scoring.intake.ingest import read_bid
+    from scoring.intake.tender import load_tender
 
     tender = load_tender(SAMPLE_TENDER)
     bid = read_bid(SAMPLE_TENDER / "bids" / "01-greenbyte.xlsx", tender).bid

@@ -4,10 +4,11 @@ import zipfile
 from decimal import Decimal
 
 from conftest import codes, sample_spec
+
 from sample_bids.generate import write_bid
-from scoring.ingest import read_bid
-from scoring.tender import load_tender
-from scoring.validate import validate_bid
+from scoring.intake.ingest import read_bid
+from scoring.intake.tender import load_tender
+from scoring.intake.validate import validate_bid
 
 
 def _tender(make_tender, bids=None, **overrides):

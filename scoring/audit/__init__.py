@@ -1,0 +1,1 @@
+"""Audit: the evaluation ledger, official and scenario runs, re-scoring."""

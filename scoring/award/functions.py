@@ -1,0 +1,234 @@
+"""Named scoring functions, conditions and aggregates: from bid fields to a score.
+
+Every function returns the score on the rule set's scale with a short text of
+the rule it applied, so each point in a report can be retraced by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from scoring.award.results import PanelOutcome
+from scoring.claims.verify import normalise_model
+from scoring.formatting import money, num
+from scoring.models import Bid, Item
+from scoring.rules.schema import (
+    Condition,
+    Criterion,
+    LinearParams,
+    LookupParams,
+    MinMaxParams,
+    PanelParams,
+    PriceParams,
+    RelativeParams,
+    ShareParams,
+    StepsParams,
+    YesNoParams,
+)
+
+ZERO = Decimal(0)
+RAW_PLACES = Decimal("0.0001")  # shares and means are rounded half-up to 4 places before scoring
+
+
+# --- values -------------------------------------------------------------------
+
+def field_value(bid: Bid, name: str, item: Item | None = None) -> Any:
+    scope, _, field_name = name.partition(".")
+    if name == "bid.total_price":
+        return bid.total_price
+    if scope == "supplier":
+        return getattr(bid.supplier, field_name)
+    return getattr(item, field_name) if item is not None else None
+
+
+def canonical(value: Any) -> Any:
+    """Compare yes/no answers, texts and numbers the way people mean them."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return " ".join(value.casefold().split())
+    if isinstance(value, (int, float)):
+        return Decimal(str(value))
+    return value
+
+
+@dataclass(frozen=True)
+class Context:
+    """What conditions need beyond the bid: the models each label requirement is accepted for."""
+
+    labels: dict[str, frozenset[str]] = field(default_factory=dict)  # requirement -> normalised models
+    names: dict[str, str] = field(default_factory=dict)  # requirement -> the label's name, for explanations
+    panel: dict[str, "PanelOutcome"] = field(default_factory=dict)  # judged criterion -> the panel's outcome
+
+    def with_panel(self, panel: dict[str, "PanelOutcome"]) -> "Context":
+        return Context(labels=self.labels, names=self.names, panel=panel)
+
+
+def holds(cond: Condition, bid: Bid, item: Item | None, ctx: Context) -> bool:
+    """Whether the condition holds; an empty value never meets a condition."""
+    if cond.all is not None:
+        return all(holds(c, bid, item, ctx) for c in cond.all)
+    if cond.any is not None:
+        return any(holds(c, bid, item, ctx) for c in cond.any)
+    if cond.label is not None:
+        return (item is not None and item.model is not None
+                and normalise_model(item.model) in ctx.labels.get(cond.label, frozenset()))
+    value = field_value(bid, cond.field, item)
+    if value is None:
+        return False
+    if cond.equals is not None:
+        return canonical(value) == canonical(cond.equals)
+    if cond.in_ is not None:
+        return canonical(value) in {canonical(v) for v in cond.in_}
+    if cond.at_least is not None:
+        return Decimal(value) >= cond.at_least
+    return Decimal(value) <= cond.at_most
+
+
+@dataclass(frozen=True)
+class Raw:
+    value: Any  # what the criterion measured, None when not stated
+    text: str  # how it reads in an explanation
+
+
+def raw_value(c: Criterion, bid: Bid, ctx: Context) -> Raw:
+    params = c.params
+    if isinstance(params, ShareParams):
+        return _share(params, bid, ctx)
+    if isinstance(params, PanelParams):
+        outcome = ctx.panel.get(c.id)
+        if outcome is None or outcome.consensus is None:
+            return Raw(None, "no panel score yet")
+        how = "moderated" if outcome.moderated else f"{outcome.method} of {len(outcome.scores)}"
+        return Raw(outcome.consensus, f"panel {how} {num(outcome.consensus)} on {num(params.minimum)}.."
+                                      f"{num(params.maximum)}")
+    if c.field.startswith("items."):
+        return _aggregate(c, bid)
+    value = field_value(bid, c.field)
+    if value is None:
+        return Raw(None, "not stated")
+    if c.field == "bid.total_price":
+        return Raw(value, f"total price {money(value)}")
+    if isinstance(value, bool):
+        return Raw(value, "yes" if value else "no")
+    if isinstance(value, Decimal):
+        return Raw(value, f"{num(value)}{_unit(c)}")
+    return Raw(value, repr(value))
+
+
+def _unit(c: Criterion) -> str:
+    return f" {c.unit}" if c.unit else ""
+
+
+def _share(params: ShareParams, bid: Bid, ctx: Context) -> Raw:
+    lines = [(item.line_value, holds(params.where, bid, item, ctx)) for item in bid.items]
+    total = sum((v for v, _ in lines if v is not None), ZERO)
+    if not lines or total == 0 or any(v is None for v, _ in lines):
+        return Raw(None, "no priced items")
+    met = sum((v for v, ok in lines if ok), ZERO)
+    share = (met / total).quantize(RAW_PLACES, rounding=ROUND_HALF_UP)
+    return Raw(share, f"{num(share * 100)} % of line value {params.where.describe(ctx.names)}")
+
+
+def _aggregate(c: Criterion, bid: Bid) -> Raw:
+    name = c.field.split(".", 1)[1]
+    pairs = [(item, getattr(item, name)) for item in bid.items]
+    missing = [item.row for item, v in pairs if v is None]
+    if not pairs or missing:
+        rows = ", ".join(str(r) for r in missing)
+        return Raw(None, f"not stated for every item (Items row {rows})" if missing else "no items")
+    values = [Decimal(v) for _, v in pairs]
+    how = c.aggregate.replace("_", " ")
+    if c.aggregate == "min":
+        result = min(values)
+    elif c.aggregate == "max":
+        result = max(values)
+    elif c.aggregate == "mean":
+        result = sum(values, ZERO) / len(values)
+    else:
+        weights = [(item.quantity if c.aggregate == "quantity_weighted_mean" else item.line_value) for item, _ in pairs]
+        if any(w is None for w in weights) or sum(weights) == 0:
+            return Raw(None, "items without quantity or price")
+        result = sum((Decimal(w) * v for w, v in zip(weights, values)), ZERO) / sum(weights)
+    result = result.quantize(RAW_PLACES, rounding=ROUND_HALF_UP).normalize()
+    return Raw(result, f"{how} over items {num(result)}{_unit(c)}")
+
+
+# --- scores -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scored:
+    score: Decimal  # unrounded, on the scale
+    rule: str  # the rule applied, for the explanation
+
+
+def score_of(c: Criterion, raw: Any, scale: Decimal, peers: list[Any]) -> Scored:
+    """Score one raw value; `peers` are the raw values of every bid competing on this criterion."""
+    params = c.params
+    if raw is None:
+        return Scored(ZERO, "nothing to score")
+    if isinstance(params, LinearParams):
+        return _linear(params, Decimal(raw), scale, c)
+    if isinstance(params, StepsParams):
+        return _steps(params, Decimal(raw), c)
+    if isinstance(params, YesNoParams):
+        yes = scale if params.yes is None else params.yes
+        return Scored(yes if raw else params.no, f"yes → {num(yes)}, no → {num(params.no)}")
+    if isinstance(params, LookupParams):
+        table = {canonical(k): v for k, v in params.values.items()}
+        listing = ", ".join(f"{k} → {num(v)}" for k, v in params.values.items())
+        return Scored(table.get(canonical(raw), params.otherwise), f"{listing}, other → {num(params.otherwise)}")
+    if isinstance(params, ShareParams):
+        return Scored(Decimal(raw) * scale, f"share × {num(scale)}")
+    if isinstance(params, PanelParams):
+        span = params.maximum - params.minimum
+        return Scored((Decimal(raw) - params.minimum) / span * scale,
+                      f"(consensus − {num(params.minimum)}) / {num(span)} × {num(scale)}")
+    if isinstance(params, MinMaxParams):
+        return _min_max(params.objective, Decimal(raw), scale, peers, c)
+    if isinstance(params, (RelativeParams, PriceParams)):
+        return _relative("min" if isinstance(params, PriceParams) else params.objective, Decimal(raw), scale, peers, c)
+    raise AssertionError(type(params))
+
+
+def _linear(p: LinearParams, x: Decimal, scale: Decimal, c: Criterion) -> Scored:
+    share = (x - p.worst) / (p.best - p.worst)
+    share = min(max(share, ZERO), Decimal(1))
+    return Scored(share * scale, f"linear {num(p.worst)}{_unit(c)} → 0, {num(p.best)}{_unit(c)} → {num(scale)}")
+
+
+def _steps(p: StepsParams, x: Decimal, c: Criterion) -> Scored:
+    reached = [s.score for s in p.steps
+               if (s.at_least is not None and x >= s.at_least) or (s.at_most is not None and x <= s.at_most)]
+    ladder = ", ".join(f"{'≥' if s.at_least is not None else '≤'}"
+                       f"{num(s.at_least if s.at_least is not None else s.at_most)}{_unit(c)} → {num(s.score)}"
+                       for s in p.steps)
+    return Scored(max(reached, default=p.otherwise), f"steps {ladder}, else {num(p.otherwise)}")
+
+
+def _min_max(objective: str, x: Decimal, scale: Decimal, peers: list[Any], c: Criterion) -> Scored:
+    values = [Decimal(v) for v in peers if v is not None]
+    best, worst = (min(values), max(values)) if objective == "min" else (max(values), min(values))
+    shown = (lambda v: money(v)) if c.field == "bid.total_price" else (lambda v: f"{num(v)}{_unit(c)}")
+    rule = f"min-max: best {shown(best)} → {num(scale)}, worst {shown(worst)} → 0"
+    if best == worst:
+        return Scored(scale, rule)
+    return Scored((x - worst) / (best - worst) * scale, rule)
+
+
+def _relative(objective: str, x: Decimal, scale: Decimal, peers: list[Any], c: Criterion) -> Scored:
+    values = [Decimal(v) for v in peers if v is not None]
+    if objective == "max":
+        best = max(values)
+        score = scale if best == 0 else x / best * scale
+        return Scored(score, f"value / best {num(best)}{_unit(c)} × {num(scale)}")
+    best = min(values)
+    if c.field == "bid.total_price":
+        rule = f"lowest price {money(best)} / price × {num(scale)}"
+    else:
+        rule = f"best {num(best)}{_unit(c)} / value × {num(scale)}"
+    if x == 0:
+        return Scored(scale, rule)
+    return Scored(best / x * scale, rule)

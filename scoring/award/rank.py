@@ -1,0 +1,88 @@
+"""Rank scored bids by total, ties broken by the rule set's chain, never by file order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from scoring.award.results import BidResult, Status
+from scoring.formatting import money
+from scoring.models import ReadResult
+from scoring.rules.schema import RuleSet
+
+LABELS = {"lowest_price": "lowest total price", "earliest_submission": "earliest submission"}
+
+
+def _key(result: BidResult, entry: str, submitted: dict[str, datetime | None]) -> Any:
+    """Smaller sorts first; a missing value sorts last."""
+    if entry == "lowest_price":
+        return (result.total_price is None, result.total_price or Decimal(0))
+    if entry == "earliest_submission":
+        moment = submitted.get(result.file)
+        return (moment is None, moment.timestamp() if moment else 0)
+    criterion = entry.split(":", 1)[1]
+    points = next(c.points for c in result.criteria if c.id == criterion)
+    return (False, -points)
+
+
+def _shown(result: BidResult, entry: str, submitted) -> str:
+    if entry == "lowest_price":
+        return money(result.total_price) if result.total_price is not None else "no price"
+    if entry == "earliest_submission":
+        moment = submitted.get(result.file)
+        return moment.isoformat() if moment else "no time"
+    criterion = entry.split(":", 1)[1]
+    return f"{next(c.points for c in result.criteria if c.id == criterion)} pts"
+
+
+def _value(r: BidResult) -> str:
+    return f"{r.total} points" if r.ranking_value in (None, r.total) else str(r.ranking_value)
+
+
+def _describe(entry: str) -> str:
+    return LABELS.get(entry) or f"most points on {entry.split(':', 1)[1]}"
+
+
+def rank_bids(results: list[BidResult], checked: list[ReadResult], rules: RuleSet) -> tuple[list[BidResult], list[str]]:
+    """Ranked bids first (by rank), then excluded, then rejected (each by bid id).
+
+    Returns the ordered results and warnings about ties the chain could not break:
+    such bids share a rank, and the buyer decides as its procurement rules say.
+    """
+    submitted = {r.file: r.bid.supplier.submitted_at for r in checked if r.bid}
+    ranked = [r for r in results if r.status is Status.RANKED]
+    chain = rules.tie_break
+
+    sign = -1 if rules.method.higher_is_better else 1
+
+    def full_key(r: BidResult):
+        value = r.ranking_value if r.ranking_value is not None else r.total
+        return (value is None, sign * (value or 0), *[_key(r, e, submitted) for e in chain])
+
+    ranked.sort(key=lambda r: (full_key(r), r.bid_id))  # bid_id only orders bids that share a rank
+    warnings: list[str] = []
+    out: list[BidResult] = []
+    notes: dict[str, list[str]] = {}
+    rank = 0
+    for position, r in enumerate(ranked):
+        previous = ranked[position - 1] if position else None
+        if previous is None or full_key(previous) != full_key(r):
+            rank = position + 1
+        if previous is not None and full_key(previous)[:2] == full_key(r)[:2]:
+            entry = next((e for e in chain if _key(previous, e, submitted) != _key(r, e, submitted)), None)
+            if entry is None:
+                text = (f"{previous.bid_id} and {r.bid_id} are tied on {_value(r)} and on every tie-break "
+                        f"({', '.join(_describe(e) for e in chain) or 'none declared'}); they share rank {rank}.")
+                warnings.append(text + " The buyer must decide as its procurement rules say (e.g. by drawing lots).")
+            else:
+                text = (f"{previous.bid_id} and {r.bid_id} are tied on {_value(r)}; {_describe(entry)} decides: "
+                        f"{previous.bid_id} {_shown(previous, entry, submitted)}, {r.bid_id} {_shown(r, entry, submitted)}.")
+            notes.setdefault(previous.bid_id, []).append(text)
+            notes.setdefault(r.bid_id, []).append(text)
+        out.append(r.model_copy(update={"rank": rank}))
+    out = [r.model_copy(update={"tie_break": " ".join(dict.fromkeys(notes[r.bid_id]))}) if r.bid_id in notes else r
+           for r in out]
+    rest = sorted((r for r in results if r.status is not Status.RANKED),
+                  key=lambda r: (r.status is Status.REJECTED, r.bid_id))
+    return out + rest, warnings

@@ -1,0 +1,144 @@
+"""What the award stage produces: criterion scores, knock-outs, bid results and the evaluation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum, StrEnum
+from typing import Any
+
+from scoring.claims.verdicts import ClaimVerdict
+from scoring.issues import Issue
+from scoring.models import Frozen, Tender
+from scoring.rules.lint import RuleWarning
+from scoring.rules.schema import RuleSet
+
+
+class Status(str, Enum):
+    RANKED = "ranked"
+    EXCLUDED = "excluded"  # fails a knock-out requirement
+    REJECTED = "rejected"  # could not be evaluated: errors in the bid or the file
+
+
+class PanelScore(Frozen):
+
+    evaluator: str
+    score: Decimal
+    comment: str | None = None
+
+
+class Moderation(Frozen):
+
+    score: Decimal
+    reason: str
+    by: str
+    computed: Decimal | None  # the consensus the moderation replaced, kept beside it
+
+
+class PanelOutcome(Frozen):
+    """One bid on one judged criterion: every score, the consensus, and how it was reached."""
+
+
+    scores: list[PanelScore]
+    method: str
+    consensus: Decimal | None
+    moderated: Moderation | None = None
+    spread: Decimal | None = None
+    flagged: bool = False
+    missing: list[str] = []  # evaluators who did not score
+
+
+class CriterionStatus(StrEnum):
+    FINAL = "final"
+    NEEDS_REVIEW = "needs_review"  # a claim or panel score it depends on awaits a person's decision
+
+
+class RunKind(StrEnum):
+    OFFICIAL = "official"  # under the rule set the tender pins
+    SCENARIO = "scenario"  # under other rules: a what-if, never written over the official reports
+
+
+class CriterionResult(Frozen):
+    id: str
+    name: str
+    weight: Decimal | None  # None under value_for_money, where the stake is money
+    raw: Any
+    score: Decimal  # on the rule set's scale (0..scale)
+    points: Decimal
+    explanation: str
+    status: CriterionStatus = CriterionStatus.FINAL
+    stake: Decimal | None = None  # weight (%), or money under value_for_money
+    panel: PanelOutcome | None = None  # every evaluator's score behind a judged criterion
+
+
+class KnockoutResult(Frozen):
+    id: str
+    requirement: str
+    passed: bool
+    explanation: str
+
+
+class BidResult(Frozen):
+    bid_id: str
+    file: str
+    file_sha256: str
+    supplier: str | None
+    registration_number: str | None
+    status: Status
+    rank: int | None = None
+    total: Decimal | None = None  # sum of the criteria's points (money under value_for_money)
+    total_price: Decimal | None = None
+    ranking_value: Decimal | None = None  # what the rank is decided on: total, comparison price or ratio
+    criteria: list[CriterionResult] = []
+    knockouts: list[KnockoutResult] = []
+    claims: list[ClaimVerdict] = []
+    issues: list[Issue] = []
+    reasons: list[str] = []  # why rejected or excluded, in plain words
+    tie_break: str | None = None  # how a tie on total was decided, when there was one
+
+
+class WeightSensitivity(Frozen):
+    """The nearest weight of a criterion (others rescaled) at which the winner changes, if within reach."""
+
+    criterion: str
+    weight: Decimal
+    flip_at: Decimal | None = None
+    new_winner: str | None = None
+    searched_pp: Decimal
+
+
+class RankReversal(Frozen):
+    """Pairs of bids whose order changes when `removed` is withdrawn."""
+
+    removed: str
+    changed_pairs: list[list[str]]
+    cause: str | None = None
+
+
+class RobustnessReport(Frozen):
+    weight_sensitivity: list[WeightSensitivity] = []
+    rank_reversals: list[RankReversal] = []
+    win_shares: dict[str, Decimal] | None = None  # only when weight ranges are declared
+
+    def document(self) -> dict[str, Any]:
+        """As evaluation.json shows it: win_shares only when computed."""
+        return self.model_dump(exclude={"win_shares"} if self.win_shares is None else set())
+
+
+class Evaluation(Frozen):
+    tender: Tender
+    lot: str | None = None  # when the rule set evaluates lots separately
+    run_id: str | None = None  # set once the run is in the ledger
+    kind: RunKind | None = None  # set once the run is in the ledger
+    previous_run_id: str | None = None
+    run_at: str | None = None
+    rules: RuleSet
+    rules_path: str
+    rules_sha256: str
+    tool_version: str
+    bids: list[BidResult]  # ranked first by rank, then excluded, then rejected
+    warnings: list[str] = []  # about the evaluation as a whole (e.g. an undecided tie)
+    rule_warnings: list[RuleWarning] = []  # the criteria linter's
+    catalogue_version: str | None = None
+    registers: list[str] = []  # the register snapshots claims were checked against
+    agreement: dict[str, Decimal | None] = {}  # judged criterion -> Krippendorff's alpha
+    robustness: RobustnessReport = RobustnessReport()  # award/robustness.py

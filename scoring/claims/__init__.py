@@ -1,0 +1,1 @@
+"""Claims: label and certificate claims verified against registers, equivalence and review decisions."""

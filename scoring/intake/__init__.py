@@ -1,0 +1,1 @@
+"""Intake: from a bid file to a typed bid and its issues, validated against the template and the tender."""

@@ -1,0 +1,132 @@
+"""Read one bid file into a typed Bid plus the issues found while reading it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scoring.intake.parse import (
+    Locale,
+    Parsed,
+    Words,
+    parse_choice,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
+    parse_integer,
+    parse_list,
+    parse_text,
+    parse_yes_no,
+)
+from scoring.intake.template import FACTORIES, ITEMS, LABELS, SUPPLIER, Field, Kind
+from scoring.intake.workbook import RawSheet, read_workbook, refuse_reason
+from scoring.issues import CODES, Issue, issue
+from scoring.models import Bid, Factory, Item, LabelClaim, ReadResult, Supplier, Tender
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class CellReader:
+    """Parses cells per the tender's locale, yes/no words and time zone."""
+
+    def __init__(self, tender: Tender):
+        self.locale = Locale.from_tag(tender.locale, tender.decimal_separator)
+        mapping = tender.template
+        self.words = Words().extended(mapping.yes_words, mapping.no_words, mapping.not_applicable_words)
+        self.zone = ZoneInfo(tender.timezone)
+
+    def parse(self, f: Field, raw: Any) -> Parsed:
+        match f.kind:
+            case Kind.TEXT:
+                return parse_text(raw)
+            case Kind.LIST:
+                return parse_list(raw)
+            case Kind.CHOICE:
+                return parse_choice(raw)
+            case Kind.INTEGER:
+                return parse_integer(raw, self.locale)
+            case Kind.DECIMAL:
+                return parse_decimal(raw, self.locale)
+            case Kind.DATE:
+                return parse_date(raw, self.locale)
+            case Kind.DATETIME:
+                return parse_datetime(raw, self.locale, self.zone)
+            case Kind.YES_NO:
+                parsed = parse_yes_no(raw, self.words)
+                return Parsed(parsed.value == "yes", note=parsed.note) if parsed.value else parsed
+            case Kind.YES_NO_NA:
+                return parse_yes_no(raw, self.words, allow_na=True)
+        raise AssertionError(f.kind)
+
+
+def read_bid(path: Path, tender: Tender) -> ReadResult:
+    """Read one file of the tender's bids/ folder; never raises on bad content."""
+    name, digest = path.name, sha256_of(path)
+    refused = refuse_reason(path)
+    if refused:
+        return ReadResult(file=name, file_sha256=digest, bid=None, issues=[refused])
+    raw = read_workbook(path, tender.template)
+    if not raw.sheets and raw.issues and all(i.code.startswith("file.") for i in raw.issues):
+        return ReadResult(file=name, file_sha256=digest, bid=None, issues=raw.issues)
+    reader = CellReader(tender)
+    issues = list(raw.issues)
+    rows = {}
+    for sheet in (SUPPLIER, ITEMS, LABELS, FACTORIES):
+        sheet_raw = raw.sheets.get(sheet.name)
+        rows[sheet.name] = _typed_rows(name, sheet_raw, reader, issues) if sheet_raw else []
+    supplier, supplier_rows = {}, {}
+    for row in rows[SUPPLIER.name]:
+        for key, value in row.items():
+            if key != "row":
+                supplier[key], supplier_rows[key] = value, row["row"]
+    bid = Bid(
+        bid_id=path.stem, file=name, file_sha256=digest,
+        supplier=Supplier(**supplier),
+        items=[Item(**r) for r in rows[ITEMS.name]],
+        labels=[LabelClaim(**r) for r in rows[LABELS.name]],
+        factories=[Factory(**r) for r in rows[FACTORIES.name]],
+    )
+    headings = {sheet: raw_sheet.display for sheet, raw_sheet in raw.sheets.items()}
+    return ReadResult(file=name, file_sha256=digest, bid=bid, issues=issues, headings=headings,
+                      supplier_rows=supplier_rows)
+
+
+def _typed_rows(name: str, raw: RawSheet, reader: CellReader, issues: list[Issue]) -> list[dict]:
+    fields = {f.name: f for f in raw.sheet.fields}
+    out = []
+    for raw_row in raw.rows:
+        typed: dict[str, Any] = {"row": raw_row.row}
+        for field_name, value in raw_row.cells.items():
+            f = fields[field_name]
+            heading = raw.display[field_name]
+            where = dict(file=name, sheet=raw.sheet.name, row=raw_row.row, field=heading)
+            if (raw_row.row, field_name) in raw.uncalculated:
+                issues.append(issue("cell.formula_uncalculated",
+                                    f"{heading}: the formula in this cell has no calculated value; open the workbook "
+                                    "in a spreadsheet program, let it calculate, save and send it again.", **where))
+                typed[field_name] = None
+                continue
+            parsed = reader.parse(f, value)
+            if parsed.error:
+                issues.append(issue(parsed.error, f"{heading}: {_describe(parsed.error)} ({parsed.note}).", **where))
+                typed[field_name] = None
+                continue
+            if parsed.warning:
+                detail = f" ({parsed.note})" if parsed.note else ""
+                issues.append(issue(parsed.warning, f"{heading}: {_describe(parsed.warning)}{detail}", **where))
+            typed[field_name] = parsed.value
+        out.append(typed)
+    return out
+
+
+def _describe(code: str) -> str:
+    text = CODES[code][1]
+    return text[0].lower() + text[1:].rstrip(".")

@@ -1,0 +1,74 @@
+"""Evaluator score sheets in the tender's panel/ folder, read as they are; judged in award/panel.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scoring.intake.parse import parse_text
+
+PANEL_FOLDER = "panel"
+
+
+MODERATION = "moderation"
+
+
+@dataclass
+class RawScore:
+    file: str
+    row: int
+    evaluator: str
+    bid: str | None
+    criterion: str | None
+    score: object
+    comment: str | None
+    reason: str | None = None
+    by: str | None = None
+
+
+@dataclass
+class PanelSheets:
+    scores: list[RawScore] = field(default_factory=list)
+    moderations: list[RawScore] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # files that could not be read
+
+
+def read_panel(tender_folder: Path | str) -> PanelSheets:
+    """Read every score sheet in panel/; an unreadable sheet is a problem reported, not raised."""
+    import openpyxl
+
+    from scoring.intake.template import normalise_heading
+
+    sheets = PanelSheets()
+    folder = Path(tender_folder) / PANEL_FOLDER
+    if not folder.is_dir():
+        return sheets
+    for path in sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", "."))):
+        moderation = path.stem.casefold() == MODERATION
+        wanted = "moderation" if moderation else "scores"
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # a damaged sheet must not stop the evaluation
+            sheets.problems.append(f"{path.name} could not be read as a workbook: {exc}")
+            continue
+        try:
+            title = next((t for t in wb.sheetnames if normalise_heading(t) == wanted), None)
+            if title is None:
+                sheets.problems.append(f"{path.name} has no sheet '{wanted.title()}'.")
+                continue
+            rows = list(wb[title].iter_rows(values_only=True))
+        finally:
+            wb.close()
+        if not rows:
+            continue
+        heads = {normalise_heading(h): n for n, h in enumerate(rows[0]) if h is not None}
+        get = lambda row, name: row[heads[name]] if name in heads and heads[name] < len(row) else None
+        for r, row in enumerate(rows[1:], start=2):
+            if all(v in (None, "") for v in row):
+                continue
+            entry = RawScore(file=path.name, row=r, evaluator=path.stem,
+                             bid=parse_text(get(row, "bid")).value, criterion=parse_text(get(row, "criterion")).value,
+                             score=get(row, "score"), comment=parse_text(get(row, "comment")).value,
+                             reason=parse_text(get(row, "reason")).value, by=parse_text(get(row, "by")).value)
+            (sheets.moderations if moderation else sheets.scores).append(entry)
+    return sheets

@@ -1,0 +1,29 @@
+"""Validation: value checks (Great Expectations) and cross-checks, collected, never raised."""
+
+from __future__ import annotations
+
+from scoring.intake.crosschecks import check_against_tender, check_duplicates
+from scoring.intake.expectations import validate_many, validate_values
+from scoring.issues import one_per_cell
+from scoring.models import ReadResult, Tender
+
+
+def validate_bid(read: ReadResult, tender: Tender) -> ReadResult:
+    """One bid on its own: the read issues plus value checks and checks against the tender."""
+    return _with(read, validate_values(read), tender)
+
+
+def validate_tender(reads: list[ReadResult], tender: Tender, per_lot: bool = False) -> list[ReadResult]:
+    """Every bid checked on its own (value checks in one run for all), then against each other."""
+    values = validate_many(reads)
+    return apply_duplicate_checks([_with(r, values.get(r.file, []), tender, per_lot) for r in reads])
+
+
+def _with(read: ReadResult, value_issues, tender: Tender, per_lot: bool = False) -> ReadResult:
+    issues = read.issues + value_issues + check_against_tender(read, tender, per_lot)
+    return read.model_copy(update={"issues": one_per_cell(issues)})
+
+
+def apply_duplicate_checks(checked: list[ReadResult]) -> list[ReadResult]:
+    extra = check_duplicates(checked)
+    return [r.model_copy(update={"issues": one_per_cell(r.issues + extra.get(r.file, []))}) for r in checked]

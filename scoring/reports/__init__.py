@@ -1,0 +1,1 @@
+"""Reports: the evaluation written for evaluators, auditors, bidders and publication."""

@@ -1,0 +1,120 @@
+"""evaluation.json: the machine-readable evaluation, byte-identical for the same inputs and rules."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from scoring.award.results import PanelOutcome
+from scoring.award.results import BidResult, Evaluation, Status
+from scoring.claims.verdicts import ClaimVerdict, Verdict
+from scoring.formatting import plain
+
+SCHEMA = "tenderscore/evaluation/1"
+
+
+def rules_path_shown(evaluation: Evaluation) -> str:
+    """The rule file relative to the tender folder: the same on every machine with the same layout."""
+    try:
+        return os.path.relpath(evaluation.rules_path, evaluation.tender.folder.resolve())
+    except ValueError:  # another drive on Windows
+        return evaluation.rules_path
+
+
+def bid_document(b: BidResult) -> dict[str, Any]:
+    return {
+        "bid_id": b.bid_id,
+        "supplier": b.supplier,
+        "registration_number": b.registration_number,
+        "file": b.file,
+        "file_sha256": b.file_sha256,
+        "status": b.status.value,
+        "rank": b.rank,
+        "total": plain(b.total),
+        "ranking_value": plain(b.ranking_value),
+        "total_price": plain(b.total_price),
+        "reasons": b.reasons,
+        "tie_break": b.tie_break,
+        "criteria": [
+            {"id": c.id, "name": c.name, "weight": plain(c.weight), "raw": plain(c.raw), "score": plain(c.score),
+             "points": plain(c.points), "explanation": c.explanation, "status": c.status.value,
+             **({"money": plain(c.stake)} if c.weight is None else {}),
+             **({"panel": panel_document(c.panel)} if c.panel is not None else {})}
+            for c in b.criteria
+        ],
+        "claims": [claim_document(c) for c in b.claims],
+        "knockouts": [k.model_dump() for k in b.knockouts],
+        "issues": [
+            {"code": i.code, "severity": i.severity.value, "sheet": i.sheet, "row": i.row, "field": i.field,
+             "message": i.message}
+            for i in b.issues
+        ],
+    }
+
+
+def panel_document(p: PanelOutcome) -> dict[str, Any]:
+    return {
+        "evaluators": [{"evaluator": s.evaluator, "score": plain(s.score), "comment": s.comment} for s in p.scores],
+        "missing": p.missing, "method": p.method, "consensus": plain(p.consensus), "spread": plain(p.spread),
+        "flagged": p.flagged,
+        "moderated": None if p.moderated is None else {
+            "score": plain(p.moderated.score), "reason": p.moderated.reason, "by": p.moderated.by,
+            "original_consensus": plain(p.moderated.computed)},
+    }
+
+
+def method_document(evaluation: Evaluation) -> dict[str, Any]:
+    return evaluation.rules.method.document()
+
+
+def claim_document(c: ClaimVerdict) -> dict[str, Any]:
+    return {
+        "row": c.row, "label": c.label, "version": c.version, "certificate_id": c.certificate_id,
+        "covers": c.covers, "equivalent_to": c.equivalent_to, "evidence": c.evidence, "scheme": c.scheme,
+        "requirement": c.requirement, "verdict": c.verdict.value, "reason_code": c.reason_code, "reason": c.reason,
+        "register_snapshot": c.register_snapshot, "valid_until": plain(c.valid_until),
+        "contract_coverage": plain(c.contract_coverage), "follow_up": c.follow_up, "reviewed_by": c.reviewed_by,
+    }
+
+
+def review_queue(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """Claims awaiting a person's decision: what to record in reviews.yaml."""
+    return [{"bid_id": b.bid_id, "claim": c.certificate_id or c.evidence, "row": c.row, "label": c.label,
+             "reason_code": c.reason_code, "reason": c.reason}
+            for b in evaluation.bids for c in b.claims if c.verdict is Verdict.NEEDS_REVIEW]
+
+
+def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
+    t = evaluation.tender
+    counts = {s.value: sum(1 for b in evaluation.bids if b.status is s) for s in Status}
+    return {
+        "schema": SCHEMA,
+        "run_id": evaluation.run_id,
+        "kind": evaluation.kind.value if evaluation.kind else None,
+        "previous_run_id": evaluation.previous_run_id,
+        "tool_version": evaluation.tool_version,
+        "tender_id": t.id,
+        "lot": evaluation.lot,
+        "tender": {"id": t.id, "title": t.title, "buyer": t.buyer, "currency": t.currency,
+                   "bid_deadline": t.bid_deadline.isoformat(), "contract_start": t.contract_start.isoformat(),
+                   "contract_end": t.contract_end.isoformat()},
+        "rules_path": rules_path_shown(evaluation),
+        "rules_sha256": evaluation.rules_sha256,
+        "rules_id": evaluation.rules.id,
+        "rules_version": evaluation.rules.version,
+        "catalogue_version": evaluation.catalogue_version,
+        "register_snapshots": evaluation.registers,
+        "method": method_document(evaluation),
+        "counts": {"files": len(evaluation.bids), **counts},
+        "warnings": evaluation.warnings,
+        "rule_warnings": [w.model_dump() for w in evaluation.rule_warnings],
+        "review_queue": review_queue(evaluation),
+        "robustness": plain(evaluation.robustness.document()),
+        "panel_agreement": plain(evaluation.agreement),
+        "bids": [bid_document(b) for b in evaluation.bids],
+    }
+
+
+def render_json(evaluation: Evaluation) -> str:
+    return json.dumps(evaluation_document(evaluation), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,149 @@
+"""The label and certification scheme catalogue (rules/labels.yaml)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from scoring.errors import RuleError
+from scoring.yamlio import first_error, load_mapping
+
+# yes / no / unknown; YAML reads a bare yes or no as a boolean.
+Tri = Literal["yes", "no", "unknown"]
+ART43 = ("subject_matter", "objective", "open_procedure", "accessible", "independent")
+ART43_WORDS = {
+    "subject_matter": "its requirements concern the product (Art. 43(1)(a))",
+    "objective": "objective, verifiable and non-discriminatory criteria (Art. 43(1)(b))",
+    "open_procedure": "criteria set in an open procedure in which all stakeholders may take part (Art. 43(1)(c))",
+    "accessible": "accessible to all interested parties (Art. 43(1)(d))",
+    "independent": "set by a third party independent of the applicants (Art. 43(1)(e))",
+}
+
+
+# How a failed condition reads in a verdict or a warning.
+ART43_FAILED = {
+    "subject_matter": "its requirements are not about the product (Art. 43(1)(a))",
+    "objective": "its criteria are not objective, verifiable and non-discriminatory (Art. 43(1)(b))",
+    "open_procedure": "its criteria are not set in an open procedure in which all stakeholders may take part "
+                      "(Art. 43(1)(c))",
+    "accessible": "it is not accessible to all interested parties (Art. 43(1)(d))",
+    "independent": "it is not set by a third party independent of the applicants (Art. 43(1)(e))",
+}
+
+
+def _tri(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).strip().lower()
+
+
+def normalise_name(name: str) -> str:
+    """'TCO  certified', 'tco-certified' and 'TCO Certified' are one name."""
+    return re.sub(r"[^0-9a-z+]", "", name.casefold())
+
+
+class Scheme(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    aliases: list[str] = []
+    issuer: str
+    kind: Literal["label", "certificate", "management_system", "membership", "audit", "rating"]
+    attests: Literal["product", "facility", "company"]
+    versions: list[str] = []  # lowest first
+    designations: list[str] = []
+    art43: dict[str, Tri]
+    registry: str | None = None  # id of its register snapshot in rules/registers/
+    covers: dict[str, Tri]
+    sources: list[str] = []
+
+    @field_validator("art43", "covers", mode="before")
+    @classmethod
+    def _words(cls, value):
+        return {k: _tri(v) for k, v in (value or {}).items()}
+
+    @model_validator(mode="after")
+    def _complete(self):
+        missing = [c for c in ART43 if c not in self.art43]
+        if missing:
+            raise ValueError(f"art43 lacks {', '.join(missing)}")
+        return self
+
+    def names(self) -> set[str]:
+        return {normalise_name(n) for n in [self.name, *self.aliases]}
+
+    @property
+    def art43_failed(self) -> list[str]:
+        return [c for c in ART43 if self.art43[c] == "no"]
+
+    @property
+    def art43_unknown(self) -> list[str]:
+        return [c for c in ART43 if self.art43[c] == "unknown"]
+
+    def version_rank(self, version: str | None) -> int | None:
+        """Position of a version in the scheme's ladder; None when unknown or not given."""
+        if not version:
+            return None
+        wanted = normalise_name(version)
+        for rank, name in enumerate(self.versions):
+            if normalise_name(name) == wanted or wanted.endswith(normalise_name(name)):
+                return rank
+        digits = re.findall(r"\d+", version)
+        for rank, name in enumerate(self.versions):
+            if digits and re.findall(r"\d+", name) == digits[-1:]:
+                return rank
+        return None
+
+
+class Catalogue(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    catalogue_version: str
+    areas: dict[str, str]
+    schemes: list[Scheme]
+    path: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        seen: dict[str, str] = {}
+        for scheme in self.schemes:
+            unknown = set(scheme.covers) - set(self.areas)
+            if unknown:
+                raise ValueError(f"scheme {scheme.id} names unknown areas: {', '.join(sorted(unknown))}")
+            for name in scheme.names():
+                if name in seen and seen[name] != scheme.id:
+                    raise ValueError(f"the name {name!r} belongs to both {seen[name]} and {scheme.id}")
+                seen[name] = scheme.id
+        return self
+
+    def find(self, name: str | None) -> Scheme | None:
+        """The scheme a label name refers to (name or alias, any case and punctuation)."""
+        if not name:
+            return None
+        wanted = normalise_name(name)
+        return next((s for s in self.schemes if wanted in s.names()), None)
+
+    def by_id(self, scheme_id: str) -> Scheme:
+        return next(s for s in self.schemes if s.id == scheme_id)
+
+    def area_words(self, areas) -> str:
+        return ", ".join(self.areas.get(a, a) for a in areas)
+
+
+def load_catalogue(path: Path | str) -> Catalogue:
+    path = Path(path)
+    data = load_mapping(path, RuleError)
+    try:
+        return Catalogue.model_validate({**data, "path": str(path)})
+    except ValidationError as exc:
+        raise first_error(path, exc, RuleError) from None

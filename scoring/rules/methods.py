@@ -1,0 +1,150 @@
+"""Award methods: how criterion scores become a ranking. Each method is one class behind one interface.
+
+A rule set names its method (`method: {name: value_for_money, direction: deduct}`); pydantic picks the
+class by `name` when the rule set is loaded, so every later stage asks the method object and none
+branches on its name. A new method is one more class here, added to `Method`.
+
+weighted_points: points = score / scale × weight; highest total wins.
+value_for_money: each criterion's score is worth money (score / scale × money), deducted from the price as
+  a fictitious discount (or, `direction: add`, what is not earned is added); lowest comparison price wins.
+price_quality_ratio: quality points (weighted, no price criterion) per `per` units of price; highest wins.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Tag
+
+from scoring.formatting import money, num, plain
+
+RATIO_PLACES = Decimal("0.0001")
+
+
+class AwardMethod(BaseModel):
+    """The interface every award method implements."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    stake: ClassVar[Literal["weight", "money"]] = "weight"  # what each criterion carries
+    price_from_bid: ClassVar[bool] = False  # the method sets the bid's price against quality itself
+    higher_is_better: ClassVar[bool] = True  # the direction of the ranking value
+    ranked_on: ClassVar[str]
+
+    def ranking_value(self, total: Decimal, price: Decimal | None, money_total: Decimal) -> Decimal | None:
+        """What the rank is decided on, from the sum of the criteria's points (or money) and the bid's price.
+        `money_total`: the money all criteria are worth at full score (value for money)."""
+        return total
+
+    def worth(self, stake: Decimal, points: Decimal) -> str:
+        """The end of a criterion's explanation: what its score earned."""
+        return f"× {num(stake)} % = {points} pts"
+
+    def document(self) -> dict[str, Any]:
+        """As evaluation.json shows it."""
+        return {"name": self.name, "ranked_on": self.ranked_on}
+
+    def setting(self) -> str | None:
+        """The method's own parameter, in words, for the Rules sheet."""
+        return None
+
+    def heading(self, currency: str) -> str:
+        """The heading of the ranking value's column."""
+        return "Points"
+
+    def shown(self, ranking_value: Decimal | None, total: Decimal | None) -> str:
+        return str(ranking_value if ranking_value is not None else total)
+
+    def sensitivity_factor(self, price: Decimal | None) -> Decimal:
+        """How the weighted points of a bid turn into its ranking value (for weight sensitivity)."""
+        return Decimal(1)
+
+    def draw_value(self, points: float, price: float) -> float:
+        """The ranking value of a Monte Carlo draw's weighted points (higher is better)."""
+        return points
+
+
+class WeightedPoints(AwardMethod):
+    name: Literal["weighted_points"] = "weighted_points"
+    ranked_on: ClassVar[str] = "total points, highest first"
+
+
+class ValueForMoney(AwardMethod):
+    name: Literal["value_for_money"] = "value_for_money"
+    direction: Literal["deduct", "add"] = "deduct"
+    stake: ClassVar[Literal["weight", "money"]] = "money"
+    price_from_bid: ClassVar[bool] = True
+    higher_is_better: ClassVar[bool] = False
+    ranked_on: ClassVar[str] = "comparison price (price less the quality criteria's money value), lowest first"
+
+    def ranking_value(self, total: Decimal, price: Decimal | None, money_total: Decimal) -> Decimal | None:
+        if price is None:
+            return None
+        return price - total if self.direction == "deduct" else price + (money_total - total)
+
+    def worth(self, stake: Decimal, points: Decimal) -> str:
+        if self.direction == "deduct":
+            return f"× {money(stake)} = {money(points)} off the price"
+        return f"× {money(stake)} = {money(points)} of {money(stake)} earned"
+
+    def document(self) -> dict[str, Any]:
+        return {**super().document(), "direction": self.direction}
+
+    def setting(self) -> str | None:
+        return self.direction
+
+    def heading(self, currency: str) -> str:
+        return f"Comparison price ({currency})"
+
+    def shown(self, ranking_value: Decimal | None, total: Decimal | None) -> str:
+        return money(ranking_value) if ranking_value is not None else "n/a"
+
+
+class PriceQualityRatio(AwardMethod):
+    name: Literal["price_quality_ratio"] = "price_quality_ratio"
+    per: Decimal = Decimal(1000)
+    price_from_bid: ClassVar[bool] = True
+    ranked_on: ClassVar[str] = "quality points per {per} of price, highest first"
+
+    def ranking_value(self, total: Decimal, price: Decimal | None, money_total: Decimal) -> Decimal | None:
+        if not price:
+            return None
+        return (total / price * self.per).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
+
+    def document(self) -> dict[str, Any]:
+        return {"name": self.name, "ranked_on": self.ranked_on.format(per=plain(self.per)), "per": plain(self.per)}
+
+    def setting(self) -> str | None:
+        return f"per {self.per}"
+
+    def heading(self, currency: str) -> str:
+        return f"Points per {money(self.per)[:-3]} {currency}"
+
+    def sensitivity_factor(self, price: Decimal | None) -> Decimal:
+        return self.per / price if price else Decimal(0)
+
+    def draw_value(self, points: float, price: float) -> float:
+        return points / price if price else 0.0
+
+
+METHODS: dict[str, type[AwardMethod]] = {m.model_fields["name"].default: m
+                                         for m in (WeightedPoints, ValueForMoney, PriceQualityRatio)}
+
+
+def _method_name(value: Any) -> str | None:
+    if isinstance(value, AwardMethod):
+        return value.name
+    if isinstance(value, dict):
+        return value.get("name", "weighted_points")
+    return None
+
+
+Method = Annotated[
+    Annotated[WeightedPoints, Tag("weighted_points")]
+    | Annotated[ValueForMoney, Tag("value_for_money")]
+    | Annotated[PriceQualityRatio, Tag("price_quality_ratio")],
+    Discriminator(_method_name, custom_error_type="unknown_method",
+                  custom_error_message="unknown award method; use one of: " + ", ".join(METHODS)),
+]
