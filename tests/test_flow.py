@@ -1,34 +1,81 @@
-"""The evaluate-tender flow on Prefect's own (test harness) server: reports and artifacts."""
+"""The evaluate-tender flow on Prefect's own (test harness) server: the library's steps as tasks, reports and
+artifacts, and the same evaluation as the library gives."""
 
 import json
 
+import pytest
 from conftest import SAMPLE_TENDER
 
+pytestmark = pytest.mark.slow
 
-def test_the_flow_writes_reports_and_publishes_artifacts(prefect_server, tmp_path):
+STEPS = {"read-panel-scores", "read-bid", "validate-bids", "verify-and-score-bids", "rank-bids", "assess-robustness",
+         "record-run", "write-reports"}
+
+
+@pytest.fixture(scope="module")
+def flow_run(prefect_server, tmp_path_factory):
+    from flows.evaluate import evaluate_tender
+
+    out = tmp_path_factory.mktemp("flow")
+    [evaluation] = evaluate_tender(tender_dir=str(SAMPLE_TENDER), out_dir=str(out))
+    return evaluation, out
+
+
+def test_the_flow_runs_each_library_step_as_a_task_and_completes(flow_run):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    evaluation, _ = flow_run
+    with get_client(sync_client=True) as client:
+        ours = [r for r in client.read_flow_runs()
+                if r.state and r.state.is_completed() and r.parameters.get("tender_dir") == str(SAMPLE_TENDER)]
+        assert ours, "the evaluate-tender run of the sample is recorded and completed"
+        flow = client.read_flow(ours[-1].flow_id)
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[ours[-1].id])))
+    assert flow.name == "evaluate-tender"
+    names = [t.name.rsplit("-", 1)[0] for t in tasks]  # Prefect appends a run suffix to each task run's name
+    assert set(names) == STEPS
+    assert names.count("read-bid") == 10  # one mapped task per bid file
+    assert all(t.state and t.state.is_completed() for t in tasks)
+    assert evaluation.run_id and evaluation.kind.value == "official"
+
+
+def test_the_flow_and_the_library_give_the_same_evaluation(flow_run, tmp_path):
+    """One sequence of steps: the flow's evaluation.json is the library's, byte for byte, but for the ledger's
+    run id, kind and previous run (the library alone records nothing)."""
+    from scoring.pipeline import run
+
+    _, out = flow_run
+    run(SAMPLE_TENDER, out_dir=tmp_path)
+    from_flow = json.loads((out / "evaluation.json").read_text(encoding="utf-8"))
+    assert from_flow["run_id"] and from_flow["kind"] == "official"
+    from_flow.update(run_id=None, kind=None, previous_run_id=None)
+    assert json.dumps(from_flow, indent=2, ensure_ascii=False) + "\n" == \
+        (tmp_path / "evaluation.json").read_text(encoding="utf-8")
+    assert (out / "summary.md").read_bytes() == (tmp_path / "summary.md").read_bytes()
+
+
+def test_the_flow_publishes_the_ranking_and_the_breakdown(flow_run):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    from flows.evaluate import artifact_key, evaluate_tender
+    from flows.evaluate import artifact_key
 
-    [evaluation] = evaluate_tender(tender_dir=str(SAMPLE_TENDER), out_dir=str(tmp_path))
+    evaluation, out = flow_run
     assert evaluation.bids[0].bid_id == "01-greenbyte"
-    doc = json.loads((tmp_path / "evaluation.json").read_text())
-    assert len(doc["bids"]) == 10 and (tmp_path / "evaluation.xlsx").is_file() and (tmp_path / "summary.md").is_file()
-
+    doc = json.loads((out / "evaluation.json").read_text())
+    assert len(doc["bids"]) == 10 and (out / "evaluation.xlsx").is_file() and (out / "summary.md").is_file()
     ranking_key = artifact_key("ranking", "CITY-ICT-2026-014")
     breakdown_key = artifact_key("breakdown", "CITY-ICT-2026-014")
     assert ranking_key == "ranking-city-ict-2026-014"
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(artifact_filter=ArtifactFilter(
             key=ArtifactFilterKey(any_=[ranking_key, breakdown_key])))
-        flow_runs = client.read_flow_runs()
     by_key = {a.key: a for a in found}
     assert by_key[ranking_key].type == "markdown"
     assert "| 1 | 01-greenbyte | GreenByte Solutions NV | 226,150.00 | 91.25 |" in by_key[ranking_key].data
+    assert f"Run `{evaluation.run_id}` (official)" in by_key[ranking_key].data
     assert by_key[breakdown_key].type == "table"
     table = json.loads(by_key[breakdown_key].data) if isinstance(by_key[breakdown_key].data, str) \
         else by_key[breakdown_key].data
     assert table[0]["bid"] == "01-greenbyte" and table[0]["total"] == 91.25
-    assert any(r.name and r.state.is_completed() for r in flow_runs)
-    assert {r.flow_id for r in flow_runs}

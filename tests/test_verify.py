@@ -10,7 +10,8 @@ from conftest import ROOT, SAMPLE_TENDER, by_id, rules_data, sample_spec
 
 from scoring.claims.registers import OfflineRegister, RegisterEntry, Snapshot
 from scoring.claims.verdicts import Verdict
-from scoring.claims.verify import REASON_CODES, Verification, verify_claim
+from scoring.claims.verdicts import REASON_CODES, ClaimVerdict
+from scoring.claims.verify import Verification, verify_claim
 from scoring.pipeline import evaluate_tender
 from scoring.reports.evaluation_json import evaluation_document
 from scoring.rules.catalogue import load_catalogue
@@ -23,8 +24,33 @@ def claims_of(evaluation, bid_id):
     return {(c.certificate_id or c.evidence): c for c in by_id(evaluation, bid_id).claims}
 
 
-def test_every_reason_code_has_a_meaning():
-    assert all(REASON_CODES.values())
+def _verdict(**changes) -> ClaimVerdict:
+    fields = dict(row=2, label="TCO Certified", version=None, certificate_id="X", covers=[], scheme="tco",
+                  requirement="tco", equivalent_to=None, verdict=Verdict.ACCEPTED, reason_code="claim.verified",
+                  reason="ok")
+    return ClaimVerdict(**{**fields, **changes})
+
+
+def test_a_verdict_with_an_unlisted_reason_code_is_refused():
+    import pydantic
+
+    assert _verdict().reason_code == "claim.verified"
+    with pytest.raises(pydantic.ValidationError, match="unknown reason code 'claim.looks_fine'"):
+        _verdict(reason_code="claim.looks_fine")
+
+
+def test_a_reason_code_goes_only_with_its_verdicts():
+    import pydantic
+
+    with pytest.raises(pydantic.ValidationError, match="does not go with the verdict rejected"):
+        _verdict(verdict=Verdict.REJECTED, reason_code="claim.verified")
+    assert _verdict(verdict=Verdict.ACCEPTED_EQUIVALENT, reason_code="review.accepted").verdict.counts
+
+
+def test_every_reason_code_is_documented_for_buyers_and_bidders():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    undocumented = [code for code in REASON_CODES if f"`{code}`" not in readme]
+    assert undocumented == []
 
 
 # --- the sample tender produces every verdict ------------------------------------------------------

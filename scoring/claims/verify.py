@@ -28,29 +28,6 @@ from scoring.rules.catalogue import (
 from scoring.rules.schema import LabelRequirement, RuleSet
 
 # code -> what it means; the sentence in each verdict says it for the case at hand.
-REASON_CODES = {
-    "claim.verified": "accepted: listed in the issuer's register, for the offered model, valid on the bid deadline",
-    "claim.verified_expires_in_term": "accepted; the certificate expires before the contract ends: follow-up needed",
-    "equivalence.accepted": "accepted as equivalent: the scheme meets Art. 43(1) and covers every required area",
-    "certificate.not_found": "rejected: the certificate is not in the issuer's register",
-    "certificate.withdrawn": "rejected: the register lists the certificate as withdrawn or suspended",
-    "certificate.other_holder": "rejected: the certificate belongs to neither the bidder nor the offered brand",
-    "certificate.model_not_covered": "rejected: the certificate does not cover the offered model",
-    "certificate.site_not_used": "rejected: the certified site is not where the offered models are assembled",
-    "certificate.expired": "rejected: the certificate was not valid on the bid deadline",
-    "certificate.not_yet_valid": "rejected: the certificate was not yet valid on the bid deadline",
-    "certificate.expires_in_term": "rejected: the certificate expires before the contract ends (rule set)",
-    "version.below_minimum": "rejected: the version or level is below the tender's minimum",
-    "equivalence.areas_missing": "rejected as equivalent: the scheme does not cover every required area",
-    "equivalence.conditions_unmet": "rejected as equivalent: the scheme does not meet the Art. 43(1) conditions",
-    "review.alternative_proof": "needs review: other means of proof (e.g. a technical dossier)",
-    "review.unknown_scheme": "needs review: a scheme the catalogue does not know",
-    "review.no_register": "needs review: no register snapshot to check the certificate against",
-    "review.areas_unknown": "needs review: the catalogue does not establish every required area or condition",
-    "review.version_unknown": "needs review: the certificate's version or level could not be established",
-    "review.accepted": "accepted after review by the evaluation committee",
-    "review.rejected": "rejected after review by the evaluation committee",
-}
 
 
 def normalise_model(name: str) -> str:
