@@ -36,9 +36,13 @@ def healthy(url: str) -> bool:
 
 def start_local_server(port: int, timeout: float = 120) -> subprocess.Popen:
     """Prefect's own server on loopback, for when no standing server is configured."""
-    process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/api"
+    # The UI asks /ui-settings where the API is; Prefect answers from its settings, which default to port
+    # 4200 whatever `--port` says. Tell it the port the server really listens on.
+    env = {**os.environ, "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port)}
+    env.setdefault("PREFECT_UI_API_URL", url)
+    process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     deadline = time.time() + timeout
     while time.time() < deadline:
         if healthy(url):

@@ -115,3 +115,20 @@ def test_a_changed_workbook_is_the_only_one_parsed_again(two_tenders, prefect_se
     assert copy["bid_id"] == "11-greenbyte-copy" and copy["status"] == "rejected"  # a duplicate submission
     budget = next(b for b in doc["bids"] if b["bid_id"] == "03-budgetit")
     assert budget["total_price"] == 200 * 799 + 150 * 139
+
+
+def test_a_bid_parsed_by_another_version_of_tenderscore_is_parsed_again(tmp_path, monkeypatch):
+    """The parse cache is keyed by the reader's version too: an upgrade never reuses an older parse."""
+    from scoring.audit import runs
+    from scoring.audit.ledger import Ledger
+    from scoring.intake.tender import load_tender
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    tender = load_tender(SAMPLE_TENDER)
+    path = tender.bids_folder / "01-greenbyte.xlsx"
+    read = rescore.cached_read(path, tender, ledger)
+    assert ledger.parsed_bid(read.file_sha256, runs.tender_key(tender)) is not None
+    monkeypatch.setattr(runs, "__version__", "99.0.0")
+    assert ledger.parsed_bid(read.file_sha256, runs.tender_key(tender)) is None
+    again = rescore.cached_read(path, tender, ledger)  # parsed anew, and kept under the new key
+    assert again == read and ledger.parsed_bid(read.file_sha256, runs.tender_key(tender)) == read

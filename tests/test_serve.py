@@ -19,8 +19,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def service(tmp_path):
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("service")
     port = _free_port()
     env = {**os.environ, "TENDERSCORE_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect"),
            "PYTHONPATH": str(ROOT)}
@@ -53,6 +57,18 @@ def _cli(args, env, cwd):
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
+
+
+def test_the_ui_of_the_served_prefect_server_follows_its_port(service):
+    """`serve --port N` on another port than Prefect's 4200: the UI must look for the API on N."""
+    import json
+    import urllib.request
+
+    _, _, port = service
+    assert port != 4200
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/ui-settings", timeout=10) as response:
+        settings = json.loads(response.read())
+    assert settings["api_url"] == f"http://127.0.0.1:{port}/api"
 
 
 def test_a_published_rules_change_leads_to_a_completed_rescore(service):
