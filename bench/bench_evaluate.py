@@ -59,9 +59,14 @@ def main(count: int = 60) -> None:
         pipeline.write(evaluation, Path(tmp) / "out", None)
         t5 = time.perf_counter()
     print(f"{count} bids")
-    for name, seconds in (("load tender and rules", t1 - t0), ("read workbooks", t2 - t1),
-                          ("validate (incl. GX import)", t3 - t2), ("verify, score and rank", t4 - t3),
-                          ("robustness", t45 - t4), ("write reports", t5 - t45)):
+    for name, seconds in (
+        ("load tender and rules", t1 - t0),
+        ("read workbooks", t2 - t1),
+        ("validate (incl. GX import)", t3 - t2),
+        ("verify, score and rank", t4 - t3),
+        ("robustness", t45 - t4),
+        ("write reports", t5 - t45),
+    ):
         print(f"  {name:<28} {seconds:7.2f} s")
     print(f"  {'total per bid':<28} {(t5 - t0) / count * 1000:7.1f} ms")
 

@@ -55,8 +55,10 @@ def main(count: int = 8, workers: int = 2) -> None:
             parallel = list(pool.map(evaluate_one, folders))
         many = time.perf_counter() - start
     assert sequential == parallel
-    print(f"{count} tenders of 10 bids: 1 process {one:.1f} s ({one / count:.2f} s per tender); "
-          f"{workers} processes {many:.1f} s; speed-up {one / many:.2f}×")
+    print(
+        f"{count} tenders of 10 bids: 1 process {one:.1f} s ({one / count:.2f} s per tender); "
+        f"{workers} processes {many:.1f} s; speed-up {one / many:.2f}×"
+    )
 
 
 if __name__ == "__main__":

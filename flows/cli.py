@@ -12,12 +12,11 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.exceptions import TyperException
 from rich.console import Console
+from typer.exceptions import TyperException
 
 from scoring import __version__
 from scoring.errors import InputError
@@ -25,8 +24,13 @@ from scoring.errors import InputError
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
-app = typer.Typer(name="tenderscore", help="Score tender bids fairly, explainably and on their ethical criteria.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    name="tenderscore",
+    help="Score tender bids fairly, explainably and on their ethical criteria.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 rules_app = typer.Typer(help="Rule set commands.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the evaluation ledger.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
@@ -49,8 +53,11 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                                help="Show the version and exit.")] = False) -> None:
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
     """Score tender bids fairly, explainably and on their ethical criteria."""
 
 
@@ -60,8 +67,15 @@ def progress_display(verbose: bool) -> Iterator[Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = stderr()
-    bars = Progress(TextColumn("{task.description:<26}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True, disable=verbose or not console.is_terminal)
+    bars = Progress(
+        TextColumn("{task.description:<26}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=verbose or not console.is_terminal,
+    )
     tasks: dict[str, Any] = {}
 
     def report(stage: str, done: int, total: int) -> None:
@@ -78,10 +92,15 @@ def progress_display(verbose: bool) -> Iterator[Any]:
 @app.command()
 def evaluate(
     tender_dir: Annotated[str, typer.Argument(metavar="TENDER_DIR", help="Folder with tender.yaml and bids/.")],
-    rules: Annotated[str | None, typer.Option(metavar="FILE", help="Rule set to use instead of the one tender.yaml "
-                                                                   "names (recorded as a scenario).")] = None,
-    out: Annotated[str | None, typer.Option(metavar="DIR", help="Where to write the reports "
-                                                                "(default: reports/<tender-id>).")] = None,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FILE", help="Rule set to use instead of the one tender.yaml names (recorded as a scenario)."
+        ),
+    ] = None,
+    out: Annotated[
+        str | None, typer.Option(metavar="DIR", help="Where to write the reports (default: reports/<tender-id>).")
+    ] = None,
     verbose: Annotated[bool, typer.Option(help="Show Prefect's flow and task logs.")] = False,
 ) -> int:
     """Evaluate a tender folder: run the evaluate-tender flow, print the ranking, write the reports."""
@@ -109,11 +128,13 @@ def evaluate(
 
 @app.command()
 def rescore(
-    tender_dirs: Annotated[list[str] | None, typer.Argument(metavar="[TENDER_DIR]...",
-                                                            help="Tender folders (default: every tender the "
-                                                                 "ledger knows).")] = None,
-    rules: Annotated[str | None, typer.Option(metavar="FILE", help="A rule set to evaluate under "
-                                                                   "(a scenario unless pinned).")] = None,
+    tender_dirs: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[TENDER_DIR]...", help="Tender folders (default: every tender the ledger knows)."),
+    ] = None,
+    rules: Annotated[
+        str | None, typer.Option(metavar="FILE", help="A rule set to evaluate under (a scenario unless pinned).")
+    ] = None,
     verbose: Annotated[bool, typer.Option(help="Show Prefect's flow and task logs.")] = False,
 ) -> int:
     """Evaluate again the tenders whose rules or inputs changed since their latest run."""
@@ -142,10 +163,13 @@ def rescore(
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(help="Port of the local Prefect server (API and UI) it starts when "
-                                           "PREFECT_API_URL is not set.")] = 4200,
-    cron: Annotated[str | None, typer.Option(help="Schedule of rescore-tenders (default: "
-                                                  "TENDERSCORE_RESCORE_CRON or '0 6 * * *').")] = None,
+    port: Annotated[
+        int,
+        typer.Option(help="Port of the local Prefect server (API and UI) it starts when PREFECT_API_URL is not set."),
+    ] = 4200,
+    cron: Annotated[
+        str | None, typer.Option(help="Schedule of rescore-tenders (default: TENDERSCORE_RESCORE_CRON or '0 6 * * *').")
+    ] = None,
 ) -> int:
     """Serve the Prefect deployments: evaluate on demand, re-score on a schedule and on rules change."""
     from flows.serve import DEFAULT_CRON
@@ -188,8 +212,9 @@ def audit_verify() -> int:
     if problems:
         for problem in problems:
             print(f"BROKEN: {problem}")
-        stderr().print(f"ledger {_redacted(ledger.url)}: {len(problems)} broken chain(s) in {len(records)} "
-                       "records", markup=False)
+        stderr().print(
+            f"ledger {_redacted(ledger.url)}: {len(problems)} broken chain(s) in {len(records)} records", markup=False
+        )
         return EXIT_FAILED
     tenders = len({(r["tender_id"], r["lot"]) for r in records})
     print(f"ledger {_redacted(ledger.url)}: {len(records)} records in {tenders} chain(s), all intact")
@@ -235,8 +260,10 @@ def print_ranking(evaluation: Any) -> None:
     print(f"{'Rank':>4}  {'Bid':<22} {'Supplier':<34} {'Price (' + t.currency + ')':>16} {heading:>{len(heading)}}")
     for b in evaluation.bids:
         if b.status is Status.RANKED:
-            print(f"{b.rank:>4}  {shown(b.bid_id)[:22]:<22} {shown(b.supplier)[:34]:<34} "
-                  f"{money(b.total_price):>16} {ranking_shown(evaluation, b):>{len(heading)}}")
+            print(
+                f"{b.rank:>4}  {shown(b.bid_id)[:22]:<22} {shown(b.supplier)[:34]:<34} "
+                f"{money(b.total_price):>16} {ranking_shown(evaluation, b):>{len(heading)}}"
+            )
     for b in evaluation.bids:
         if b.status is not Status.RANKED:
             reason = shown(b.reasons[0]) if b.reasons else ""
@@ -263,8 +290,9 @@ def print_ranking(evaluation: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; the exit code (also for --help, usage errors and input errors)."""
     try:
-        result = typer.main.get_command(app).main(args=argv if argv is not None else sys.argv[1:],
-                                                  prog_name="tenderscore", standalone_mode=False)
+        result = typer.main.get_command(app).main(
+            args=argv if argv is not None else sys.argv[1:], prog_name="tenderscore", standalone_mode=False
+        )
     except InputError as exc:
         stderr().print(f"tenderscore: error: {exc}", markup=False)
         return EXIT_INPUT

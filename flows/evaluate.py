@@ -34,7 +34,9 @@ TASK: dict[str, Any] = dict(cache_policy=NO_CACHE, persist_result=False)
 read_bid = task(name="read-bid", **TASK)(pipeline.read_bid)
 
 
-def read_bids(files: list[Path], tender: Tender, ledger: Ledger | None, progress: pipeline.Progress) -> list[ReadResult]:
+def read_bids(
+    files: list[Path], tender: Tender, ledger: Ledger | None, progress: pipeline.Progress
+) -> list[ReadResult]:
     """One read-bid task per file, run concurrently."""
     reads = []
     for n, future in enumerate(read_bid.map(files, tender=unmapped(tender), ledger=unmapped(ledger)), start=1):
@@ -82,13 +84,21 @@ def publish_artifacts(evaluation: Evaluation, written: list[Path]) -> None:
     tender_id = evaluation.tender.id + (f"-lot-{evaluation.lot}" if evaluation.lot else "")
     files = "\n".join(f"- `{p.resolve()}`" for p in written)
     kind = evaluation.kind.value if evaluation.kind else "unrecorded"
-    run = f"\n## Ledger\n\nRun `{evaluation.run_id}` ({kind})" + (
-        f", after run `{evaluation.previous_run_id}`" if evaluation.previous_run_id else "") + ".\n"
-    create_markdown_artifact(key=artifact_key("ranking", tender_id),
-                             markdown=render_summary(evaluation) + f"\n## Reports\n\n{files}\n" + run,
-                             description=f"Ranking of tender {tender_id}")
-    create_table_artifact(key=artifact_key("breakdown", tender_id), table=breakdown_rows(evaluation),
-                          description=f"Points per criterion for every bid of tender {tender_id}")
+    run = (
+        f"\n## Ledger\n\nRun `{evaluation.run_id}` ({kind})"
+        + (f", after run `{evaluation.previous_run_id}`" if evaluation.previous_run_id else "")
+        + ".\n"
+    )
+    create_markdown_artifact(
+        key=artifact_key("ranking", tender_id),
+        markdown=render_summary(evaluation) + f"\n## Reports\n\n{files}\n" + run,
+        description=f"Ranking of tender {tender_id}",
+    )
+    create_table_artifact(
+        key=artifact_key("breakdown", tender_id),
+        table=breakdown_rows(evaluation),
+        description=f"Points per criterion for every bid of tender {tender_id}",
+    )
 
 
 TASKS = pipeline.Steps(
@@ -105,17 +115,30 @@ TASKS = pipeline.Steps(
 
 
 @flow(name="evaluate-tender", log_prints=True)
-def evaluate_tender(tender_dir: str, rules_file: str | None = None, out_dir: str | None = None,
-                    trigger: Trigger = Trigger.MANUAL) -> list[Evaluation]:
+def evaluate_tender(
+    tender_dir: str, rules_file: str | None = None, out_dir: str | None = None, trigger: Trigger = Trigger.MANUAL
+) -> list[Evaluation]:
     """Read, validate, score and rank every bid of a tender (each lot on its own if the rules say so),
     record the run in the ledger and write the reports."""
-    return pipeline.run(tender_dir, rules_file, ledger=open_ledger(), out_dir=out_dir, write_out=True,
-                        trigger=Trigger(trigger), steps=TASKS, progress=progress)
+    return pipeline.run(
+        tender_dir,
+        rules_file,
+        ledger=open_ledger(),
+        out_dir=out_dir,
+        write_out=True,
+        trigger=Trigger(trigger),
+        steps=TASKS,
+        progress=progress,
+    )
 
 
 @flow(name="rescore-tenders", log_prints=True)
-def rescore_tenders(tender_dirs: list[str] | None = None, rules_file: str | None = None,
-                    trigger: Trigger = Trigger.MANUAL, rules_sha256: str | None = None) -> list[dict]:
+def rescore_tenders(
+    tender_dirs: list[str] | None = None,
+    rules_file: str | None = None,
+    trigger: Trigger = Trigger.MANUAL,
+    rules_sha256: str | None = None,
+) -> list[dict]:
     """Evaluate again every tender whose latest run used other rules or inputs; skip the rest.
 
     With no tender_dirs, every tender the ledger knows. `rules_sha256` (from a rules-change event) is
@@ -134,9 +157,16 @@ def rescore_tenders(tender_dirs: list[str] | None = None, rules_file: str | None
             continue
         print(f"{tender.id}: re-scoring ({reason})")
         evaluations = evaluate_tender(tender_dir=folder, rules_file=rules_file, trigger=Trigger(trigger))
-        outcome.append({"tender_id": tender.id, "rescored": True, "reason": reason,
-                        "runs": [{"run_id": e.run_id, "kind": e.kind.value if e.kind else None, "lot": e.lot}
-                                 for e in evaluations]})
+        outcome.append(
+            {
+                "tender_id": tender.id,
+                "rescored": True,
+                "reason": reason,
+                "runs": [
+                    {"run_id": e.run_id, "kind": e.kind.value if e.kind else None, "lot": e.lot} for e in evaluations
+                ],
+            }
+        )
     progress("tenders", len(dirs), len(dirs))
     if rules_sha256:
         print(f"triggered by the publication of rules {rules_sha256}")

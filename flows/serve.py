@@ -41,8 +41,12 @@ def start_local_server(port: int, timeout: float = 120) -> subprocess.Popen:
     # 4200 whatever `--port` says. Tell it the port the server really listens on.
     env = {**os.environ, "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port)}
     env.setdefault("PREFECT_UI_API_URL", url)
-    process = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     deadline = time.time() + timeout
     while time.time() < deadline:
         if healthy(url):
@@ -60,14 +64,21 @@ def deployments(cron: str):
     from flows.evaluate import evaluate_tender, rescore_tenders
 
     on_rules_change = DeploymentEventTrigger(
-        expect={RULES_PUBLISHED},
-        parameters={"trigger": "rules_change", "rules_sha256": "{{ event.payload.sha256 }}"})
+        expect={RULES_PUBLISHED}, parameters={"trigger": "rules_change", "rules_sha256": "{{ event.payload.sha256 }}"}
+    )
     return [
         evaluate_tender.to_deployment(name="on-demand", description="Evaluate one tender folder."),
-        rescore_tenders.to_deployment(name="scheduled", cron=cron, parameters={"trigger": "schedule"},
-                                      description="Re-score every tender whose rules or inputs changed."),
-        rescore_tenders.to_deployment(name="on-rules-change", triggers=[on_rules_change],
-                                      description=f"Re-score when {RULES_PUBLISHED} is emitted."),
+        rescore_tenders.to_deployment(
+            name="scheduled",
+            cron=cron,
+            parameters={"trigger": "schedule"},
+            description="Re-score every tender whose rules or inputs changed.",
+        ),
+        rescore_tenders.to_deployment(
+            name="on-rules-change",
+            triggers=[on_rules_change],
+            description=f"Re-score when {RULES_PUBLISHED} is emitted.",
+        ),
     ]
 
 
@@ -81,8 +92,10 @@ def serve(port: int = DEFAULT_PORT, cron: str = DEFAULT_CRON) -> None:
     try:
         from prefect import serve as prefect_serve
 
-        print(f"serving evaluate-tender/on-demand, rescore-tenders/scheduled ({cron}), "
-              "rescore-tenders/on-rules-change", flush=True)
+        print(
+            f"serving evaluate-tender/on-demand, rescore-tenders/scheduled ({cron}), rescore-tenders/on-rules-change",
+            flush=True,
+        )
         prefect_serve(*deployments(cron))
     finally:
         if server is not None:
@@ -95,14 +108,18 @@ def publish_rules(path: str, sha256: str, port: int = DEFAULT_PORT) -> str:
     quiet_defaults()
     os.environ.setdefault("PREFECT_API_URL", api_url(port))
     if not healthy(os.environ["PREFECT_API_URL"]):
-        raise ConnectionError(f"no Prefect server answers at {os.environ['PREFECT_API_URL']}: start "
-                              "`tenderscore serve` first, or set PREFECT_API_URL")
+        raise ConnectionError(
+            f"no Prefect server answers at {os.environ['PREFECT_API_URL']}: start "
+            "`tenderscore serve` first, or set PREFECT_API_URL"
+        )
     from prefect.events import Event
     from prefect.events.clients import get_events_client
 
-    event = Event(event=RULES_PUBLISHED,
-                  resource={"prefect.resource.id": f"tenderscore.rules.{sha256}", "prefect.resource.name": path},
-                  payload={"path": path, "sha256": sha256})
+    event = Event(
+        event=RULES_PUBLISHED,
+        resource={"prefect.resource.id": f"tenderscore.rules.{sha256}", "prefect.resource.name": path},
+        payload={"path": path, "sha256": sha256},
+    )
 
     async def send():
         async with get_events_client() as client:

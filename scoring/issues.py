@@ -28,8 +28,14 @@ CODES: dict[str, tuple[Severity, str]] = {
     "file.not_workbook": (Severity.ERROR, "The file is not an Excel workbook (.xlsx)."),
     "file.macros": (Severity.ERROR, "The workbook contains macros; macro-enabled workbooks are not accepted."),
     "file.encrypted": (Severity.ERROR, "The workbook is encrypted or password-protected and cannot be read."),
-    "file.legacy_format": (Severity.ERROR, "The file is an old binary Excel workbook (.xls); the template must be returned as .xlsx."),
-    "file.too_large": (Severity.ERROR, "The workbook unpacks to more data than a bid can plausibly hold; it was not opened."),
+    "file.legacy_format": (
+        Severity.ERROR,
+        "The file is an old binary Excel workbook (.xls); the template must be returned as .xlsx.",
+    ),
+    "file.too_large": (
+        Severity.ERROR,
+        "The workbook unpacks to more data than a bid can plausibly hold; it was not opened.",
+    ),
     "file.unreadable": (Severity.ERROR, "The workbook is damaged and could not be read."),
     # layout
     "sheet.missing": (Severity.ERROR, "A required sheet of the template is missing."),
@@ -38,12 +44,18 @@ CODES: dict[str, tuple[Severity, str]] = {
     "column.extra": (Severity.INFO, "A column the template does not define was ignored."),
     "field.unknown": (Severity.INFO, "A field on the Supplier sheet that the template does not define was ignored."),
     # cells
-    "cell.formula_uncalculated": (Severity.ERROR, "A formula cell has no calculated value; open and save the workbook in a spreadsheet program."),
+    "cell.formula_uncalculated": (
+        Severity.ERROR,
+        "A formula cell has no calculated value; open and save the workbook in a spreadsheet program.",
+    ),
     "cell.not_a_number": (Severity.ERROR, "The cell should hold a number."),
     "cell.not_a_whole_number": (Severity.ERROR, "The cell should hold a whole number."),
     "cell.not_a_date": (Severity.ERROR, "The cell should hold a date."),
     "cell.not_yes_no": (Severity.ERROR, "The cell should hold Yes or No."),
-    "cell.separator_unexpected": (Severity.WARNING, "A number used a decimal separator other than the tender's locale; it was read as shown."),
+    "cell.separator_unexpected": (
+        Severity.WARNING,
+        "A number used a decimal separator other than the tender's locale; it was read as shown.",
+    ),
     "cell.text_as_data": (Severity.INFO, "Text that begins like a formula was kept as plain text."),
     # values (Great Expectations suites)
     "field.missing": (Severity.ERROR, "A required value is empty."),
@@ -58,20 +70,38 @@ CODES: dict[str, tuple[Severity, str]] = {
     "bid.late": (Severity.ERROR, "The bid was submitted after the bid deadline."),
     "bid.superseded": (Severity.ERROR, "The same tenderer submitted a later bid, which replaces this one."),
     "bid.supersedes": (Severity.WARNING, "This bid replaces an earlier submission by the same tenderer."),
-    "bid.duplicate_undecidable": (Severity.ERROR, "The same tenderer submitted several bids at the same time; the buyer must clarify which one stands."),
+    "bid.duplicate_undecidable": (
+        Severity.ERROR,
+        "The same tenderer submitted several bids at the same time; the buyer must clarify which one stands.",
+    ),
     "items.unknown_item": (Severity.ERROR, "An offered item is not an item of the tender."),
     "items.missing_item": (Severity.ERROR, "An item the tender asks for is not offered."),
     "items.quantity_mismatch": (Severity.ERROR, "The offered quantity differs from the quantity the tender asks for."),
     "items.lot_mismatch": (Severity.ERROR, "The item is listed under another lot than the tender's."),
     # the evaluation of the bid (never the bidder's error: warnings)
-    "price.abnormally_low": (Severity.WARNING, "The price is far below the others: ask the bidder to explain it (Art. 69); not an exclusion."),
-    "panel.score_missing": (Severity.WARNING, "An evaluator has not scored the bid on a judged criterion; the consensus is formed without it."),
+    "price.abnormally_low": (
+        Severity.WARNING,
+        "The price is far below the others: ask the bidder to explain it (Art. 69); not an exclusion.",
+    ),
+    "panel.score_missing": (
+        Severity.WARNING,
+        "An evaluator has not scored the bid on a judged criterion; the consensus is formed without it.",
+    ),
     "panel.not_a_score": (Severity.WARNING, "An evaluator's score is empty or not a number; it is not used."),
     "panel.out_of_range": (Severity.WARNING, "An evaluator's score is outside the criterion's range; it is not used."),
-    "panel.comment_missing": (Severity.WARNING, "An evaluator's score has no comment where the rule set requires one; it is not used."),
+    "panel.comment_missing": (
+        Severity.WARNING,
+        "An evaluator's score has no comment where the rule set requires one; it is not used.",
+    ),
     "panel.disagreement": (Severity.WARNING, "Evaluators' scores differ by more than the rule set allows."),
-    "panel.moderation_missing": (Severity.WARNING, "A criterion to be moderated has no moderated score yet; the median is used meanwhile."),
-    "panel.moderation_incomplete": (Severity.WARNING, "A moderated score lacks its reason or who set it; it is not used."),
+    "panel.moderation_missing": (
+        Severity.WARNING,
+        "A criterion to be moderated has no moderated score yet; the median is used meanwhile.",
+    ),
+    "panel.moderation_incomplete": (
+        Severity.WARNING,
+        "A moderated score lacks its reason or who set it; it is not used.",
+    ),
 }
 
 
@@ -92,13 +122,21 @@ class Issue(BaseModel):
         return (self.sheet or "", self.row or 0, self.field or "", self.severity.order, self.code, self.message)
 
 
-def issue(code: str, message: str, *, file: str = "", sheet: str | None = None,
-          row: int | None = None, field: str | None = None,
-          severity: Severity | None = None) -> Issue:
+def issue(
+    code: str,
+    message: str,
+    *,
+    file: str = "",
+    sheet: str | None = None,
+    row: int | None = None,
+    field: str | None = None,
+    severity: Severity | None = None,
+) -> Issue:
     """Build an issue from the catalogue; an unknown code is a programming error."""
     default_severity, _ = CODES[code]
-    return Issue(code=code, severity=severity or default_severity, message=message,
-                 file=file, sheet=sheet, row=row, field=field)
+    return Issue(
+        code=code, severity=severity or default_severity, message=message, file=file, sheet=sheet, row=row, field=field
+    )
 
 
 def has_errors(issues: list[Issue]) -> bool:

@@ -19,6 +19,7 @@ class Frozen(BaseModel):
 
 # --- the tender -------------------------------------------------------------
 
+
 class TenderItem(Frozen):
     """An item the tender asks for; when listed, bids are checked against it."""
 
@@ -65,6 +66,7 @@ class Tender(Frozen):
 
 
 # --- a bid, as read from its workbook --------------------------------------
+
 
 class Supplier(Frozen):
     tender_reference: str | None = None
@@ -162,5 +164,3 @@ class ReadResult(Frozen):
 
 
 # --- results -----------------------------------------------------------------
-
-

@@ -20,8 +20,8 @@ from scoring import __version__
 from scoring.audit.ledger import Ledger, Trigger
 from scoring.audit.rescore import cached_read, previous_document
 from scoring.audit.runs import record_run
-from scoring.award.criteria import score_bids
 from scoring.award.agreement import krippendorff_alpha
+from scoring.award.criteria import score_bids
 from scoring.award.panel import sheet_warnings
 from scoring.award.rank import rank_bids
 from scoring.award.results import BidResult, Evaluation, RobustnessReport
@@ -51,6 +51,7 @@ class Unit:
 
 # --- the steps: each one library call -------------------------------------------------------------
 
+
 def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> tuple[Tender, LoadedRules, list[Path]]:
     """Load and check every input the evaluation cannot run without; raises InputError."""
     tender = load_tender(tender_dir)
@@ -63,8 +64,13 @@ def verification(tender: Tender, rules: LoadedRules) -> Verification | None:
     """Catalogue, register snapshots and the tender's review decisions; None when nothing asks for labels."""
     if rules.catalogue is None:
         return None
-    return Verification(tender=tender, rules=rules.rules, catalogue=rules.catalogue,
-                        register=OfflineRegister(rules.registers_folder), reviews=load_reviews(tender.folder))
+    return Verification(
+        tender=tender,
+        rules=rules.rules,
+        catalogue=rules.catalogue,
+        register=OfflineRegister(rules.registers_folder),
+        reviews=load_reviews(tender.folder),
+    )
 
 
 def read_panel_scores(tender: Tender) -> PanelSheets:
@@ -95,8 +101,9 @@ def rank_unit(results: list[BidResult], unit: Unit, rules: LoadedRules) -> tuple
     return rank_bids(results, unit.reads, rules.rules)
 
 
-def assess_unit(unit: Unit, results: list[BidResult], rules: LoadedRules, checks: Verification | None,
-                sheets: PanelSheets) -> RobustnessReport:
+def assess_unit(
+    unit: Unit, results: list[BidResult], rules: LoadedRules, checks: Verification | None, sheets: PanelSheets
+) -> RobustnessReport:
     return assess(unit.reads, results, unit.tender, rules.rules, checks, sheets)
 
 
@@ -110,26 +117,46 @@ def panel_agreement(results: list[BidResult]) -> dict[str, Decimal | None]:
     return {criterion: krippendorff_alpha(u) for criterion, u in found.items()}
 
 
-def assemble(unit: Unit, rules: LoadedRules, results: list[BidResult], warnings: list[str],
-             checks: Verification | None, sheets: PanelSheets, robustness: RobustnessReport) -> Evaluation:
+def assemble(
+    unit: Unit,
+    rules: LoadedRules,
+    results: list[BidResult],
+    warnings: list[str],
+    checks: Verification | None,
+    sheets: PanelSheets,
+    robustness: RobustnessReport,
+) -> Evaluation:
     warnings = list(warnings)
     competing = [b.bid_id for b in results if b.criteria]
     warnings += sheet_warnings(sheets, rules.rules, competing)
     registers: list[str] = []
     if checks is not None:
         for d in unused_decisions(checks.reviews, {b.bid_id: b.claims for b in results}):
-            warnings.append(f"The review decision on claim {d.claim!r} of bid {d.bid} ({REVIEWS_FILE}) matches no "
-                            "claim awaiting review; it was not applied.")
+            warnings.append(
+                f"The review decision on claim {d.claim!r} of bid {d.bid} ({REVIEWS_FILE}) matches no "
+                "claim awaiting review; it was not applied."
+            )
         registers = sorted({c.register_snapshot for b in results for c in b.claims if c.register_snapshot})
-    return Evaluation(tender=unit.tender, lot=unit.lot, rules=rules.rules, rules_path=rules.path,
-                      rules_sha256=rules.sha256, tool_version=__version__, bids=results, warnings=warnings,
-                      rule_warnings=rules.warnings,
-                      catalogue_version=rules.catalogue.catalogue_version if rules.catalogue else None,
-                      registers=registers, agreement=panel_agreement(results), robustness=robustness)
+    return Evaluation(
+        tender=unit.tender,
+        lot=unit.lot,
+        rules=rules.rules,
+        rules_path=rules.path,
+        rules_sha256=rules.sha256,
+        tool_version=__version__,
+        bids=results,
+        warnings=warnings,
+        rule_warnings=rules.warnings,
+        catalogue_version=rules.catalogue.catalogue_version if rules.catalogue else None,
+        registers=registers,
+        agreement=panel_agreement(results),
+        robustness=robustness,
+    )
 
 
-def record(evaluation: Evaluation, tender: Tender, rules: LoadedRules, trigger: Trigger,
-           ledger: Ledger) -> tuple[Evaluation, dict | None]:
+def record(
+    evaluation: Evaluation, tender: Tender, rules: LoadedRules, trigger: Trigger, ledger: Ledger
+) -> tuple[Evaluation, dict | None]:
     """Append the run to the ledger; with the changes since the tender's previous run, if any."""
     before = previous_document(ledger, evaluation.tender.id, evaluation.lot)
     evaluation = record_run(ledger, evaluation, tender, rules, trigger)
@@ -181,9 +208,17 @@ class Steps:
 DIRECT = Steps()
 
 
-def run(tender_dir: Path | str, rules_file: Path | str | None = None, *, ledger: Ledger | None = None,
-        out_dir: Path | str | None = None, write_out: bool = False, trigger: Trigger = Trigger.MANUAL,
-        steps: Steps = DIRECT, progress: Progress = _quiet) -> list[Evaluation]:
+def run(
+    tender_dir: Path | str,
+    rules_file: Path | str | None = None,
+    *,
+    ledger: Ledger | None = None,
+    out_dir: Path | str | None = None,
+    write_out: bool = False,
+    trigger: Trigger = Trigger.MANUAL,
+    steps: Steps = DIRECT,
+    progress: Progress = _quiet,
+) -> list[Evaluation]:
     """Evaluate a tender: one Evaluation, or one per lot when the rule set ranks lots separately.
 
     With a ledger, bids are parsed only when their bytes are new and the run is recorded; with

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,9 @@ def load_mapping(path: Path, error: type[InputError]) -> dict[str, Any]:
     return data
 
 
-def first_error(path: Path, exc: ValidationError, error: type[InputError],
-                untag: Callable[[tuple], tuple] = lambda loc: loc) -> InputError:
+def first_error(
+    path: Path, exc: ValidationError, error: type[InputError], untag: Callable[[tuple], tuple] = lambda loc: loc
+) -> InputError:
     """The first pydantic error as an InputError naming the key path (`untag` drops union tags from it)."""
     first = exc.errors()[0]
     key = ".".join(str(p) for p in untag(tuple(first["loc"]))) or None

@@ -20,10 +20,12 @@ def test_scoring_never_imports_prefect():
 
 
 def test_heavy_libraries_load_only_when_used():
-    code = ("import sys, importlib, pkgutil, scoring\n"
-            "for m in pkgutil.walk_packages(scoring.__path__, 'scoring.'): importlib.import_module(m.name)\n"
-            "import flows.cli\n"
-            "print(sorted(k for k in ('prefect', 'great_expectations') if k in sys.modules))")
+    code = (
+        "import sys, importlib, pkgutil, scoring\n"
+        "for m in pkgutil.walk_packages(scoring.__path__, 'scoring.'): importlib.import_module(m.name)\n"
+        "import flows.cli\n"
+        "print(sorted(k for k in ('prefect', 'great_expectations') if k in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == "[]"
 

@@ -62,8 +62,9 @@ def cli_run(tmp_path_factory):
     # A damaged workbook beside the sample bids: it must come out rejected, naming the file.
     (tender / "bids" / "11-damaged.xlsx").write_bytes((tender / "bids" / "01-greenbyte.xlsx").read_bytes()[:3000])
     command = [sys.executable, "-m", "flows.cli", "evaluate", str(tender), "--out", str(work / "out")]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done = subprocess.run(
+        command, capture_output=True, text=True, cwd=ROOT, timeout=600, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
     return done, work / "out"
 
 

@@ -8,8 +8,16 @@ from conftest import SAMPLE_TENDER
 
 pytestmark = pytest.mark.slow
 
-STEPS = {"read-panel-scores", "read-bid", "validate-bids", "verify-and-score-bids", "rank-bids", "assess-robustness",
-         "record-run", "write-reports"}
+STEPS = {
+    "read-panel-scores",
+    "read-bid",
+    "validate-bids",
+    "verify-and-score-bids",
+    "rank-bids",
+    "assess-robustness",
+    "record-run",
+    "write-reports",
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +35,11 @@ def test_the_flow_runs_each_library_step_as_a_task_and_completes(flow_run):
 
     evaluation, _ = flow_run
     with get_client(sync_client=True) as client:
-        ours = [r for r in client.read_flow_runs()
-                if r.state and r.state.is_completed() and r.parameters.get("tender_dir") == str(SAMPLE_TENDER)]
+        ours = [
+            r
+            for r in client.read_flow_runs()
+            if r.state and r.state.is_completed() and r.parameters.get("tender_dir") == str(SAMPLE_TENDER)
+        ]
         assert ours, "the evaluate-tender run of the sample is recorded and completed"
         flow = client.read_flow(ours[-1].flow_id)
         tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[ours[-1].id])))
@@ -50,8 +61,9 @@ def test_the_flow_and_the_library_give_the_same_evaluation(flow_run, tmp_path):
     from_flow = json.loads((out / "evaluation.json").read_text(encoding="utf-8"))
     assert from_flow["run_id"] and from_flow["kind"] == "official"
     from_flow.update(run_id=None, kind=None, previous_run_id=None)
-    assert json.dumps(from_flow, indent=2, ensure_ascii=False) + "\n" == \
-        (tmp_path / "evaluation.json").read_text(encoding="utf-8")
+    assert json.dumps(from_flow, indent=2, ensure_ascii=False) + "\n" == (tmp_path / "evaluation.json").read_text(
+        encoding="utf-8"
+    )
     assert (out / "summary.md").read_bytes() == (tmp_path / "summary.md").read_bytes()
 
 
@@ -69,13 +81,17 @@ def test_the_flow_publishes_the_ranking_and_the_breakdown(flow_run):
     breakdown_key = artifact_key("breakdown", "CITY-ICT-2026-014")
     assert ranking_key == "ranking-city-ict-2026-014"
     with get_client(sync_client=True) as client:
-        found = client.read_artifacts(artifact_filter=ArtifactFilter(
-            key=ArtifactFilterKey(any_=[ranking_key, breakdown_key])))
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[ranking_key, breakdown_key]))
+        )
     by_key = {a.key: a for a in found}
     assert by_key[ranking_key].type == "markdown"
     assert "| 1 | 01-greenbyte | GreenByte Solutions NV | 226,150.00 | 91.25 |" in by_key[ranking_key].data
     assert f"Run `{evaluation.run_id}` (official)" in by_key[ranking_key].data
     assert by_key[breakdown_key].type == "table"
-    table = json.loads(by_key[breakdown_key].data) if isinstance(by_key[breakdown_key].data, str) \
+    table = (
+        json.loads(by_key[breakdown_key].data)
+        if isinstance(by_key[breakdown_key].data, str)
         else by_key[breakdown_key].data
+    )
     assert table[0]["bid"] == "01-greenbyte" and table[0]["total"] == 91.25

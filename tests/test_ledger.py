@@ -65,8 +65,7 @@ def _unguard(ledger):
 
 def test_a_fresh_ledger_chains_its_runs_and_verifies(ledger, sample):
     first, second, third = _three_runs(ledger, sample)
-    assert (first.previous_run_id, second.previous_run_id, third.previous_run_id) == \
-        (None, first.run_id, second.run_id)
+    assert (first.previous_run_id, second.previous_run_id, third.previous_run_id) == (None, first.run_id, second.run_id)
     assert first.kind == "official"
     assert ledger.verify() == []
     stored = ledger.runs_of("CITY-ICT-2026-014")
@@ -80,17 +79,21 @@ def test_a_fresh_ledger_chains_its_runs_and_verifies(ledger, sample):
 def test_the_ledger_refuses_updates_and_deletes(ledger, sample):
     _three_runs(ledger, sample)
     for statement in ("update criterion_results set points = '99'", "delete from runs"):
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-            with ledger.engine.begin() as db:
-                db.exec_driver_sql(statement)
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), ledger.engine.begin() as db:
+            db.exec_driver_sql(statement)
 
 
 def test_an_edited_row_is_found_and_named(ledger, sample):
     first, second, third = _three_runs(ledger, sample)
     _unguard(ledger)
     with ledger.engine.begin() as db:
-        db.execute(sa.text("update criterion_results set points = '15.00' where run_id = :r and "
-                           "bid_id = '02-officeline' and criterion = 'label'"), {"r": second.run_id})
+        db.execute(
+            sa.text(
+                "update criterion_results set points = '15.00' where run_id = :r and "
+                "bid_id = '02-officeline' and criterion = 'label'"
+            ),
+            {"r": second.run_id},
+        )
     problems = ledger.verify()
     assert len(problems) == 1 and second.run_id in problems[0] and "record 2" in problems[0]
     assert "rows differ from the record" in problems[0]
@@ -118,7 +121,9 @@ def test_audit_verify_from_the_command_line(tmp_path, monkeypatch, capsys, sampl
     assert "3 records in 1 chain(s), all intact" in capsys.readouterr().out
     _unguard(ledger)
     with ledger.engine.begin() as db:
-        db.execute(sa.text("update bid_results set rank = 1 where run_id = :r and bid_id = '03-budgetit'"),
-                   {"r": second.run_id})
+        db.execute(
+            sa.text("update bid_results set rank = 1 where run_id = :r and bid_id = '03-budgetit'"),
+            {"r": second.run_id},
+        )
     assert main(["audit", "verify"]) == 1
     assert f"BROKEN: run {second.run_id}" in capsys.readouterr().out

@@ -15,16 +15,36 @@ def faulty_rules() -> dict:
     data = rules_data()
     # A weighted criterion resting on a membership scheme that also fails Art. 43(1) (RBA) ...
     data["labels"]["rba"] = {"reference": "RBA", "areas": ["labour_final_assembly"]}
-    data["criteria"].append({"id": "rba_members", "name": "Supplier's brands are RBA members", "weight": 5,
-                             "field": "items", "function": "share_of_value", "params": {"where": {"label": "rba"}}})
+    data["criteria"].append(
+        {
+            "id": "rba_members",
+            "name": "Supplier's brands are RBA members",
+            "weight": 5,
+            "field": "items",
+            "function": "share_of_value",
+            "params": {"where": {"label": "rba"}},
+        }
+    )
     # ... a company rating as a lookup ...
-    data["criteria"].append({"id": "rating", "name": "Company sustainability rating", "weight": 5,
-                             "field": "supplier.environmental_management", "function": "lookup",
-                             "params": {"values": {"EcoVadis": 10}}})
+    data["criteria"].append(
+        {
+            "id": "rating",
+            "name": "Company sustainability rating",
+            "weight": 5,
+            "field": "supplier.environmental_management",
+            "function": "lookup",
+            "params": {"values": {"EcoVadis": 10}},
+        }
+    )
     data["criteria"][0]["weight"] = 40  # keep the weights at 100
     # ... and Electronics Watch affiliation asked of the supplier.
-    data["knockouts"].append({"id": "ew_affiliate", "requirement": "The supplier is affiliated with Electronics Watch",
-                              "check": {"field": "supplier.ew_conditions", "equals": True}})
+    data["knockouts"].append(
+        {
+            "id": "ew_affiliate",
+            "requirement": "The supplier is affiliated with Electronics Watch",
+            "check": {"field": "supplier.ew_conditions", "equals": True},
+        }
+    )
     return data
 
 

@@ -10,13 +10,18 @@ from scoring.award.results import Status
 from scoring.pipeline import evaluate, evaluate_tender
 from scoring.reports.write import default_out_dir, write_reports
 
-ITEMS = [{"lot": "1", "item": "NB-14", "description": "14-inch notebook", "quantity": 200},
-         {"lot": "2", "item": "MON-24", "description": "24-inch monitor", "quantity": 150}]
+ITEMS = [
+    {"lot": "1", "item": "NB-14", "description": "14-inch notebook", "quantity": 200},
+    {"lot": "2", "item": "MON-24", "description": "24-inch monitor", "quantity": 150},
+]
 
 
 def _lot(spec, lot):
-    spec["items"] = [dict(i, Lot=lot) for i in spec["items"] if i["Lot"] == "1" and
-                     (i["Item"] == ("NB-14" if lot == "1" else "MON-24"))]
+    spec["items"] = [
+        dict(i, Lot=lot)
+        for i in spec["items"]
+        if i["Lot"] == "1" and (i["Item"] == ("NB-14" if lot == "1" else "MON-24"))
+    ]
     return spec
 
 
@@ -35,8 +40,16 @@ def per_lot(make_tender, tmp_path):
         item["Lot"] = "1" if item["Item"] == "NB-14" else "2"
         if item["Item"] == "MON-24":
             item["Quantity"] = -1
-    folder = make_tender({"a-both.xlsx": both, "b-monitors.xlsx": monitors_only, "c-broken-monitor.xlsx": broken_monitor,
-                          "d-letter.xlsx": b"not a workbook"}, items=ITEMS, rules=str(path))
+    folder = make_tender(
+        {
+            "a-both.xlsx": both,
+            "b-monitors.xlsx": monitors_only,
+            "c-broken-monitor.xlsx": broken_monitor,
+            "d-letter.xlsx": b"not a workbook",
+        },
+        items=ITEMS,
+        rules=str(path),
+    )
     return evaluate(folder)
 
 
@@ -47,8 +60,12 @@ def test_each_lot_is_ranked_on_its_own(per_lot):
     statuses2 = {b.bid_id: b.status for b in lot2.bids}
     # Offering one lot only is allowed: no 'missing item' for the lot not bid for.
     assert statuses1 == {"a-both": Status.RANKED, "c-broken-monitor": Status.RANKED, "d-letter": Status.REJECTED}
-    assert statuses2 == {"a-both": Status.RANKED, "b-monitors": Status.RANKED, "c-broken-monitor": Status.REJECTED,
-                         "d-letter": Status.REJECTED}
+    assert statuses2 == {
+        "a-both": Status.RANKED,
+        "b-monitors": Status.RANKED,
+        "c-broken-monitor": Status.REJECTED,
+        "d-letter": Status.REJECTED,
+    }
     # Prices are per lot: 200 × 989 for the notebooks, 150 × 189 for the monitors.
     assert next(b for b in lot1.bids if b.bid_id == "a-both").total_price == D("197800")
     assert next(b for b in lot2.bids if b.bid_id == "a-both").total_price == D("28350")

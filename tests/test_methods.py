@@ -11,8 +11,14 @@ from scoring.errors import RuleError
 from scoring.pipeline import evaluate_tender
 from scoring.rules.load import load_rules
 
-QUALITY = {"id": "warranty", "name": "Warranty", "field": "items.warranty_years", "aggregate": "min",
-           "function": "linear", "params": {"worst": 3, "best": 6}}
+QUALITY = {
+    "id": "warranty",
+    "name": "Warranty",
+    "field": "items.warranty_years",
+    "aggregate": "min",
+    "function": "linear",
+    "params": {"worst": 3, "best": 6},
+}
 
 
 def criterion(result, cid):
@@ -32,8 +38,9 @@ def test_price_between_fixed_bounds_and_min_max_by_hand():
 
 def test_value_for_money_by_hand():
     criteria = [{**QUALITY, "money": 1000}]
-    out, _, ordered = scored([bid("a", 1000, warranty=6), bid("b", 950, warranty=3)],
-                             rules(criteria, method={"name": "value_for_money"}))
+    out, _, ordered = scored(
+        [bid("a", 1000, warranty=6), bid("b", 950, warranty=3)], rules(criteria, method={"name": "value_for_money"})
+    )
     # a: 10 × 1,000 = 10,000; warranty 6 y → 10/10 → 1,000.00 off → comparison price 9,000.00
     # b: 10 × 950 = 9,500; warranty 3 y → 0/10 → 0.00 off → 9,500.00. Lowest comparison price wins: a.
     assert (out["a"].total, out["a"].ranking_value) == (D("1000.00"), D("9000.00"))
@@ -41,16 +48,20 @@ def test_value_for_money_by_hand():
     assert [r.bid_id for r in ordered] == ["a", "b"]
     assert criterion(out["a"], "warranty").explanation.endswith("× 1,000.00 = 1,000.00 off the price")
     # Adding what is not earned instead ranks the same: a 10,000 + 0 = 10,000; b 9,500 + 1,000 = 10,500.
-    out, _, ordered = scored([bid("a", 1000, warranty=6), bid("b", 950, warranty=3)],
-                             rules(criteria, method={"name": "value_for_money", "direction": "add"}))
+    out, _, ordered = scored(
+        [bid("a", 1000, warranty=6), bid("b", 950, warranty=3)],
+        rules(criteria, method={"name": "value_for_money", "direction": "add"}),
+    )
     assert (out["a"].ranking_value, out["b"].ranking_value) == (D("10000.00"), D("10500.00"))
     assert [r.bid_id for r in ordered] == ["a", "b"]
 
 
 def test_price_quality_ratio_by_hand():
     criteria = [{**QUALITY, "weight": 100}]
-    out, _, ordered = scored([bid("a", 1000, warranty=6), bid("b", 950, warranty=D("4.5"))],
-                             rules(criteria, method={"name": "price_quality_ratio", "per": 1000}))
+    out, _, ordered = scored(
+        [bid("a", 1000, warranty=6), bid("b", 950, warranty=D("4.5"))],
+        rules(criteria, method={"name": "price_quality_ratio", "per": 1000}),
+    )
     # a: 100.00 points / 10,000 × 1,000 = 10.0000; b: 4.5 y → 5.00 → 50.00 points / 9,500 × 1,000 = 5.2632
     assert (out["a"].ranking_value, out["b"].ranking_value) == (D("10.0000"), D("5.2632"))
     assert [r.bid_id for r in ordered] == ["a", "b"]
@@ -70,8 +81,10 @@ def test_methods_check_their_own_stakes(tmp_path):
 
 @pytest.fixture(scope="module")
 def by_method():
-    return {name: evaluate_tender(SAMPLE_TENDER, ROOT / "rules" / f"{name}.yaml")
-            for name in ("computers-2026", "computers-2026-value-for-money", "computers-2026-ratio")}
+    return {
+        name: evaluate_tender(SAMPLE_TENDER, ROOT / "rules" / f"{name}.yaml")
+        for name in ("computers-2026", "computers-2026-value-for-money", "computers-2026-ratio")
+    }
 
 
 def test_switching_methods_changes_only_what_the_method_changes(by_method):
@@ -126,8 +139,13 @@ def test_withdrawing_a_losing_bid_reverses_the_top_two_under_proportional_price(
     from builders import TENDER
 
     reversals = rank_reversals(reads, results, TENDER, rule_set, None, None)
-    assert [r.model_dump() for r in reversals] == [{"removed": "C", "changed_pairs": [["B", "A"]],
-                          "cause": "scores relative to the other bids: price (price_proportional)"}]
+    assert [r.model_dump() for r in reversals] == [
+        {
+            "removed": "C",
+            "changed_pairs": [["B", "A"]],
+            "cause": "scores relative to the other bids: price (price_proportional)",
+        }
+    ]
 
 
 def test_no_reversal_under_value_for_money():
@@ -150,14 +168,16 @@ def test_the_reports_flag_a_reversal_end_to_end(make_tender, tmp_path):
     data = rules_data()
     data["knockouts"] = []
     data["tie_break"] = ["lowest_price"]
-    data["criteria"] = [{**PRICE, "weight": 50},
-                        {**QUALITY, "weight": 50, "params": {"worst": 0, "best": 10}}]
+    data["criteria"] = [{**PRICE, "weight": 50}, {**QUALITY, "weight": 50, "params": {"worst": 0, "best": 10}}]
     path = tmp_path / "reversal.yaml"
     path.write_text(yaml.safe_dump(data))
     bids = {}
     # Notebooks only carry a price (monitors at 0): A 200 × 5 = 1,000, B 2,000, C 500, as in the test above.
-    for name, price, warranty, reg in (("A", 5, 6, "BE0400000001"), ("B", 10, 9, "BE0400000002"),
-                                       ("C", D("2.5"), 0, "BE0400000003")):
+    for name, price, warranty, reg in (
+        ("A", 5, 6, "BE0400000001"),
+        ("B", 10, 9, "BE0400000002"),
+        ("C", D("2.5"), 0, "BE0400000003"),
+    ):
         spec = sample_spec_for_reversal(reg)
         spec["items"][0].update({"Unit price": float(price), "Warranty (years)": warranty})
         spec["items"][1].update({"Unit price": 0, "Warranty (years)": warranty})
@@ -167,8 +187,12 @@ def test_the_reports_flag_a_reversal_end_to_end(make_tender, tmp_path):
     doc = json.loads((tmp_path / "out" / "evaluation.json").read_text())
     assert [b["bid_id"] for b in doc["bids"]] == ["B", "A", "C"]
     assert doc["robustness"]["rank_reversals"] == [
-        {"removed": "C", "changed_pairs": [["B", "A"]], "cause": "scores relative to the other bids: price "
-                                                                 "(price_proportional)"}]
+        {
+            "removed": "C",
+            "changed_pairs": [["B", "A"]],
+            "cause": "scores relative to the other bids: price (price_proportional)",
+        }
+    ]
     assert "Rank reversal: without C, B now below A." in (tmp_path / "out" / "summary.md").read_text()
 
 

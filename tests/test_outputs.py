@@ -30,7 +30,9 @@ def browser():
 
 def test_the_html_report_renders_the_ranking_and_the_chart(written, browser, sample_evaluation):
     url = (written / "report.html").as_uri()
-    found = browser.evaluate(url, """(() => {
+    found = browser.evaluate(
+        url,
+        """(() => {
         const rows = [...document.querySelectorAll('#ranking tbody tr')];
         const ranked = rows.filter(r => r.classList.contains('status-ranked'));
         const segments = [...document.querySelectorAll('#points-chart rect.segment')];
@@ -46,14 +48,15 @@ def test_the_html_report_renders_the_ranking_and_the_chart(written, browser, sam
           external: [...document.querySelectorAll('[src],link[href]')].length,
           supplier: rows.find(r => r.dataset.bid === '09-formula-text').cells[2].textContent,
         };
-    })()""")
+    })()""",
+    )
     ranked = [b for b in sample_evaluation.bids if b.status is Status.RANKED]
     assert found["rows"] == len(sample_evaluation.bids) and found["first"] == "01-greenbyte" and found["firstVisible"]
     expected = sum(1 for b in ranked for c in b.criteria if c.points > 0)
     assert found["segments"] == expected and found["drawn"] == expected and found["bars"] == len(ranked)
     assert found["chartWidth"] > 500
     assert found["scripts"] == 0 and found["external"] == 0  # self-contained, nothing to fetch
-    assert found["supplier"].startswith('=HYPERLINK(')  # bidder text shown as text
+    assert found["supplier"].startswith("=HYPERLINK(")  # bidder text shown as text
     browser.screenshot(url, written / "report.png")
     assert (written / "report.png").stat().st_size > 20_000
 

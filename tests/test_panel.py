@@ -74,14 +74,23 @@ def test_moderated_consensus_without_a_moderation_falls_back_to_the_median(tmp_p
     rules["criteria"][1]["params"]["consensus"] = "moderated"
     path = tmp_path / "rules.yaml"
     path.write_text(yaml.safe_dump(rules))
-    write_panel(folder / "panel", {"eval-a.xlsx": [["Bid", "Criterion", "Score", "Comment"],
-                                                   ["01-greenbyte", "dd_plan", "vier", "typed in words"],
-                                                   ["01-greenbyte", "dd_plan", 4, "second thoughts"],
-                                                   ["01-greenbyte", "design", 4, "not a panel criterion"],
-                                                   ["08-lowcost", "dd_plan", 2, "an excluded bid"]]})
+    write_panel(
+        folder / "panel",
+        {
+            "eval-a.xlsx": [
+                ["Bid", "Criterion", "Score", "Comment"],
+                ["01-greenbyte", "dd_plan", "vier", "typed in words"],
+                ["01-greenbyte", "dd_plan", 4, "second thoughts"],
+                ["01-greenbyte", "design", 4, "not a panel criterion"],
+                ["08-lowcost", "dd_plan", 2, "an excluded bid"],
+            ]
+        },
+    )
     evaluation = evaluate_tender(folder, path)
-    assert "eval-a.xlsx row 3: a second score by eval-a for 01-greenbyte on dd_plan; the first one counts." \
+    assert (
+        "eval-a.xlsx row 3: a second score by eval-a for 01-greenbyte on dd_plan; the first one counts."
         in evaluation.warnings
+    )
     assert "eval-a.xlsx row 4: 'design' is not a panel criterion of the rule set." in evaluation.warnings
     assert any("row 5: '08-lowcost' is not a bid being scored" in w for w in evaluation.warnings)
     c, issues = dd(evaluation, "02-officeline")

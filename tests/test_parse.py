@@ -1,6 +1,6 @@
 """What real spreadsheet cells hold, read per the tender's locale."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -23,26 +23,29 @@ EN = Locale.from_tag("en-GB")
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
-@pytest.mark.parametrize("raw, locale, expected", [
-    ("1.234,56", NL, "1234.56"),
-    ("1,234.56", EN, "1234.56"),
-    ("1,234.56", NL, "1234.56"),  # both marks: the last one is the decimal mark, whatever the locale
-    ("1.234,56", EN, "1234.56"),
-    ("€ 1.019,00", NL, "1019.00"),
-    ("1 019,00 EUR", NL, "1019.00"),
-    ("1\u00a0019,5", NL, "1019.5"),
-    ("179,50", NL, "179.50"),
-    ("1.234", NL, "1234"),  # a thousands mark in nl-BE
-    ("1,234", EN, "1234"),
-    ("4,5", NL, "4.5"),
-    ("35 %", NL, "35"),
-    ("  899  ", EN, "899"),
-    ("-3", EN, "-3"),
-    ("1.234.567,8", NL, "1234567.8"),
-    (899, EN, "899"),
-    (0.1, EN, "0.1"),  # the float's shortest text, not its binary expansion
-    (1019.5, NL, "1019.5"),
-])
+@pytest.mark.parametrize(
+    "raw, locale, expected",
+    [
+        ("1.234,56", NL, "1234.56"),
+        ("1,234.56", EN, "1234.56"),
+        ("1,234.56", NL, "1234.56"),  # both marks: the last one is the decimal mark, whatever the locale
+        ("1.234,56", EN, "1234.56"),
+        ("€ 1.019,00", NL, "1019.00"),
+        ("1 019,00 EUR", NL, "1019.00"),
+        ("1\u00a0019,5", NL, "1019.5"),
+        ("179,50", NL, "179.50"),
+        ("1.234", NL, "1234"),  # a thousands mark in nl-BE
+        ("1,234", EN, "1234"),
+        ("4,5", NL, "4.5"),
+        ("35 %", NL, "35"),
+        ("  899  ", EN, "899"),
+        ("-3", EN, "-3"),
+        ("1.234.567,8", NL, "1234567.8"),
+        (899, EN, "899"),
+        (0.1, EN, "0.1"),  # the float's shortest text, not its binary expansion
+        (1019.5, NL, "1019.5"),
+    ],
+)
 def test_numbers(raw, locale, expected):
     parsed = parse_decimal(raw, locale)
     assert parsed.ok and parsed.value == Decimal(expected)
@@ -86,9 +89,9 @@ def test_dates():
 
 def test_times_without_zone_are_in_the_tenders_zone():
     local = parse_datetime("2026-10-14 17:45", NL, BRUSSELS).value
-    assert local == datetime(2026, 10, 14, 15, 45, tzinfo=timezone.utc)
+    assert local == datetime(2026, 10, 14, 15, 45, tzinfo=UTC)
     explicit = parse_datetime("2026-10-14T17:45:00Z", NL, BRUSSELS).value
-    assert explicit == datetime(2026, 10, 14, 17, 45, tzinfo=timezone.utc)
+    assert explicit == datetime(2026, 10, 14, 17, 45, tzinfo=UTC)
 
 
 def test_yes_no_words():

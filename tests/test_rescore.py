@@ -65,8 +65,10 @@ def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_s
     diff = json.loads((scenario / "diff.json").read_text())
     # Ten points moved from label to price: Officeline loses most of its 1.76 label points and falls behind
     # 09-formula-text, which has no label points but the better price score. Nothing else moves.
-    assert sorted((c["bid_id"], c["before"], c["after"]) for c in diff["rank_changes"]) == \
-        [("02-officeline", 4, 5), ("09-formula-text", 5, 4)]
+    assert sorted((c["bid_id"], c["before"], c["after"]) for c in diff["rank_changes"]) == [
+        ("02-officeline", 4, 5),
+        ("09-formula-text", 5, 4),
+    ]
     assert any(c["what"] == "points label" for c in diff["changes"])
     assert json.loads((scenario / "evaluation.json").read_text())["kind"] == "scenario"
     assert "SCENARIO" in (scenario / "report.html").read_text()

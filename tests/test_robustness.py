@@ -26,8 +26,7 @@ def test_weight_sensitivity_of_price_on_the_sample_matches_a_brute_force_search(
 
     def winner(x: D) -> str:
         factor = (100 - x) / (100 - D(50))
-        criteria = [c.model_copy(update={"weight": x if c.id == "price" else c.weight * factor})
-                    for c in base.criteria]
+        criteria = [c.model_copy(update={"weight": x if c.id == "price" else c.weight * factor}) for c in base.criteria]
         variant = base.model_copy(update={"criteria": criteria})
         results, _ = rank_bids(score_bids(checked, tender, variant, checks), checked, variant)
         return results[0].bid_id

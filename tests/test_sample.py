@@ -11,13 +11,19 @@ from conftest import SAMPLE_TENDER, by_id, codes
 
 from scoring.award.results import Status
 from scoring.pipeline import evaluate_tender
-from scoring.reports.write import write_reports
 from scoring.reports.evaluation_json import evaluation_document
+from scoring.reports.write import write_reports
 
 EXPECTED = {
-    "01-greenbyte": Status.RANKED, "02-officeline": Status.RANKED, "03-budgetit": Status.RANKED,
-    "04-datacomma": Status.RANKED, "05-incomplete": Status.REJECTED, "06-nordic-first": Status.REJECTED,
-    "07-nordic-revised": Status.RANKED, "08-lowcost": Status.EXCLUDED, "09-formula-text": Status.RANKED,
+    "01-greenbyte": Status.RANKED,
+    "02-officeline": Status.RANKED,
+    "03-budgetit": Status.RANKED,
+    "04-datacomma": Status.RANKED,
+    "05-incomplete": Status.REJECTED,
+    "06-nordic-first": Status.REJECTED,
+    "07-nordic-revised": Status.RANKED,
+    "08-lowcost": Status.EXCLUDED,
+    "09-formula-text": Status.RANKED,
     "10-not-a-workbook": Status.REJECTED,
 }
 
@@ -70,9 +76,19 @@ def test_the_winner_by_hand(sample_evaluation):
     # Recycled plastic: (197,800 × 55 + 28,350 × 60) / 226,150 = 55.6268 % ≥ 50 → 10 → 5.00.
     # Energy: (200 × 14.5 + 150 × 22) / 350 = 17.7143 kWh/y, the best of the ranked bids → 10 → 5.00.
     # Packaging: min 90 % reaches the ≥80 step → 10 → 3.00. Take-back: yes → 10 → 2.00.
-    expected = {"price": "41.25", "label": "15.00", "ems": "5.00", "warranty": "5.00", "spare_parts": "4.00",
-                "security_updates": "3.00", "battery": "3.00", "recycled_plastic": "5.00", "energy": "5.00",
-                "packaging": "3.00", "take_back": "2.00"}
+    expected = {
+        "price": "41.25",
+        "label": "15.00",
+        "ems": "5.00",
+        "warranty": "5.00",
+        "spare_parts": "4.00",
+        "security_updates": "3.00",
+        "battery": "3.00",
+        "recycled_plastic": "5.00",
+        "energy": "5.00",
+        "packaging": "3.00",
+        "take_back": "2.00",
+    }
     assert {c.id: str(c.points) for c in winner.criteria} == expected
     assert winner.total == D("91.25")
     assert winner.total_price == D("226150.00")
@@ -131,8 +147,9 @@ def test_evaluation_json_carries_what_auditors_need(reports, sample_evaluation):
 def test_bidder_text_is_data_in_every_report(reports):
     attack = '=HYPERLINK("http://attacker.invalid","Formula Systems")'
     wb = openpyxl.load_workbook(reports / "evaluation.xlsx")  # formulas view: would show a formula as such
-    cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str)
-             and c.value.startswith("=")]
+    cells = [
+        c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")
+    ]
     assert attack in {c.value for c in cells}
     assert all(c.data_type == "s" for c in cells)
     with zipfile.ZipFile(reports / "evaluation.xlsx") as archive:

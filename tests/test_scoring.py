@@ -1,7 +1,7 @@
 """Scoring functions, knock-outs, rounding and the tie-break chain, on bids built in code."""
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
 from builders import PRICE, WARRANTY, bid, rules, scored
@@ -18,37 +18,80 @@ def test_proportional_price_and_linear_by_hand():
     # warranty: (5 − 3) / (6 − 3) × 10 = 6.666… → 6.67 → 6.67 / 10 × 40 = 26.68
     assert (a["warranty"].score, a["warranty"].points) == (D("6.67"), D("26.68"))
     assert out["a"].total == D("74.68")
-    assert a["warranty"].explanation == ("Warranty: min over items 5 y → 6.67/10 (linear 3 y → 0, 6 y → 10); "
-                                         "× 40 % = 26.68 pts")
+    assert a["warranty"].explanation == (
+        "Warranty: min over items 5 y → 6.67/10 (linear 3 y → 0, 6 y → 10); × 40 % = 26.68 pts"
+    )
     b = {c.id: c for c in out["b"].criteria}
     assert (b["price"].points, b["warranty"].points, out["b"].total) == (D("60.00"), D("0.00"), D("60.00"))
     assert (out["a"].rank, out["b"].rank) == (1, 2)
 
 
 def test_linear_clamps_and_runs_either_way():
-    energy = {"id": "energy", "name": "Energy", "weight": 40, "field": "items.warranty_years", "aggregate": "max",
-              "function": "linear", "params": {"worst": 10, "best": 2}}  # lower is better
-    out, _, _ = scored([bid("a", 100, warranty=1), bid("b", 100, warranty=6), bid("c", 100, warranty=12)],
-                       rules([PRICE, energy]))
-    assert [next(c.score for c in out[x].criteria if c.id == "energy") for x in "abc"] == [D("10.00"), D("5.00"),
-                                                                                          D("0.00")]
+    energy = {
+        "id": "energy",
+        "name": "Energy",
+        "weight": 40,
+        "field": "items.warranty_years",
+        "aggregate": "max",
+        "function": "linear",
+        "params": {"worst": 10, "best": 2},
+    }  # lower is better
+    out, _, _ = scored(
+        [bid("a", 100, warranty=1), bid("b", 100, warranty=6), bid("c", 100, warranty=12)], rules([PRICE, energy])
+    )
+    assert [next(c.score for c in out[x].criteria if c.id == "energy") for x in "abc"] == [
+        D("10.00"),
+        D("5.00"),
+        D("0.00"),
+    ]
 
 
 def test_steps_yes_no_lookup_and_relative():
     criteria = [
         {**PRICE, "weight": 40},
-        {"id": "warranty", "name": "W", "weight": 15, "field": "items.warranty_years", "aggregate": "min",
-         "function": "steps", "params": {"steps": [{"at_least": 4, "score": 5}, {"at_least": 5, "score": 10}]}},
-        {"id": "take_back", "name": "T", "weight": 15, "field": "supplier.take_back", "function": "yes_no",
-         "params": {"yes": 8}},
-        {"id": "ems", "name": "E", "weight": 15, "field": "supplier.environmental_management", "function": "lookup",
-         "params": {"values": {"iso 14001": 10, "EMAS": 7}, "otherwise": 1}},
-        {"id": "rel", "name": "R", "weight": 15, "field": "items.warranty_years", "aggregate": "min",
-         "function": "relative", "params": {"objective": "max"}},
+        {
+            "id": "warranty",
+            "name": "W",
+            "weight": 15,
+            "field": "items.warranty_years",
+            "aggregate": "min",
+            "function": "steps",
+            "params": {"steps": [{"at_least": 4, "score": 5}, {"at_least": 5, "score": 10}]},
+        },
+        {
+            "id": "take_back",
+            "name": "T",
+            "weight": 15,
+            "field": "supplier.take_back",
+            "function": "yes_no",
+            "params": {"yes": 8},
+        },
+        {
+            "id": "ems",
+            "name": "E",
+            "weight": 15,
+            "field": "supplier.environmental_management",
+            "function": "lookup",
+            "params": {"values": {"iso 14001": 10, "EMAS": 7}, "otherwise": 1},
+        },
+        {
+            "id": "rel",
+            "name": "R",
+            "weight": 15,
+            "field": "items.warranty_years",
+            "aggregate": "min",
+            "function": "relative",
+            "params": {"objective": "max"},
+        },
     ]
-    out, _, _ = scored([bid("a", 100, warranty=4, take_back=True, ems="ISO 14001"),
-                        bid("b", 100, warranty=5, take_back=False, ems="emas"),
-                        bid("c", 100, warranty=3, take_back=True, ems="none")], rules(criteria))
+    out, _, _ = scored(
+        [
+            bid("a", 100, warranty=4, take_back=True, ems="ISO 14001"),
+            bid("b", 100, warranty=5, take_back=False, ems="emas"),
+            bid("c", 100, warranty=3, take_back=True, ems="none"),
+        ],
+        rules(criteria),
+    )
     score = lambda x, cid: next(c.score for c in out[x].criteria if c.id == cid)
     assert [score(x, "warranty") for x in "abc"] == [D("5.00"), D("10.00"), D("0.00")]
     assert [score(x, "take_back") for x in "abc"] == [D("8.00"), D("0.00"), D("8.00")]
@@ -57,10 +100,25 @@ def test_steps_yes_no_lookup_and_relative():
 
 
 def test_share_of_line_value_on_a_condition():
-    battery = {"id": "battery", "name": "Battery", "weight": 40, "field": "items", "function": "share_of_value",
-               "params": {"where": {"field": "items.battery_replaceable", "in": ["yes", "n/a"]}}}
-    monitor = Item(row=3, lot="1", item="B", category="monitor", model="Screen 24", quantity=10, unit_price=D(300),
-                   warranty_years=D(5), battery_replaceable="no")
+    battery = {
+        "id": "battery",
+        "name": "Battery",
+        "weight": 40,
+        "field": "items",
+        "function": "share_of_value",
+        "params": {"where": {"field": "items.battery_replaceable", "in": ["yes", "n/a"]}},
+    }
+    monitor = Item(
+        row=3,
+        lot="1",
+        item="B",
+        category="monitor",
+        model="Screen 24",
+        quantity=10,
+        unit_price=D(300),
+        warranty_years=D(5),
+        battery_replaceable="no",
+    )
     out, _, _ = scored([bid("a", 700, extra_items=[monitor])], rules([PRICE, battery]))
     share = next(c for c in out["a"].criteria if c.id == "battery")
     # 10 × 700 of 10 × 700 + 10 × 300 meets the condition: 0.7 → 7.00 → 28.00
@@ -74,10 +132,18 @@ def test_a_value_not_stated_scores_zero_and_says_so():
 
 
 def test_knockouts_exclude_and_name_the_requirement():
-    knockouts = [{"id": "min_warranty", "requirement": "At least 3 years of warranty",
-                  "every_item": {"field": "items.warranty_years", "at_least": 3}},
-                 {"id": "ew", "requirement": "Accepts the Electronics Watch conditions",
-                  "check": {"field": "supplier.ew_conditions", "equals": True}}]
+    knockouts = [
+        {
+            "id": "min_warranty",
+            "requirement": "At least 3 years of warranty",
+            "every_item": {"field": "items.warranty_years", "at_least": 3},
+        },
+        {
+            "id": "ew",
+            "requirement": "Accepts the Electronics Watch conditions",
+            "check": {"field": "supplier.ew_conditions", "equals": True},
+        },
+    ]
     out, _, _ = scored([bid("a", 100, warranty=4), bid("b", 50, warranty=2)], rules([PRICE, WARRANTY], knockouts))
     assert out["b"].status is Status.EXCLUDED and out["b"].rank is None and out["b"].criteria == []
     assert "min_warranty" in out["b"].reasons[0] and "Items row 2" in out["b"].reasons[0]
@@ -86,8 +152,15 @@ def test_knockouts_exclude_and_name_the_requirement():
 
 
 def test_rounding_is_half_up_on_the_score_then_on_the_points():
-    third = {"id": "w", "name": "W", "weight": 45, "field": "items.warranty_years", "aggregate": "min",
-             "function": "linear", "params": {"worst": 0, "best": 8}}
+    third = {
+        "id": "w",
+        "name": "W",
+        "weight": 45,
+        "field": "items.warranty_years",
+        "aggregate": "min",
+        "function": "linear",
+        "params": {"worst": 0, "best": 8},
+    }
     price = {**PRICE, "weight": 55}
     out, _, _ = scored([bid("a", 100, warranty=D("0.9"))], rules([price, third]))
     w = next(c for c in out["a"].criteria if c.id == "w")
@@ -100,7 +173,7 @@ def test_rounding_is_half_up_on_the_score_then_on_the_points():
 
 def test_ties_are_broken_by_the_chain_never_by_file_order():
     price_only = [{**PRICE, "weight": 100}]
-    early, late = datetime(2026, 10, 1, tzinfo=timezone.utc), datetime(2026, 10, 2, tzinfo=timezone.utc)
+    early, late = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC)
     reads = [bid("zeta", 100, submitted=early), bid("alpha", 100, submitted=late), bid("mid", 120)]
     for _ in range(5):
         random.shuffle(reads)
@@ -117,8 +190,11 @@ def test_a_tie_on_a_criterion_breaks_before_price():
     out, warnings, _ = scored([a, b], rules(criteria, tie_break=["criterion:warranty", "lowest_price"]))
     assert out["a"].total == out["b"].total == D("50.00")
     assert (out["b"].rank, out["a"].rank) == (1, 2)
-    assert out["a"].tie_break == out["b"].tie_break == (
-        "b and a are tied on 50.00 points; most points on warranty decides: b 25.00 pts, a 0.00 pts.")
+    assert (
+        out["a"].tie_break
+        == out["b"].tie_break
+        == ("b and a are tied on 50.00 points; most points on warranty decides: b 25.00 pts, a 0.00 pts.")
+    )
     out, _, _ = scored([a, b], rules(criteria, tie_break=["lowest_price"]))
     assert (out["a"].rank, out["b"].rank) == (1, 2)
 

@@ -26,19 +26,30 @@ pytestmark = pytest.mark.slow
 def service(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("service")
     port = _free_port()
-    env = {**os.environ, "TENDERSCORE_HOME": str(tmp_path / "home"), "PREFECT_HOME": str(tmp_path / "prefect"),
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "TENDERSCORE_HOME": str(tmp_path / "home"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("PREFECT_API_URL", None)
     log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--port", str(port)], cwd=tmp_path,
-                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     api = f"http://127.0.0.1:{port}/api"
     try:
         from flows.serve import healthy
 
         deadline = time.time() + 180
-        while time.time() < deadline and not ("serving evaluate-tender" in (tmp_path / "serve.log").read_text()
-                                               and healthy(api)):
+        while time.time() < deadline and not (
+            "serving evaluate-tender" in (tmp_path / "serve.log").read_text() and healthy(api)
+        ):
             assert process.poll() is None, (tmp_path / "serve.log").read_text()
             time.sleep(1)
         assert healthy(api), "tenderscore serve did not start"
@@ -53,8 +64,9 @@ def service(tmp_path_factory):
 
 
 def _cli(args, env, cwd):
-    done = subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -99,8 +111,12 @@ def test_a_published_rules_change_leads_to_a_completed_rescore(service):
         while time.time() < deadline and done is None:
             with get_client(sync_client=True) as client:
                 for run in client.read_flow_runs():
-                    if run.deployment_id and run.parameters.get("trigger") == "rules_change" and \
-                            run.state and run.state.is_completed():
+                    if (
+                        run.deployment_id
+                        and run.parameters.get("trigger") == "rules_change"
+                        and run.state
+                        and run.state.is_completed()
+                    ):
                         done = run
             time.sleep(2)
     assert done is not None, (root / "serve.log").read_text()[-3000:]

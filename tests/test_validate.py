@@ -89,8 +89,14 @@ def test_bid_against_tender(make_tender):
     spec["items"][0]["Quantity"] = 150
     spec["items"][1]["Item"] = "MON-27"
     read = _validated(make_tender, spec)
-    assert {"bid.tender_mismatch", "bid.currency_mismatch", "bid.late", "items.quantity_mismatch",
-            "items.unknown_item", "items.missing_item"} <= codes(read)
+    assert {
+        "bid.tender_mismatch",
+        "bid.currency_mismatch",
+        "bid.late",
+        "items.quantity_mismatch",
+        "items.unknown_item",
+        "items.missing_item",
+    } <= codes(read)
     assert "MON-24" in _find(read, "items.missing_item")[0].message
     assert "150 offered, the tender asks for 200" in _find(read, "items.quantity_mismatch")[0].message
 
@@ -138,8 +144,9 @@ def test_many_bids_are_checked_together_and_issues_stay_with_their_bid(make_tend
     t = load_tender(folder)
     reads = {r.file: r for r in validate_tender([read_bid(p, t) for p in bid_files(t)], t)}
     assert not [i for i in reads["good.xlsx"].issues if i.severity is Severity.ERROR]
-    assert [(i.code, i.row, i.file) for i in reads["bad.xlsx"].issues if i.severity is Severity.ERROR] == \
-        [("field.out_of_range", 2, "bad.xlsx")]
+    assert [(i.code, i.row, i.file) for i in reads["bad.xlsx"].issues if i.severity is Severity.ERROR] == [
+        ("field.out_of_range", 2, "bad.xlsx")
+    ]
 
 
 def test_a_missing_supplier_sheet_is_one_issue_not_one_per_field(make_tender):

@@ -9,8 +9,7 @@ import yaml
 from conftest import ROOT, SAMPLE_TENDER, by_id, rules_data, sample_spec
 
 from scoring.claims.registers import OfflineRegister, RegisterEntry, Snapshot
-from scoring.claims.verdicts import Verdict
-from scoring.claims.verdicts import REASON_CODES, ClaimVerdict
+from scoring.claims.verdicts import REASON_CODES, ClaimVerdict, Verdict
 from scoring.claims.verify import Verification, verify_claim
 from scoring.pipeline import evaluate_tender
 from scoring.reports.evaluation_json import evaluation_document
@@ -25,9 +24,19 @@ def claims_of(evaluation, bid_id):
 
 
 def _verdict(**changes) -> ClaimVerdict:
-    fields = dict(row=2, label="TCO Certified", version=None, certificate_id="X", covers=[], scheme="tco",
-                  requirement="tco", equivalent_to=None, verdict=Verdict.ACCEPTED, reason_code="claim.verified",
-                  reason="ok")
+    fields = dict(
+        row=2,
+        label="TCO Certified",
+        version=None,
+        certificate_id="X",
+        covers=[],
+        scheme="tco",
+        requirement="tco",
+        equivalent_to=None,
+        verdict=Verdict.ACCEPTED,
+        reason_code="claim.verified",
+        reason="ok",
+    )
     return ClaimVerdict(**{**fields, **changes})
 
 
@@ -54,6 +63,7 @@ def test_every_reason_code_is_documented_for_buyers_and_bidders():
 
 
 # --- the sample tender produces every verdict ------------------------------------------------------
+
 
 def test_a_valid_claim_is_accepted_and_an_expiry_in_the_term_flagged(sample_evaluation):
     claims = claims_of(sample_evaluation, "01-greenbyte")
@@ -94,8 +104,12 @@ def test_an_equivalent_label_is_accepted(sample_evaluation):
 def test_a_social_only_scheme_is_not_equivalent_to_an_environmental_label(sample_evaluation):
     claim = claims_of(sample_evaluation, "07-nordic-revised")["SA8000-CN-2025-1188"]
     assert (claim.verdict, claim.reason_code) == (Verdict.REJECTED, "equivalence.areas_missing")
-    for area in ("conflict minerals due diligence", "hazardous substances", "energy efficiency",
-                 "product lifetime and repairability"):
+    for area in (
+        "conflict minerals due diligence",
+        "hazardous substances",
+        "energy efficiency",
+        "product lifetime and repairability",
+    ):
         assert area in claim.reason
     assert "labour standards in final assembly" not in claim.reason  # that one it covers
     label = next(c for c in by_id(sample_evaluation, "07-nordic-revised").criteria if c.id == "label")
@@ -124,13 +138,22 @@ def test_a_review_decision_resolves_a_dossier(sample_evaluation):
 def test_claims_are_in_the_json_report(sample_evaluation):
     doc = evaluation_document(sample_evaluation)
     claims = next(b for b in doc["bids"] if b["bid_id"] == "04-datacomma")["claims"]
-    assert set(claims[0]) >= {"label", "version", "certificate_id", "covers", "verdict", "reason_code", "reason",
-                              "register_snapshot"}
+    assert set(claims[0]) >= {
+        "label",
+        "version",
+        "certificate_id",
+        "covers",
+        "verdict",
+        "reason_code",
+        "reason",
+        "register_snapshot",
+    }
     assert claims[0]["verdict"] == "accepted_equivalent"
     assert {w["code"] for w in doc["rule_warnings"]} == {"lint.company_level"}
 
 
 # --- review decisions, run twice -------------------------------------------------------------------------
+
 
 def _copy_sample(tmp_path):
     folder = tmp_path / "tender"
@@ -143,8 +166,11 @@ def _copy_sample(tmp_path):
 
 def _without(doc: dict, bid_id: str) -> dict:
     """Everything but the one bid's entry, and what depends on rank order."""
-    return {b["bid_id"]: {k: v for k, v in b.items() if k not in ("rank", "tie_break")}
-            for b in doc["bids"] if b["bid_id"] != bid_id}
+    return {
+        b["bid_id"]: {k: v for k, v in b.items() if k not in ("rank", "tie_break")}
+        for b in doc["bids"]
+        if b["bid_id"] != bid_id
+    }
 
 
 def test_a_decision_added_between_two_runs_changes_only_that_claim_and_its_points(tmp_path):
@@ -167,8 +193,9 @@ def test_a_decision_added_between_two_runs_changes_only_that_claim_and_its_point
     # Nothing else changes: the other criteria and claims of this bid, and every other bid.
     others = lambda doc: [c for c in bid(doc)["criteria"] if c["id"] != "label"]
     assert others(before) == others(after)
-    assert [c for c in bid(before)["claims"] if c["evidence"] is None] == \
-        [c for c in bid(after)["claims"] if c["evidence"] is None]
+    assert [c for c in bid(before)["claims"] if c["evidence"] is None] == [
+        c for c in bid(after)["claims"] if c["evidence"] is None
+    ]
     assert _without(before, "02-officeline") == _without(after, "02-officeline")
     assert [q["claim"] for q in before["review_queue"]] == ["TD-OL-2026-07", "BIT-DOSSIER-AM240"]
     assert [q["claim"] for q in after["review_queue"]] == ["BIT-DOSSIER-AM240"]
@@ -176,12 +203,30 @@ def test_a_decision_added_between_two_runs_changes_only_that_claim_and_its_point
 
 def test_a_reject_decision_and_a_decision_that_matches_nothing(tmp_path):
     folder = _copy_sample(tmp_path)
-    (folder / "reviews.yaml").write_text(yaml.safe_dump({"decisions": [
-        {"bid": "03-budgetit", "claim": "bit-dossier-am240", "decision": "reject", "by": "B. Claes",
-         "at": date(2026, 10, 21), "reason": "The dossier has no test reports for hazardous substances."},
-        {"bid": "03-budgetit", "claim": "TCO-9-AL16-7700", "decision": "accept", "by": "B. Claes",
-         "at": date(2026, 10, 21), "reason": "Typo in the register, says the bidder."},
-    ]}))
+    (folder / "reviews.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "decisions": [
+                    {
+                        "bid": "03-budgetit",
+                        "claim": "bit-dossier-am240",
+                        "decision": "reject",
+                        "by": "B. Claes",
+                        "at": date(2026, 10, 21),
+                        "reason": "The dossier has no test reports for hazardous substances.",
+                    },
+                    {
+                        "bid": "03-budgetit",
+                        "claim": "TCO-9-AL16-7700",
+                        "decision": "accept",
+                        "by": "B. Claes",
+                        "at": date(2026, 10, 21),
+                        "reason": "Typo in the register, says the bidder.",
+                    },
+                ]
+            }
+        )
+    )
     evaluation = evaluate_tender(folder)
     claims = claims_of(evaluation, "03-budgetit")
     dossier = claims["BIT-DOSSIER-AM240"]
@@ -193,6 +238,7 @@ def test_a_reject_decision_and_a_decision_that_matches_nothing(tmp_path):
 
 
 # --- every other verdict, on constructed bids ---------------------------------------------------------
+
 
 def _run(make_tender, bid_spec, rules_changes=None, name="bid.xlsx"):
     rules = rules_data()
@@ -214,15 +260,25 @@ def _greenbyte_with(claims, **item_changes):
 
 
 def _claim(label, cert, covers, **extra):
-    return {"Label": label, "Certificate ID": cert, "Scope": "product", "Covers": covers,
-            "Valid from": date(2024, 1, 1), "Valid until": date(2031, 1, 1), **extra}
+    return {
+        "Label": label,
+        "Certificate ID": cert,
+        "Scope": "product",
+        "Covers": covers,
+        "Valid from": date(2024, 1, 1),
+        "Valid until": date(2031, 1, 1),
+        **extra,
+    }
 
 
-@pytest.mark.parametrize("claim, model, code", [
-    (_claim("TCO Certified", "TCO-9-WD14-0001", "EcoBook 14 G2"), "EcoBook 14 G2", "certificate.withdrawn"),
-    (_claim("TCO Certified", "TCO-9-TB14-5531", "EcoBook 14 G3"), None, "certificate.other_holder"),
-    (_claim("TCO Certified", "TCO-10-EB14-0900", "EcoBook 14 G3"), None, "certificate.not_yet_valid"),
-])
+@pytest.mark.parametrize(
+    "claim, model, code",
+    [
+        (_claim("TCO Certified", "TCO-9-WD14-0001", "EcoBook 14 G2"), "EcoBook 14 G2", "certificate.withdrawn"),
+        (_claim("TCO Certified", "TCO-9-TB14-5531", "EcoBook 14 G3"), None, "certificate.other_holder"),
+        (_claim("TCO Certified", "TCO-10-EB14-0900", "EcoBook 14 G3"), None, "certificate.not_yet_valid"),
+    ],
+)
 def test_register_facts_reject_a_claim(make_tender, claim, model, code):
     changes = {"Model": model} if model else {}
     result, _ = _run(make_tender, _greenbyte_with([claim], **changes))
@@ -250,14 +306,18 @@ def test_the_rule_set_may_refuse_certificates_expiring_in_the_contract(make_tend
 
 
 def test_schemes_and_registers_the_pipeline_does_not_know_go_to_review(make_tender):
-    claims = [_claim("GreenTech Star", "GTS-1", "EcoBook 14 G3"),
-              _claim("Blue Angel", "DE-UZ-78-123", "ViewGreen 24 Pro", **{"Claimed as equivalent to": "TCO Certified"}),
-              _claim("EPEAT", "EPEAT-NB-0040920", "EcoBook 14 G3", **{"Claimed as equivalent to": "TCO Certified"})]
+    claims = [
+        _claim("GreenTech Star", "GTS-1", "EcoBook 14 G3"),
+        _claim("Blue Angel", "DE-UZ-78-123", "ViewGreen 24 Pro", **{"Claimed as equivalent to": "TCO Certified"}),
+        _claim("EPEAT", "EPEAT-NB-0040920", "EcoBook 14 G3", **{"Claimed as equivalent to": "TCO Certified"}),
+    ]
     result, _ = _run(make_tender, _greenbyte_with(claims))
     codes = [(c.label, c.verdict, c.reason_code) for c in result.claims]
-    assert codes == [("GreenTech Star", Verdict.NEEDS_REVIEW, "review.unknown_scheme"),
-                     ("Blue Angel", Verdict.NEEDS_REVIEW, "review.no_register"),
-                     ("EPEAT", Verdict.NEEDS_REVIEW, "review.areas_unknown")]
+    assert codes == [
+        ("GreenTech Star", Verdict.NEEDS_REVIEW, "review.unknown_scheme"),
+        ("Blue Angel", Verdict.NEEDS_REVIEW, "review.no_register"),
+        ("EPEAT", Verdict.NEEDS_REVIEW, "review.areas_unknown"),
+    ]
     assert "labour standards in final assembly" in result.claims[2].reason
 
 
@@ -284,9 +344,15 @@ class MemoryRegister:
 
 def test_a_scheme_failing_art_43_is_not_equivalent_even_if_it_covers_every_area(sample_evaluation):
     catalogue = load_catalogue(CATALOGUE)
-    fair = catalogue.by_id("eu-ecolabel").model_copy(update={
-        "id": "fair-factory", "name": "Fair Factory", "aliases": [], "registry": "fair",
-        "art43": {**catalogue.by_id("eu-ecolabel").art43, "independent": "no"}})
+    fair = catalogue.by_id("eu-ecolabel").model_copy(
+        update={
+            "id": "fair-factory",
+            "name": "Fair Factory",
+            "aliases": [],
+            "registry": "fair",
+            "art43": {**catalogue.by_id("eu-ecolabel").art43, "independent": "no"},
+        }
+    )
     catalogue = catalogue.model_copy(update={"schemes": [*catalogue.schemes, fair]})
     rules = RuleSet.model_validate(rules_data())
     from scoring.intake.ingest import read_bid
@@ -294,10 +360,20 @@ def test_a_scheme_failing_art_43_is_not_equivalent_even_if_it_covers_every_area(
 
     tender = load_tender(SAMPLE_TENDER)
     bid = read_bid(SAMPLE_TENDER / "bids" / "01-greenbyte.xlsx", tender).bid
-    claim = bid.labels[0].model_copy(update={"label": "Fair Factory", "certificate_id": "FF-1",
-                                             "equivalent_to": "TCO Certified"})
-    register = MemoryRegister([RegisterEntry(certificate_id="FF-1", holder="Ecotek", models=["EcoBook 14 G3"],
-                                             valid_from=date(2025, 1, 1), valid_until=date(2031, 1, 1))])
+    claim = bid.labels[0].model_copy(
+        update={"label": "Fair Factory", "certificate_id": "FF-1", "equivalent_to": "TCO Certified"}
+    )
+    register = MemoryRegister(
+        [
+            RegisterEntry(
+                certificate_id="FF-1",
+                holder="Ecotek",
+                models=["EcoBook 14 G3"],
+                valid_from=date(2025, 1, 1),
+                valid_until=date(2031, 1, 1),
+            )
+        ]
+    )
     verdict = verify_claim(claim, bid, Verification(tender, rules, catalogue, register))
     assert (verdict.verdict, verdict.reason_code) == (Verdict.REJECTED, "equivalence.conditions_unmet")
     assert "independent of the applicants" in verdict.reason
@@ -305,10 +381,25 @@ def test_a_scheme_failing_art_43_is_not_equivalent_even_if_it_covers_every_area(
 
 # --- catalogue and registers ---------------------------------------------------------------------------
 
+
 def test_the_catalogue_has_the_schemes_buyers_use():
     catalogue = load_catalogue(CATALOGUE)
-    for name in ("TCO Certified", "TCO Certified Edge", "EPEAT", "EU Ecolabel", "Blue Angel", "Nordic Swan",
-                 "ENERGY STAR", "ISO 14001", "EMAS", "SA8000", "RBA", "RBA VAP", "amfori BSCI", "EcoVadis"):
+    for name in (
+        "TCO Certified",
+        "TCO Certified Edge",
+        "EPEAT",
+        "EU Ecolabel",
+        "Blue Angel",
+        "Nordic Swan",
+        "ENERGY STAR",
+        "ISO 14001",
+        "EMAS",
+        "SA8000",
+        "RBA",
+        "RBA VAP",
+        "amfori BSCI",
+        "EcoVadis",
+    ):
         assert catalogue.find(name) is not None, name
     assert catalogue.find("tco certified") is catalogue.find("TCO-Certified")
     tco = catalogue.find("TCO Certified")

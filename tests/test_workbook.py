@@ -46,10 +46,16 @@ def test_macros_encryption_and_legacy_files_are_refused(make_tender, tmp_path):
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512
     (bids / "locked.xlsx").write_bytes(ole + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 512)
     (bids / "old.xls").write_bytes(ole + "Workbook".encode("utf-16-le") + b"\x00" * 512)
-    found = {p: [i.code for i in read_bid(bids / p, tender).issues] for p in
-             ("macro.xlsx", "same.xlsm", "locked.xlsx", "old.xls")}
-    assert found == {"macro.xlsx": ["file.macros"], "same.xlsm": ["file.macros"],
-                     "locked.xlsx": ["file.encrypted"], "old.xls": ["file.legacy_format"]}
+    found = {
+        p: [i.code for i in read_bid(bids / p, tender).issues]
+        for p in ("macro.xlsx", "same.xlsm", "locked.xlsx", "old.xls")
+    }
+    assert found == {
+        "macro.xlsx": ["file.macros"],
+        "same.xlsm": ["file.macros"],
+        "locked.xlsx": ["file.encrypted"],
+        "old.xls": ["file.legacy_format"],
+    }
 
 
 def test_a_zip_bomb_is_not_opened(make_tender):
@@ -90,7 +96,8 @@ def test_a_formulas_last_calculated_value_counts(make_tender):
         if name == "xl/worksheets/sheet2.xml":  # Items; what a spreadsheet program writes after calculating
             assert b"<f>800+189</f><v />" in data or b"<f>800+189</f><v></v>" in data
             return data.replace(b"<f>800+189</f><v />", b"<f>800+189</f><v>989</v>").replace(
-                b"<f>800+189</f><v></v>", b"<f>800+189</f><v>989</v>")
+                b"<f>800+189</f><v></v>", b"<f>800+189</f><v>989</v>"
+            )
         return data
 
     _rewrite_zip(bids / "f.xlsx", add_cached_value)
@@ -135,10 +142,17 @@ def test_headings_match_case_and_spaces_and_empty_rows_are_skipped(make_tender):
 DUTCH = {
     "sheets": {"Supplier": "Leverancier", "Items": "Producten", "Labels": "Keurmerken", "Factories": "Fabrieken"},
     "headings": {
-        "Supplier": {"Supplier name": "Naam leverancier", "Registration number": "Ondernemingsnummer",
-                     "Take-back and reuse service": "Terugname en hergebruik"},
-        "Items": {"Unit price": "Eenheidsprijs", "Quantity": "Aantal", "Warranty (years)": "Garantie (jaar)",
-                  "Battery replaceable": "Batterij vervangbaar"},
+        "Supplier": {
+            "Supplier name": "Naam leverancier",
+            "Registration number": "Ondernemingsnummer",
+            "Take-back and reuse service": "Terugname en hergebruik",
+        },
+        "Items": {
+            "Unit price": "Eenheidsprijs",
+            "Quantity": "Aantal",
+            "Warranty (years)": "Garantie (jaar)",
+            "Battery replaceable": "Batterij vervangbaar",
+        },
         "Labels": {"Valid until": "Geldig tot"},
     },
 }
@@ -157,8 +171,9 @@ def test_a_non_standard_template_is_read_through_the_tenders_mapping(make_tender
     nl = validate_bid(read_bid(bids_nl / "nl.xlsx", tender_nl), tender_nl)
     std = validate_bid(read_bid(bids_std / "std.xlsx", tender_std), tender_std)
     assert not [i for i in nl.issues if i.severity.value != "info"], nl.issues
-    assert nl.bid.model_dump(exclude={"bid_id", "file", "file_sha256"}) == \
-        std.bid.model_dump(exclude={"bid_id", "file", "file_sha256"})
+    assert nl.bid.model_dump(exclude={"bid_id", "file", "file_sha256"}) == std.bid.model_dump(
+        exclude={"bid_id", "file", "file_sha256"}
+    )
 
     # Issues speak the bidder's template: the Dutch heading, on the Dutch sheet's row.
     dutch["items"][0]["Unit price"] = "veel"

@@ -15,8 +15,8 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,8 @@ GENESIS = "0" * 64
 metadata = sa.MetaData()
 
 runs = sa.Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     sa.Column("run_id", sa.String(36), primary_key=True),
     sa.Column("tender_id", sa.String(200), nullable=False),
     sa.Column("lot", sa.String(50)),
@@ -49,7 +50,8 @@ runs = sa.Table(
     sa.UniqueConstraint("tender_id", "lot", "seq", name="one_record_per_position"),
 )
 bid_rows = sa.Table(
-    "bid_results", metadata,
+    "bid_results",
+    metadata,
     sa.Column("run_id", sa.String(36), sa.ForeignKey("runs.run_id"), nullable=False),
     sa.Column("bid_id", sa.String(200), nullable=False),
     sa.Column("file", sa.Text, nullable=False),
@@ -60,7 +62,8 @@ bid_rows = sa.Table(
     sa.PrimaryKeyConstraint("run_id", "bid_id"),
 )
 criterion_rows = sa.Table(
-    "criterion_results", metadata,
+    "criterion_results",
+    metadata,
     sa.Column("run_id", sa.String(36), sa.ForeignKey("runs.run_id"), nullable=False),
     sa.Column("bid_id", sa.String(200), nullable=False),
     sa.Column("criterion", sa.String(100), nullable=False),
@@ -71,7 +74,8 @@ criterion_rows = sa.Table(
     sa.PrimaryKeyConstraint("run_id", "bid_id", "criterion"),
 )
 parsed = sa.Table(  # parsed bids by file hash: a re-score reads only files that changed
-    "parsed_bids", metadata,
+    "parsed_bids",
+    metadata,
     sa.Column("file_sha256", sa.String(64), nullable=False),
     sa.Column("tender_key", sa.String(64), nullable=False),  # what reading depended on (locale, mapping)
     sa.Column("read_result", sa.Text, nullable=False),
@@ -134,46 +138,79 @@ class Ledger:
                     for action in ("UPDATE", "DELETE"):
                         db.exec_driver_sql(
                             f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
-                            f"BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END")
+                            f"BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END"
+                        )
                 elif dialect == "postgresql":
                     db.exec_driver_sql(
                         "CREATE OR REPLACE FUNCTION tenderscore_append_only() RETURNS trigger AS $$ "
-                        "BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$ LANGUAGE plpgsql")
+                        "BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$ LANGUAGE plpgsql"
+                    )
                     db.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-                    db.exec_driver_sql(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                                       "FOR EACH ROW EXECUTE FUNCTION tenderscore_append_only()")
+                    db.exec_driver_sql(
+                        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                        "FOR EACH ROW EXECUTE FUNCTION tenderscore_append_only()"
+                    )
 
     # --- writing --------------------------------------------------------------------------------
 
     def latest(self, tender_id: str, lot: str | None = None) -> dict | None:
         with self.engine.connect() as db:
-            row = db.execute(sa.select(runs).where(runs.c.tender_id == tender_id, _lot(lot))
-                             .order_by(runs.c.seq.desc()).limit(1)).mappings().first()
+            row = (
+                db.execute(
+                    sa.select(runs).where(runs.c.tender_id == tender_id, _lot(lot)).order_by(runs.c.seq.desc()).limit(1)
+                )
+                .mappings()
+                .first()
+            )
         return dict(row) if row else None
 
     def latest_of_tender(self, tender_id: str) -> dict | None:
         """The newest run of a tender, whatever its lot."""
         with self.engine.connect() as db:
-            row = db.execute(sa.select(runs).where(runs.c.tender_id == tender_id)
-                             .order_by(runs.c.created_at.desc(), runs.c.seq.desc()).limit(1)).mappings().first()
+            row = (
+                db.execute(
+                    sa.select(runs)
+                    .where(runs.c.tender_id == tender_id)
+                    .order_by(runs.c.created_at.desc(), runs.c.seq.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
         return dict(row) if row else None
 
-    def record(self, evaluation: Evaluation, document: dict, *, trigger: Trigger, kind: RunKind, tender_dir: str,
-               inputs: dict[str, str]) -> RunInfo:
+    def record(
+        self,
+        evaluation: Evaluation,
+        document: dict,
+        *,
+        trigger: Trigger,
+        kind: RunKind,
+        tender_dir: str,
+        inputs: dict[str, str],
+    ) -> RunInfo:
         """Append one run; `document` is the evaluation document (report_json) it stores."""
         tender_id, lot = evaluation.tender.id, evaluation.lot
         with self.engine.begin() as db:
-            previous = db.execute(sa.select(runs.c.run_id, runs.c.record_hash, runs.c.seq)
-                                  .where(runs.c.tender_id == tender_id, _lot(lot))
-                                  .order_by(runs.c.seq.desc()).limit(1)).first()
+            previous = db.execute(
+                sa.select(runs.c.run_id, runs.c.record_hash, runs.c.seq)
+                .where(runs.c.tender_id == tender_id, _lot(lot))
+                .order_by(runs.c.seq.desc())
+                .limit(1)
+            ).first()
             run = {
-                "run_id": str(uuid.uuid4()), "tender_id": tender_id, "lot": lot,
+                "run_id": str(uuid.uuid4()),
+                "tender_id": tender_id,
+                "lot": lot,
                 "seq": previous.seq + 1 if previous else 1,
-                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "trigger": Trigger(trigger).value, "kind": RunKind(kind).value,
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "trigger": Trigger(trigger).value,
+                "kind": RunKind(kind).value,
                 "tool_version": evaluation.tool_version,
-                "tender_dir": tender_dir, "rules_path": evaluation.rules_path,
-                "rules_sha256": evaluation.rules_sha256, "inputs": _canonical(inputs),
+                "tender_dir": tender_dir,
+                "rules_path": evaluation.rules_path,
+                "rules_sha256": evaluation.rules_sha256,
+                "inputs": _canonical(inputs),
                 "payload": _canonical(document),
                 "previous_run_id": previous.run_id if previous else None,
                 "previous_hash": previous.record_hash if previous else GENESIS,
@@ -185,24 +222,38 @@ class Ledger:
                 db.execute(bid_rows.insert(), bids)
             if criteria:
                 db.execute(criterion_rows.insert(), criteria)
-        return RunInfo(run_id=run["run_id"], kind=kind, previous_run_id=run["previous_run_id"], seq=run["seq"],
-                       created_at=run["created_at"])
+        return RunInfo(
+            run_id=run["run_id"],
+            kind=kind,
+            previous_run_id=run["previous_run_id"],
+            seq=run["seq"],
+            created_at=run["created_at"],
+        )
 
     # --- parsed bids ------------------------------------------------------------------------------
 
     def parsed_bid(self, file_sha256: str, tender_key: str) -> ReadResult | None:
         with self.engine.connect() as db:
-            text = db.execute(sa.select(parsed.c.read_result).where(
-                parsed.c.file_sha256 == file_sha256, parsed.c.tender_key == tender_key)).scalar()
+            text = db.execute(
+                sa.select(parsed.c.read_result).where(
+                    parsed.c.file_sha256 == file_sha256, parsed.c.tender_key == tender_key
+                )
+            ).scalar()
         return ReadResult.model_validate_json(text) if text else None
 
     def keep_parsed(self, read: ReadResult, tender_key: str) -> None:
         with self.engine.begin() as db:
-            exists = db.execute(sa.select(parsed.c.file_sha256).where(
-                parsed.c.file_sha256 == read.file_sha256, parsed.c.tender_key == tender_key)).first()
+            exists = db.execute(
+                sa.select(parsed.c.file_sha256).where(
+                    parsed.c.file_sha256 == read.file_sha256, parsed.c.tender_key == tender_key
+                )
+            ).first()
             if not exists:
-                db.execute(parsed.insert().values(file_sha256=read.file_sha256, tender_key=tender_key,
-                                                  read_result=read.model_dump_json()))
+                db.execute(
+                    parsed.insert().values(
+                        file_sha256=read.file_sha256, tender_key=tender_key, read_result=read.model_dump_json()
+                    )
+                )
 
     # --- reading and checking ---------------------------------------------------------------------
 
@@ -217,8 +268,10 @@ class Ledger:
         """Problems found walking every tender's chain, the first broken record first; empty when intact."""
         problems = []
         with self.engine.connect() as db:
-            all_runs = [dict(r) for r in db.execute(
-                sa.select(runs).order_by(runs.c.tender_id, runs.c.lot, runs.c.seq)).mappings()]
+            all_runs = [
+                dict(r)
+                for r in db.execute(sa.select(runs).order_by(runs.c.tender_id, runs.c.lot, runs.c.seq)).mappings()
+            ]
             bids = {}
             for r in db.execute(sa.select(bid_rows)).mappings():
                 bids.setdefault(r["run_id"], []).append(dict(r))
@@ -240,8 +293,9 @@ class Ledger:
                     break
                 stored_bids, stored_criteria = _rows(run["run_id"], json.loads(run["payload"]))
                 key = lambda rows: sorted(_canonical(r) for r in rows)
-                if key(bids.get(run["run_id"], [])) != key(stored_bids) or \
-                        key(criteria.get(run["run_id"], [])) != key(stored_criteria):
+                if key(bids.get(run["run_id"], [])) != key(stored_bids) or key(criteria.get(run["run_id"], [])) != key(
+                    stored_criteria
+                ):
                     problems.append(f"{where}: its bid or criterion rows differ from the record")
                     break
                 if record_hash(run, stored_bids, stored_criteria) != run["record_hash"]:
@@ -271,18 +325,49 @@ def _lot(lot: str | None):
 def _rows(run_id: str, document: dict) -> tuple[list[dict], list[dict]]:
     bids, criteria = [], []
     for b in document["bids"]:
-        bids.append({"run_id": run_id, "bid_id": b["bid_id"], "file": b["file"], "file_sha256": b["file_sha256"],
-                     "status": b["status"], "rank": b["rank"],
-                     "total": None if b["total"] is None else str(b["total"])})
+        bids.append(
+            {
+                "run_id": run_id,
+                "bid_id": b["bid_id"],
+                "file": b["file"],
+                "file_sha256": b["file_sha256"],
+                "status": b["status"],
+                "rank": b["rank"],
+                "total": None if b["total"] is None else str(b["total"]),
+            }
+        )
         for c in b["criteria"]:
-            criteria.append({"run_id": run_id, "bid_id": b["bid_id"], "criterion": c["id"],
-                             "raw": None if c["raw"] is None else _canonical(c["raw"]),
-                             "score": str(c["score"]), "points": str(c["points"]), "explanation": c["explanation"]})
+            criteria.append(
+                {
+                    "run_id": run_id,
+                    "bid_id": b["bid_id"],
+                    "criterion": c["id"],
+                    "raw": None if c["raw"] is None else _canonical(c["raw"]),
+                    "score": str(c["score"]),
+                    "points": str(c["points"]),
+                    "explanation": c["explanation"],
+                }
+            )
     return bids, criteria
 
 
-FIELDS = ("run_id", "tender_id", "lot", "seq", "created_at", "trigger", "kind", "tool_version", "tender_dir",
-          "rules_path", "rules_sha256", "inputs", "payload", "previous_run_id", "previous_hash")
+FIELDS = (
+    "run_id",
+    "tender_id",
+    "lot",
+    "seq",
+    "created_at",
+    "trigger",
+    "kind",
+    "tool_version",
+    "tender_dir",
+    "rules_path",
+    "rules_sha256",
+    "inputs",
+    "payload",
+    "previous_run_id",
+    "previous_hash",
+)
 
 
 def record_hash(run: dict, bids: list[dict], criteria: list[dict]) -> str:

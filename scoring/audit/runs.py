@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from scoring.audit.ledger import Ledger, RunInfo
-from scoring.award.results import Evaluation
+from scoring import __version__
+from scoring.audit.ledger import Ledger, RunInfo, Trigger
+from scoring.award.results import Evaluation, RunKind
 from scoring.claims.reviews import REVIEWS_FILE
 from scoring.intake.ingest import sha256_of
 from scoring.intake.panel_sheets import PANEL_FOLDER
@@ -14,9 +15,6 @@ from scoring.intake.tender import TENDER_FILE, bid_files
 from scoring.models import Tender
 from scoring.reports.evaluation_json import evaluation_document
 from scoring.rules.load import LoadedRules
-from scoring.award.results import RunKind
-from scoring.audit.ledger import Trigger
-from scoring import __version__
 
 
 def run_kind(tender: Tender, rules: LoadedRules) -> RunKind:
@@ -50,15 +48,33 @@ def input_hashes(tender: Tender, rules: LoadedRules) -> dict[str, str]:
 def tender_key(tender: Tender) -> str:
     """What reading a workbook depends on besides its bytes: locale, zone, mapping, tender items, and the
     version of the reader itself (a parse by an older tenderscore is never reused after an upgrade)."""
-    return hashlib.sha256(tender.model_dump_json(include={"locale", "decimal_separator", "timezone", "template",
-                                                          "items", "id", "currency", "bid_deadline"})
-                          .encode() + b"\0tenderscore " + __version__.encode()).hexdigest()
+    return hashlib.sha256(
+        tender.model_dump_json(
+            include={"locale", "decimal_separator", "timezone", "template", "items", "id", "currency", "bid_deadline"}
+        ).encode()
+        + b"\0tenderscore "
+        + __version__.encode()
+    ).hexdigest()
 
 
-def record_run(ledger: Ledger, evaluation: Evaluation, tender: Tender, rules: LoadedRules, trigger: Trigger) -> Evaluation:
+def record_run(
+    ledger: Ledger, evaluation: Evaluation, tender: Tender, rules: LoadedRules, trigger: Trigger
+) -> Evaluation:
     """Append the run to the ledger; the evaluation comes back carrying its run id, kind and predecessor."""
     kind = run_kind(tender, rules)
-    info: RunInfo = ledger.record(evaluation, evaluation_document(evaluation), trigger=trigger, kind=kind,
-                                  tender_dir=str(tender.folder.resolve()), inputs=input_hashes(tender, rules))
-    return evaluation.model_copy(update={"run_id": info.run_id, "kind": RunKind(info.kind),
-                                         "previous_run_id": info.previous_run_id, "run_at": info.created_at})
+    info: RunInfo = ledger.record(
+        evaluation,
+        evaluation_document(evaluation),
+        trigger=trigger,
+        kind=kind,
+        tender_dir=str(tender.folder.resolve()),
+        inputs=input_hashes(tender, rules),
+    )
+    return evaluation.model_copy(
+        update={
+            "run_id": info.run_id,
+            "kind": RunKind(info.kind),
+            "previous_run_id": info.previous_run_id,
+            "run_at": info.created_at,
+        }
+    )

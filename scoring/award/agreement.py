@@ -15,8 +15,13 @@ def krippendorff_alpha(units: list[list[Decimal]]) -> Decimal | None:
     n = len(values)
     if n < 2:
         return None
-    observed = sum(sum((a - b) ** 2 for i, a in enumerate(u) for j, b in enumerate(u) if i != j) / (len(u) - 1)
-                   for u in pairable) / n
+    observed = (
+        sum(
+            sum((a - b) ** 2 for i, a in enumerate(u) for j, b in enumerate(u) if i != j) / (len(u) - 1)
+            for u in pairable
+        )
+        / n
+    )
     expected = sum((a - b) ** 2 for i, a in enumerate(values) for j, b in enumerate(values) if i != j) / (n * (n - 1))
     if expected == 0:
         return None if observed == 0 else Decimal(0)

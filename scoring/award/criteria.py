@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from scoring.award.functions import Context, Raw, holds, raw_value, score_of
 from scoring.award.panel import panel_outcomes
-from scoring.award.results import BidResult, CriterionResult, KnockoutResult, Status
+from scoring.award.results import BidResult, CriterionResult, CriterionStatus, KnockoutResult, Status
 from scoring.claims.verdicts import ClaimVerdict, Verdict
 from scoring.claims.verify import Verification, verify_claims
 from scoring.formatting import money, num
@@ -14,20 +14,22 @@ from scoring.intake.panel_sheets import PanelSheets
 from scoring.intake.parse import Locale
 from scoring.issues import Issue, Severity, has_errors, issue
 from scoring.models import Bid, ReadResult, Tender
-from scoring.rules.schema import Criterion, Knockout, RuleSet
-from scoring.award.results import CriterionStatus
-from scoring.rules.schema import PanelCriterion
+from scoring.rules.schema import Criterion, Knockout, PanelCriterion, RuleSet
 
 RATIO_PLACES = Decimal("0.0001")
 
 
 def _base(read: ReadResult) -> dict:
     bid = read.bid
-    return dict(bid_id=bid.bid_id if bid else read.file.rsplit(".", 1)[0], file=read.file,
-                file_sha256=read.file_sha256, issues=read.issues,
-                supplier=bid.supplier.name if bid else None,
-                registration_number=bid.supplier.registration_number if bid else None,
-                total_price=bid.total_price if bid else None)
+    return dict(
+        bid_id=bid.bid_id if bid else read.file.rsplit(".", 1)[0],
+        file=read.file,
+        file_sha256=read.file_sha256,
+        issues=read.issues,
+        supplier=bid.supplier.name if bid else None,
+        registration_number=bid.supplier.registration_number if bid else None,
+        total_price=bid.total_price if bid else None,
+    )
 
 
 def check_knockout(k: Knockout, bid: Bid, ctx: Context) -> KnockoutResult:
@@ -48,12 +50,18 @@ def context_of(claims: list[ClaimVerdict], rules: RuleSet) -> Context:
     for claim in claims:
         if claim.requirement and claim.verdict.counts:
             labels.setdefault(claim.requirement, set()).update(claim.covered_models)
-    return Context(labels={k: frozenset(v) for k, v in labels.items()},
-                   names={k: req.reference for k, req in rules.labels.items()})
+    return Context(
+        labels={k: frozenset(v) for k, v in labels.items()}, names={k: req.reference for k, req in rules.labels.items()}
+    )
 
 
-def score_bids(checked: list[ReadResult], tender: Tender, rules: RuleSet,
-               verification: Verification | None = None, panel: PanelSheets | None = None) -> list[BidResult]:
+def score_bids(
+    checked: list[ReadResult],
+    tender: Tender,
+    rules: RuleSet,
+    verification: Verification | None = None,
+    panel: PanelSheets | None = None,
+) -> list[BidResult]:
     """Every read bid becomes a result: rejected, excluded, or scored (ranked later).
 
     Claims are verified for every bid that could be read, also rejected ones: the
@@ -75,44 +83,62 @@ def score_bids(checked: list[ReadResult], tender: Tender, rules: RuleSet,
         failed = [k for k in knockouts if not k.passed]
         if failed:
             reasons = [f"Knock-out '{k.id}': {k.requirement} ({k.explanation})." for k in failed]
-            results[read.file] = BidResult(**_base(read), status=Status.EXCLUDED, knockouts=knockouts,
-                                           reasons=reasons, claims=claims)
+            results[read.file] = BidResult(
+                **_base(read), status=Status.EXCLUDED, knockouts=knockouts, reasons=reasons, claims=claims
+            )
             continue
         competing.append(read)
         results[read.file] = BidResult(**_base(read), status=Status.RANKED, knockouts=knockouts, claims=claims)
 
-    outcomes, panel_issues = panel_outcomes(panel or PanelSheets(), rules, [r.bid.bid_id for r in competing],
-                                               Locale.from_tag(tender.locale, tender.decimal_separator))
+    outcomes, panel_issues = panel_outcomes(
+        panel or PanelSheets(),
+        rules,
+        [r.bid.bid_id for r in competing],
+        Locale.from_tag(tender.locale, tender.decimal_separator),
+    )
     for read in competing:
         bid_id = read.bid.bid_id
-        contexts[read.file] = contexts[read.file].with_panel(
-            {c: o for (b, c), o in outcomes.items() if b == bid_id})
+        contexts[read.file] = contexts[read.file].with_panel({c: o for (b, c), o in outcomes.items() if b == bid_id})
     scored = score_competing(competing, contexts, pending, rules)
     low = abnormally_low({r.file: r.bid.total_price for r in competing}, rules)
     for read in competing:
         extra = panel_issues.get(read.bid.bid_id, []) + low.get(read.file, [])
         criteria = scored[read.file]
         total = sum((cr.points for cr in criteria), Decimal(0))
-        results[read.file] = results[read.file].model_copy(update={
-            "criteria": criteria, "total": total,
-            "ranking_value": ranking_value(total, read.bid.total_price, rules),
-            "issues": results[read.file].issues + extra})
+        results[read.file] = results[read.file].model_copy(
+            update={
+                "criteria": criteria,
+                "total": total,
+                "ranking_value": ranking_value(total, read.bid.total_price, rules),
+                "issues": results[read.file].issues + extra,
+            }
+        )
     return [results[r.file] for r in checked]
 
 
-def score_competing(competing: list[ReadResult], contexts: dict[str, Context], pending: dict[str, set[str]],
-                    rules: RuleSet) -> dict[str, list[CriterionResult]]:
+def score_competing(
+    competing: list[ReadResult], contexts: dict[str, Context], pending: dict[str, set[str]], rules: RuleSet
+) -> dict[str, list[CriterionResult]]:
     """Every criterion of every competing bid (the others set no benchmark), by file."""
     # Relative functions compare each bid with the best competing bid, so raw values come first.
     raws: dict[str, dict[str, Raw]] = {r.file: {} for r in competing}
     for c in rules.criteria:
         for read in competing:
             raws[read.file][c.id] = raw_value(c, read.bid, contexts[read.file])
-    return {read.file: [_criterion_result(c, rules, raws[read.file][c.id],
-                                          [raws[r.file][c.id].value for r in competing],
-                                          pending.get(read.file, set()), contexts[read.file])
-                        for c in rules.criteria]
-            for read in competing}
+    return {
+        read.file: [
+            _criterion_result(
+                c,
+                rules,
+                raws[read.file][c.id],
+                [raws[r.file][c.id].value for r in competing],
+                pending.get(read.file, set()),
+                contexts[read.file],
+            )
+            for c in rules.criteria
+        ]
+        for read in competing
+    }
 
 
 def ranking_value(total: Decimal, price: Decimal | None, rules: RuleSet) -> Decimal | None:
@@ -120,14 +146,17 @@ def ranking_value(total: Decimal, price: Decimal | None, rules: RuleSet) -> Deci
     return rules.method.ranking_value(total, price, sum((c.money or Decimal(0) for c in rules.criteria), Decimal(0)))
 
 
-def _criterion_result(c: Criterion, rules: RuleSet, raw: Raw, peers: list, pending: set[str],
-                      ctx: Context) -> CriterionResult:
+def _criterion_result(
+    c: Criterion, rules: RuleSet, raw: Raw, peers: list, pending: set[str], ctx: Context
+) -> CriterionResult:
     scored = score_of(c, raw.value, rules.scale, peers)
     score = rules.rounding.quantize(scored.score)
     stake = c.stake(rules.method)
     # Points come from the rounded score, so the chain in the report can be recomputed by hand.
     points = rules.rounding.quantize(score / rules.scale * stake)
-    explanation = f"{c.name}: {raw.text} → {score}/{num(rules.scale)} ({scored.rule}); {rules.method.worth(stake, points)}"
+    explanation = (
+        f"{c.name}: {raw.text} → {score}/{num(rules.scale)} ({scored.rule}); {rules.method.worth(stake, points)}"
+    )
     waiting = sorted(pending & set(c.labels))
     status = CriterionStatus.NEEDS_REVIEW if waiting else CriterionStatus.FINAL
     if waiting:
@@ -135,8 +164,18 @@ def _criterion_result(c: Criterion, rules: RuleSet, raw: Raw, peers: list, pendi
     outcome = ctx.panel.get(c.id) if isinstance(c, PanelCriterion) else None
     if outcome is not None and outcome.consensus is None:
         status = CriterionStatus.NEEDS_REVIEW
-    return CriterionResult(id=c.id, name=c.name, weight=c.weight, raw=raw.value, score=score, points=points,
-                           explanation=explanation, status=status, stake=stake, panel=outcome)
+    return CriterionResult(
+        id=c.id,
+        name=c.name,
+        weight=c.weight,
+        raw=raw.value,
+        score=score,
+        points=points,
+        explanation=explanation,
+        status=status,
+        stake=stake,
+        panel=outcome,
+    )
 
 
 def abnormally_low(prices: dict[str, Decimal | None], rules: RuleSet) -> dict[str, list[Issue]]:
@@ -155,19 +194,30 @@ def abnormally_low(prices: dict[str, Decimal | None], rules: RuleSet) -> dict[st
             mean = sum(others, Decimal(0)) / len(others)
             gap = (mean - price) / mean * hundred
             if gap > rule.below_mean_of_others_pct:
-                reasons.append(f"{gap.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} % below the mean of the "
-                               f"other bids ({money(mean)}; the rule set asks from {rule.below_mean_of_others_pct} %)")
+                reasons.append(
+                    f"{gap.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} % below the mean of the "
+                    f"other bids ({money(mean)}; the rule set asks from {rule.below_mean_of_others_pct} %)"
+                )
         if rule.below_next_pct is not None:
             above = [p for p in others if p >= price]
             if above:
                 nxt = min(above)
                 gap = (nxt - price) / nxt * hundred
                 if gap > rule.below_next_pct:
-                    reasons.append(f"{gap.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} % below the next bid "
-                                   f"({money(nxt)}; the rule set asks from {rule.below_next_pct} %)")
+                    reasons.append(
+                        f"{gap.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} % below the next bid "
+                        f"({money(nxt)}; the rule set asks from {rule.below_next_pct} %)"
+                    )
         if reasons:
-            out[file] = [issue("price.abnormally_low",
-                               f"The total price {money(price)} is " + " and ".join(reasons) +
-                               ": ask the bidder to explain it (Art. 69); this is not an exclusion.",
-                               file=file, sheet="Items", field="Unit price")]
+            out[file] = [
+                issue(
+                    "price.abnormally_low",
+                    f"The total price {money(price)} is "
+                    + " and ".join(reasons)
+                    + ": ask the bidder to explain it (Art. 69); this is not an exclusion.",
+                    file=file,
+                    sheet="Items",
+                    field="Unit price",
+                )
+            ]
     return out

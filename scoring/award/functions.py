@@ -34,6 +34,7 @@ RAW_PLACES = Decimal("0.0001")  # shares and means are rounded half-up to 4 plac
 
 # --- values -------------------------------------------------------------------
 
+
 def field_value(bid: Bid, name: str, item: Item | None = None) -> Any:
     scope, _, field_name = name.partition(".")
     if name == "bid.total_price":
@@ -60,9 +61,9 @@ class Context:
 
     labels: dict[str, frozenset[str]] = field(default_factory=dict)  # requirement -> normalised models
     names: dict[str, str] = field(default_factory=dict)  # requirement -> the label's name, for explanations
-    panel: dict[str, "PanelOutcome"] = field(default_factory=dict)  # judged criterion -> the panel's outcome
+    panel: dict[str, PanelOutcome] = field(default_factory=dict)  # judged criterion -> the panel's outcome
 
-    def with_panel(self, panel: dict[str, "PanelOutcome"]) -> "Context":
+    def with_panel(self, panel: dict[str, PanelOutcome]) -> Context:
         return Context(labels=self.labels, names=self.names, panel=panel)
 
 
@@ -73,8 +74,11 @@ def holds(cond: Condition, bid: Bid, item: Item | None, ctx: Context) -> bool:
     if cond.any is not None:
         return any(holds(c, bid, item, ctx) for c in cond.any)
     if cond.label is not None:
-        return (item is not None and item.model is not None
-                and normalise_model(item.model) in ctx.labels.get(cond.label, frozenset()))
+        return (
+            item is not None
+            and item.model is not None
+            and normalise_model(item.model) in ctx.labels.get(cond.label, frozenset())
+        )
     value = field_value(bid, cond.field, item)
     if value is None:
         return False
@@ -102,8 +106,9 @@ def raw_value(c: Criterion, bid: Bid, ctx: Context) -> Raw:
         if outcome is None or outcome.consensus is None:
             return Raw(None, "no panel score yet")
         how = "moderated" if outcome.moderated else f"{outcome.method} of {len(outcome.scores)}"
-        return Raw(outcome.consensus, f"panel {how} {num(outcome.consensus)} on {num(params.minimum)}.."
-                                      f"{num(params.maximum)}")
+        return Raw(
+            outcome.consensus, f"panel {how} {num(outcome.consensus)} on {num(params.minimum)}..{num(params.maximum)}"
+        )
     if c.field.startswith("items."):
         return _aggregate(c, bid)
     value = field_value(bid, c.field)
@@ -158,6 +163,7 @@ def _aggregate(c: Criterion, bid: Bid) -> Raw:
 
 # --- scores -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Scored:
     score: Decimal  # unrounded, on the scale
@@ -184,8 +190,10 @@ def score_of(c: Criterion, raw: Any, scale: Decimal, peers: list[Any]) -> Scored
         return Scored(Decimal(raw) * scale, f"share × {num(scale)}")
     if isinstance(params, PanelParams):
         span = params.maximum - params.minimum
-        return Scored((Decimal(raw) - params.minimum) / span * scale,
-                      f"(consensus − {num(params.minimum)}) / {num(span)} × {num(scale)}")
+        return Scored(
+            (Decimal(raw) - params.minimum) / span * scale,
+            f"(consensus − {num(params.minimum)}) / {num(span)} × {num(scale)}",
+        )
     if isinstance(params, MinMaxParams):
         return _min_max(params.objective, Decimal(raw), scale, peers, c)
     if isinstance(params, (RelativeParams, PriceParams)):
@@ -200,11 +208,16 @@ def _linear(p: LinearParams, x: Decimal, scale: Decimal, c: Criterion) -> Scored
 
 
 def _steps(p: StepsParams, x: Decimal, c: Criterion) -> Scored:
-    reached = [s.score for s in p.steps
-               if (s.at_least is not None and x >= s.at_least) or (s.at_most is not None and x <= s.at_most)]
-    ladder = ", ".join(f"{'≥' if s.at_least is not None else '≤'}"
-                       f"{num(s.at_least if s.at_least is not None else s.at_most)}{_unit(c)} → {num(s.score)}"
-                       for s in p.steps)
+    reached = [
+        s.score
+        for s in p.steps
+        if (s.at_least is not None and x >= s.at_least) or (s.at_most is not None and x <= s.at_most)
+    ]
+    ladder = ", ".join(
+        f"{'≥' if s.at_least is not None else '≤'}"
+        f"{num(s.at_least if s.at_least is not None else s.at_most)}{_unit(c)} → {num(s.score)}"
+        for s in p.steps
+    )
     return Scored(max(reached, default=p.otherwise), f"steps {ladder}, else {num(p.otherwise)}")
 
 

@@ -13,13 +13,11 @@ import statistics
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-
+from scoring.award.results import Moderation, PanelOutcome, PanelScore
 from scoring.intake.panel_sheets import MODERATION, PanelSheets, RawScore
 from scoring.intake.parse import Locale, parse_decimal
 from scoring.issues import Issue, issue
-from scoring.award.results import Moderation, PanelOutcome, PanelScore
-from scoring.rules.schema import PanelParams, RuleSet
-from scoring.rules.schema import PanelCriterion
+from scoring.rules.schema import PanelCriterion, PanelParams, RuleSet
 
 PLACES = Decimal("0.0001")
 
@@ -38,14 +36,17 @@ def sheet_warnings(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str]) -> l
         elif raw.bid not in bid_ids:
             warnings.append(f"{raw.file} row {raw.row}: '{raw.bid}' is not a bid being scored; the score is not used.")
         elif (raw.file, raw.bid, raw.criterion) in seen:
-            warnings.append(f"{raw.file} row {raw.row}: a second score by {raw.evaluator} for {raw.bid} on "
-                            f"{raw.criterion}; the first one counts.")
+            warnings.append(
+                f"{raw.file} row {raw.row}: a second score by {raw.evaluator} for {raw.bid} on "
+                f"{raw.criterion}; the first one counts."
+            )
         seen.add((raw.file, raw.bid, raw.criterion))
     return warnings
 
 
-def panel_outcomes(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str], locale: Locale
-                   ) -> tuple[dict[tuple[str, str], PanelOutcome], dict[str, list[Issue]]]:
+def panel_outcomes(
+    sheets: PanelSheets, rules: RuleSet, bid_ids: list[str], locale: Locale
+) -> tuple[dict[tuple[str, str], PanelOutcome], dict[str, list[Issue]]]:
     """Outcomes by (bid, criterion) and issues by bid (see sheet_warnings for the sheets themselves)."""
     criteria = {c.id: c.params for c in rules.criteria if isinstance(c, PanelCriterion)}
     issues: dict[str, list[Issue]] = defaultdict(list)
@@ -65,9 +66,14 @@ def panel_outcomes(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str], loca
         if score is None:
             continue
         if params.comment_required and not raw.comment:
-            issues[raw.bid].append(_issue("panel.comment_missing", raw,
-                                          f"{raw.evaluator}'s score {score} on {raw.criterion} has no comment, which "
-                                          "this criterion requires; the score is not used."))
+            issues[raw.bid].append(
+                _issue(
+                    "panel.comment_missing",
+                    raw,
+                    f"{raw.evaluator}'s score {score} on {raw.criterion} has no comment, which "
+                    "this criterion requires; the score is not used.",
+                )
+            )
             continue
         accepted[key].append(PanelScore(evaluator=raw.evaluator, score=score, comment=raw.comment))
         refused.discard((*key, raw.evaluator))
@@ -77,18 +83,30 @@ def panel_outcomes(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str], loca
         if key is None:
             continue
         if not raw.reason or not raw.by:
-            issues[raw.bid].append(_issue("panel.moderation_incomplete", raw,
-                                          f"The moderated score for {raw.bid} on {raw.criterion} needs a reason and "
-                                          "who set it; it is not used."))
+            issues[raw.bid].append(
+                _issue(
+                    "panel.moderation_incomplete",
+                    raw,
+                    f"The moderated score for {raw.bid} on {raw.criterion} needs a reason and "
+                    "who set it; it is not used.",
+                )
+            )
             continue
         if _score(raw, criteria[key[1]], locale, issues) is not None:
             moderations[key] = raw
     outcomes = {}
     for criterion, params in criteria.items():
         for bid in bid_ids:
-            outcomes[(bid, criterion)] = _outcome(bid, criterion, params, accepted[(bid, criterion)],
-                                                  moderations.get((bid, criterion)), locale, issues,
-                                                  {e for b, c, e in refused if (b, c) == (bid, criterion)})
+            outcomes[(bid, criterion)] = _outcome(
+                bid,
+                criterion,
+                params,
+                accepted[(bid, criterion)],
+                moderations.get((bid, criterion)),
+                locale,
+                issues,
+                {e for b, c, e in refused if (b, c) == (bid, criterion)},
+            )
     return outcomes, issues
 
 
@@ -105,25 +123,49 @@ def _score(raw: RawScore, params: PanelParams, locale: Locale, issues) -> Decima
     parsed = parse_decimal(raw.score, locale)
     if parsed.value is None:
         what = "no score" if parsed.ok else f"{raw.score!r}, not a number"
-        issues[raw.bid].append(_issue("panel.not_a_score", raw, f"{raw.evaluator} gave {what} for {raw.bid} on "
-                                                                 f"{raw.criterion}; it is not used."))
+        issues[raw.bid].append(
+            _issue(
+                "panel.not_a_score",
+                raw,
+                f"{raw.evaluator} gave {what} for {raw.bid} on {raw.criterion}; it is not used.",
+            )
+        )
         return None
     if not params.minimum <= parsed.value <= params.maximum:
-        issues[raw.bid].append(_issue("panel.out_of_range", raw,
-                                      f"{raw.evaluator}'s score {parsed.value} for {raw.bid} on {raw.criterion} is "
-                                      f"outside {params.minimum}..{params.maximum}; it is not used."))
+        issues[raw.bid].append(
+            _issue(
+                "panel.out_of_range",
+                raw,
+                f"{raw.evaluator}'s score {parsed.value} for {raw.bid} on {raw.criterion} is "
+                f"outside {params.minimum}..{params.maximum}; it is not used.",
+            )
+        )
         return None
     return parsed.value
 
 
-def _outcome(bid: str, criterion: str, params: PanelParams, scores: list[PanelScore], moderation: RawScore | None,
-             locale: Locale, issues, refused: set[str]) -> PanelOutcome:
+def _outcome(
+    bid: str,
+    criterion: str,
+    params: PanelParams,
+    scores: list[PanelScore],
+    moderation: RawScore | None,
+    locale: Locale,
+    issues,
+    refused: set[str],
+) -> PanelOutcome:
     scored = {s.evaluator for s in scores}
     missing = [e for e in params.evaluators if e not in scored]
     for evaluator in (e for e in missing if e not in refused):
-        issues[bid].append(issue("panel.score_missing", f"{evaluator} has not scored {bid} on {criterion}; the "
-                                 "consensus is formed without that score.", file=f"{evaluator}.xlsx",
-                                 sheet="Scores", field="Score"))
+        issues[bid].append(
+            issue(
+                "panel.score_missing",
+                f"{evaluator} has not scored {bid} on {criterion}; the consensus is formed without that score.",
+                file=f"{evaluator}.xlsx",
+                sheet="Scores",
+                field="Score",
+            )
+        )
     values = [s.score for s in scores]
     computed = None
     if values:
@@ -133,19 +175,43 @@ def _outcome(bid: str, criterion: str, params: PanelParams, scores: list[PanelSc
     flagged = bool(params.max_spread is not None and spread is not None and spread > params.max_spread)
     if flagged:
         listing = ", ".join(f"{s.evaluator} {s.score}" for s in scores)
-        issues[bid].append(issue("panel.disagreement", f"Evaluators differ by {spread} on {criterion} ({listing}), "
-                                 f"more than the {params.max_spread} the rule set allows: discuss and moderate.",
-                                 sheet="Scores", field="Score"))
+        issues[bid].append(
+            issue(
+                "panel.disagreement",
+                f"Evaluators differ by {spread} on {criterion} ({listing}), "
+                f"more than the {params.max_spread} the rule set allows: discuss and moderate.",
+                sheet="Scores",
+                field="Score",
+            )
+        )
     moderated = None
     consensus = computed
     if moderation is not None:
-        moderated = Moderation(score=parse_decimal(moderation.score, locale).value, reason=moderation.reason,
-                               by=moderation.by, computed=computed)
+        moderated = Moderation(
+            score=parse_decimal(moderation.score, locale).value,
+            reason=moderation.reason,
+            by=moderation.by,
+            computed=computed,
+        )
         consensus = moderated.score
     elif params.consensus == "moderated" and values:
         consensus = Decimal(statistics.median(values)).quantize(PLACES, rounding=ROUND_HALF_UP)
-        issues[bid].append(issue("panel.moderation_missing", f"{criterion} is to be moderated, but there is no "
-                                 f"moderated score for {bid}; the median {consensus} is used meanwhile.",
-                                 file=f"{MODERATION}.xlsx", sheet="Moderation", field="Score"))
-    return PanelOutcome(scores=scores, method=params.consensus, consensus=consensus, moderated=moderated,
-                        spread=spread, flagged=flagged, missing=missing)
+        issues[bid].append(
+            issue(
+                "panel.moderation_missing",
+                f"{criterion} is to be moderated, but there is no "
+                f"moderated score for {bid}; the median {consensus} is used meanwhile.",
+                file=f"{MODERATION}.xlsx",
+                sheet="Moderation",
+                field="Score",
+            )
+        )
+    return PanelOutcome(
+        scores=scores,
+        method=params.consensus,
+        consensus=consensus,
+        moderated=moderated,
+        spread=spread,
+        flagged=flagged,
+        missing=missing,
+    )

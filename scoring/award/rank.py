@@ -72,17 +72,24 @@ def rank_bids(results: list[BidResult], checked: list[ReadResult], rules: RuleSe
         if previous is not None and full_key(previous)[:2] == full_key(r)[:2]:
             entry = next((e for e in chain if _key(previous, e, submitted) != _key(r, e, submitted)), None)
             if entry is None:
-                text = (f"{previous.bid_id} and {r.bid_id} are tied on {_value(r)} and on every tie-break "
-                        f"({', '.join(_describe(e) for e in chain) or 'none declared'}); they share rank {rank}.")
+                text = (
+                    f"{previous.bid_id} and {r.bid_id} are tied on {_value(r)} and on every tie-break "
+                    f"({', '.join(_describe(e) for e in chain) or 'none declared'}); they share rank {rank}."
+                )
                 warnings.append(text + " The buyer must decide as its procurement rules say (e.g. by drawing lots).")
             else:
-                text = (f"{previous.bid_id} and {r.bid_id} are tied on {_value(r)}; {_describe(entry)} decides: "
-                        f"{previous.bid_id} {_shown(previous, entry, submitted)}, {r.bid_id} {_shown(r, entry, submitted)}.")
+                text = (
+                    f"{previous.bid_id} and {r.bid_id} are tied on {_value(r)}; {_describe(entry)} decides: "
+                    f"{previous.bid_id} {_shown(previous, entry, submitted)}, {r.bid_id} {_shown(r, entry, submitted)}."
+                )
             notes.setdefault(previous.bid_id, []).append(text)
             notes.setdefault(r.bid_id, []).append(text)
         out.append(r.model_copy(update={"rank": rank}))
-    out = [r.model_copy(update={"tie_break": " ".join(dict.fromkeys(notes[r.bid_id]))}) if r.bid_id in notes else r
-           for r in out]
-    rest = sorted((r for r in results if r.status is not Status.RANKED),
-                  key=lambda r: (r.status is Status.REJECTED, r.bid_id))
+    out = [
+        r.model_copy(update={"tie_break": " ".join(dict.fromkeys(notes[r.bid_id]))}) if r.bid_id in notes else r
+        for r in out
+    ]
+    rest = sorted(
+        (r for r in results if r.status is not Status.RANKED), key=lambda r: (r.status is Status.REJECTED, r.bid_id)
+    )
     return out + rest, warnings

@@ -20,14 +20,12 @@ class Status(str, Enum):
 
 
 class PanelScore(Frozen):
-
     evaluator: str
     score: Decimal
     comment: str | None = None
 
 
 class Moderation(Frozen):
-
     score: Decimal
     reason: str
     by: str
@@ -36,7 +34,6 @@ class Moderation(Frozen):
 
 class PanelOutcome(Frozen):
     """One bid on one judged criterion: every score, the consensus, and how it was reached."""
-
 
     scores: list[PanelScore]
     method: str

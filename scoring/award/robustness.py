@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from scoring.award.criteria import score_bids
 from scoring.award.rank import rank_bids
-from scoring.award.results import RankReversal, RobustnessReport, WeightSensitivity, BidResult, Status
+from scoring.award.results import BidResult, RankReversal, RobustnessReport, Status, WeightSensitivity
 from scoring.claims.verify import Verification
 from scoring.intake.panel_sheets import PanelSheets
 from scoring.models import ReadResult, Tender
@@ -65,9 +65,15 @@ def weight_sensitivity(results: list[BidResult], rules: RuleSet) -> list[WeightS
                 continue
             if best is None or abs(x - w_k) < abs(best[0] - w_k):
                 best = (x, other.bid_id)
-        out.append(WeightSensitivity(criterion=c.id, weight=w_k, searched_pp=reach,
-                                     flip_at=best[0].quantize(CENT, rounding=ROUND_HALF_UP) if best else None,
-                                     new_winner=best[1] if best else None))
+        out.append(
+            WeightSensitivity(
+                criterion=c.id,
+                weight=w_k,
+                searched_pp=reach,
+                flip_at=best[0].quantize(CENT, rounding=ROUND_HALF_UP) if best else None,
+                new_winner=best[1] if best else None,
+            )
+        )
     return out
 
 
@@ -75,8 +81,14 @@ def relative_causes(rules: RuleSet) -> list[str]:
     return [f"{c.id} ({c.function})" for c in rules.criteria if c.relative]
 
 
-def rank_reversals(checked: list[ReadResult], results: list[BidResult], tender: Tender, rules: RuleSet,
-                   verification: Verification | None, panel: PanelSheets | None) -> list[RankReversal]:
+def rank_reversals(
+    checked: list[ReadResult],
+    results: list[BidResult],
+    tender: Tender,
+    rules: RuleSet,
+    verification: Verification | None,
+    panel: PanelSheets | None,
+) -> list[RankReversal]:
     """Withdraw each non-winning bid in turn, evaluate again, and report pairs of the others that swap."""
     ranked = _ranked(results)
     base = {r.bid_id: r.rank for r in ranked}
@@ -86,13 +98,16 @@ def rank_reversals(checked: list[ReadResult], results: list[BidResult], tender: 
         rest = [c for c in checked if c.file != files[removed.bid_id]]
         again, _ = rank_bids(score_bids(rest, tender, rules, verification, panel), rest, rules)
         now = {r.bid_id: r.rank for r in again if r.status is Status.RANKED}
-        swapped = [[a, b] for a in now for b in now
-                   if base[a] < base[b] and now[a] > now[b]]
+        swapped = [[a, b] for a in now for b in now if base[a] < base[b] and now[a] > now[b]]
         if swapped:
             causes = relative_causes(rules)
-            out.append(RankReversal(removed=removed.bid_id, changed_pairs=sorted(swapped),
-                                    cause=("scores relative to the other bids: " + ", ".join(causes)) if causes
-                                    else None))
+            out.append(
+                RankReversal(
+                    removed=removed.bid_id,
+                    changed_pairs=sorted(swapped),
+                    cause=("scores relative to the other bids: " + ", ".join(causes)) if causes else None,
+                )
+            )
     return out
 
 
@@ -108,8 +123,14 @@ def win_shares(results: list[BidResult], rules: RuleSet) -> dict[str, Decimal] |
     wins = {r.bid_id: 0.0 for r in ranked}
     draws = rules.robustness.draws
     for _ in range(draws):
-        weights = {c.id: (generator.uniform(float(c.weight_range[0]), float(c.weight_range[1]))
-                          if c.weight_range else float(c.weight)) for c in rules.criteria}
+        weights = {
+            c.id: (
+                generator.uniform(float(c.weight_range[0]), float(c.weight_range[1]))
+                if c.weight_range
+                else float(c.weight)
+            )
+            for c in rules.criteria
+        }
         norm = sum(weights.values())
         values = {}
         for bid, s in scores.items():
@@ -122,8 +143,16 @@ def win_shares(results: list[BidResult], rules: RuleSet) -> dict[str, Decimal] |
     return {b: Decimal(repr(w / draws)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP) for b, w in wins.items()}
 
 
-def assess(checked: list[ReadResult], results: list[BidResult], tender: Tender, rules: RuleSet,
-           verification: Verification | None = None, panel: PanelSheets | None = None) -> RobustnessReport:
-    return RobustnessReport(weight_sensitivity=weight_sensitivity(results, rules),
-                            rank_reversals=rank_reversals(checked, results, tender, rules, verification, panel),
-                            win_shares=win_shares(results, rules))
+def assess(
+    checked: list[ReadResult],
+    results: list[BidResult],
+    tender: Tender,
+    rules: RuleSet,
+    verification: Verification | None = None,
+    panel: PanelSheets | None = None,
+) -> RobustnessReport:
+    return RobustnessReport(
+        weight_sensitivity=weight_sensitivity(results, rules),
+        rank_reversals=rank_reversals(checked, results, tender, rules, verification, panel),
+        win_shares=win_shares(results, rules),
+    )

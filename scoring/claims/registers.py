@@ -75,7 +75,9 @@ class OfflineRegister:
                 snap = Snapshot.model_validate(raw)
             except ValidationError as exc:
                 error = first_error(index, exc, RuleError)
-                raise RuleError(index, error.problem, f"snapshots.{n}" + (f".{error.key}" if error.key else "")) from None
+                raise RuleError(
+                    index, error.problem, f"snapshots.{n}" + (f".{error.key}" if error.key else "")
+                ) from None
             self.snapshots[snap.registry] = snap
             self.entries[snap.registry] = self._read(self.folder / snap.file, index, n)
 
@@ -88,14 +90,17 @@ class OfflineRegister:
             for line, row in enumerate(csv.DictReader(handle), start=2):
                 try:
                     entry = RegisterEntry(
-                        certificate_id=row["certificate_id"].strip(), holder=row["holder"].strip(),
+                        certificate_id=row["certificate_id"].strip(),
+                        holder=row["holder"].strip(),
                         brand=(row.get("brand") or "").strip(),
                         models=[m.strip() for m in (row.get("models") or "").split(";") if m.strip()],
                         gtins=[g.strip() for g in (row.get("gtins") or "").split(";") if g.strip()],
                         version=(row.get("version") or "").strip(),
-                        valid_from=row.get("valid_from") or None, valid_until=row.get("valid_until") or None,
+                        valid_from=row.get("valid_from") or None,
+                        valid_until=row.get("valid_until") or None,
                         status=(row.get("status") or "valid").strip().lower(),
-                        facility=(row.get("facility") or "").strip())
+                        facility=(row.get("facility") or "").strip(),
+                    )
                 except (KeyError, ValidationError) as exc:
                     raise RuleError(path, f"line {line} is not a register entry: {exc}") from None
                 out[normalise_id(entry.certificate_id)] = entry

@@ -61,6 +61,7 @@ def load_reviews(tender_folder: Path | str) -> Reviews:
     keys = [d.key() for d in reviews.decisions]
     for n, key in enumerate(keys):
         if keys.index(key) != n:
-            raise TenderError(path, f"a second decision on claim {key[1]!r} of bid {key[0]}; keep one",
-                              f"decisions.{n}")
+            raise TenderError(
+                path, f"a second decision on claim {key[1]!r} of bid {key[0]}; keep one", f"decisions.{n}"
+            )
     return reviews

@@ -25,26 +25,74 @@ class Verdict(str, Enum):
 # Every reason a claim can be given: code -> (the verdicts it goes with, its meaning). Stable: reports,
 # letters and the ledger carry these codes; a verdict with a code not listed here is refused.
 REASON_CODES: dict[str, tuple[tuple[Verdict, ...], str]] = {
-    "claim.verified": ((Verdict.ACCEPTED,), "accepted: listed in the issuer's register, for the offered model, valid on the bid deadline"),
-    "claim.verified_expires_in_term": ((Verdict.ACCEPTED,), "accepted; the certificate expires before the contract ends: follow-up needed"),
-    "equivalence.accepted": ((Verdict.ACCEPTED_EQUIVALENT,), "accepted as equivalent: the scheme meets Art. 43(1) and covers every required area"),
+    "claim.verified": (
+        (Verdict.ACCEPTED,),
+        "accepted: listed in the issuer's register, for the offered model, valid on the bid deadline",
+    ),
+    "claim.verified_expires_in_term": (
+        (Verdict.ACCEPTED,),
+        "accepted; the certificate expires before the contract ends: follow-up needed",
+    ),
+    "equivalence.accepted": (
+        (Verdict.ACCEPTED_EQUIVALENT,),
+        "accepted as equivalent: the scheme meets Art. 43(1) and covers every required area",
+    ),
     "certificate.not_found": ((Verdict.REJECTED,), "rejected: the certificate is not in the issuer's register"),
-    "certificate.withdrawn": ((Verdict.REJECTED,), "rejected: the register lists the certificate as withdrawn or suspended"),
-    "certificate.other_holder": ((Verdict.REJECTED,), "rejected: the certificate belongs to neither the bidder nor the offered brand"),
-    "certificate.model_not_covered": ((Verdict.REJECTED,), "rejected: the certificate does not cover the offered model"),
-    "certificate.site_not_used": ((Verdict.REJECTED,), "rejected: the certified site is not where the offered models are assembled"),
+    "certificate.withdrawn": (
+        (Verdict.REJECTED,),
+        "rejected: the register lists the certificate as withdrawn or suspended",
+    ),
+    "certificate.other_holder": (
+        (Verdict.REJECTED,),
+        "rejected: the certificate belongs to neither the bidder nor the offered brand",
+    ),
+    "certificate.model_not_covered": (
+        (Verdict.REJECTED,),
+        "rejected: the certificate does not cover the offered model",
+    ),
+    "certificate.site_not_used": (
+        (Verdict.REJECTED,),
+        "rejected: the certified site is not where the offered models are assembled",
+    ),
     "certificate.expired": ((Verdict.REJECTED,), "rejected: the certificate was not valid on the bid deadline"),
-    "certificate.not_yet_valid": ((Verdict.REJECTED,), "rejected: the certificate was not yet valid on the bid deadline"),
-    "certificate.expires_in_term": ((Verdict.REJECTED,), "rejected: the certificate expires before the contract ends (rule set)"),
+    "certificate.not_yet_valid": (
+        (Verdict.REJECTED,),
+        "rejected: the certificate was not yet valid on the bid deadline",
+    ),
+    "certificate.expires_in_term": (
+        (Verdict.REJECTED,),
+        "rejected: the certificate expires before the contract ends (rule set)",
+    ),
     "version.below_minimum": ((Verdict.REJECTED,), "rejected: the version or level is below the tender's minimum"),
-    "equivalence.areas_missing": ((Verdict.REJECTED,), "rejected as equivalent: the scheme does not cover every required area"),
-    "equivalence.conditions_unmet": ((Verdict.REJECTED,), "rejected as equivalent: the scheme does not meet the Art. 43(1) conditions"),
-    "review.alternative_proof": ((Verdict.NEEDS_REVIEW,), "needs review: other means of proof (e.g. a technical dossier)"),
+    "equivalence.areas_missing": (
+        (Verdict.REJECTED,),
+        "rejected as equivalent: the scheme does not cover every required area",
+    ),
+    "equivalence.conditions_unmet": (
+        (Verdict.REJECTED,),
+        "rejected as equivalent: the scheme does not meet the Art. 43(1) conditions",
+    ),
+    "review.alternative_proof": (
+        (Verdict.NEEDS_REVIEW,),
+        "needs review: other means of proof (e.g. a technical dossier)",
+    ),
     "review.unknown_scheme": ((Verdict.NEEDS_REVIEW,), "needs review: a scheme the catalogue does not know"),
-    "review.no_register": ((Verdict.NEEDS_REVIEW,), "needs review: no register snapshot to check the certificate against"),
-    "review.areas_unknown": ((Verdict.NEEDS_REVIEW,), "needs review: the catalogue does not establish every required area or condition"),
-    "review.version_unknown": ((Verdict.NEEDS_REVIEW,), "needs review: the certificate's version or level could not be established"),
-    "review.accepted": ((Verdict.ACCEPTED, Verdict.ACCEPTED_EQUIVALENT), "accepted after review by the evaluation committee"),
+    "review.no_register": (
+        (Verdict.NEEDS_REVIEW,),
+        "needs review: no register snapshot to check the certificate against",
+    ),
+    "review.areas_unknown": (
+        (Verdict.NEEDS_REVIEW,),
+        "needs review: the catalogue does not establish every required area or condition",
+    ),
+    "review.version_unknown": (
+        (Verdict.NEEDS_REVIEW,),
+        "needs review: the certificate's version or level could not be established",
+    ),
+    "review.accepted": (
+        (Verdict.ACCEPTED, Verdict.ACCEPTED_EQUIVALENT),
+        "accepted after review by the evaluation committee",
+    ),
     "review.rejected": ((Verdict.REJECTED,), "rejected after review by the evaluation committee"),
 }
 

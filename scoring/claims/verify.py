@@ -50,8 +50,14 @@ class Verification:
 
 def unused_decisions(reviews: Reviews, verdicts: dict[str, list[ClaimVerdict]]) -> list[ReviewDecision]:
     """Decisions that resolved no claim (verdicts by bid id): a typo, or a claim that is no longer pending."""
-    used = {(bid_id, claim_key(ref)) for bid_id, claims in verdicts.items() for c in claims if c.reviewed_by
-            for ref in (c.certificate_id, c.evidence) if ref}
+    used = {
+        (bid_id, claim_key(ref))
+        for bid_id, claims in verdicts.items()
+        for c in claims
+        if c.reviewed_by
+        for ref in (c.certificate_id, c.evidence)
+        if ref
+    }
     return [d for d in reviews.decisions if d.key() not in used]
 
 
@@ -84,9 +90,17 @@ def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
     requirement = v.rules.labels.get(rid) if rid else None
     offered = {normalise_model(i.model): i for i in bid.items if i.model}
     claimed = [m for m in (normalise_model(c) for c in claim.covers or []) if m in offered]
-    base = dict(row=claim.row, label=claim.label, version=claim.version, certificate_id=claim.certificate_id,
-                covers=claim.covers or [], scheme=scheme.id if scheme else None, requirement=rid,
-                equivalent_to=claim.equivalent_to, evidence=claim.evidence)
+    base = dict(
+        row=claim.row,
+        label=claim.label,
+        version=claim.version,
+        certificate_id=claim.certificate_id,
+        covers=claim.covers or [],
+        scheme=scheme.id if scheme else None,
+        requirement=rid,
+        equivalent_to=claim.equivalent_to,
+        evidence=claim.evidence,
+    )
     name = claim.label or "the label"
 
     def out(verdict: Verdict, code: str, reason: str, **extra) -> ClaimVerdict:
@@ -95,44 +109,73 @@ def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
     def review(code: str, reason: str, **extra) -> ClaimVerdict:
         decision = v.reviews.find(bid.bid_id, claim.certificate_id, claim.evidence)
         if decision is None:
-            return out(Verdict.NEEDS_REVIEW, code, reason + " The evaluation committee will decide.",
-                       covered_models=claimed, **extra)
+            return out(
+                Verdict.NEEDS_REVIEW,
+                code,
+                reason + " The evaluation committee will decide.",
+                covered_models=claimed,
+                **extra,
+            )
         said = f"Reviewed by {decision.by} on {decision.at.isoformat()}: {decision.reason}"
         if decision.decision == "accept":
             verdict = Verdict.ACCEPTED_EQUIVALENT if equivalent else Verdict.ACCEPTED
-            return out(verdict, "review.accepted", f"{name} {_for(claimed, offered)}was accepted. {said}",
-                       covered_models=claimed, reviewed_by=decision.by, **extra)
-        return out(Verdict.REJECTED, "review.rejected", f"{name} was not accepted. {said}",
-                   reviewed_by=decision.by, **extra)
+            return out(
+                verdict,
+                "review.accepted",
+                f"{name} {_for(claimed, offered)}was accepted. {said}",
+                covered_models=claimed,
+                reviewed_by=decision.by,
+                **extra,
+            )
+        return out(
+            Verdict.REJECTED, "review.rejected", f"{name} was not accepted. {said}", reviewed_by=decision.by, **extra
+        )
 
     if claim.evidence and not claim.certificate_id:
-        return review("review.alternative_proof",
-                      f"{name} is offered through other means of proof ({claim.evidence})"
-                      + (f" as equivalent to {claim.equivalent_to}" if claim.equivalent_to else "")
-                      + "; such proof must be assessed by the evaluation committee (Art. 44(2)).")
+        return review(
+            "review.alternative_proof",
+            f"{name} is offered through other means of proof ({claim.evidence})"
+            + (f" as equivalent to {claim.equivalent_to}" if claim.equivalent_to else "")
+            + "; such proof must be assessed by the evaluation committee (Art. 44(2)).",
+        )
     if scheme is None:
-        return review("review.unknown_scheme",
-                      f"'{name}' is not a scheme in the buyer's label catalogue, so whether it attests the "
-                      "required characteristics must be assessed by the evaluation committee.")
+        return review(
+            "review.unknown_scheme",
+            f"'{name}' is not a scheme in the buyer's label catalogue, so whether it attests the "
+            "required characteristics must be assessed by the evaluation committee.",
+        )
     snapshot = v.register.snapshot(scheme.registry) if scheme.registry else None
     if snapshot is None:
-        return review("review.no_register",
-                      f"There is no register of {scheme.name} to check certificate {claim.certificate_id} "
-                      "against; the certificate itself must be checked by the evaluation committee.")
+        return review(
+            "review.no_register",
+            f"There is no register of {scheme.name} to check certificate {claim.certificate_id} "
+            "against; the certificate itself must be checked by the evaluation committee.",
+        )
     checked = dict(register_snapshot=snapshot.describe())
     entry = v.register.lookup(scheme.registry, claim.certificate_id or "")
     if entry is None:
-        return out(Verdict.REJECTED, "certificate.not_found",
-                   f"Certificate {claim.certificate_id} is not listed in the {scheme.name} register "
-                   f"(snapshot of {snapshot.taken_on.isoformat()}).", **checked)
+        return out(
+            Verdict.REJECTED,
+            "certificate.not_found",
+            f"Certificate {claim.certificate_id} is not listed in the {scheme.name} register "
+            f"(snapshot of {snapshot.taken_on.isoformat()}).",
+            **checked,
+        )
     if entry.status != "valid":
-        return out(Verdict.REJECTED, "certificate.withdrawn",
-                   f"The {scheme.name} register lists certificate {entry.certificate_id} as {entry.status}.",
-                   **checked)
+        return out(
+            Verdict.REJECTED,
+            "certificate.withdrawn",
+            f"The {scheme.name} register lists certificate {entry.certificate_id} as {entry.status}.",
+            **checked,
+        )
     if not _holder_matches(entry, bid):
-        return out(Verdict.REJECTED, "certificate.other_holder",
-                   f"Certificate {entry.certificate_id} is held by {entry.holder}, which is neither the bidder "
-                   "nor the brand of an offered model.", **checked)
+        return out(
+            Verdict.REJECTED,
+            "certificate.other_holder",
+            f"Certificate {entry.certificate_id} is held by {entry.holder}, which is neither the bidder "
+            "nor the brand of an offered model.",
+            **checked,
+        )
     covered, problem = _coverage(scheme, entry, claimed, offered, bid)
     if not covered:
         return out(Verdict.REJECTED, problem[0], problem[1], **checked)
@@ -141,26 +184,41 @@ def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
     deadline = v.tender.bid_deadline.date()
     checked["valid_until"] = valid_until
     if valid_until is None or valid_until < deadline:
-        return out(Verdict.REJECTED, "certificate.expired",
-                   f"Certificate {entry.certificate_id} expired on "
-                   f"{valid_until.isoformat() if valid_until else 'an unknown date'}, before the bid deadline "
-                   f"of {deadline.isoformat()}.", **checked)
+        return out(
+            Verdict.REJECTED,
+            "certificate.expired",
+            f"Certificate {entry.certificate_id} expired on "
+            f"{valid_until.isoformat() if valid_until else 'an unknown date'}, before the bid deadline "
+            f"of {deadline.isoformat()}.",
+            **checked,
+        )
     if valid_from is not None and valid_from > deadline:
-        return out(Verdict.REJECTED, "certificate.not_yet_valid",
-                   f"Certificate {entry.certificate_id} is valid only from {valid_from.isoformat()}, after the "
-                   f"bid deadline of {deadline.isoformat()}.", **checked)
+        return out(
+            Verdict.REJECTED,
+            "certificate.not_yet_valid",
+            f"Certificate {entry.certificate_id} is valid only from {valid_from.isoformat()}, after the "
+            f"bid deadline of {deadline.isoformat()}.",
+            **checked,
+        )
     if requirement and not equivalent and requirement.minimum_version and scheme.versions:
         version = entry.version or claim.version
         have, need = scheme.version_rank(version), scheme.version_rank(requirement.minimum_version)
         if have is None:
-            return review("review.version_unknown",
-                          f"The version of {scheme.name} certificate {entry.certificate_id} "
-                          f"({version or 'not stated'}) could not be matched to the scheme's versions.",
-                          covered_models=covered, **checked)
+            return review(
+                "review.version_unknown",
+                f"The version of {scheme.name} certificate {entry.certificate_id} "
+                f"({version or 'not stated'}) could not be matched to the scheme's versions.",
+                covered_models=covered,
+                **checked,
+            )
         if have < need:
-            return out(Verdict.REJECTED, "version.below_minimum",
-                       f"Certificate {entry.certificate_id} is {scheme.name} {version}; this tender asks for "
-                       f"{requirement.minimum_version} or higher.", **checked)
+            return out(
+                Verdict.REJECTED,
+                "version.below_minimum",
+                f"Certificate {entry.certificate_id} is {scheme.name} {version}; this tender asks for "
+                f"{requirement.minimum_version} or higher.",
+                **checked,
+            )
     if equivalent and requirement is not None:
         decided = _equivalence(scheme, requirement, claim, v)
         if decided is not None:
@@ -172,22 +230,34 @@ def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
     coverage, follow_up = _contract_term(valid_until, v.tender)
     checked.update(contract_coverage=coverage, follow_up=follow_up)
     if follow_up and requirement and requirement.expiry_during_contract == "reject":
-        return out(Verdict.REJECTED, "certificate.expires_in_term",
-                   f"Certificate {entry.certificate_id} expires on {valid_until.isoformat()}, before the contract "
-                   f"ends on {v.tender.contract_end.isoformat()}, and this tender requires validity for the "
-                   "whole term.", **checked)
+        return out(
+            Verdict.REJECTED,
+            "certificate.expires_in_term",
+            f"Certificate {entry.certificate_id} expires on {valid_until.isoformat()}, before the contract "
+            f"ends on {v.tender.contract_end.isoformat()}, and this tender requires validity for the "
+            "whole term.",
+            **checked,
+        )
     models = ", ".join(offered[m].model for m in covered)
     if equivalent and requirement is not None:
-        return out(Verdict.ACCEPTED_EQUIVALENT, "equivalence.accepted",
-                   f"{scheme.name} certificate {entry.certificate_id} for {models} is accepted as equivalent to "
-                   f"{requirement.reference}: {scheme.name} meets the conditions of Art. 43(1) and covers "
-                   f"{v.catalogue.area_words(requirement.areas)}." + (f" {follow_up}" if follow_up else ""),
-                   covered_models=covered, **checked)
+        return out(
+            Verdict.ACCEPTED_EQUIVALENT,
+            "equivalence.accepted",
+            f"{scheme.name} certificate {entry.certificate_id} for {models} is accepted as equivalent to "
+            f"{requirement.reference}: {scheme.name} meets the conditions of Art. 43(1) and covers "
+            f"{v.catalogue.area_words(requirement.areas)}." + (f" {follow_up}" if follow_up else ""),
+            covered_models=covered,
+            **checked,
+        )
     code = "claim.verified_expires_in_term" if follow_up else "claim.verified"
-    return out(Verdict.ACCEPTED, code,
-               f"{scheme.name} certificate {entry.certificate_id} is listed in the register for {models} and "
-               f"valid on the bid deadline." + (f" {follow_up}" if follow_up else ""),
-               covered_models=covered, **checked)
+    return out(
+        Verdict.ACCEPTED,
+        code,
+        f"{scheme.name} certificate {entry.certificate_id} is listed in the register for {models} and "
+        f"valid on the bid deadline." + (f" {follow_up}" if follow_up else ""),
+        covered_models=covered,
+        **checked,
+    )
 
 
 def _for(claimed: list[str], offered: dict) -> str:
@@ -213,19 +283,26 @@ def _coverage(scheme: Scheme, entry: RegisterEntry, claimed: list[str], offered:
         if covered:
             return covered, None
         asked = ", ".join(offered[m].model for m in claimed) or ", ".join(entry.models) or "no offered model"
-        return [], ("certificate.model_not_covered",
-                    f"Certificate {entry.certificate_id} covers {', '.join(entry.models) or 'no model'}, "
-                    f"not the offered {asked}.")
+        return [], (
+            "certificate.model_not_covered",
+            f"Certificate {entry.certificate_id} covers {', '.join(entry.models) or 'no model'}, "
+            f"not the offered {asked}.",
+        )
     if scheme.attests == "facility":
         site = normalise_name(entry.facility or entry.holder)
-        assembled = {normalise_model(f.model) if f.model and f.model.lower() != "all" else "*"
-                     for f in bid.factories if f.tier == "final assembly" and f.name and normalise_name(f.name) == site}
+        assembled = {
+            normalise_model(f.model) if f.model and f.model.lower() != "all" else "*"
+            for f in bid.factories
+            if f.tier == "final assembly" and f.name and normalise_name(f.name) == site
+        }
         covered = [m for m in offered if m in assembled or "*" in assembled]
         if covered:
             return covered, None
-        return [], ("certificate.site_not_used",
-                    f"Certificate {entry.certificate_id} is for the site {entry.facility or entry.holder}, which "
-                    "the bid does not disclose as the final assembly site of any offered model.")
+        return [], (
+            "certificate.site_not_used",
+            f"Certificate {entry.certificate_id} is for the site {entry.facility or entry.holder}, which "
+            "the bid does not disclose as the final assembly site of any offered model.",
+        )
     return list(offered), None  # a company-level certificate covers whatever the company supplies
 
 
@@ -236,20 +313,32 @@ def _equivalence(scheme: Scheme, requirement: LabelRequirement, claim: LabelClai
     unknown = [a for a in areas if scheme.covers.get(a, "unknown") == "unknown"]
     words = v.catalogue.area_words
     if missing:
-        also = (f" Nor does it meet Art. 43(1): {'; '.join(ART43_FAILED[c] for c in scheme.art43_failed)}."
-                if scheme.art43_failed else "")
-        return (Verdict.REJECTED, "equivalence.areas_missing",
-                f"{scheme.name} is not equivalent to {requirement.reference} in this tender: it does not cover "
-                f"{words(missing)}, which {requirement.reference} stands for here.{also}")
+        also = (
+            f" Nor does it meet Art. 43(1): {'; '.join(ART43_FAILED[c] for c in scheme.art43_failed)}."
+            if scheme.art43_failed
+            else ""
+        )
+        return (
+            Verdict.REJECTED,
+            "equivalence.areas_missing",
+            f"{scheme.name} is not equivalent to {requirement.reference} in this tender: it does not cover "
+            f"{words(missing)}, which {requirement.reference} stands for here.{also}",
+        )
     if scheme.art43_failed:
-        return (Verdict.REJECTED, "equivalence.conditions_unmet",
-                f"{scheme.name} cannot stand in for {requirement.reference}: it does not meet the conditions of "
-                f"Art. 43(1): {'; '.join(ART43_FAILED[c] for c in scheme.art43_failed)}.")
+        return (
+            Verdict.REJECTED,
+            "equivalence.conditions_unmet",
+            f"{scheme.name} cannot stand in for {requirement.reference}: it does not meet the conditions of "
+            f"Art. 43(1): {'; '.join(ART43_FAILED[c] for c in scheme.art43_failed)}.",
+        )
     if unknown or scheme.art43_unknown:
         doubt = [words(unknown)] if unknown else []
         doubt += [ART43_WORDS[c] for c in scheme.art43_unknown]
-        return (Verdict.NEEDS_REVIEW, "review.areas_unknown",
-                f"Whether {scheme.name} covers {'; '.join(doubt)} is not established in the buyer's catalogue.")
+        return (
+            Verdict.NEEDS_REVIEW,
+            "review.areas_unknown",
+            f"Whether {scheme.name} covers {'; '.join(doubt)} is not established in the buyer's catalogue.",
+        )
     return None
 
 
@@ -261,5 +350,7 @@ def _contract_term(valid_until: date, tender: Tender) -> tuple[Decimal, str | No
     days = (end - start).days or 1
     share = Decimal(max(0, (valid_until - start).days)) / Decimal(days)
     share = share.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return share, (f"It expires on {valid_until.isoformat()}, {int(share * 100)} % into the contract term "
-                   f"({start.isoformat()} to {end.isoformat()}): its renewal must be checked before then.")
+    return share, (
+        f"It expires on {valid_until.isoformat()}, {int(share * 100)} % into the contract term "
+        f"({start.isoformat()} to {end.isoformat()}): its renewal must be checked before then."
+    )

@@ -18,15 +18,38 @@ def check_against_tender(read: ReadResult, tender: Tender, per_lot: bool = False
     rows = read.supplier_rows
     out: list[Issue] = []
     if s.tender_reference is not None and s.tender_reference.strip().casefold() != tender.id.casefold():
-        out.append(issue("bid.tender_mismatch", f"The bid is for tender '{s.tender_reference}', not '{tender.id}'.",
-                         file=name, sheet="Supplier", row=rows.get("tender_reference"), field="Tender reference"))
+        out.append(
+            issue(
+                "bid.tender_mismatch",
+                f"The bid is for tender '{s.tender_reference}', not '{tender.id}'.",
+                file=name,
+                sheet="Supplier",
+                row=rows.get("tender_reference"),
+                field="Tender reference",
+            )
+        )
     if s.currency is not None and s.currency.upper() != tender.currency.upper():
-        out.append(issue("bid.currency_mismatch", f"Prices are in {s.currency}; this tender is priced in {tender.currency}.",
-                         file=name, sheet="Supplier", row=rows.get("currency"), field="Currency"))
+        out.append(
+            issue(
+                "bid.currency_mismatch",
+                f"Prices are in {s.currency}; this tender is priced in {tender.currency}.",
+                file=name,
+                sheet="Supplier",
+                row=rows.get("currency"),
+                field="Currency",
+            )
+        )
     if s.submitted_at is not None and s.submitted_at > tender.bid_deadline:
-        out.append(issue("bid.late", f"Submitted at {s.submitted_at.isoformat()}, after the bid deadline "
-                                     f"{tender.bid_deadline.isoformat()}.",
-                         file=name, sheet="Supplier", row=rows.get("submitted_at"), field="Submitted at"))
+        out.append(
+            issue(
+                "bid.late",
+                f"Submitted at {s.submitted_at.isoformat()}, after the bid deadline {tender.bid_deadline.isoformat()}.",
+                file=name,
+                sheet="Supplier",
+                row=rows.get("submitted_at"),
+                field="Submitted at",
+            )
+        )
     if tender.items:
         out.extend(_check_items(read, tender, per_lot))
     return out
@@ -44,25 +67,48 @@ def _check_items(read: ReadResult, tender: Tender, per_lot: bool) -> list[Issue]
         wanted = asked.get(_key(item.item))
         where = dict(file=bid.file, sheet="Items", row=item.row)
         if wanted is None:
-            out.append(issue("items.unknown_item", f"Item '{item.item}' is not an item of this tender.",
-                             field=heading.get("item", "Item"), **where))
+            out.append(
+                issue(
+                    "items.unknown_item",
+                    f"Item '{item.item}' is not an item of this tender.",
+                    field=heading.get("item", "Item"),
+                    **where,
+                )
+            )
             continue
         offered.add(_key(item.item))
         if item.lot is not None and _key(item.lot) != _key(wanted.lot):
-            out.append(issue("items.lot_mismatch", f"Item '{item.item}' belongs to lot {wanted.lot}, not {item.lot}.",
-                             field=heading.get("lot", "Lot"), **where))
+            out.append(
+                issue(
+                    "items.lot_mismatch",
+                    f"Item '{item.item}' belongs to lot {wanted.lot}, not {item.lot}.",
+                    field=heading.get("lot", "Lot"),
+                    **where,
+                )
+            )
         if wanted.quantity is not None and item.quantity is not None and item.quantity != wanted.quantity:
-            out.append(issue("items.quantity_mismatch", f"Item '{item.item}': {item.quantity} offered, the tender "
-                                                        f"asks for {wanted.quantity}.",
-                             field=heading.get("quantity", "Quantity"), **where))
+            out.append(
+                issue(
+                    "items.quantity_mismatch",
+                    f"Item '{item.item}': {item.quantity} offered, the tender asks for {wanted.quantity}.",
+                    field=heading.get("quantity", "Quantity"),
+                    **where,
+                )
+            )
     lots_offered = {_key(asked[k].lot) for k in offered}
     for key, wanted in asked.items():
         if per_lot and _key(wanted.lot) not in lots_offered:
             continue  # a lot this bid does not bid for
         if key not in offered:
             label = f"'{wanted.item}'" + (f" ({wanted.description})" if wanted.description else "")
-            out.append(issue("items.missing_item", f"Item {label} of lot {wanted.lot} is not offered.",
-                             file=bid.file, sheet="Items"))
+            out.append(
+                issue(
+                    "items.missing_item",
+                    f"Item {label} of lot {wanted.lot} is not offered.",
+                    file=bid.file,
+                    sheet="Items",
+                )
+            )
     return out
 
 
@@ -96,20 +142,36 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
         files = ", ".join(sorted(r.file for r in group))
         if len(winners) != 1:
             for r in winners or group:
-                out[r.file].append(issue("bid.duplicate_undecidable",
-                                         f"Tenderer {number} submitted {files} at the same time; the buyer must "
-                                         "clarify which bid stands.", file=r.file, sheet="Supplier"))
+                out[r.file].append(
+                    issue(
+                        "bid.duplicate_undecidable",
+                        f"Tenderer {number} submitted {files} at the same time; the buyer must "
+                        "clarify which bid stands.",
+                        file=r.file,
+                        sheet="Supplier",
+                    )
+                )
             continue
         kept = winners[0]
         for r in sorted(group, key=lambda r: r.file):
             if r is kept:
                 continue
             when = r.bid.supplier.submitted_at
-            out[r.file].append(issue("bid.superseded",
-                                     f"Replaced by {kept.file} from the same tenderer ({number}), submitted "
-                                     f"{latest.isoformat()}" + (f", after this one ({when.isoformat()})." if when else "."),
-                                     file=r.file, sheet="Supplier"))
-            out[kept.file].append(issue("bid.supersedes",
-                                        f"Replaces the earlier submission {r.file} from the same tenderer ({number}).",
-                                        file=kept.file, sheet="Supplier"))
+            out[r.file].append(
+                issue(
+                    "bid.superseded",
+                    f"Replaced by {kept.file} from the same tenderer ({number}), submitted "
+                    f"{latest.isoformat()}" + (f", after this one ({when.isoformat()})." if when else "."),
+                    file=r.file,
+                    sheet="Supplier",
+                )
+            )
+            out[kept.file].append(
+                issue(
+                    "bid.supersedes",
+                    f"Replaces the earlier submission {r.file} from the same tenderer ({number}).",
+                    file=kept.file,
+                    sheet="Supplier",
+                )
+            )
     return out

@@ -45,32 +45,58 @@ def _expectations_for(sheet: Sheet) -> list:
     for f in sheet.fields:
         meta = {"field": f.name}
         if f.required:
-            out.append(gxe.ExpectColumnValuesToNotBeNull(
-                column=f.name, meta={**meta, "code": "field.missing", "severity": f.required}))
+            out.append(
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column=f.name, meta={**meta, "code": "field.missing", "severity": f.required}
+                )
+            )
         if f.required_unless or f.required_when:
             from great_expectations.expectations.row_conditions import Column
 
-            condition = (Column(f.required_unless).is_null() if f.required_unless
-                         else Column(f.required_when[0]) == f.required_when[1])
-            out.append(gxe.ExpectColumnValuesToNotBeNull(
-                column=f.name, row_condition=condition,
-                meta={**meta, "code": "field.missing", "severity": "error", "why": f.why}))
+            condition = (
+                Column(f.required_unless).is_null()
+                if f.required_unless
+                else Column(f.required_when[0]) == f.required_when[1]
+            )
+            out.append(
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column=f.name,
+                    row_condition=condition,
+                    meta={**meta, "code": "field.missing", "severity": "error", "why": f.why},
+                )
+            )
         if f.minimum is not None or f.maximum is not None:
-            out.append(gxe.ExpectColumnValuesToBeBetween(
-                column=f.name, min_value=_num(f.minimum), max_value=_num(f.maximum),
-                strict_min=f.strict_minimum, meta={**meta, "code": "field.out_of_range"}))
+            out.append(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=f.name,
+                    min_value=_num(f.minimum),
+                    max_value=_num(f.maximum),
+                    strict_min=f.strict_minimum,
+                    meta={**meta, "code": "field.out_of_range"},
+                )
+            )
         if f.choices:
-            out.append(gxe.ExpectColumnValuesToBeInSet(
-                column=f.name, value_set=list(f.choices), meta={**meta, "code": "field.not_allowed"}))
+            out.append(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column=f.name, value_set=list(f.choices), meta={**meta, "code": "field.not_allowed"}
+                )
+            )
         if f.codelist:
-            out.append(gxe.ExpectColumnValuesToBeInSet(
-                column=f.name, value_set=list(codelist(f.codelist)), meta={**meta, "code": "field.bad_format"}))
+            out.append(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column=f.name, value_set=list(codelist(f.codelist)), meta={**meta, "code": "field.bad_format"}
+                )
+            )
         if f.pattern:
-            out.append(gxe.ExpectColumnValuesToMatchRegex(
-                column=f.name, regex=f.pattern, meta={**meta, "code": "field.bad_format"}))
+            out.append(
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column=f.name, regex=f.pattern, meta={**meta, "code": "field.bad_format"}
+                )
+            )
     if sheet.unique:
-        out.append(gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=[BID, *sheet.unique], meta={"code": "table.duplicate_row"}))
+        out.append(
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=[BID, *sheet.unique], meta={"code": "table.duplicate_row"})
+        )
     return out
 
 
@@ -103,8 +129,10 @@ class _Suites:
 
     def validate(self, sheet: Sheet, frame):
         batch = self.batches[sheet.name].get_batch(batch_parameters={"dataframe": frame})
-        return batch.validate(self.suites[sheet.name], result_format={
-            "result_format": "COMPLETE", "unexpected_index_column_names": [BID, ROW]})
+        return batch.validate(
+            self.suites[sheet.name],
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [BID, ROW]},
+        )
 
 
 @cache
@@ -151,8 +179,14 @@ def validate_many(reads: list[ReadResult]) -> dict[str, list[Issue]]:
         tables[LABELS.name] += [c.model_dump() | {BID: file, ROW: c.row} for c in bid.labels]
         tables[FACTORIES.name] += [f.model_dump() | {BID: file, ROW: f.row} for f in bid.factories]
         if len(bid.items) < ITEMS.min_rows and ITEMS.name in read.headings:
-            out[file].append(issue("table.empty", f"The sheet '{ITEMS.name}' lists no items; at least "
-                                                  f"{ITEMS.min_rows} is required.", file=file, sheet=ITEMS.name))
+            out[file].append(
+                issue(
+                    "table.empty",
+                    f"The sheet '{ITEMS.name}' lists no items; at least {ITEMS.min_rows} is required.",
+                    file=file,
+                    sheet=ITEMS.name,
+                )
+            )
     suites = _suites()
     for sheet in SHEETS:
         if not tables[sheet.name]:
@@ -168,23 +202,36 @@ def validate_many(reads: list[ReadResult]) -> dict[str, list[Issue]]:
     return out
 
 
-def _issue_from(file: str, sheet: Sheet, outcome, hit: dict, headings: dict[str, str],
-                supplier_rows: dict[str, int]) -> Issue:
+def _issue_from(
+    file: str, sheet: Sheet, outcome, hit: dict, headings: dict[str, str], supplier_rows: dict[str, int]
+) -> Issue:
     meta = outcome.expectation_config.meta or {}
     code = meta["code"]
     if code == "table.duplicate_row":
         cols = " and ".join(headings[c] for c in sheet.unique)
-        return issue(code, f"The same {cols} ({', '.join(str(hit[c]) for c in sheet.unique)}) appears on more "
-                           "than one row.", file=file, sheet=sheet.name, row=int(hit[ROW]),
-                     field=headings[sheet.unique[-1]])
+        return issue(
+            code,
+            f"The same {cols} ({', '.join(str(hit[c]) for c in sheet.unique)}) appears on more than one row.",
+            file=file,
+            sheet=sheet.name,
+            row=int(hit[ROW]),
+            field=headings[sheet.unique[-1]],
+        )
     f = next(f for f in sheet.fields if f.name == meta["field"])
     heading = headings[f.name]
     severity = Severity(meta.get("severity", "error"))
     message = _message(code, f, heading, hit.get(f.name), severity)
     if meta.get("why"):
         message = f"{message[:-1]}: {meta['why']}."
-    return issue(code, message, file=file, sheet=sheet.name, row=int(hit[ROW]) or supplier_rows.get(f.name),
-                 field=heading, severity=severity)
+    return issue(
+        code,
+        message,
+        file=file,
+        sheet=sheet.name,
+        row=int(hit[ROW]) or supplier_rows.get(f.name),
+        field=heading,
+        severity=severity,
+    )
 
 
 def _message(code: str, f: Field, heading: str, value: Any, severity: Severity) -> str:

@@ -88,15 +88,18 @@ def read_bid(path: Path, tender: Tender) -> ReadResult:
             if key != "row":
                 supplier[key], supplier_rows[key] = value, row["row"]
     bid = Bid(
-        bid_id=path.stem, file=name, file_sha256=digest,
+        bid_id=path.stem,
+        file=name,
+        file_sha256=digest,
         supplier=Supplier(**supplier),
         items=[Item(**r) for r in rows[ITEMS.name]],
         labels=[LabelClaim(**r) for r in rows[LABELS.name]],
         factories=[Factory(**r) for r in rows[FACTORIES.name]],
     )
     headings = {sheet: raw_sheet.display for sheet, raw_sheet in raw.sheets.items()}
-    return ReadResult(file=name, file_sha256=digest, bid=bid, issues=issues, headings=headings,
-                      supplier_rows=supplier_rows)
+    return ReadResult(
+        file=name, file_sha256=digest, bid=bid, issues=issues, headings=headings, supplier_rows=supplier_rows
+    )
 
 
 def _typed_rows(name: str, raw: RawSheet, reader: CellReader, issues: list[Issue]) -> list[dict]:
@@ -109,9 +112,14 @@ def _typed_rows(name: str, raw: RawSheet, reader: CellReader, issues: list[Issue
             heading = raw.display[field_name]
             where = dict(file=name, sheet=raw.sheet.name, row=raw_row.row, field=heading)
             if (raw_row.row, field_name) in raw.uncalculated:
-                issues.append(issue("cell.formula_uncalculated",
-                                    f"{heading}: the formula in this cell has no calculated value; open the workbook "
-                                    "in a spreadsheet program, let it calculate, save and send it again.", **where))
+                issues.append(
+                    issue(
+                        "cell.formula_uncalculated",
+                        f"{heading}: the formula in this cell has no calculated value; open the workbook "
+                        "in a spreadsheet program, let it calculate, save and send it again.",
+                        **where,
+                    )
+                )
                 typed[field_name] = None
                 continue
             parsed = reader.parse(f, value)

@@ -29,8 +29,9 @@ def split_by_lot(checked: list[ReadResult], tender: Tender) -> dict[str, list[Re
                 # A fault in another lot's offer does not count against this one.
                 elsewhere = {i.row for i in read.bid.items if i.lot != lot}
                 issues = [i for i in read.issues if not (i.sheet == "Items" and i.row in elsewhere)]
-                out[lot].append(read.model_copy(update={
-                    "bid": read.bid.model_copy(update={"items": items}), "issues": issues}))
+                out[lot].append(
+                    read.model_copy(update={"bid": read.bid.model_copy(update={"items": items}), "issues": issues})
+                )
     return out
 
 

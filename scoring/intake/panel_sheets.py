@@ -62,13 +62,20 @@ def read_panel(tender_folder: Path | str) -> PanelSheets:
         if not rows:
             continue
         heads = {normalise_heading(h): n for n, h in enumerate(rows[0]) if h is not None}
-        get = lambda row, name: row[heads[name]] if name in heads and heads[name] < len(row) else None
+        get = lambda row, name, heads=heads: row[heads[name]] if name in heads and heads[name] < len(row) else None
         for r, row in enumerate(rows[1:], start=2):
             if all(v in (None, "") for v in row):
                 continue
-            entry = RawScore(file=path.name, row=r, evaluator=path.stem,
-                             bid=parse_text(get(row, "bid")).value, criterion=parse_text(get(row, "criterion")).value,
-                             score=get(row, "score"), comment=parse_text(get(row, "comment")).value,
-                             reason=parse_text(get(row, "reason")).value, by=parse_text(get(row, "by")).value)
+            entry = RawScore(
+                file=path.name,
+                row=r,
+                evaluator=path.stem,
+                bid=parse_text(get(row, "bid")).value,
+                criterion=parse_text(get(row, "criterion")).value,
+                score=get(row, "score"),
+                comment=parse_text(get(row, "comment")).value,
+                reason=parse_text(get(row, "reason")).value,
+                by=parse_text(get(row, "by")).value,
+            )
             (sheets.moderations if moderation else sheets.scores).append(entry)
     return sheets

@@ -35,7 +35,7 @@ class Locale:
     decimal_separator: str = "."
 
     @classmethod
-    def from_tag(cls, tag: str, decimal_separator: str | None = None) -> "Locale":
+    def from_tag(cls, tag: str, decimal_separator: str | None = None) -> Locale:
         language = tag.replace("_", "-").split("-")[0].lower()
         sep = decimal_separator or ("," if language in DECIMAL_COMMA_LANGUAGES else ".")
         return cls(tag=tag, decimal_separator=sep)
@@ -57,7 +57,7 @@ class Words:
     no: frozenset[str] = frozenset({"no", "n", "false"})
     not_applicable: frozenset[str] = frozenset({"n/a", "na", "not applicable"})
 
-    def extended(self, yes=(), no=(), not_applicable=()) -> "Words":
+    def extended(self, yes=(), no=(), not_applicable=()) -> Words:
         low = lambda ws: frozenset(str(w).strip().casefold() for w in ws)
         return Words(self.yes | low(yes), self.no | low(no), self.not_applicable | low(not_applicable))
 
@@ -141,8 +141,9 @@ def _decimal_from_text(raw: str, locale: Locale) -> Parsed:
         value = Decimal(whole.replace(thousands, "") + ("." + decimals if decimals else ""))
     except InvalidOperation:
         return Parsed(error="cell.not_a_number", note=f"found {raw.strip()!r}")
-    return Parsed(-value if negative else value, warning=warning,
-                  note=f"read {raw.strip()!r} as {value}" if warning else "")
+    return Parsed(
+        -value if negative else value, warning=warning, note=f"read {raw.strip()!r} as {value}" if warning else ""
+    )
 
 
 def _decimal_separator(text: str, locale: Locale) -> tuple[str | None, str | None]:

@@ -62,65 +62,118 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 GTIN = r"^(?:\d{8}|\d{12,14})$"
 CURRENCY = r"^[A-Z]{3}$"
 
-SUPPLIER = Sheet("Supplier", key_value=True, fields=(
-    Field("tender_reference", "Tender reference", Kind.TEXT),
-    Field("name", "Supplier name", Kind.TEXT),
-    Field("registration_number", "Registration number", Kind.TEXT),
-    Field("country", "Country", Kind.TEXT, codelist="countries"),
-    Field("email", "Contact email", Kind.TEXT, pattern=EMAIL, pattern_hint="an e-mail address"),
-    Field("submitted_at", "Submitted at", Kind.DATETIME),
-    Field("currency", "Currency", Kind.TEXT, pattern=CURRENCY, pattern_hint="a three-letter ISO 4217 code such as EUR"),
-    Field("ew_conditions", "Accepts Electronics Watch contract conditions", Kind.YES_NO),
-    Field("ew_dialogue", "Enters into dialogue with Electronics Watch", Kind.YES_NO),
-    Field("take_back", "Take-back and reuse service", Kind.YES_NO),
-    Field("environmental_management", "Environmental management system", Kind.TEXT),
-))
+SUPPLIER = Sheet(
+    "Supplier",
+    key_value=True,
+    fields=(
+        Field("tender_reference", "Tender reference", Kind.TEXT),
+        Field("name", "Supplier name", Kind.TEXT),
+        Field("registration_number", "Registration number", Kind.TEXT),
+        Field("country", "Country", Kind.TEXT, codelist="countries"),
+        Field("email", "Contact email", Kind.TEXT, pattern=EMAIL, pattern_hint="an e-mail address"),
+        Field("submitted_at", "Submitted at", Kind.DATETIME),
+        Field(
+            "currency", "Currency", Kind.TEXT, pattern=CURRENCY, pattern_hint="a three-letter ISO 4217 code such as EUR"
+        ),
+        Field("ew_conditions", "Accepts Electronics Watch contract conditions", Kind.YES_NO),
+        Field("ew_dialogue", "Enters into dialogue with Electronics Watch", Kind.YES_NO),
+        Field("take_back", "Take-back and reuse service", Kind.YES_NO),
+        Field("environmental_management", "Environmental management system", Kind.TEXT),
+    ),
+)
 
-ITEMS = Sheet("Items", unique=("lot", "item"), min_rows=1, fields=(
-    Field("lot", "Lot", Kind.TEXT),
-    Field("item", "Item", Kind.TEXT),
-    Field("category", "Category", Kind.TEXT),
-    Field("brand", "Brand", Kind.TEXT),
-    Field("model", "Model", Kind.TEXT),
-    Field("gtin", "GTIN", Kind.TEXT, required=None, pattern=GTIN, pattern_hint="8, 12, 13 or 14 digits"),
-    Field("quantity", "Quantity", Kind.INTEGER, minimum=ZERO, strict_minimum=True),
-    Field("unit_price", "Unit price", Kind.DECIMAL, minimum=ZERO),
-    Field("warranty_years", "Warranty (years)", Kind.DECIMAL, minimum=ZERO),
-    # Not stated is allowed but costs the points of criteria that use it: a warning.
-    Field("spare_parts_years", "Spare parts availability (years)", Kind.DECIMAL, required="warning", minimum=ZERO),
-    Field("security_updates_years", "Security updates (years)", Kind.DECIMAL, required="warning", minimum=ZERO),
-    Field("battery_replaceable", "Battery replaceable", Kind.YES_NO_NA, required="warning"),
-    Field("energy_kwh_year", "Typical energy consumption (kWh/year)", Kind.DECIMAL, required="warning", minimum=ZERO),
-    Field("recycled_plastic_pct", "Recycled plastic content (%)", Kind.DECIMAL, required="warning", minimum=ZERO, maximum=HUNDRED),
-    Field("packaging_recycled_pct", "Packaging recycled content (%)", Kind.DECIMAL, required="warning", minimum=ZERO, maximum=HUNDRED),
-))
+ITEMS = Sheet(
+    "Items",
+    unique=("lot", "item"),
+    min_rows=1,
+    fields=(
+        Field("lot", "Lot", Kind.TEXT),
+        Field("item", "Item", Kind.TEXT),
+        Field("category", "Category", Kind.TEXT),
+        Field("brand", "Brand", Kind.TEXT),
+        Field("model", "Model", Kind.TEXT),
+        Field("gtin", "GTIN", Kind.TEXT, required=None, pattern=GTIN, pattern_hint="8, 12, 13 or 14 digits"),
+        Field("quantity", "Quantity", Kind.INTEGER, minimum=ZERO, strict_minimum=True),
+        Field("unit_price", "Unit price", Kind.DECIMAL, minimum=ZERO),
+        Field("warranty_years", "Warranty (years)", Kind.DECIMAL, minimum=ZERO),
+        # Not stated is allowed but costs the points of criteria that use it: a warning.
+        Field("spare_parts_years", "Spare parts availability (years)", Kind.DECIMAL, required="warning", minimum=ZERO),
+        Field("security_updates_years", "Security updates (years)", Kind.DECIMAL, required="warning", minimum=ZERO),
+        Field("battery_replaceable", "Battery replaceable", Kind.YES_NO_NA, required="warning"),
+        Field(
+            "energy_kwh_year", "Typical energy consumption (kWh/year)", Kind.DECIMAL, required="warning", minimum=ZERO
+        ),
+        Field(
+            "recycled_plastic_pct",
+            "Recycled plastic content (%)",
+            Kind.DECIMAL,
+            required="warning",
+            minimum=ZERO,
+            maximum=HUNDRED,
+        ),
+        Field(
+            "packaging_recycled_pct",
+            "Packaging recycled content (%)",
+            Kind.DECIMAL,
+            required="warning",
+            minimum=ZERO,
+            maximum=HUNDRED,
+        ),
+    ),
+)
 
-LABELS = Sheet("Labels", required=False, fields=(
-    Field("label", "Label", Kind.TEXT),
-    Field("version", "Version", Kind.TEXT, required=None),
-    Field("certificate_id", "Certificate ID", Kind.TEXT, required=None, required_unless="evidence",
-          why="a claim needs a certificate ID, or other means of proof under Evidence"),
-    Field("scope", "Scope", Kind.CHOICE, choices=("product", "facility", "company")),
-    Field("covers", "Covers", Kind.LIST),
-    Field("valid_from", "Valid from", Kind.DATE, required=None),
-    Field("valid_until", "Valid until", Kind.DATE, required=None, required_unless="evidence",
-          why="a certificate's validity must be stated"),
-    Field("equivalent_to", "Claimed as equivalent to", Kind.TEXT, required=None),
-    Field("evidence", "Evidence", Kind.TEXT, required=None),
-))
+LABELS = Sheet(
+    "Labels",
+    required=False,
+    fields=(
+        Field("label", "Label", Kind.TEXT),
+        Field("version", "Version", Kind.TEXT, required=None),
+        Field(
+            "certificate_id",
+            "Certificate ID",
+            Kind.TEXT,
+            required=None,
+            required_unless="evidence",
+            why="a claim needs a certificate ID, or other means of proof under Evidence",
+        ),
+        Field("scope", "Scope", Kind.CHOICE, choices=("product", "facility", "company")),
+        Field("covers", "Covers", Kind.LIST),
+        Field("valid_from", "Valid from", Kind.DATE, required=None),
+        Field(
+            "valid_until",
+            "Valid until",
+            Kind.DATE,
+            required=None,
+            required_unless="evidence",
+            why="a certificate's validity must be stated",
+        ),
+        Field("equivalent_to", "Claimed as equivalent to", Kind.TEXT, required=None),
+        Field("evidence", "Evidence", Kind.TEXT, required=None),
+    ),
+)
 
-FACTORIES = Sheet("Factories", required=False, fields=(
-    Field("model", "Model", Kind.TEXT),
-    Field("tier", "Tier", Kind.CHOICE, choices=("final assembly", "component", "raw material")),
-    Field("component", "Component", Kind.TEXT, required=None, required_when=("tier", "component"),
-          why="a component factory must say which component it makes"),
-    Field("name", "Factory name", Kind.TEXT),
-    Field("country", "Country", Kind.TEXT, codelist="countries"),
-    Field("city", "City", Kind.TEXT, required="warning"),
-    Field("address", "Address", Kind.TEXT, required="warning"),
-    Field("last_audit", "Last social audit", Kind.DATE, required=None),
-    Field("audit_scheme", "Audit scheme", Kind.TEXT, required=None),
-))
+FACTORIES = Sheet(
+    "Factories",
+    required=False,
+    fields=(
+        Field("model", "Model", Kind.TEXT),
+        Field("tier", "Tier", Kind.CHOICE, choices=("final assembly", "component", "raw material")),
+        Field(
+            "component",
+            "Component",
+            Kind.TEXT,
+            required=None,
+            required_when=("tier", "component"),
+            why="a component factory must say which component it makes",
+        ),
+        Field("name", "Factory name", Kind.TEXT),
+        Field("country", "Country", Kind.TEXT, codelist="countries"),
+        Field("city", "City", Kind.TEXT, required="warning"),
+        Field("address", "Address", Kind.TEXT, required="warning"),
+        Field("last_audit", "Last social audit", Kind.DATE, required=None),
+        Field("audit_scheme", "Audit scheme", Kind.TEXT, required=None),
+    ),
+)
 
 SHEETS: tuple[Sheet, ...] = (SUPPLIER, ITEMS, LABELS, FACTORIES)
 

@@ -67,5 +67,4 @@ def bid_files(tender: Tender) -> list[Path]:
     folder = tender.bids_folder
     if not folder.is_dir():
         raise TenderError(folder, "missing: a tender folder needs a bids/ folder with one workbook per bid")
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and not p.name.startswith((".", "~$")))
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))

@@ -53,10 +53,16 @@ def refuse_reason(path: Path) -> Issue | None:
     if head == OLE_MAGIC:
         data = path.read_bytes()
         if ENCRYPTED_STREAM in data:
-            return issue("file.encrypted", f"{name} is encrypted or password-protected; send it without a password.", file=name)
-        return issue("file.legacy_format", f"{name} is an old .xls workbook; save it as .xlsx and send it again.", file=name)
+            return issue(
+                "file.encrypted", f"{name} is encrypted or password-protected; send it without a password.", file=name
+            )
+        return issue(
+            "file.legacy_format", f"{name} is an old .xls workbook; save it as .xlsx and send it again.", file=name
+        )
     if not zipfile.is_zipfile(path):
-        return issue("file.not_workbook", f"{name} is not an Excel workbook (.xlsx); it could not be read as a bid.", file=name)
+        return issue(
+            "file.not_workbook", f"{name} is not an Excel workbook (.xlsx); it could not be read as a bid.", file=name
+        )
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -64,7 +70,11 @@ def refuse_reason(path: Path) -> Issue | None:
             if "xl/workbook.xml" not in names:
                 return issue("file.not_workbook", f"{name} is a zip archive but not an Excel workbook.", file=name)
             if any(n.lower().endswith("vbaproject.bin") for n in names) or path.suffix.lower() == ".xlsm":
-                return issue("file.macros", f"{name} contains macros; save it as a plain .xlsx workbook without macros.", file=name)
+                return issue(
+                    "file.macros",
+                    f"{name} contains macros; save it as a plain .xlsx workbook without macros.",
+                    file=name,
+                )
             unpacked = sum(e.file_size for e in entries)
             packed = max(1, sum(e.compress_size for e in entries))
             if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_RATIO:
@@ -103,10 +113,20 @@ def _read_sheets(name, values, formulas, mapping: TemplateMapping) -> RawWorkboo
         title = titles.get(normalise_heading(local))
         if title is None:
             severity = None if sheet.required else "warning"
-            msg = (f"The sheet '{local}' is missing." if sheet.required
-                   else f"The sheet '{local}' is missing; it is read as empty.")
-            issues.append(issue("sheet.missing", msg, file=name, sheet=sheet.name,
-                                **({"severity": _severity(severity)} if severity else {})))
+            msg = (
+                f"The sheet '{local}' is missing."
+                if sheet.required
+                else f"The sheet '{local}' is missing; it is read as empty."
+            )
+            issues.append(
+                issue(
+                    "sheet.missing",
+                    msg,
+                    file=name,
+                    sheet=sheet.name,
+                    **({"severity": _severity(severity)} if severity else {}),
+                )
+            )
             continue
         wanted.add(title)
         read = _read_key_value if sheet.key_value else _read_table
@@ -116,8 +136,14 @@ def _read_sheets(name, values, formulas, mapping: TemplateMapping) -> RawWorkboo
         issues.extend(sheet_issues)
     for title in values.sheetnames:
         if title not in wanted:
-            issues.append(issue("sheet.extra", f"The sheet '{title}' is not part of the template and was ignored.",
-                                file=name, sheet=title))
+            issues.append(
+                issue(
+                    "sheet.extra",
+                    f"The sheet '{title}' is not part of the template and was ignored.",
+                    file=name,
+                    sheet=title,
+                )
+            )
     return RawWorkbook(sheets, issues)
 
 
@@ -157,8 +183,11 @@ def _read_table(name: str, raw: RawSheet, ws, ws_formulas) -> list[Issue]:
     formula_cells = _formula_cells(ws_formulas)
     header_at = next((i for i, (_, row) in enumerate(rows) if any(v not in (None, "") for v in row)), None)
     if header_at is None:
-        issues.append(issue("column.missing", f"The sheet '{title}' is empty: it has no heading row.",
-                            file=name, sheet=sheet.name))
+        issues.append(
+            issue(
+                "column.missing", f"The sheet '{title}' is empty: it has no heading row.", file=name, sheet=sheet.name
+            )
+        )
         return issues
     header_row, header = rows[header_at]
     columns: dict[int, str] = {}
@@ -167,17 +196,33 @@ def _read_table(name: str, raw: RawSheet, ws, ws_formulas) -> list[Issue]:
             continue
         field_name = headings.get(normalise_heading(heading))
         if field_name is None or field_name in columns.values():
-            issues.append(issue("column.extra", f"The column '{heading}' is not part of the template and was ignored.",
-                                file=name, sheet=sheet.name, row=header_row))
+            issues.append(
+                issue(
+                    "column.extra",
+                    f"The column '{heading}' is not part of the template and was ignored.",
+                    file=name,
+                    sheet=sheet.name,
+                    row=header_row,
+                )
+            )
         else:
             columns[c] = field_name
     for f in sheet.fields:
         if f.name not in columns.values():
             severity = "error" if f.required == "error" else "warning"
             heading = raw.display[f.name]
-            issues.append(issue("column.missing", f"The column '{heading}' is missing.", file=name,
-                                sheet=sheet.name, row=header_row, field=heading, severity=_severity(severity)))
-    for r, row in rows[header_at + 1:]:
+            issues.append(
+                issue(
+                    "column.missing",
+                    f"The column '{heading}' is missing.",
+                    file=name,
+                    sheet=sheet.name,
+                    row=header_row,
+                    field=heading,
+                    severity=_severity(severity),
+                )
+            )
+    for r, row in rows[header_at + 1 :]:
         cells = {columns[c]: v for c, v in enumerate(row) if c in columns}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
             continue  # empty rows inside a table are skipped
@@ -201,8 +246,15 @@ def _read_key_value(name: str, raw: RawSheet, ws, ws_formulas) -> list[Issue]:
         value = row[1] if len(row) > 1 else None
         field_name = headings.get(normalise_heading(key))
         if field_name is None:
-            issues.append(issue("field.unknown", f"The field '{key}' is not part of the template and was ignored.",
-                                file=name, sheet=sheet.name, row=r))
+            issues.append(
+                issue(
+                    "field.unknown",
+                    f"The field '{key}' is not part of the template and was ignored.",
+                    file=name,
+                    sheet=sheet.name,
+                    row=r,
+                )
+            )
             continue
         if field_name in cells:
             continue  # the first occurrence counts; a repeated field name is noise
@@ -216,6 +268,14 @@ def _read_key_value(name: str, raw: RawSheet, ws, ws_formulas) -> list[Issue]:
     for f in sheet.fields:
         if f.name not in cells and f.required:
             heading = raw.display[f.name]
-            issues.append(issue("field.missing", f"The field '{heading}' is missing from the sheet.",
-                                file=name, sheet=sheet.name, field=heading, severity=_severity(f.required)))
+            issues.append(
+                issue(
+                    "field.missing",
+                    f"The field '{heading}' is missing from the sheet.",
+                    file=name,
+                    sheet=sheet.name,
+                    field=heading,
+                    severity=_severity(f.required),
+                )
+            )
     return issues

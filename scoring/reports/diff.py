@@ -13,8 +13,14 @@ def diff_documents(before: dict, after: dict) -> dict:
     for bid_id in sorted(set(old) | set(new)):
         a, b = old.get(bid_id), new.get(bid_id)
         if a is None or b is None:
-            changes.append({"bid_id": bid_id, "what": "bid", "before": "absent" if a is None else a["status"],
-                            "after": "absent" if b is None else b["status"]})
+            changes.append(
+                {
+                    "bid_id": bid_id,
+                    "what": "bid",
+                    "before": "absent" if a is None else a["status"],
+                    "after": "absent" if b is None else b["status"],
+                }
+            )
             continue
         for key in ("status", "rank", "total"):
             if a[key] != b[key]:
@@ -22,25 +28,37 @@ def diff_documents(before: dict, after: dict) -> dict:
         points = {c["id"]: c["points"] for c in a["criteria"]}
         for c in b["criteria"]:
             if points.get(c["id"]) != c["points"]:
-                changes.append({"bid_id": bid_id, "what": f"points {c['id']}", "before": points.get(c["id"]),
-                                "after": c["points"]})
+                changes.append(
+                    {"bid_id": bid_id, "what": f"points {c['id']}", "before": points.get(c["id"]), "after": c["points"]}
+                )
         verdicts = {(c["row"], c["certificate_id"] or c["evidence"]): c["verdict"] for c in a["claims"]}
         for c in b["claims"]:
             key = (c["row"], c["certificate_id"] or c["evidence"])
             if verdicts.get(key) != c["verdict"]:
-                changes.append({"bid_id": bid_id, "what": f"claim {key[1]}", "before": verdicts.get(key),
-                                "after": c["verdict"]})
-    return {"previous_run_id": before.get("run_id"), "run_id": after.get("run_id"),
-            "rules_sha256": {"before": before["rules_sha256"], "after": after["rules_sha256"]},
-            "rank_changes": [c for c in changes if c["what"] == "rank"], "changes": changes}
+                changes.append(
+                    {"bid_id": bid_id, "what": f"claim {key[1]}", "before": verdicts.get(key), "after": c["verdict"]}
+                )
+    return {
+        "previous_run_id": before.get("run_id"),
+        "run_id": after.get("run_id"),
+        "rules_sha256": {"before": before["rules_sha256"], "after": after["rules_sha256"]},
+        "rank_changes": [c for c in changes if c["what"] == "rank"],
+        "changes": changes,
+    }
 
 
 def render_diff_md(diff: dict) -> str:
-    lines = [f"# Changes since run {diff['previous_run_id']}", "",
-             f"Rule set SHA-256: `{diff['rules_sha256']['before']}` → `{diff['rules_sha256']['after']}`.", ""]
+    lines = [
+        f"# Changes since run {diff['previous_run_id']}",
+        "",
+        f"Rule set SHA-256: `{diff['rules_sha256']['before']}` → `{diff['rules_sha256']['after']}`.",
+        "",
+    ]
     if not diff["changes"]:
         return "\n".join(lines + ["Nothing changed.", ""])
     lines += ["| Bid | What | Before | After |", "|---|---|---|---|"]
-    lines += [f"| {cell(c['bid_id'])} | {cell(c['what'])} | {cell(c['before'])} | {cell(c['after'])} |"
-              for c in diff["changes"]]
+    lines += [
+        f"| {cell(c['bid_id'])} | {cell(c['what'])} | {cell(c['before'])} | {cell(c['after'])} |"
+        for c in diff["changes"]
+    ]
     return "\n".join(lines) + "\n"

@@ -6,8 +6,7 @@ import json
 import os
 from typing import Any
 
-from scoring.award.results import PanelOutcome
-from scoring.award.results import BidResult, Evaluation, Status
+from scoring.award.results import BidResult, Evaluation, PanelOutcome, Status
 from scoring.claims.verdicts import ClaimVerdict, Verdict
 from scoring.formatting import plain
 
@@ -37,17 +36,31 @@ def bid_document(b: BidResult) -> dict[str, Any]:
         "reasons": b.reasons,
         "tie_break": b.tie_break,
         "criteria": [
-            {"id": c.id, "name": c.name, "weight": plain(c.weight), "raw": plain(c.raw), "score": plain(c.score),
-             "points": plain(c.points), "explanation": c.explanation, "status": c.status.value,
-             **({"money": plain(c.stake)} if c.weight is None else {}),
-             **({"panel": panel_document(c.panel)} if c.panel is not None else {})}
+            {
+                "id": c.id,
+                "name": c.name,
+                "weight": plain(c.weight),
+                "raw": plain(c.raw),
+                "score": plain(c.score),
+                "points": plain(c.points),
+                "explanation": c.explanation,
+                "status": c.status.value,
+                **({"money": plain(c.stake)} if c.weight is None else {}),
+                **({"panel": panel_document(c.panel)} if c.panel is not None else {}),
+            }
             for c in b.criteria
         ],
         "claims": [claim_document(c) for c in b.claims],
         "knockouts": [k.model_dump() for k in b.knockouts],
         "issues": [
-            {"code": i.code, "severity": i.severity.value, "sheet": i.sheet, "row": i.row, "field": i.field,
-             "message": i.message}
+            {
+                "code": i.code,
+                "severity": i.severity.value,
+                "sheet": i.sheet,
+                "row": i.row,
+                "field": i.field,
+                "message": i.message,
+            }
             for i in b.issues
         ],
     }
@@ -56,11 +69,19 @@ def bid_document(b: BidResult) -> dict[str, Any]:
 def panel_document(p: PanelOutcome) -> dict[str, Any]:
     return {
         "evaluators": [{"evaluator": s.evaluator, "score": plain(s.score), "comment": s.comment} for s in p.scores],
-        "missing": p.missing, "method": p.method, "consensus": plain(p.consensus), "spread": plain(p.spread),
+        "missing": p.missing,
+        "method": p.method,
+        "consensus": plain(p.consensus),
+        "spread": plain(p.spread),
         "flagged": p.flagged,
-        "moderated": None if p.moderated is None else {
-            "score": plain(p.moderated.score), "reason": p.moderated.reason, "by": p.moderated.by,
-            "original_consensus": plain(p.moderated.computed)},
+        "moderated": None
+        if p.moderated is None
+        else {
+            "score": plain(p.moderated.score),
+            "reason": p.moderated.reason,
+            "by": p.moderated.by,
+            "original_consensus": plain(p.moderated.computed),
+        },
     }
 
 
@@ -70,19 +91,41 @@ def method_document(evaluation: Evaluation) -> dict[str, Any]:
 
 def claim_document(c: ClaimVerdict) -> dict[str, Any]:
     return {
-        "row": c.row, "label": c.label, "version": c.version, "certificate_id": c.certificate_id,
-        "covers": c.covers, "equivalent_to": c.equivalent_to, "evidence": c.evidence, "scheme": c.scheme,
-        "requirement": c.requirement, "verdict": c.verdict.value, "reason_code": c.reason_code, "reason": c.reason,
-        "register_snapshot": c.register_snapshot, "valid_until": plain(c.valid_until),
-        "contract_coverage": plain(c.contract_coverage), "follow_up": c.follow_up, "reviewed_by": c.reviewed_by,
+        "row": c.row,
+        "label": c.label,
+        "version": c.version,
+        "certificate_id": c.certificate_id,
+        "covers": c.covers,
+        "equivalent_to": c.equivalent_to,
+        "evidence": c.evidence,
+        "scheme": c.scheme,
+        "requirement": c.requirement,
+        "verdict": c.verdict.value,
+        "reason_code": c.reason_code,
+        "reason": c.reason,
+        "register_snapshot": c.register_snapshot,
+        "valid_until": plain(c.valid_until),
+        "contract_coverage": plain(c.contract_coverage),
+        "follow_up": c.follow_up,
+        "reviewed_by": c.reviewed_by,
     }
 
 
 def review_queue(evaluation: Evaluation) -> list[dict[str, Any]]:
     """Claims awaiting a person's decision: what to record in reviews.yaml."""
-    return [{"bid_id": b.bid_id, "claim": c.certificate_id or c.evidence, "row": c.row, "label": c.label,
-             "reason_code": c.reason_code, "reason": c.reason}
-            for b in evaluation.bids for c in b.claims if c.verdict is Verdict.NEEDS_REVIEW]
+    return [
+        {
+            "bid_id": b.bid_id,
+            "claim": c.certificate_id or c.evidence,
+            "row": c.row,
+            "label": c.label,
+            "reason_code": c.reason_code,
+            "reason": c.reason,
+        }
+        for b in evaluation.bids
+        for c in b.claims
+        if c.verdict is Verdict.NEEDS_REVIEW
+    ]
 
 
 def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
@@ -96,9 +139,15 @@ def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
         "tool_version": evaluation.tool_version,
         "tender_id": t.id,
         "lot": evaluation.lot,
-        "tender": {"id": t.id, "title": t.title, "buyer": t.buyer, "currency": t.currency,
-                   "bid_deadline": t.bid_deadline.isoformat(), "contract_start": t.contract_start.isoformat(),
-                   "contract_end": t.contract_end.isoformat()},
+        "tender": {
+            "id": t.id,
+            "title": t.title,
+            "buyer": t.buyer,
+            "currency": t.currency,
+            "bid_deadline": t.bid_deadline.isoformat(),
+            "contract_start": t.contract_start.isoformat(),
+            "contract_end": t.contract_end.isoformat(),
+        },
         "rules_path": rules_path_shown(evaluation),
         "rules_sha256": evaluation.rules_sha256,
         "rules_id": evaluation.rules.id,

@@ -44,13 +44,40 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
     wb = openpyxl.Workbook()
     ranking = wb.active
     ranking.title = "Ranking"
-    append_row(ranking, ["Rank", "Status", "Bid", "Supplier", "Registration number", "File",
-                         f"Total price ({evaluation.tender.currency})", "Points", ranking_heading(evaluation),
-                         "Reasons / tie-break", "File SHA-256"])
+    append_row(
+        ranking,
+        [
+            "Rank",
+            "Status",
+            "Bid",
+            "Supplier",
+            "Registration number",
+            "File",
+            f"Total price ({evaluation.tender.currency})",
+            "Points",
+            ranking_heading(evaluation),
+            "Reasons / tie-break",
+            "File SHA-256",
+        ],
+    )
     for b in evaluation.bids:
         note = " ".join(b.reasons) if b.reasons else (b.tie_break or "")
-        append_row(ranking, [b.rank, b.status.value, b.bid_id, b.supplier, b.registration_number, b.file,
-                             b.total_price, b.total, b.ranking_value, note, b.file_sha256])
+        append_row(
+            ranking,
+            [
+                b.rank,
+                b.status.value,
+                b.bid_id,
+                b.supplier,
+                b.registration_number,
+                b.file,
+                b.total_price,
+                b.total,
+                b.ranking_value,
+                note,
+                b.file_sha256,
+            ],
+        )
     _bold_header(ranking)
     _widths(ranking, [6, 10, 22, 34, 20, 24, 16, 12, 16, 80, 66])
 
@@ -64,35 +91,79 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
     _widths(breakdown, [6, 22] + [16] * len(rules.criteria) + [9])
 
     details = wb.create_sheet("Details")
-    append_row(details, ["Bid", "Criterion", "Name", "Weight (%) or money", "Raw value", "Score", "Points",
-                         "Explanation", "Status"])
+    append_row(
+        details,
+        ["Bid", "Criterion", "Name", "Weight (%) or money", "Raw value", "Score", "Points", "Explanation", "Status"],
+    )
     for b in ranked:
         for c in b.criteria:
-            append_row(details, [b.bid_id, c.id, c.name, c.stake, _raw(c.raw), c.score, c.points, c.explanation,
-                                 c.status.value])
+            append_row(
+                details,
+                [b.bid_id, c.id, c.name, c.stake, _raw(c.raw), c.score, c.points, c.explanation, c.status.value],
+            )
         for k in b.knockouts:
-            append_row(details, [b.bid_id, f"knock-out {k.id}", k.requirement, None, "passed", None, None,
-                                 k.explanation])
+            append_row(
+                details, [b.bid_id, f"knock-out {k.id}", k.requirement, None, "passed", None, None, k.explanation]
+            )
     for b in evaluation.bids:
         if b.status is Status.EXCLUDED:
             for k in b.knockouts:
-                append_row(details, [b.bid_id, f"knock-out {k.id}", k.requirement, None,
-                                     "passed" if k.passed else "FAILED", None, None, k.explanation])
+                append_row(
+                    details,
+                    [
+                        b.bid_id,
+                        f"knock-out {k.id}",
+                        k.requirement,
+                        None,
+                        "passed" if k.passed else "FAILED",
+                        None,
+                        None,
+                        k.explanation,
+                    ],
+                )
     _bold_header(details)
     _widths(details, [22, 18, 40, 10, 14, 8, 8, 110])
 
     panels = [(b, c) for b in ranked for c in b.criteria if c.panel is not None]
     if panels:
         panel = wb.create_sheet("Panel")
-        append_row(panel, ["Bid", "Criterion", "Evaluator", "Score", "Comment", "Consensus", "Method",
-                           "Moderated score", "Moderation reason", "Moderated by", "Spread", "Flagged"])
+        append_row(
+            panel,
+            [
+                "Bid",
+                "Criterion",
+                "Evaluator",
+                "Score",
+                "Comment",
+                "Consensus",
+                "Method",
+                "Moderated score",
+                "Moderation reason",
+                "Moderated by",
+                "Spread",
+                "Flagged",
+            ],
+        )
         for b, c in panels:
             p = c.panel
             for sc in p.scores:
-                append_row(panel, [b.bid_id, c.id, sc.evaluator, sc.score, sc.comment, p.consensus, p.method,
-                                   p.moderated.score if p.moderated else None,
-                                   p.moderated.reason if p.moderated else None,
-                                   p.moderated.by if p.moderated else None, p.spread, "yes" if p.flagged else ""])
+                append_row(
+                    panel,
+                    [
+                        b.bid_id,
+                        c.id,
+                        sc.evaluator,
+                        sc.score,
+                        sc.comment,
+                        p.consensus,
+                        p.method,
+                        p.moderated.score if p.moderated else None,
+                        p.moderated.reason if p.moderated else None,
+                        p.moderated.by if p.moderated else None,
+                        p.spread,
+                        "yes" if p.flagged else "",
+                    ],
+                )
             for missing in p.missing:
                 append_row(panel, [b.bid_id, c.id, missing, None, "no score", p.consensus, p.method])
         for criterion, alpha in evaluation.agreement.items():
@@ -113,14 +184,50 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
     _widths(robust, [120, 12, 20, 22, 14])
 
     claims = wb.create_sheet("Claims")
-    append_row(claims, ["Bid", "Row", "Label", "Version", "Certificate ID", "Covers", "Claimed as equivalent to",
-                        "Evidence", "Verdict", "Reason code", "Reason", "Register snapshot", "Valid until",
-                        "Contract term covered", "Follow-up", "Reviewed by"])
+    append_row(
+        claims,
+        [
+            "Bid",
+            "Row",
+            "Label",
+            "Version",
+            "Certificate ID",
+            "Covers",
+            "Claimed as equivalent to",
+            "Evidence",
+            "Verdict",
+            "Reason code",
+            "Reason",
+            "Register snapshot",
+            "Valid until",
+            "Contract term covered",
+            "Follow-up",
+            "Reviewed by",
+        ],
+    )
     for b in evaluation.bids:
         for c in b.claims:
-            append_row(claims, [b.bid_id, c.row, c.label, c.version, c.certificate_id, "; ".join(c.covers),
-                                c.equivalent_to, c.evidence, c.verdict.value, c.reason_code, c.reason,
-                                c.register_snapshot, c.valid_until, c.contract_coverage, c.follow_up, c.reviewed_by])
+            append_row(
+                claims,
+                [
+                    b.bid_id,
+                    c.row,
+                    c.label,
+                    c.version,
+                    c.certificate_id,
+                    "; ".join(c.covers),
+                    c.equivalent_to,
+                    c.evidence,
+                    c.verdict.value,
+                    c.reason_code,
+                    c.reason,
+                    c.register_snapshot,
+                    c.valid_until,
+                    c.contract_coverage,
+                    c.follow_up,
+                    c.reviewed_by,
+                ],
+            )
     _bold_header(claims)
     _widths(claims, [22, 6, 20, 14, 22, 30, 20, 22, 20, 30, 100, 44, 12, 10, 60, 30])
 
@@ -138,16 +245,24 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
 
 def _rules_sheet(ws, evaluation: Evaluation, rules: RuleSet) -> None:
     append_row(ws, ["Rule set", rules.id])
-    for key, value in (("Version", rules.version), ("Title", rules.title), ("File", rules_path_shown(evaluation)),
-                       ("SHA-256", evaluation.rules_sha256), ("Source", rules.source),
-                       ("Scale", f"every criterion scores 0..{rules.scale}"),
-                       ("Rounding", f"scores and points rounded {rules.rounding.mode.replace('_', '-')} to "
-                                    f"{rules.rounding.places} decimals; points = score / {rules.scale} × weight; "
-                                    "total = sum of points"),
-                       ("Tie-break", " → ".join(["total points"] + rules.tie_break)),
-                       ("Label catalogue", evaluation.catalogue_version),
-                       ("Register snapshots", "; ".join(evaluation.registers)),
-                       ("tenderscore", evaluation.tool_version)):
+    for key, value in (
+        ("Version", rules.version),
+        ("Title", rules.title),
+        ("File", rules_path_shown(evaluation)),
+        ("SHA-256", evaluation.rules_sha256),
+        ("Source", rules.source),
+        ("Scale", f"every criterion scores 0..{rules.scale}"),
+        (
+            "Rounding",
+            f"scores and points rounded {rules.rounding.mode.replace('_', '-')} to "
+            f"{rules.rounding.places} decimals; points = score / {rules.scale} × weight; "
+            "total = sum of points",
+        ),
+        ("Tie-break", " → ".join(["total points"] + rules.tie_break)),
+        ("Label catalogue", evaluation.catalogue_version),
+        ("Register snapshots", "; ".join(evaluation.registers)),
+        ("tenderscore", evaluation.tool_version),
+    ):
         append_row(ws, [key, value])
     if evaluation.rule_warnings:
         append_row(ws, [])
@@ -156,19 +271,38 @@ def _rules_sheet(ws, evaluation: Evaluation, rules: RuleSet) -> None:
             append_row(ws, [w.code, w.rule, w.message])
     if rules.labels:
         append_row(ws, [])
-        append_row(ws, ["Label requirement", "Reference", "Minimum version", "Areas an equivalent must cover",
-                        "Expiry during contract"])
+        append_row(
+            ws,
+            [
+                "Label requirement",
+                "Reference",
+                "Minimum version",
+                "Areas an equivalent must cover",
+                "Expiry during contract",
+            ],
+        )
         for name, req in rules.labels.items():
-            append_row(ws, [name, req.reference, req.minimum_version, ", ".join(req.areas),
-                            req.expiry_during_contract])
+            append_row(ws, [name, req.reference, req.minimum_version, ", ".join(req.areas), req.expiry_during_contract])
     append_row(ws, [])
     append_row(ws, ["Method", rules.method.name, rules.method.setting()])
-    append_row(ws, ["Criterion", "Name", "Group", "Weight (%) or money", "Field", "Aggregate", "Function",
-                    "Parameters"])
+    append_row(
+        ws, ["Criterion", "Name", "Group", "Weight (%) or money", "Field", "Aggregate", "Function", "Parameters"]
+    )
     for c in rules.criteria:
         params = json.dumps(plain(c.params.model_dump(by_alias=True, exclude_none=True)), ensure_ascii=False)
-        append_row(ws, [c.id, c.name, c.group, c.weight if c.weight is not None else c.money, c.field, c.aggregate,
-                        c.function, params])
+        append_row(
+            ws,
+            [
+                c.id,
+                c.name,
+                c.group,
+                c.weight if c.weight is not None else c.money,
+                c.field,
+                c.aggregate,
+                c.function,
+                params,
+            ],
+        )
     if rules.method.stake == "weight":
         append_row(ws, ["Total", None, None, sum((c.stake(rules.method) for c in rules.criteria), Decimal(0))])
     append_row(ws, [])

@@ -27,16 +27,23 @@ def letter_sections(evaluation: Evaluation, bid: BidResult) -> tuple[str, list[S
     winner = ranked[0] if ranked else None
     title = f"Tender {t.id}: assessment of your bid {bid.bid_id}"
     who = bid.supplier or "the bidder"
-    intro = Section("Result", [f"To {who}. {t.buyer} has evaluated the bids for \u201c{t.title}\u201d"
-                               + (f", lot {evaluation.lot}" if evaluation.lot else "")
-                               + f". {len(ranked)} bid(s) could be ranked."])
+    intro = Section(
+        "Result",
+        [
+            f"To {who}. {t.buyer} has evaluated the bids for \u201c{t.title}\u201d"
+            + (f", lot {evaluation.lot}" if evaluation.lot else "")
+            + f". {len(ranked)} bid(s) could be ranked."
+        ],
+    )
     sections = [intro]
     if bid.status is Status.RANKED:
         if bid is winner or (winner and bid.bid_id == winner.bid_id):
             intro.paragraphs.append("Your bid is ranked first: the buyer intends to award the contract to you.")
         else:
-            intro.paragraphs.append(f"Your bid is ranked {bid.rank} of {len(ranked)}. The bid ranked first is "
-                                    f"{winner.bid_id} from {winner.supplier}.")
+            intro.paragraphs.append(
+                f"Your bid is ranked {bid.rank} of {len(ranked)}. The bid ranked first is "
+                f"{winner.bid_id} from {winner.supplier}."
+            )
         sections.append(_scores(evaluation, bid, winner))
         if winner and bid.bid_id != winner.bid_id:
             sections.append(_advantages(bid, winner))
@@ -47,30 +54,46 @@ def letter_sections(evaluation: Evaluation, bid: BidResult) -> tuple[str, list[S
     if bid.claims:
         claims = Section("Your label claims", table=[["Label", "Certificate or evidence", "Verdict", "Reason"]])
         for c in bid.claims:
-            claims.table.append([c.label or "", c.certificate_id or c.evidence or "", c.verdict.value.replace("_", " "),
-                                 c.reason])
+            claims.table.append(
+                [c.label or "", c.certificate_id or c.evidence or "", c.verdict.value.replace("_", " "), c.reason]
+            )
         sections.append(claims)
-    sections.append(Section("The evaluation", [
-        f"Rule set {evaluation.rules.id} {evaluation.rules.version} (SHA-256 {evaluation.rules_sha256}); every "
-        "figure above is explained in the evaluation report." + (f" Ledger run {evaluation.run_id}."
-                                                                 if evaluation.run_id else "")]))
+    sections.append(
+        Section(
+            "The evaluation",
+            [
+                f"Rule set {evaluation.rules.id} {evaluation.rules.version} (SHA-256 {evaluation.rules_sha256}); every "
+                "figure above is explained in the evaluation report."
+                + (f" Ledger run {evaluation.run_id}." if evaluation.run_id else "")
+            ],
+        )
+    )
     return title, sections
 
 
 def _scores(evaluation: Evaluation, bid: BidResult, winner: BidResult | None) -> Section:
     vfm = evaluation.rules.method.stake == "money"
     unit = "value" if vfm else "points"
-    section = Section("Your scores", table=[["Criterion", "Your score", f"Your {unit}", "Winning score",
-                                            f"Winning {unit}"]])
+    section = Section(
+        "Your scores", table=[["Criterion", "Your score", f"Your {unit}", "Winning score", f"Winning {unit}"]]
+    )
     theirs = {c.id: c for c in winner.criteria} if winner else {}
     for c in bid.criteria:
         w = theirs.get(c.id)
-        section.table.append([c.name, str(c.score), _amount(c.points, vfm), str(w.score) if w else "",
-                              _amount(w.points, vfm) if w else ""])
+        section.table.append(
+            [
+                c.name,
+                str(c.score),
+                _amount(c.points, vfm),
+                str(w.score) if w else "",
+                _amount(w.points, vfm) if w else "",
+            ]
+        )
     section.table.append(["Total", "", _amount(bid.total, vfm), "", _amount(winner.total, vfm) if winner else ""])
     if vfm:
-        section.paragraphs.append(f"Comparison price: yours {money(bid.ranking_value)}, the winning bid's "
-                                  f"{money(winner.ranking_value)}.")
+        section.paragraphs.append(
+            f"Comparison price: yours {money(bid.ranking_value)}, the winning bid's {money(winner.ranking_value)}."
+        )
     return section
 
 
@@ -84,8 +107,9 @@ def _advantages(bid: BidResult, winner: BidResult) -> Section:
     for c in bid.criteria:
         w = theirs.get(c.id)
         if w is not None and w.points > c.points:
-            section.paragraphs.append(f"{c.name}: {w.points - c.points} more. Winning bid: {w.explanation}. "
-                                      f"Your bid: {c.explanation}.")
+            section.paragraphs.append(
+                f"{c.name}: {w.points - c.points} more. Winning bid: {w.explanation}. Your bid: {c.explanation}."
+            )
     if not section.paragraphs:
         section.paragraphs.append("On no criterion; the order follows the tie-break: " + (bid.tie_break or "") + ".")
     return section
@@ -108,18 +132,26 @@ def render_markdown(title: str, sections: list[Section]) -> str:
 
 
 def render_letter_html(title: str, sections: list[Section]) -> str:
-    out = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-           "<style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}"
-           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}"
-           "</style></head><body>", f"<h1>{escape(title)}</h1>"]
+    out = [
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}"
+        "</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+    ]
     for s in sections:
         out.append(f"<h2>{escape(s.heading)}</h2>")
         tag = "li" if s.heading == "Reasons" else "p"
         body = "".join(f"<{tag}>{escape(p)}</{tag}>" for p in s.paragraphs)
         out.append(f"<ul>{body}</ul>" if tag == "li" else body)
         if s.table:
-            out.append("<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in s.table[0]) + "</tr>" + "".join(
-                "<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in s.table[1:]) + "</table>")
+            out.append(
+                "<table><tr>"
+                + "".join(f"<th>{escape(h)}</th>" for h in s.table[0])
+                + "</tr>"
+                + "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in s.table[1:])
+                + "</table>"
+            )
     out.append("</body></html>\n")
     return "".join(out)
 

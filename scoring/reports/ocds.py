@@ -52,11 +52,16 @@ def ocds_package(evaluation: Evaluation) -> dict:
         roles = ["tenderer"] + (["supplier"] if winner and _party_id(winner) == pid else [])
         parties.append({"id": pid, "name": b.supplier, "roles": roles})
     weighted = rules.method.stake == "weight"
-    criteria = [{"type": _criterion_type(c), "name": c.name,
-                 **({"numbers": [{"number": plain(c.weight), "weight": "percentageExact"}]} if weighted else {}),
-                 "description": f"{c.function} on {c.field}" + ("" if weighted else f"; worth {plain(c.money)} "
-                                                                                      f"{t.currency} at full score")}
-                for c in rules.criteria]
+    criteria = [
+        {
+            "type": _criterion_type(c),
+            "name": c.name,
+            **({"numbers": [{"number": plain(c.weight), "weight": "percentageExact"}]} if weighted else {}),
+            "description": f"{c.function} on {c.field}"
+            + ("" if weighted else f"; worth {plain(c.money)} {t.currency} at full score"),
+        }
+        for c in rules.criteria
+    ]
     release = {
         "ocid": f"{PREFIX}-{t.id}",
         "id": f"{t.id}{suffix}-{evaluation.run_id or evaluation.rules_sha256[:16]}",
@@ -67,41 +72,56 @@ def ocds_package(evaluation: Evaluation) -> dict:
         "parties": parties,
         "buyer": buyer,
         "tender": {
-            "id": t.id, "title": t.title, "status": "complete",
+            "id": t.id,
+            "title": t.title,
+            "status": "complete",
             "procuringEntity": buyer,
             "awardCriteria": "ratedCriteria",
-            "awardCriteriaDetails": f"{rules.title} (rule set {rules.id} {rules.version}, method "
-                                    f"{rules.method.name})",
+            "awardCriteriaDetails": f"{rules.title} (rule set {rules.id} {rules.version}, method {rules.method.name})",
             "tenderPeriod": {"endDate": t.bid_deadline.isoformat()},
-            "contractPeriod": {"startDate": f"{t.contract_start.isoformat()}T00:00:00Z",
-                               "endDate": f"{t.contract_end.isoformat()}T00:00:00Z"},
+            "contractPeriod": {
+                "startDate": f"{t.contract_start.isoformat()}T00:00:00Z",
+                "endDate": f"{t.contract_end.isoformat()}T00:00:00Z",
+            },
             "numberOfTenderers": len(seen),
             "tenderers": [{"id": p["id"], "name": p["name"]} for p in parties[1:]],
             "lots": [{"id": evaluation.lot or "1", "title": t.title, "awardCriteria": {"criteria": criteria}}],
         },
         "bids": {
-            "statistics": [{"id": "1", "measure": "bids", "value": len(evaluation.bids)},
-                           {"id": "2", "measure": "validBids", "value": len(ranked)}],
-            "details": [{
-                "id": b.bid_id,
-                "status": _bid_status(b),
-                "tenderers": [{"id": _party_id(b), "name": b.supplier}] if b.supplier else [],
-                **({"value": {"amount": plain(b.total_price), "currency": t.currency}}
-                   if b.total_price is not None else {}),
-                "hasRank": b.rank is not None,
-                **({"rank": b.rank} if b.rank is not None else {}),
-                **({"relatedLots": [evaluation.lot]} if evaluation.lot else {}),
-            } for b in evaluation.bids],
+            "statistics": [
+                {"id": "1", "measure": "bids", "value": len(evaluation.bids)},
+                {"id": "2", "measure": "validBids", "value": len(ranked)},
+            ],
+            "details": [
+                {
+                    "id": b.bid_id,
+                    "status": _bid_status(b),
+                    "tenderers": [{"id": _party_id(b), "name": b.supplier}] if b.supplier else [],
+                    **(
+                        {"value": {"amount": plain(b.total_price), "currency": t.currency}}
+                        if b.total_price is not None
+                        else {}
+                    ),
+                    "hasRank": b.rank is not None,
+                    **({"rank": b.rank} if b.rank is not None else {}),
+                    **({"relatedLots": [evaluation.lot]} if evaluation.lot else {}),
+                }
+                for b in evaluation.bids
+            ],
         },
-        "awards": [] if winner is None else [{
-            "id": f"{t.id}{suffix}-award",
-            "title": f"Intended award of {t.title}",
-            "status": "pending",  # the standstill period runs before the award is final
-            "date": when,
-            "suppliers": [{"id": _party_id(winner), "name": winner.supplier}],
-            "value": {"amount": plain(winner.total_price), "currency": t.currency},
-            "relatedBids": [winner.bid_id],
-        }],
+        "awards": []
+        if winner is None
+        else [
+            {
+                "id": f"{t.id}{suffix}-award",
+                "title": f"Intended award of {t.title}",
+                "status": "pending",  # the standstill period runs before the award is final
+                "date": when,
+                "suppliers": [{"id": _party_id(winner), "name": winner.supplier}],
+                "value": {"amount": plain(winner.total_price), "currency": t.currency},
+                "relatedBids": [winner.bid_id],
+            }
+        ],
     }
     return {
         "uri": f"urn:tenderscore:{t.id}{suffix}",

@@ -25,11 +25,15 @@ def robustness_lines(evaluation: Evaluation) -> list[str]:
     lines = []
     for w in r.weight_sensitivity:
         if w.flip_at is None:
-            lines.append(f"Weight of {w.criterion} ({w.weight} %): no change of winner within "
-                         f"±{w.searched_pp} percentage points (others rescaled).")
+            lines.append(
+                f"Weight of {w.criterion} ({w.weight} %): no change of winner within "
+                f"±{w.searched_pp} percentage points (others rescaled)."
+            )
         else:
-            lines.append(f"Weight of {w.criterion} ({w.weight} %): the winner changes to {w.new_winner} "
-                         f"at {w.flip_at} % (others rescaled proportionally).")
+            lines.append(
+                f"Weight of {w.criterion} ({w.weight} %): the winner changes to {w.new_winner} "
+                f"at {w.flip_at} % (others rescaled proportionally)."
+            )
     if evaluation.rules.method.stake != "weight":
         lines.append("Weight sensitivity does not apply: under value for money the criteria carry money, not weights.")
     for rev in r.rank_reversals:
@@ -41,8 +45,10 @@ def robustness_lines(evaluation: Evaluation) -> list[str]:
     shares = r.win_shares
     if shares:
         listing = ", ".join(f"{b} {float(v):.1%}" for b, v in shares.items() if v)
-        lines.append(f"Over the declared weight ranges ({evaluation.rules.robustness.draws} draws, seed "
-                     f"{evaluation.rules.robustness.seed}), the winner is: {listing}.")
+        lines.append(
+            f"Over the declared weight ranges ({evaluation.rules.robustness.draws} draws, seed "
+            f"{evaluation.rules.robustness.seed}), the winner is: {listing}."
+        )
     return lines
 
 
@@ -62,18 +68,28 @@ def render_summary(evaluation: Evaluation) -> str:
         lines += [f"- `{w.code}` at `{w.rule}`: {cell(w.message)}" for w in evaluation.rule_warnings]
         lines.append("")
     counts = {s: sum(1 for b in evaluation.bids if b.status is s) for s in Status}
-    lines.append(f"{len(evaluation.bids)} files received: {counts[Status.RANKED]} ranked, "
-                 f"{counts[Status.EXCLUDED]} excluded, {counts[Status.REJECTED]} rejected.")
+    lines.append(
+        f"{len(evaluation.bids)} files received: {counts[Status.RANKED]} ranked, "
+        f"{counts[Status.EXCLUDED]} excluded, {counts[Status.REJECTED]} rejected."
+    )
     lines += ["", "## Ranking", ""]
     ranked = [b for b in evaluation.bids if b.status is Status.RANKED]
     if ranked:
         heading = ranking_heading(evaluation)
-        lines += [f"Method: {evaluation.rules.method.name.replace('_', ' ')}; ranked on "
-                  f"{method_document(evaluation)['ranked_on']}.", ""]
-        lines += [f"| Rank | Bid | Supplier | Total price ({cell(t.currency)}) | {heading} |", "|---:|---|---|---:|---:|"]
+        lines += [
+            f"Method: {evaluation.rules.method.name.replace('_', ' ')}; ranked on "
+            f"{method_document(evaluation)['ranked_on']}.",
+            "",
+        ]
+        lines += [
+            f"| Rank | Bid | Supplier | Total price ({cell(t.currency)}) | {heading} |",
+            "|---:|---|---|---:|---:|",
+        ]
         for b in ranked:
-            lines.append(f"| {b.rank} | {cell(b.bid_id)} | {cell(b.supplier)} | {money(b.total_price)} | "
-                         f"{ranking_shown(evaluation, b)} |")
+            lines.append(
+                f"| {b.rank} | {cell(b.bid_id)} | {cell(b.supplier)} | {money(b.total_price)} | "
+                f"{ranking_shown(evaluation, b)} |"
+            )
     else:
         lines.append("No bid could be ranked.")
     ties = [b for b in ranked if b.tie_break]
@@ -102,15 +118,21 @@ def render_summary(evaluation: Evaluation) -> str:
         lines += ["", "## Robustness", ""] + [f"- {cell(line)}" for line in robust]
     panels = [(b, c) for b in ranked for c in b.criteria if c.panel is not None]
     if panels:
-        lines += ["", "## Panel scores", "", "| Bid | Criterion | Evaluator scores | Consensus | Note |",
-                  "|---|---|---|---:|---|"]
+        lines += [
+            "",
+            "## Panel scores",
+            "",
+            "| Bid | Criterion | Evaluator scores | Consensus | Note |",
+            "|---|---|---|---:|---|",
+        ]
         for b, c in panels:
             p = c.panel
             scores = ", ".join(f"{cell(s.evaluator)} {s.score}" for s in p.scores) or "none"
             note = []
             if p.moderated:
-                note.append(f"moderated by {cell(p.moderated.by)} from {p.moderated.computed}: "
-                            f"{cell(p.moderated.reason)}")
+                note.append(
+                    f"moderated by {cell(p.moderated.by)} from {p.moderated.computed}: {cell(p.moderated.reason)}"
+                )
             if p.flagged:
                 note.append(f"spread {p.spread} above the allowed")
             if p.missing:
@@ -120,18 +142,31 @@ def render_summary(evaluation: Evaluation) -> str:
         lines += ["", f"Inter-rater agreement (Krippendorff's alpha, interval): {agreement}."]
     claims = [(b, c) for b in evaluation.bids for c in b.claims]
     if claims:
-        lines += ["", "## Label claims", "", "| Bid | Label | Certificate / evidence | Verdict | Reason |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Label claims",
+            "",
+            "| Bid | Label | Certificate / evidence | Verdict | Reason |",
+            "|---|---|---|---|---|",
+        ]
         for b, c in claims:
-            lines.append(f"| {cell(b.bid_id)} | {cell(c.label)} | {cell(c.certificate_id or c.evidence)} | "
-                         f"{c.verdict.value} | `{c.reason_code}` {cell(c.reason)} |")
+            lines.append(
+                f"| {cell(b.bid_id)} | {cell(c.label)} | {cell(c.certificate_id or c.evidence)} | "
+                f"{c.verdict.value} | `{c.reason_code}` {cell(c.reason)} |"
+            )
     queue = review_queue(evaluation)
     if queue:
-        lines += ["", "## Claims awaiting review", "",
-                  "Record a decision for each in `reviews.yaml` next to `tender.yaml`, then run the evaluation again.",
-                  ""]
-        lines += [f"- {cell(q['bid_id'])}, claim `{cell(q['claim'])}` (Labels row {q['row']}): {cell(q['reason'])}"
-                  for q in queue]
+        lines += [
+            "",
+            "## Claims awaiting review",
+            "",
+            "Record a decision for each in `reviews.yaml` next to `tender.yaml`, then run the evaluation again.",
+            "",
+        ]
+        lines += [
+            f"- {cell(q['bid_id'])}, claim `{cell(q['claim'])}` (Labels row {q['row']}): {cell(q['reason'])}"
+            for q in queue
+        ]
     warned = [(b, i) for b in evaluation.bids for i in b.issues if i.severity.value == "warning"]
     if warned:
         lines += ["", "## Warnings on bids", ""]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scoring.award.results import Evaluation
+from scoring.award.results import Evaluation, RunKind
 from scoring.formatting import plain
 from scoring.reports.diff import render_diff_md
 from scoring.reports.evaluation_json import render_json
@@ -14,7 +14,6 @@ from scoring.reports.letters import letters
 from scoring.reports.ocds import render_ocds
 from scoring.reports.report_html import render_html
 from scoring.reports.summary_md import render_summary
-from scoring.award.results import RunKind
 
 REPORTS = ("evaluation.xlsx", "evaluation.json", "summary.md", "report.html")
 

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 FIXED_TIME = datetime(2000, 1, 1)
-MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")  # workbook properties and zip entries carry no wall-clock time
+MODIFIED = re.compile(
+    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)"
+)  # workbook properties and zip entries carry no wall-clock time
 
 
 def append_row(ws, values: list[Any]) -> None:

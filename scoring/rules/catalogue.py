@@ -34,7 +34,7 @@ ART43_FAILED = {
     "subject_matter": "its requirements are not about the product (Art. 43(1)(a))",
     "objective": "its criteria are not objective, verifiable and non-discriminatory (Art. 43(1)(b))",
     "open_procedure": "its criteria are not set in an open procedure in which all stakeholders may take part "
-                      "(Art. 43(1)(c))",
+    "(Art. 43(1)(c))",
     "accessible": "it is not accessible to all interested parties (Art. 43(1)(d))",
     "independent": "it is not set by a third party independent of the applicants (Art. 43(1)(e))",
 }

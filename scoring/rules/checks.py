@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-
 from scoring.errors import RuleError
 from scoring.intake.template import ITEM_FIELDS, SUPPLIER_FIELDS, Kind
 from scoring.rules.catalogue import Catalogue
@@ -51,8 +50,12 @@ def check_rules(rules: RuleSet, path: Path, catalogue: Catalogue | None = None) 
             continue
         if entry.startswith("criterion:") and entry.split(":", 1)[1] in ids:
             continue
-        raise RuleError(path, f"unknown tie-break {entry!r}; use lowest_price, earliest_submission or "
-                              f"criterion:<id> with one of: {', '.join(ids)}", f"tie_break.{n}")
+        raise RuleError(
+            path,
+            f"unknown tie-break {entry!r}; use lowest_price, earliest_submission or "
+            f"criterion:<id> with one of: {', '.join(ids)}",
+            f"tie_break.{n}",
+        )
 
 
 def _check_criterion(c: Criterion, rules: RuleSet, path: Path, key: str) -> None:
@@ -67,8 +70,9 @@ def _check_criterion(c: Criterion, rules: RuleSet, path: Path, key: str) -> None
         _check_condition(params.where, path, f"{key}.params.where", item_context=True, labels=rules.labels)
     elif c.function == "price_proportional":
         if c.field != "bid.total_price":
-            raise RuleError(path, "price_proportional scores the bid's total price: set field: bid.total_price",
-                            f"{key}.field")
+            raise RuleError(
+                path, "price_proportional scores the bid's total price: set field: bid.total_price", f"{key}.field"
+            )
     else:
         kind = _field_kind(c.field, path, f"{key}.field", item_context=False, aggregate=c.aggregate)
         numeric = kind in (Kind.DECIMAL, Kind.INTEGER)
@@ -112,8 +116,11 @@ def _field_kind(name: str, path: Path, key: str, *, item_context: bool, aggregat
         kind = ITEM_FIELDS[field_name].kind
         if not item_context:
             if aggregate is None:
-                raise RuleError(path, f"{name} has one value per item: set aggregate to one of {', '.join(AGGREGATES)}",
-                                key.rsplit(".", 1)[0] + ".aggregate")
+                raise RuleError(
+                    path,
+                    f"{name} has one value per item: set aggregate to one of {', '.join(AGGREGATES)}",
+                    key.rsplit(".", 1)[0] + ".aggregate",
+                )
             if kind not in (Kind.DECIMAL, Kind.INTEGER):
                 raise RuleError(path, f"{name} is not numeric and cannot be aggregated", key)
         return kind
@@ -121,19 +128,26 @@ def _field_kind(name: str, path: Path, key: str, *, item_context: bool, aggregat
     raise RuleError(path, f"unknown field {name!r}; fields are: {', '.join(known)}", key)
 
 
-def _check_condition(cond: Condition, path: Path, key: str, *, item_context: bool,
-                     labels: dict) -> None:
+def _check_condition(cond: Condition, path: Path, key: str, *, item_context: bool, labels: dict) -> None:
     if cond.all is not None or cond.any is not None:
         for n, sub in enumerate(cond.all or cond.any):
-            _check_condition(sub, path, f"{key}.{'all' if cond.all is not None else 'any'}.{n}",
-                             item_context=item_context, labels=labels)
+            _check_condition(
+                sub,
+                path,
+                f"{key}.{'all' if cond.all is not None else 'any'}.{n}",
+                item_context=item_context,
+                labels=labels,
+            )
         return
     if cond.label is not None:
         if not item_context:
             raise RuleError(path, "label conditions test items: use them under every_item or share_of_value", key)
         if cond.label not in labels:
-            raise RuleError(path, f"no label requirement {cond.label!r} under labels "
-                                  f"(there are: {', '.join(labels) or 'none'})", f"{key}.label")
+            raise RuleError(
+                path,
+                f"no label requirement {cond.label!r} under labels (there are: {', '.join(labels) or 'none'})",
+                f"{key}.label",
+            )
         return
     if not item_context and cond.field.startswith("items."):
         raise RuleError(path, f"{cond.field} has one value per item: test it with every_item", f"{key}.field")
@@ -146,15 +160,24 @@ def _check_label_requirement(name: str, req: LabelRequirement, catalogue: Catalo
     key = f"labels.{name}"
     scheme = catalogue.find(req.reference) if catalogue else None
     if scheme is None:
-        raise RuleError(path, f"the label {req.reference!r} is not in the catalogue"
-                              + (f" {catalogue.path}" if catalogue else ""), f"{key}.reference")
+        raise RuleError(
+            path,
+            f"the label {req.reference!r} is not in the catalogue" + (f" {catalogue.path}" if catalogue else ""),
+            f"{key}.reference",
+        )
     unknown = [a for a in req.areas if a not in catalogue.areas]
     if unknown:
-        raise RuleError(path, f"unknown requirement areas {', '.join(unknown)}; areas are: "
-                              f"{', '.join(catalogue.areas)}", f"{key}.areas")
+        raise RuleError(
+            path,
+            f"unknown requirement areas {', '.join(unknown)}; areas are: {', '.join(catalogue.areas)}",
+            f"{key}.areas",
+        )
     if req.minimum_version and scheme.version_rank(req.minimum_version) is None:
-        raise RuleError(path, f"{scheme.name} has no version {req.minimum_version!r} "
-                              f"(versions: {', '.join(scheme.versions) or 'none'})", f"{key}.minimum_version")
+        raise RuleError(
+            path,
+            f"{scheme.name} has no version {req.minimum_version!r} (versions: {', '.join(scheme.versions) or 'none'})",
+            f"{key}.minimum_version",
+        )
 
 
 def _check_method(rules: RuleSet, path: Path) -> None:
@@ -167,13 +190,19 @@ def _check_method(rules: RuleSet, path: Path) -> None:
         if getattr(c, other) is not None:
             raise RuleError(path, f"the {method} method uses {stake}, not {other}", f"criteria.{n}.{other}")
         if rules.method.price_from_bid and c.field == "bid.total_price":
-            raise RuleError(path, f"the {method} method sets the price against the quality criteria itself: "
-                                  "remove the price criterion", f"criteria.{n}.field")
+            raise RuleError(
+                path,
+                f"the {method} method sets the price against the quality criteria itself: remove the price criterion",
+                f"criteria.{n}.field",
+            )
         if c.weight_range is not None:
             low, high = c.weight_range
             if c.weight is None or not (0 <= low <= c.weight <= high <= HUNDRED):
-                raise RuleError(path, "weight_range needs a weight and 0 <= low <= weight <= high <= 100",
-                                f"criteria.{n}.weight_range")
+                raise RuleError(
+                    path,
+                    "weight_range needs a weight and 0 <= low <= weight <= high <= 100",
+                    f"criteria.{n}.weight_range",
+                )
     if stake == "weight":
         total = sum((c.weight or Decimal(0) for c in rules.criteria), Decimal(0))
         if total != HUNDRED:

@@ -10,6 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
+
 from scoring.rules.schema import LookupParams
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class RuleWarning(BaseModel):
         return f"{self.code} at {self.rule}: {self.message}"
 
 
-def _schemes_of_criterion(criterion, rules: "RuleSet", catalogue: "Catalogue") -> list["Scheme"]:
+def _schemes_of_criterion(criterion, rules: RuleSet, catalogue: Catalogue) -> list[Scheme]:
     found = []
     for name in criterion.labels:
         if True:
@@ -46,13 +47,14 @@ def _schemes_of_criterion(criterion, rules: "RuleSet", catalogue: "Catalogue") -
     return list({s.id: s for s in found}.values())
 
 
-def lint_rules(rules: "RuleSet", catalogue: "Catalogue | None") -> list[RuleWarning]:
+def lint_rules(rules: RuleSet, catalogue: Catalogue | None) -> list[RuleWarning]:
     out: list[RuleWarning] = []
     if catalogue is not None:
         for c in rules.criteria:
             for scheme in _schemes_of_criterion(c, rules, catalogue):
-                out.extend(_scheme_warnings(scheme, f"criteria.{c.id}", f"criterion '{c.id}' ({c.weight} %)",
-                                            weighted=True))
+                out.extend(
+                    _scheme_warnings(scheme, f"criteria.{c.id}", f"criterion '{c.id}' ({c.weight} %)", weighted=True)
+                )
         for k in rules.knockouts:
             condition = k.check or k.every_item
             for name in condition.labels():
@@ -63,33 +65,48 @@ def lint_rules(rules: "RuleSet", catalogue: "Catalogue | None") -> list[RuleWarn
     texts += [(f"knockouts.{k.id}", f"{k.id} {k.requirement}") for k in rules.knockouts]
     for rule, text in texts:
         if EW_AFFILIATION.search(text) and ELECTRONICS_WATCH.search(text):
-            out.append(RuleWarning(
-                code="lint.ew_affiliation", rule=rule,
-                message="asks suppliers for Electronics Watch affiliation, but affiliates are public buyers; "
-                        "a supplier can accept the Electronics Watch contract conditions, disclose the factories "
-                        "of the supplied models and cooperate with monitoring: ask for those."))
+            out.append(
+                RuleWarning(
+                    code="lint.ew_affiliation",
+                    rule=rule,
+                    message="asks suppliers for Electronics Watch affiliation, but affiliates are public buyers; "
+                    "a supplier can accept the Electronics Watch contract conditions, disclose the factories "
+                    "of the supplied models and cooperate with monitoring: ask for those.",
+                )
+            )
     return out
 
 
-def _scheme_warnings(scheme: "Scheme", rule: str, what: str, *, weighted: bool) -> list[RuleWarning]:
+def _scheme_warnings(scheme: Scheme, rule: str, what: str, *, weighted: bool) -> list[RuleWarning]:
     out = []
     if weighted and (scheme.attests != "product" or scheme.kind in ("membership", "rating")):
         subject = {"company": "a company", "facility": "a facility"}.get(scheme.attests, "a product")
-        tied = (" and is not tied to the supplied products unless the certified site is where they are made"
-                if scheme.attests == "facility" else "")
-        out.append(RuleWarning(
-            code="lint.company_level", rule=rule,
-            message=f"{what} rests on {scheme.name}, which attests {subject} ({scheme.kind.replace('_', ' ')})"
-                    f"{tied}: award criteria must be linked to the subject-matter of the contract, and general "
-                    "corporate policy is not (Directive 2014/24/EU Art. 67(3), recital 97); use it, if at all, "
-                    "as a selection criterion or a contract condition."))
+        tied = (
+            " and is not tied to the supplied products unless the certified site is where they are made"
+            if scheme.attests == "facility"
+            else ""
+        )
+        out.append(
+            RuleWarning(
+                code="lint.company_level",
+                rule=rule,
+                message=f"{what} rests on {scheme.name}, which attests {subject} ({scheme.kind.replace('_', ' ')})"
+                f"{tied}: award criteria must be linked to the subject-matter of the contract, and general "
+                "corporate policy is not (Directive 2014/24/EU Art. 67(3), recital 97); use it, if at all, "
+                "as a selection criterion or a contract condition.",
+            )
+        )
     if scheme.kind != "management_system" and scheme.art43_failed:
         from scoring.rules.catalogue import ART43_FAILED
 
         failed = "; ".join(ART43_FAILED[c] for c in scheme.art43_failed)
-        out.append(RuleWarning(
-            code="lint.art43", rule=rule,
-            message=f"{what} uses {scheme.name}, which does not meet the conditions of Art. 43(1) for a label "
-                    f"that may be required: {failed}. Ask for the underlying requirements instead, and accept "
-                    "any means of proof that they are met."))
+        out.append(
+            RuleWarning(
+                code="lint.art43",
+                rule=rule,
+                message=f"{what} uses {scheme.name}, which does not meet the conditions of Art. 43(1) for a label "
+                f"that may be required: {failed}. Ask for the underlying requirements instead, and accept "
+                "any means of proof that they are met.",
+            )
+        )
     return out

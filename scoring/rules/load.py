@@ -39,8 +39,11 @@ def merge(base: Any, variant: Any) -> Any:
     (`remove: true` drops an entry); anything else in the variant replaces the base's."""
     if isinstance(base, dict) and isinstance(variant, dict):
         return {**base, **{k: merge(base[k], v) if k in base else v for k, v in variant.items()}}
-    if (isinstance(base, list) and isinstance(variant, list)
-            and all(isinstance(e, dict) and "id" in e for e in base + variant)):
+    if (
+        isinstance(base, list)
+        and isinstance(variant, list)
+        and all(isinstance(e, dict) and "id" in e for e in base + variant)
+    ):
         merged = {e["id"]: e for e in base}
         for entry in variant:
             if entry.get("remove"):
@@ -79,25 +82,34 @@ def load_rules(path: Path | str) -> LoadedRules:
     catalogue_path = path.parent / rules.catalogue
     catalogue = load_catalogue(catalogue_path) if catalogue_path.is_file() else None
     if rules.labels and catalogue is None:
-        raise RuleError(path, f"label requirements need the catalogue {catalogue_path}, which does not exist",
-                        "catalogue")
+        raise RuleError(
+            path, f"label requirements need the catalogue {catalogue_path}, which does not exist", "catalogue"
+        )
     check_rules(rules, path, catalogue)
-    return LoadedRules(rules=rules, path=str(path), sha256=hashlib.sha256(content).hexdigest(),
-                       catalogue=catalogue,
-                       catalogue_sha256=hashlib.sha256(catalogue_path.read_bytes()).hexdigest() if catalogue else None,
-                       warnings=lint_rules(rules, catalogue))
+    return LoadedRules(
+        rules=rules,
+        path=str(path),
+        sha256=hashlib.sha256(content).hexdigest(),
+        catalogue=catalogue,
+        catalogue_sha256=hashlib.sha256(catalogue_path.read_bytes()).hexdigest() if catalogue else None,
+        warnings=lint_rules(rules, catalogue),
+    )
 
 
 def _check_names(data: dict, path: Path) -> None:
     """Scoring functions and the award method are chosen by name: an unknown name is named in the error."""
     for n, c in enumerate(data.get("criteria") or []):
         if isinstance(c, dict) and "function" in c and c["function"] not in FUNCTIONS:
-            raise RuleError(path, f"unknown scoring function {c['function']!r}; use one of: {', '.join(FUNCTIONS)}",
-                            f"criteria.{n}.function")
+            raise RuleError(
+                path,
+                f"unknown scoring function {c['function']!r}; use one of: {', '.join(FUNCTIONS)}",
+                f"criteria.{n}.function",
+            )
     method = data.get("method")
     if isinstance(method, dict) and method.get("name", "weighted_points") not in METHODS:
-        raise RuleError(path, f"unknown award method {method['name']!r}; use one of: {', '.join(METHODS)}",
-                        "method.name")
+        raise RuleError(
+            path, f"unknown award method {method['name']!r}; use one of: {', '.join(METHODS)}", "method.name"
+        )
 
 
 def _untag(loc: tuple) -> tuple:

@@ -129,8 +129,9 @@ class PriceQualityRatio(AwardMethod):
         return points / price if price else 0.0
 
 
-METHODS: dict[str, type[AwardMethod]] = {m.model_fields["name"].default: m
-                                         for m in (WeightedPoints, ValueForMoney, PriceQualityRatio)}
+METHODS: dict[str, type[AwardMethod]] = {
+    m.model_fields["name"].default: m for m in (WeightedPoints, ValueForMoney, PriceQualityRatio)
+}
 
 
 def _method_name(value: Any) -> str | None:
@@ -145,6 +146,9 @@ Method = Annotated[
     Annotated[WeightedPoints, Tag("weighted_points")]
     | Annotated[ValueForMoney, Tag("value_for_money")]
     | Annotated[PriceQualityRatio, Tag("price_quality_ratio")],
-    Discriminator(_method_name, custom_error_type="unknown_method",
-                  custom_error_message="unknown award method; use one of: " + ", ".join(METHODS)),
+    Discriminator(
+        _method_name,
+        custom_error_type="unknown_method",
+        custom_error_message="unknown award method; use one of: " + ", ".join(METHODS),
+    ),
 ]

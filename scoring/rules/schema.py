@@ -24,6 +24,7 @@ class Strict(BaseModel):
 
 # --- conditions --------------------------------------------------------------
 
+
 class Condition(Strict):
     """A test on a bid or an item: exactly one of the operators, or all/any of others.
 
@@ -37,8 +38,8 @@ class Condition(Strict):
     at_least: Decimal | None = None
     at_most: Decimal | None = None
     label: str | None = None
-    all: list["Condition"] | None = None
-    any: list["Condition"] | None = None
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -82,6 +83,7 @@ def _word(value: Any) -> str:
 
 
 # --- function parameters -----------------------------------------------------
+
 
 class LinearParams(Strict):
     """0 points at `worst`, full score at `best`, straight line between, clamped outside."""
@@ -184,6 +186,7 @@ AGGREGATES = ("min", "max", "mean", "quantity_weighted_mean", "value_weighted_me
 
 # --- the rule set ------------------------------------------------------------
 
+
 class CriterionBase(Strict):
     """What every criterion declares; each scoring function adds its `function` tag and typed `params`."""
 
@@ -262,18 +265,26 @@ class PanelCriterion(CriterionBase):
 
 
 def _function_of(value: Any) -> str | None:
-    return value.function if isinstance(value, CriterionBase) else value.get("function") if isinstance(value, dict) \
+    return (
+        value.function
+        if isinstance(value, CriterionBase)
+        else value.get("function")
+        if isinstance(value, dict)
         else None
+    )
 
 
 Criterion = Annotated[
-    Annotated[LinearCriterion, Tag("linear")] | Annotated[StepsCriterion, Tag("steps")]
-    | Annotated[YesNoCriterion, Tag("yes_no")] | Annotated[LookupCriterion, Tag("lookup")]
-    | Annotated[RelativeCriterion, Tag("relative")] | Annotated[PriceCriterion, Tag("price_proportional")]
-    | Annotated[MinMaxCriterion, Tag("min_max")] | Annotated[ShareCriterion, Tag("share_of_value")]
+    Annotated[LinearCriterion, Tag("linear")]
+    | Annotated[StepsCriterion, Tag("steps")]
+    | Annotated[YesNoCriterion, Tag("yes_no")]
+    | Annotated[LookupCriterion, Tag("lookup")]
+    | Annotated[RelativeCriterion, Tag("relative")]
+    | Annotated[PriceCriterion, Tag("price_proportional")]
+    | Annotated[MinMaxCriterion, Tag("min_max")]
+    | Annotated[ShareCriterion, Tag("share_of_value")]
     | Annotated[PanelCriterion, Tag("panel")],
-    Discriminator(_function_of, custom_error_type="unknown_function",
-                  custom_error_message="unknown scoring function"),
+    Discriminator(_function_of, custom_error_type="unknown_function", custom_error_message="unknown scoring function"),
 ]
 
 
@@ -345,5 +356,3 @@ class RuleSet(Strict):
     tie_break: list[str] = ["lowest_price", "earliest_submission"]
     abnormally_low: AbnormallyLow = AbnormallyLow()
     robustness: Robustness = Robustness()
-
-
