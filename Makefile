@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench clean browser
+.PHONY: demo test test-fast lint bench clean browser constraints
 
 ## Set up and evaluate the sample tender: prints the ranking, writes reports/CITY-ICT-2026-014/.
 demo: $(VENV)/.installed
@@ -13,6 +13,16 @@ demo: $(VENV)/.installed
 ## Set up and run the test suite (report.html is checked in a real headless Chromium).
 test: $(VENV)/.installed-test browser
 	$(BIN)/python -m pytest
+
+## The inner loop: everything but the slow tests (real Prefect server, Chromium, the command in a subprocess).
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not slow"
+
+## Lint, format and type checks, as CI runs them before the tests.
+lint: $(VENV)/.installed-lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -25,9 +35,20 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
 	touch $@
 
+$(VENV)/.installed-lint: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[lint]'
+	touch $@
+
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
 	touch $@
+
+## Re-pin every dependency after a change in pyproject.toml (delete a package's line first to upgrade it).
+constraints:
+	rm -rf .venv-pin && $(PYTHON) -m venv .venv-pin
+	.venv-pin/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,lint]'
+	.venv-pin/bin/python -m pip freeze --exclude-editable > constraints.txt
+	rm -rf .venv-pin
 
 clean:
 	rm -rf $(VENV) reports *.egg-info

@@ -62,11 +62,11 @@ def _root(
 
 
 @contextmanager
-def progress_display(verbose: bool) -> Iterator[Any]:
+def progress_display(verbose: bool, console: Console | None = None) -> Iterator[Any]:
     """A Rich progress display on the terminal (stderr) while flows run; nothing when not a terminal."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = stderr()
+    console = console or stderr()
     bars = Progress(
         TextColumn("{task.description:<26}"),
         BarColumn(),

@@ -13,7 +13,10 @@ def num(value: Decimal) -> str:
     return text if text not in ("-0",) else "0"
 
 
-def money(value: Decimal) -> str:
+def money(value: Decimal | None) -> str:
+    """An amount with two decimals and thousands separators; "n/a" where there is none."""
+    if value is None:
+        return "n/a"
     return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
 
 

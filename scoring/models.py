@@ -147,9 +147,10 @@ class Bid(Frozen):
     @property
     def total_price(self) -> Decimal | None:
         values = [i.line_value for i in self.items]
-        if not values or any(v is None for v in values):
+        priced = [v for v in values if v is not None]
+        if not values or len(priced) < len(values):
             return None
-        return sum(values, Decimal(0))
+        return sum(priced, Decimal(0))
 
 
 class ReadResult(Frozen):
@@ -161,6 +162,13 @@ class ReadResult(Frozen):
     issues: list[Issue]
     headings: dict[str, dict[str, str]] = {}  # sheet -> field name -> heading in this template
     supplier_rows: dict[str, int] = {}  # Supplier field name -> worksheet row
+
+    @property
+    def opened(self) -> Bid:
+        """The bid, where the caller has established that the file could be read (`bid is not None`)."""
+        if self.bid is None:
+            raise ValueError(f"{self.file} could not be read as a bid")
+        return self.bid
 
 
 # --- results -----------------------------------------------------------------

@@ -68,6 +68,7 @@ def cli_run(tmp_path_factory):
     return done, work / "out"
 
 
+@pytest.mark.slow
 def test_the_cli_prints_the_ranking_and_writes_reports(cli_run):
     done, out = cli_run
     assert done.returncode == 0, done.stderr
@@ -81,6 +82,7 @@ def test_the_cli_prints_the_ranking_and_writes_reports(cli_run):
         assert (out / name).is_file()
 
 
+@pytest.mark.slow
 def test_an_unreadable_bid_is_rejected_with_a_clear_message(cli_run):
     done, out = cli_run
     doc = json.loads((out / "evaluation.json").read_text())

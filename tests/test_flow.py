@@ -22,18 +22,20 @@ STEPS = {
 
 @pytest.fixture(scope="module")
 def flow_run(prefect_server, tmp_path_factory):
-    from flows.evaluate import evaluate_tender
+    from flows.evaluate import evaluate_tender, reporting
 
     out = tmp_path_factory.mktemp("flow")
-    [evaluation] = evaluate_tender(tender_dir=str(SAMPLE_TENDER), out_dir=str(out))
-    return evaluation, out
+    seen: list[tuple[str, int, int]] = []
+    with reporting(lambda stage, done, total: seen.append((stage, done, total))):
+        [evaluation] = evaluate_tender(tender_dir=str(SAMPLE_TENDER), out_dir=str(out))
+    return evaluation, out, seen
 
 
 def test_the_flow_runs_each_library_step_as_a_task_and_completes(flow_run):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    evaluation, _ = flow_run
+    evaluation, _, _ = flow_run
     with get_client(sync_client=True) as client:
         ours = [
             r
@@ -56,7 +58,7 @@ def test_the_flow_and_the_library_give_the_same_evaluation(flow_run, tmp_path):
     run id, kind and previous run (the library alone records nothing)."""
     from scoring.pipeline import run
 
-    _, out = flow_run
+    _, out, _ = flow_run
     run(SAMPLE_TENDER, out_dir=tmp_path)
     from_flow = json.loads((out / "evaluation.json").read_text(encoding="utf-8"))
     assert from_flow["run_id"] and from_flow["kind"] == "official"
@@ -73,7 +75,7 @@ def test_the_flow_publishes_the_ranking_and_the_breakdown(flow_run):
 
     from flows.evaluate import artifact_key
 
-    evaluation, out = flow_run
+    evaluation, out, _ = flow_run
     assert evaluation.bids[0].bid_id == "01-greenbyte"
     doc = json.loads((out / "evaluation.json").read_text())
     assert len(doc["bids"]) == 10 and (out / "evaluation.xlsx").is_file() and (out / "summary.md").is_file()
@@ -95,3 +97,35 @@ def test_the_flow_publishes_the_ranking_and_the_breakdown(flow_run):
         else by_key[breakdown_key].data
     )
     assert table[0]["bid"] == "01-greenbyte" and table[0]["total"] == 91.25
+
+
+def test_the_flow_reports_its_progress_to_the_command_line(flow_run):
+    """Every bid read is counted (the mapped tasks), then validation, then the one unit scored and reported."""
+    _, _, seen = flow_run
+    reads = [done for stage, done, total in seen if stage == "read bids"]
+    assert reads == list(range(11)) and ("read bids", 10, 10) in seen
+    assert (
+        seen.index(("read bids", 10, 10))
+        < seen.index(("validate", 1, 1))
+        < seen.index(("score, rank and report", 1, 1))
+        == len(seen) - 1
+    )
+
+
+def test_the_progress_display_draws_each_stage_on_a_terminal():
+    import io
+
+    from rich.console import Console
+
+    from flows.cli import progress_display
+
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=100)
+    with progress_display(verbose=False, console=terminal) as report:
+        report("read bids", 3, 10)
+        report("validate", 1, 1)
+    quiet = io.StringIO()
+    with progress_display(verbose=False, console=Console(file=quiet, force_terminal=False)) as report:
+        report("read bids", 3, 10)
+    assert "read bids" in screen.getvalue() and "3/10" in screen.getvalue() and "validate" in screen.getvalue()
+    assert quiet.getvalue() == ""  # piped output carries no progress bars

@@ -28,6 +28,7 @@ def browser():
     b.close()
 
 
+@pytest.mark.slow
 def test_the_html_report_renders_the_ranking_and_the_chart(written, browser, sample_evaluation):
     url = (written / "report.html").as_uri()
     found = browser.evaluate(

@@ -41,6 +41,7 @@ def _shift_label_to_price(rules_file):
     rules_file.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
+@pytest.mark.slow
 def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_server, monkeypatch, capsys):
     from flows.evaluate import evaluate_tender, rescore_tenders
 
@@ -93,6 +94,7 @@ def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_s
     assert capsys.readouterr().out.splitlines() == ["CITY-ICT-2026-014: up to date", "CITY-ICT-2026-015: up to date"]
 
 
+@pytest.mark.slow
 def test_a_changed_workbook_is_the_only_one_parsed_again(two_tenders, prefect_server, monkeypatch):
     from conftest import sample_spec
 

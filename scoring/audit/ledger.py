@@ -198,7 +198,7 @@ class Ledger:
                 .order_by(runs.c.seq.desc())
                 .limit(1)
             ).first()
-            run = {
+            run: dict[str, Any] = {
                 "run_id": str(uuid.uuid4()),
                 "tender_id": tender_id,
                 "lot": lot,
@@ -272,10 +272,10 @@ class Ledger:
                 dict(r)
                 for r in db.execute(sa.select(runs).order_by(runs.c.tender_id, runs.c.lot, runs.c.seq)).mappings()
             ]
-            bids = {}
+            bids: dict[str, list[dict]] = {}
             for r in db.execute(sa.select(bid_rows)).mappings():
                 bids.setdefault(r["run_id"], []).append(dict(r))
-            criteria = {}
+            criteria: dict[str, list[dict]] = {}
             for r in db.execute(sa.select(criterion_rows)).mappings():
                 criteria.setdefault(r["run_id"], []).append(dict(r))
         chains: dict[tuple, list[dict]] = {}

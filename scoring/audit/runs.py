@@ -38,7 +38,7 @@ def input_hashes(tender: Tender, rules: LoadedRules) -> dict[str, str]:
     if panel.is_dir():
         out.update({f"{PANEL_FOLDER}/{p.name}": sha256_of(p) for p in sorted(panel.glob("*.xlsx"))})
     if rules.catalogue is not None:
-        out["catalogue"] = rules.catalogue_sha256
+        out["catalogue"] = rules.catalogue_sha256 or ""
         folder = rules.registers_folder
         if folder.is_dir():
             out.update({f"registers/{p.name}": sha256_of(p) for p in sorted(folder.iterdir()) if p.is_file()})

@@ -37,10 +37,10 @@ def check_knockout(k: Knockout, bid: Bid, ctx: Context) -> KnockoutResult:
         passed = holds(k.check, bid, None, ctx)
         why = f"required {k.check.describe()}" + ("" if passed else "; not met")
     else:
-        failing = [i for i in bid.items if not holds(k.every_item, bid, i, ctx)]
+        failing = [i for i in bid.items if not holds(k.condition, bid, i, ctx)]
         passed = bool(bid.items) and not failing
         rows = ", ".join(f"{i.model or i.item} (Items row {i.row})" for i in failing)
-        why = f"every item: {k.every_item.describe()}" + ("" if passed else f"; not met by {rows}")
+        why = f"every item: {k.condition.describe()}" + ("" if passed else f"; not met by {rows}")
     return KnockoutResult(id=k.id, requirement=k.requirement, passed=passed, explanation=why)
 
 
@@ -93,23 +93,23 @@ def score_bids(
     outcomes, panel_issues = panel_outcomes(
         panel or PanelSheets(),
         rules,
-        [r.bid.bid_id for r in competing],
+        [r.opened.bid_id for r in competing],
         Locale.from_tag(tender.locale, tender.decimal_separator),
     )
     for read in competing:
-        bid_id = read.bid.bid_id
+        bid_id = read.opened.bid_id
         contexts[read.file] = contexts[read.file].with_panel({c: o for (b, c), o in outcomes.items() if b == bid_id})
     scored = score_competing(competing, contexts, pending, rules)
-    low = abnormally_low({r.file: r.bid.total_price for r in competing}, rules)
+    low = abnormally_low({r.file: r.opened.total_price for r in competing}, rules)
     for read in competing:
-        extra = panel_issues.get(read.bid.bid_id, []) + low.get(read.file, [])
+        extra = panel_issues.get(read.opened.bid_id, []) + low.get(read.file, [])
         criteria = scored[read.file]
         total = sum((cr.points for cr in criteria), Decimal(0))
         results[read.file] = results[read.file].model_copy(
             update={
                 "criteria": criteria,
                 "total": total,
-                "ranking_value": ranking_value(total, read.bid.total_price, rules),
+                "ranking_value": ranking_value(total, read.opened.total_price, rules),
                 "issues": results[read.file].issues + extra,
             }
         )
@@ -124,7 +124,7 @@ def score_competing(
     raws: dict[str, dict[str, Raw]] = {r.file: {} for r in competing}
     for c in rules.criteria:
         for read in competing:
-            raws[read.file][c.id] = raw_value(c, read.bid, contexts[read.file])
+            raws[read.file][c.id] = raw_value(c, read.opened, contexts[read.file])
     return {
         read.file: [
             _criterion_result(

@@ -79,6 +79,7 @@ def holds(cond: Condition, bid: Bid, item: Item | None, ctx: Context) -> bool:
             and item.model is not None
             and normalise_model(item.model) in ctx.labels.get(cond.label, frozenset())
         )
+    assert cond.field is not None, "a condition without label, all or any names a field (checked on load)"
     value = field_value(bid, cond.field, item)
     if value is None:
         return False
@@ -88,6 +89,7 @@ def holds(cond: Condition, bid: Bid, item: Item | None, ctx: Context) -> bool:
         return canonical(value) in {canonical(v) for v in cond.in_}
     if cond.at_least is not None:
         return Decimal(value) >= cond.at_least
+    assert cond.at_most is not None, "a condition on a field has exactly one operator (checked on load)"
     return Decimal(value) <= cond.at_most
 
 
@@ -132,7 +134,7 @@ def _share(params: ShareParams, bid: Bid, ctx: Context) -> Raw:
     total = sum((v for v, _ in lines if v is not None), ZERO)
     if not lines or total == 0 or any(v is None for v, _ in lines):
         return Raw(None, "no priced items")
-    met = sum((v for v, ok in lines if ok), ZERO)
+    met = sum((v for v, ok in lines if ok and v is not None), ZERO)
     share = (met / total).quantize(RAW_PLACES, rounding=ROUND_HALF_UP)
     return Raw(share, f"{num(share * 100)} % of line value {params.where.describe(ctx.names)}")
 
@@ -145,7 +147,7 @@ def _aggregate(c: Criterion, bid: Bid) -> Raw:
         rows = ", ".join(str(r) for r in missing)
         return Raw(None, f"not stated for every item (Items row {rows})" if missing else "no items")
     values = [Decimal(v) for _, v in pairs]
-    how = c.aggregate.replace("_", " ")
+    how = (c.aggregate or "").replace("_", " ")
     if c.aggregate == "min":
         result = min(values)
     elif c.aggregate == "max":
@@ -154,9 +156,10 @@ def _aggregate(c: Criterion, bid: Bid) -> Raw:
         result = sum(values, ZERO) / len(values)
     else:
         weights = [(item.quantity if c.aggregate == "quantity_weighted_mean" else item.line_value) for item, _ in pairs]
-        if any(w is None for w in weights) or sum(weights) == 0:
+        known = [Decimal(w) for w in weights if w is not None]
+        if len(known) < len(weights) or sum(known) == 0:
             return Raw(None, "items without quantity or price")
-        result = sum((Decimal(w) * v for w, v in zip(weights, values)), ZERO) / sum(weights)
+        result = sum((w * v for w, v in zip(known, values)), ZERO) / sum(known)
     result = result.quantize(RAW_PLACES, rounding=ROUND_HALF_UP).normalize()
     return Raw(result, f"{how} over items {num(result)}{_unit(c)}")
 
@@ -214,9 +217,7 @@ def _steps(p: StepsParams, x: Decimal, c: Criterion) -> Scored:
         if (s.at_least is not None and x >= s.at_least) or (s.at_most is not None and x <= s.at_most)
     ]
     ladder = ", ".join(
-        f"{'≥' if s.at_least is not None else '≤'}"
-        f"{num(s.at_least if s.at_least is not None else s.at_most)}{_unit(c)} → {num(s.score)}"
-        for s in p.steps
+        f"{'≥' if s.at_least is not None else '≤'}{num(s.bound)}{_unit(c)} → {num(s.score)}" for s in p.steps
     )
     return Scored(max(reached, default=p.otherwise), f"steps {ladder}, else {num(p.otherwise)}")
 

@@ -66,7 +66,7 @@ def panel_outcomes(
         if score is None:
             continue
         if params.comment_required and not raw.comment:
-            issues[raw.bid].append(
+            issues[key[0]].append(
                 _issue(
                     "panel.comment_missing",
                     raw,
@@ -83,7 +83,7 @@ def panel_outcomes(
         if key is None:
             continue
         if not raw.reason or not raw.by:
-            issues[raw.bid].append(
+            issues[key[0]].append(
                 _issue(
                     "panel.moderation_incomplete",
                     raw,
@@ -111,6 +111,8 @@ def panel_outcomes(
 
 
 def _known(raw: RawScore, criteria: dict, bid_ids: list[str]) -> tuple[str, str] | None:
+    if raw.bid is None or raw.criterion is None:
+        return None
     return (raw.bid, raw.criterion) if raw.criterion in criteria and raw.bid in bid_ids else None
 
 

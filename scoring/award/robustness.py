@@ -32,7 +32,7 @@ def _line(r: BidResult, k: str, w_k: Decimal, rules: RuleSet) -> tuple[Decimal, 
     """
     scale = rules.scale
     own = next(c.score for c in r.criteria if c.id == k) / scale
-    rest = sum((c.score / scale * c.weight for c in r.criteria if c.id != k), Decimal(0))
+    rest = sum((c.score / scale * (c.weight or Decimal(0)) for c in r.criteria if c.id != k), Decimal(0))
     a, m = HUNDRED * rest / (HUNDRED - w_k), own - rest / (HUNDRED - w_k)
     factor = rules.method.sensitivity_factor(r.total_price)
     return a * factor, m * factor
@@ -91,13 +91,13 @@ def rank_reversals(
 ) -> list[RankReversal]:
     """Withdraw each non-winning bid in turn, evaluate again, and report pairs of the others that swap."""
     ranked = _ranked(results)
-    base = {r.bid_id: r.rank for r in ranked}
+    base = {r.bid_id: r.rank or 0 for r in ranked}
     files = {r.bid_id: r.file for r in ranked}
     out = []
     for removed in ranked[1:]:
         rest = [c for c in checked if c.file != files[removed.bid_id]]
         again, _ = rank_bids(score_bids(rest, tender, rules, verification, panel), rest, rules)
-        now = {r.bid_id: r.rank for r in again if r.status is Status.RANKED}
+        now = {r.bid_id: r.rank or 0 for r in again if r.status is Status.RANKED}
         swapped = [[a, b] for a in now for b in now if base[a] < base[b] and now[a] > now[b]]
         if swapped:
             causes = relative_causes(rules)
@@ -127,7 +127,7 @@ def win_shares(results: list[BidResult], rules: RuleSet) -> dict[str, Decimal] |
             c.id: (
                 generator.uniform(float(c.weight_range[0]), float(c.weight_range[1]))
                 if c.weight_range
-                else float(c.weight)
+                else float(c.weight or 0)
             )
             for c in rules.criteria
         }

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from scoring.claims.registers import Register, RegisterEntry
 from scoring.claims.reviews import ReviewDecision, Reviews, claim_key
@@ -74,12 +75,12 @@ def _requirement(claim: LabelClaim, scheme: Scheme | None, v: Verification) -> t
     if claim.equivalent_to:
         target = v.catalogue.find(claim.equivalent_to)
         for rid, ref in references.items():
-            if target is not None and ref.id == target.id:
+            if target is not None and ref is not None and ref.id == target.id:
                 return rid, scheme is None or scheme.id != ref.id
         return None, True
     if scheme is not None:
         for rid, ref in references.items():
-            if ref.id == scheme.id:
+            if ref is not None and ref.id == scheme.id:
                 return rid, False
     return None, False
 
@@ -144,15 +145,16 @@ def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
             f"'{name}' is not a scheme in the buyer's label catalogue, so whether it attests the "
             "required characteristics must be assessed by the evaluation committee.",
         )
-    snapshot = v.register.snapshot(scheme.registry) if scheme.registry else None
-    if snapshot is None:
+    registry = scheme.registry
+    snapshot = v.register.snapshot(registry) if registry else None
+    if registry is None or snapshot is None:
         return review(
             "review.no_register",
             f"There is no register of {scheme.name} to check certificate {claim.certificate_id} "
             "against; the certificate itself must be checked by the evaluation committee.",
         )
-    checked = dict(register_snapshot=snapshot.describe())
-    entry = v.register.lookup(scheme.registry, claim.certificate_id or "")
+    checked: dict[str, Any] = dict(register_snapshot=snapshot.describe())
+    entry = v.register.lookup(registry, claim.certificate_id or "")
     if entry is None:
         return out(
             Verdict.REJECTED,
@@ -211,7 +213,7 @@ def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
                 covered_models=covered,
                 **checked,
             )
-        if have < need:
+        if need is not None and have < need:
             return out(
                 Verdict.REJECTED,
                 "version.below_minimum",
@@ -238,7 +240,7 @@ def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
             "whole term.",
             **checked,
         )
-    models = ", ".join(offered[m].model for m in covered)
+    models = ", ".join(str(offered[m].model) for m in covered)
     if equivalent and requirement is not None:
         return out(
             Verdict.ACCEPTED_EQUIVALENT,

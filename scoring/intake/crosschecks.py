@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Any
 
 from scoring.issues import Issue, issue
 from scoring.models import ReadResult, Tender
@@ -56,7 +57,7 @@ def check_against_tender(read: ReadResult, tender: Tender, per_lot: bool = False
 
 
 def _check_items(read: ReadResult, tender: Tender, per_lot: bool) -> list[Issue]:
-    bid = read.bid
+    bid = read.opened
     heading = read.headings.get("Items", {})
     asked = {_key(t.item): t for t in tender.items}
     offered = set()
@@ -65,7 +66,7 @@ def _check_items(read: ReadResult, tender: Tender, per_lot: bool) -> list[Issue]
         if item.item is None:
             continue  # reported as missing by the value checks
         wanted = asked.get(_key(item.item))
-        where = dict(file=bid.file, sheet="Items", row=item.row)
+        where: dict[str, Any] = dict(file=bid.file, sheet="Items", row=item.row)
         if wanted is None:
             out.append(
                 issue(
@@ -135,10 +136,11 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
     for group in groups.values():
         if len(group) < 2:
             continue
-        number = group[0].bid.supplier.registration_number
-        timed = [r for r in group if r.bid.supplier.submitted_at is not None]
-        latest = max((r.bid.supplier.submitted_at for r in timed), default=None)
-        winners = [r for r in timed if r.bid.supplier.submitted_at == latest]
+        number = group[0].opened.supplier.registration_number
+        times = {r.file: r.opened.supplier.submitted_at for r in group}
+        timed = [r for r in group if times[r.file] is not None]
+        latest = max((t for t in times.values() if t is not None), default=None)
+        winners = [r for r in timed if times[r.file] == latest]
         files = ", ".join(sorted(r.file for r in group))
         if len(winners) != 1:
             for r in winners or group:
@@ -153,10 +155,11 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
                 )
             continue
         kept = winners[0]
+        assert latest is not None  # the kept bid's time
         for r in sorted(group, key=lambda r: r.file):
             if r is kept:
                 continue
-            when = r.bid.supplier.submitted_at
+            when = times[r.file]
             out[r.file].append(
                 issue(
                     "bid.superseded",

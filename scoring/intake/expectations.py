@@ -38,10 +38,10 @@ def codelist(name: str) -> tuple[str, ...]:
         return tuple(sorted(row["Code"] for row in csv.DictReader(handle)))
 
 
-def _expectations_for(sheet: Sheet) -> list:
+def _expectations_for(sheet: Sheet) -> list[Any]:
     import great_expectations.expectations as gxe
 
-    out = []
+    out: list[Any] = []
     for f in sheet.fields:
         meta = {"field": f.name}
         if f.required:
@@ -53,11 +53,11 @@ def _expectations_for(sheet: Sheet) -> list:
         if f.required_unless or f.required_when:
             from great_expectations.expectations.row_conditions import Column
 
-            condition = (
-                Column(f.required_unless).is_null()
-                if f.required_unless
-                else Column(f.required_when[0]) == f.required_when[1]
-            )
+            condition: Any = None
+            if f.required_unless:
+                condition = Column(f.required_unless).is_null()
+            elif f.required_when:
+                condition = Column(f.required_when[0]) == f.required_when[1]
             out.append(
                 gxe.ExpectColumnValuesToNotBeNull(
                     column=f.name,
@@ -115,7 +115,9 @@ class _Suites:
         logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
         self.context = gx.get_context(mode="ephemeral")
-        self.context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         source = self.context.data_sources.add_pandas("bid")
         self.batches = {}
         self.suites = {}
@@ -172,7 +174,7 @@ def validate_many(reads: list[ReadResult]) -> dict[str, list[Issue]]:
         return out
     tables: dict[str, list[dict[str, Any]]] = {sheet.name: [] for sheet in SHEETS}
     for file, read in bids.items():
-        bid = read.bid
+        bid = read.opened
         if SUPPLIER.name in read.headings:  # a missing sheet is one issue already, not one per field
             tables[SUPPLIER.name].append({BID: file, ROW: 0, **bid.supplier.model_dump()})
         tables[ITEMS.name] += [i.model_dump() | {BID: file, ROW: i.row} for i in bid.items]

@@ -110,7 +110,7 @@ def _typed_rows(name: str, raw: RawSheet, reader: CellReader, issues: list[Issue
         for field_name, value in raw_row.cells.items():
             f = fields[field_name]
             heading = raw.display[field_name]
-            where = dict(file=name, sheet=raw.sheet.name, row=raw_row.row, field=heading)
+            where: dict[str, Any] = dict(file=name, sheet=raw.sheet.name, row=raw_row.row, field=heading)
             if (raw_row.row, field_name) in raw.uncalculated:
                 issues.append(
                     issue(

@@ -124,7 +124,7 @@ def _read_sheets(name, values, formulas, mapping: TemplateMapping) -> RawWorkboo
                     msg,
                     file=name,
                     sheet=sheet.name,
-                    **({"severity": _severity(severity)} if severity else {}),
+                    severity=_severity(severity) if severity else None,
                 )
             )
             continue

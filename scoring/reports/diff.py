@@ -31,12 +31,17 @@ def diff_documents(before: dict, after: dict) -> dict:
                 changes.append(
                     {"bid_id": bid_id, "what": f"points {c['id']}", "before": points.get(c["id"]), "after": c["points"]}
                 )
-        verdicts = {(c["row"], c["certificate_id"] or c["evidence"]): c["verdict"] for c in a["claims"]}
-        for c in b["claims"]:
-            key = (c["row"], c["certificate_id"] or c["evidence"])
-            if verdicts.get(key) != c["verdict"]:
+        verdicts = {(cl["row"], cl["certificate_id"] or cl["evidence"]): cl["verdict"] for cl in a["claims"]}
+        for cl in b["claims"]:
+            claim = (cl["row"], cl["certificate_id"] or cl["evidence"])
+            if verdicts.get(claim) != cl["verdict"]:
                 changes.append(
-                    {"bid_id": bid_id, "what": f"claim {key[1]}", "before": verdicts.get(key), "after": c["verdict"]}
+                    {
+                        "bid_id": bid_id,
+                        "what": f"claim {claim[1]}",
+                        "before": verdicts.get(claim),
+                        "after": cl["verdict"],
+                    }
                 )
     return {
         "previous_run_id": before.get("run_id"),

@@ -146,6 +146,8 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
         )
         for b, c in panels:
             p = c.panel
+            if p is None:
+                continue
             for sc in p.scores:
                 append_row(
                     panel,
@@ -206,26 +208,26 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
         ],
     )
     for b in evaluation.bids:
-        for c in b.claims:
+        for cl in b.claims:
             append_row(
                 claims,
                 [
                     b.bid_id,
-                    c.row,
-                    c.label,
-                    c.version,
-                    c.certificate_id,
-                    "; ".join(c.covers),
-                    c.equivalent_to,
-                    c.evidence,
-                    c.verdict.value,
-                    c.reason_code,
-                    c.reason,
-                    c.register_snapshot,
-                    c.valid_until,
-                    c.contract_coverage,
-                    c.follow_up,
-                    c.reviewed_by,
+                    cl.row,
+                    cl.label,
+                    cl.version,
+                    cl.certificate_id,
+                    "; ".join(cl.covers),
+                    cl.equivalent_to,
+                    cl.evidence,
+                    cl.verdict.value,
+                    cl.reason_code,
+                    cl.reason,
+                    cl.register_snapshot,
+                    cl.valid_until,
+                    cl.contract_coverage,
+                    cl.follow_up,
+                    cl.reviewed_by,
                 ],
             )
     _bold_header(claims)
@@ -308,7 +310,7 @@ def _rules_sheet(ws, evaluation: Evaluation, rules: RuleSet) -> None:
     append_row(ws, [])
     append_row(ws, ["Knock-out", "Requirement", "Test"])
     for k in rules.knockouts:
-        test = k.check.describe() if k.check else f"every item: {k.every_item.describe()}"
+        test = k.condition.describe() if k.check else f"every item: {k.condition.describe()}"
         append_row(ws, [k.id, k.requirement, test])
     append_row(ws, [])
     append_row(ws, ["Issue code", "Severity", "Meaning"])

@@ -37,7 +37,7 @@ def letter_sections(evaluation: Evaluation, bid: BidResult) -> tuple[str, list[S
     )
     sections = [intro]
     if bid.status is Status.RANKED:
-        if bid is winner or (winner and bid.bid_id == winner.bid_id):
+        if winner is None or bid.bid_id == winner.bid_id:
             intro.paragraphs.append("Your bid is ranked first: the buyer intends to award the contract to you.")
         else:
             intro.paragraphs.append(
@@ -92,7 +92,8 @@ def _scores(evaluation: Evaluation, bid: BidResult, winner: BidResult | None) ->
     section.table.append(["Total", "", _amount(bid.total, vfm), "", _amount(winner.total, vfm) if winner else ""])
     if vfm:
         section.paragraphs.append(
-            f"Comparison price: yours {money(bid.ranking_value)}, the winning bid's {money(winner.ranking_value)}."
+            f"Comparison price: yours {money(bid.ranking_value)}, the winning bid's "
+            f"{money(winner.ranking_value if winner else None)}."
         )
     return section
 

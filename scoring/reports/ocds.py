@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from scoring.award.results import BidResult, Evaluation, Status
 from scoring.formatting import plain
@@ -42,7 +43,7 @@ def ocds_package(evaluation: Evaluation) -> dict:
     when = evaluation.run_at or t.bid_deadline.isoformat()
     suffix = f"-lot-{evaluation.lot}" if evaluation.lot else ""
     buyer = {"id": "buyer", "name": t.buyer}
-    parties = [{**buyer, "roles": ["buyer", "procuringEntity"]}]
+    parties: list[dict[str, Any]] = [{**buyer, "roles": ["buyer", "procuringEntity"]}]
     seen = set()
     for b in tenderers:
         pid = _party_id(b)

@@ -127,6 +127,8 @@ def render_summary(evaluation: Evaluation) -> str:
         ]
         for b, c in panels:
             p = c.panel
+            if p is None:
+                continue
             scores = ", ".join(f"{cell(s.evaluator)} {s.score}" for s in p.scores) or "none"
             note = []
             if p.moderated:
@@ -140,7 +142,7 @@ def render_summary(evaluation: Evaluation) -> str:
             lines.append(f"| {cell(b.bid_id)} | {cell(c.id)} | {scores} | {p.consensus} | {'; '.join(note)} |")
         agreement = ", ".join(f"{k} {v if v is not None else 'n/a'}" for k, v in evaluation.agreement.items())
         lines += ["", f"Inter-rater agreement (Krippendorff's alpha, interval): {agreement}."]
-    claims = [(b, c) for b in evaluation.bids for c in b.claims]
+    claims = [(b, cl) for b in evaluation.bids for cl in b.claims]
     if claims:
         lines += [
             "",
@@ -149,10 +151,10 @@ def render_summary(evaluation: Evaluation) -> str:
             "| Bid | Label | Certificate / evidence | Verdict | Reason |",
             "|---|---|---|---|---|",
         ]
-        for b, c in claims:
+        for b, cl in claims:
             lines.append(
-                f"| {cell(b.bid_id)} | {cell(c.label)} | {cell(c.certificate_id or c.evidence)} | "
-                f"{c.verdict.value} | `{c.reason_code}` {cell(c.reason)} |"
+                f"| {cell(b.bid_id)} | {cell(cl.label)} | {cell(cl.certificate_id or cl.evidence)} | "
+                f"{cl.verdict.value} | `{cl.reason_code}` {cell(cl.reason)} |"
             )
     queue = review_queue(evaluation)
     if queue:

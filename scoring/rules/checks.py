@@ -18,7 +18,9 @@ from scoring.rules.schema import (
     Criterion,
     LabelRequirement,
     LookupParams,
+    PanelCriterion,
     RuleSet,
+    ShareCriterion,
     StepsParams,
     Strict,
     YesNoParams,
@@ -44,7 +46,7 @@ def check_rules(rules: RuleSet, path: Path, catalogue: Catalogue | None = None) 
         if k.check is not None:
             _check_condition(k.check, path, f"{key}.check", item_context=False, labels=rules.labels)
         else:
-            _check_condition(k.every_item, path, f"{key}.every_item", item_context=True, labels=rules.labels)
+            _check_condition(k.condition, path, f"{key}.every_item", item_context=True, labels=rules.labels)
     for n, entry in enumerate(rules.tie_break):
         if entry in TIE_BREAKS:
             continue
@@ -61,13 +63,13 @@ def check_rules(rules: RuleSet, path: Path, catalogue: Catalogue | None = None) 
 def _check_criterion(c: Criterion, rules: RuleSet, path: Path, key: str) -> None:
     params = c.params
     # Which fields each function can read.
-    if c.function == "panel":
+    if isinstance(c, PanelCriterion):
         if c.field != "panel" or c.aggregate:
             raise RuleError(path, "a panel criterion is judged by evaluators: set field: panel", f"{key}.field")
-    elif c.function == "share_of_value":
+    elif isinstance(c, ShareCriterion):
         if c.field != "items" or c.aggregate:
             raise RuleError(path, "share_of_value reads the items: set field: items and no aggregate", f"{key}.field")
-        _check_condition(params.where, path, f"{key}.params.where", item_context=True, labels=rules.labels)
+        _check_condition(c.params.where, path, f"{key}.params.where", item_context=True, labels=rules.labels)
     elif c.function == "price_proportional":
         if c.field != "bid.total_price":
             raise RuleError(
@@ -130,7 +132,7 @@ def _field_kind(name: str, path: Path, key: str, *, item_context: bool, aggregat
 
 def _check_condition(cond: Condition, path: Path, key: str, *, item_context: bool, labels: dict) -> None:
     if cond.all is not None or cond.any is not None:
-        for n, sub in enumerate(cond.all or cond.any):
+        for n, sub in enumerate(cond.all or cond.any or []):
             _check_condition(
                 sub,
                 path,
@@ -149,6 +151,7 @@ def _check_condition(cond: Condition, path: Path, key: str, *, item_context: boo
                 f"{key}.label",
             )
         return
+    assert cond.field is not None, "a condition without label, all or any names a field (checked on load)"
     if not item_context and cond.field.startswith("items."):
         raise RuleError(path, f"{cond.field} has one value per item: test it with every_item", f"{key}.field")
     kind = _field_kind(cond.field, path, f"{key}.field", item_context=item_context)
@@ -159,7 +162,7 @@ def _check_condition(cond: Condition, path: Path, key: str, *, item_context: boo
 def _check_label_requirement(name: str, req: LabelRequirement, catalogue: Catalogue | None, path: Path) -> None:
     key = f"labels.{name}"
     scheme = catalogue.find(req.reference) if catalogue else None
-    if scheme is None:
+    if scheme is None or catalogue is None:
         raise RuleError(
             path,
             f"the label {req.reference!r} is not in the catalogue" + (f" {catalogue.path}" if catalogue else ""),

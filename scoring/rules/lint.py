@@ -56,11 +56,10 @@ def lint_rules(rules: RuleSet, catalogue: Catalogue | None) -> list[RuleWarning]
                     _scheme_warnings(scheme, f"criteria.{c.id}", f"criterion '{c.id}' ({c.weight} %)", weighted=True)
                 )
         for k in rules.knockouts:
-            condition = k.check or k.every_item
-            for name in condition.labels():
-                scheme = catalogue.find(rules.labels[name].reference)
-                if scheme:
-                    out.extend(_scheme_warnings(scheme, f"knockouts.{k.id}", f"knock-out '{k.id}'", weighted=False))
+            for name in k.condition.labels():
+                found = catalogue.find(rules.labels[name].reference)
+                if found:
+                    out.extend(_scheme_warnings(found, f"knockouts.{k.id}", f"knock-out '{k.id}'", weighted=False))
     texts = [(f"criteria.{c.id}", " ".join(filter(None, (c.id, c.name, c.group)))) for c in rules.criteria]
     texts += [(f"knockouts.{k.id}", f"{k.id} {k.requirement}") for k in rules.knockouts]
     for rule, text in texts:

@@ -63,7 +63,7 @@ class Condition(Strict):
             return "(" + " or ".join(c.describe(label_names) for c in self.any) + ")"
         if self.label is not None:
             return f"covered by an accepted {(label_names or {}).get(self.label, self.label)} claim or equivalent"
-        name = self.field.split(".", 1)[-1].replace("_", " ")
+        name = (self.field or "").split(".", 1)[-1].replace("_", " ")
         if self.equals is not None:
             return f"{name} = {_word(self.equals)}"
         if self.in_ is not None:
@@ -108,6 +108,12 @@ class Step(Strict):
         if (self.at_least is None) == (self.at_most is None):
             raise ValueError("a step needs exactly one of at_least, at_most")
         return self
+
+    @property
+    def bound(self) -> Decimal:
+        bound = self.at_least if self.at_least is not None else self.at_most
+        assert bound is not None, "checked on load: exactly one of at_least, at_most"
+        return bound
 
 
 class StepsParams(Strict):
@@ -301,6 +307,13 @@ class Knockout(Strict):
         if (self.check is None) == (self.every_item is None):
             raise ValueError("a knock-out needs exactly one of: check, every_item")
         return self
+
+    @property
+    def condition(self) -> Condition:
+        """The test, on the bid (`check`) or on each item (`every_item`)."""
+        condition = self.check or self.every_item
+        assert condition is not None, "checked on load: exactly one of check, every_item"
+        return condition
 
 
 class Rounding(Strict):
