@@ -16,8 +16,6 @@ from scoring.issues import Issue, Severity, has_errors, issue
 from scoring.models import Bid, ReadResult, Tender
 from scoring.rules.schema import Criterion, Knockout, PanelCriterion, RuleSet
 
-RATIO_PLACES = Decimal("0.0001")
-
 
 def _base(read: ReadResult) -> dict:
     bid = read.bid
