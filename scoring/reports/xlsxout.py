@@ -15,12 +15,21 @@ MODIFIED = re.compile(
 )  # workbook properties and zip entries carry no wall-clock time
 
 
-def append_row(ws, values: list[Any]) -> None:
-    """Append a row; every string is a string cell, never a formula (openpyxl makes '=...' a formula)."""
-    ws.append(values)
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str):
+def append_row(ws: Any, values: list[Any]) -> None:
+    """Append a row; every string is a string cell, never a formula (openpyxl makes '=...' a formula).
+
+    The cells are made here and handed to `append`, which places them after the last row it wrote: the
+    cost of a row does not grow with the sheet (looking the row up by `ws.max_row` scans every cell).
+    """
+    from openpyxl.cell.cell import Cell
+
+    cells = []
+    for value in values:
+        cell = Cell(ws, value=value)
+        if isinstance(value, str):
             cell.data_type = "s"
+        cells.append(cell)
+    ws.append(cells)
 
 
 def save_deterministic(wb, path: Path) -> None:
