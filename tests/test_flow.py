@@ -129,3 +129,20 @@ def test_the_progress_display_draws_each_stage_on_a_terminal():
         report("read bids", 3, 10)
     assert "read bids" in screen.getvalue() and "3/10" in screen.getvalue() and "validate" in screen.getvalue()
     assert quiet.getvalue() == ""  # piped output carries no progress bars
+
+
+def test_identical_files_in_one_tender_do_not_fail_the_flow(prefect_server, make_tender, tmp_path):
+    """A bidder uploads the same file twice: the concurrent read tasks keep its parse once, and both files
+    come out, each under its own name (the run used to fail on the parse cache's unique key)."""
+    from conftest import sample_spec
+
+    from flows.evaluate import evaluate_tender
+
+    source = (SAMPLE_TENDER / "bids" / "02-officeline.xlsx").read_bytes()
+    folder = make_tender(
+        {"01-greenbyte.xlsx": sample_spec("01-greenbyte.xlsx"), "a.xlsx": source, "b.xlsx": source, "c.xlsx": source},
+        name="identical",
+    )
+    [evaluation] = evaluate_tender(tender_dir=str(folder), out_dir=str(tmp_path / "out"))
+    assert sorted(b.file for b in evaluation.bids) == ["01-greenbyte.xlsx", "a.xlsx", "b.xlsx", "c.xlsx"]
+    assert evaluation.run_id and (tmp_path / "out" / "evaluation.json").is_file()

@@ -127,3 +127,39 @@ def test_audit_verify_from_the_command_line(tmp_path, monkeypatch, capsys, sampl
         )
     assert main(["audit", "verify"]) == 1
     assert f"BROKEN: run {second.run_id}" in capsys.readouterr().out
+
+
+def test_concurrent_writers_never_fail_on_the_ledger(ledger, sample, tmp_path):
+    """Twelve threads read 24 bid files at once, half of them byte-identical copies of one bid (a bidder
+    uploading twice): each comes out once under its own name, each parse is kept once. Then eight
+    tenders record three runs each, concurrently: every chain verifies."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scoring.audit.ledger import Trigger, parsed
+    from scoring.audit.rescore import cached_read
+
+    tender, rules, evaluation = sample
+    paths = []
+    for n in range(24):
+        source = "01-greenbyte.xlsx" if n % 2 else "04-datacomma.xlsx"
+        paths.append(tmp_path / f"copy-{n:02d}.xlsx")
+        shutil.copyfile(SAMPLE_TENDER / "bids" / source, paths[-1])
+    with ThreadPoolExecutor(12) as pool:
+        reads = list(pool.map(lambda p: cached_read(p, tender, ledger), paths))
+    assert [r.file for r in reads] == [p.name for p in paths]
+    assert [r.bid.bid_id for r in reads] == [p.stem for p in paths]
+    with ledger.engine.connect() as db:
+        assert db.execute(sa.select(sa.func.count()).select_from(parsed)).scalar() == 2
+
+    def three_runs(n: int) -> None:
+        ours = evaluation.model_copy(update={"tender": evaluation.tender.model_copy(update={"id": f"T-{n}"})})
+        for _ in range(3):
+            record_run(ledger, ours, tender, rules, Trigger.MANUAL)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(three_runs, range(8)))
+    assert ledger.verify() == []
+    assert sorted((r["tender_id"], r["seq"]) for r in ledger.runs_of()) == [
+        (f"T-{n}", seq) for n in range(8) for seq in (1, 2, 3)
+    ]

@@ -122,10 +122,33 @@ class RunInfo:
     created_at: str
 
 
+def _sqlite_for_concurrency(engine: sa.Engine) -> None:
+    """SQLite shared by concurrent tasks: write-ahead logging (readers never wait for the writer), a busy
+    timeout (a writer waits its turn instead of failing with "database is locked"), and transactions that
+    take the write lock when they begin, so one that reads before it writes cannot be refused half-way."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # transactions are begun below, not by the driver
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+BUSY_TIMEOUT_MS = 60_000
+
+
 class Ledger:
     def __init__(self, url: str | None = None):
         self.url = url or database_url()
-        self.engine = sa.create_engine(self.url, future=True)
+        self.engine = sa.create_engine(self.url)
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_for_concurrency(self.engine)
         metadata.create_all(self.engine)
         self._guard()
 
@@ -242,18 +265,15 @@ class Ledger:
         return ReadResult.model_validate_json(text) if text else None
 
     def keep_parsed(self, read: ReadResult, tender_key: str) -> None:
+        """Keep a parse; one already kept for the same bytes (an identical file, read at the same time by
+        another task) stands, in one atomic statement on either database."""
+        values = dict(file_sha256=read.file_sha256, tender_key=tender_key, read_result=read.model_dump_json())
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
         with self.engine.begin() as db:
-            exists = db.execute(
-                sa.select(parsed.c.file_sha256).where(
-                    parsed.c.file_sha256 == read.file_sha256, parsed.c.tender_key == tender_key
-                )
-            ).first()
-            if not exists:
-                db.execute(
-                    parsed.insert().values(
-                        file_sha256=read.file_sha256, tender_key=tender_key, read_result=read.model_dump_json()
-                    )
-                )
+            db.execute(upsert(parsed).values(**values).on_conflict_do_nothing())
 
     # --- reading and checking ---------------------------------------------------------------------
 
