@@ -13,11 +13,15 @@ price_quality_ratio: quality points (weighted, no price criterion) per `per` uni
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
 
 from scoring.formatting import money, num, plain
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 RATIO_PLACES = Decimal("0.0001")
 
@@ -61,8 +65,8 @@ class AwardMethod(BaseModel):
         """How the weighted points of a bid turn into its ranking value (for weight sensitivity)."""
         return Decimal(1)
 
-    def draw_value(self, points: float, price: float) -> float:
-        """The ranking value of a Monte Carlo draw's weighted points (higher is better)."""
+    def draw_values(self, points: NDArray[np.float64], prices: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The ranking values of Monte Carlo draws' weighted points, bids by draws (higher is better)."""
         return points
 
 
@@ -125,8 +129,11 @@ class PriceQualityRatio(AwardMethod):
     def sensitivity_factor(self, price: Decimal | None) -> Decimal:
         return self.per / price if price else Decimal(0)
 
-    def draw_value(self, points: float, price: float) -> float:
-        return points / price if price else 0.0
+    def draw_values(self, points: NDArray[np.float64], prices: NDArray[np.float64]) -> NDArray[np.float64]:
+        import numpy as np
+
+        priced = prices != 0
+        return np.where(priced, points / np.where(priced, prices, 1.0), 0.0)
 
 
 METHODS: dict[str, type[AwardMethod]] = {
