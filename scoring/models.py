@@ -162,6 +162,9 @@ class ReadResult(Frozen):
     issues: list[Issue]
     headings: dict[str, dict[str, str]] = {}  # sheet -> field name -> heading in this template
     supplier_rows: dict[str, int] = {}  # Supplier field name -> worksheet row
+    # What this run took from the ledger instead of computing it ("parse", "validation"); never stored with
+    # the parse itself, recorded with the run.
+    reused: tuple[str, ...] = PField(default=(), exclude=True)
 
     @property
     def opened(self) -> Bid:

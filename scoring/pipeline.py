@@ -18,7 +18,7 @@ from pathlib import Path
 
 from scoring import __version__
 from scoring.audit.ledger import Ledger, Trigger
-from scoring.audit.rescore import cached_read, previous_document
+from scoring.audit.rescore import cached_read, cached_validation, previous_document, sources
 from scoring.audit.runs import record_run
 from scoring.award.agreement import krippendorff_alpha
 from scoring.award.criteria import score_bids
@@ -32,7 +32,6 @@ from scoring.claims.verify import Verification, unused_decisions
 from scoring.intake.lots import lot_tender, split_by_lot
 from scoring.intake.panel_sheets import PanelSheets, read_panel
 from scoring.intake.tender import bid_files, load_tender
-from scoring.intake.validate import validate_tender
 from scoring.models import ReadResult, Tender
 from scoring.reports.diff import diff_documents
 from scoring.reports.evaluation_json import evaluation_document
@@ -82,8 +81,12 @@ def read_bid(path: Path, tender: Tender, ledger: Ledger | None = None) -> ReadRe
     return cached_read(path, tender, ledger)
 
 
-def validate_bids(reads: list[ReadResult], tender: Tender, rules: LoadedRules) -> list[ReadResult]:
-    return validate_tender(reads, tender, per_lot=rules.rules.lots == "separate")
+def validate_bids(
+    reads: list[ReadResult], tender: Tender, rules: LoadedRules, ledger: Ledger | None = None
+) -> list[ReadResult]:
+    """Value checks, checks against the tender and between the bids; with a ledger, the value checks of
+    bytes already checked for this tender are taken from it."""
+    return cached_validation(reads, tender, rules.rules.lots == "separate", ledger)
 
 
 def units(checked: list[ReadResult], tender: Tender, rules: LoadedRules) -> list[Unit]:
@@ -155,11 +158,17 @@ def assemble(
 
 
 def record(
-    evaluation: Evaluation, tender: Tender, rules: LoadedRules, trigger: Trigger, ledger: Ledger
+    evaluation: Evaluation,
+    tender: Tender,
+    rules: LoadedRules,
+    trigger: Trigger,
+    ledger: Ledger,
+    reads: list[ReadResult] | None = None,
 ) -> tuple[Evaluation, dict | None]:
-    """Append the run to the ledger; with the changes since the tender's previous run, if any."""
+    """Append the run to the ledger, with where each bid's parse and checks came from; with the changes
+    since the tender's previous run, if any."""
     before = previous_document(ledger, evaluation.tender.id, evaluation.lot)
-    evaluation = record_run(ledger, evaluation, tender, rules, trigger)
+    evaluation = record_run(ledger, evaluation, tender, rules, trigger, sources(reads or []))
     return evaluation, diff_documents(before, evaluation_document(evaluation)) if before else None
 
 
@@ -196,7 +205,7 @@ class Steps:
 
     read_panel: Callable[[Tender], PanelSheets] = read_panel_scores
     read_bids: Callable[[list[Path], Tender, Ledger | None, Progress], list[ReadResult]] = _read_all
-    validate: Callable[[list[ReadResult], Tender, LoadedRules], list[ReadResult]] = validate_bids
+    validate: Callable[[list[ReadResult], Tender, LoadedRules, Ledger | None], list[ReadResult]] = validate_bids
     score: Callable[..., list[BidResult]] = score_unit
     rank: Callable[..., tuple[list[BidResult], list[str]]] = rank_unit
     assess: Callable[..., RobustnessReport] = assess_unit
@@ -229,7 +238,7 @@ def run(
     sheets = steps.read_panel(tender)
     progress("read bids", 0, len(files))
     reads = steps.read_bids(files, tender, ledger, progress)
-    checked = steps.validate(reads, tender, rules)
+    checked = steps.validate(reads, tender, rules, ledger)
     progress("validate", 1, 1)
     evaluations = []
     todo = units(checked, tender, rules)
@@ -239,7 +248,7 @@ def run(
         evaluation = assemble(unit, rules, results, warnings, checks, sheets, robust)
         diff = None
         if ledger is not None:
-            evaluation, diff = steps.record(evaluation, tender, rules, trigger, ledger)
+            evaluation, diff = steps.record(evaluation, tender, rules, trigger, ledger, unit.reads)
         if write_out or out_dir is not None:
             steps.published(evaluation, steps.write(evaluation, out_dir, diff))
         evaluations.append(evaluation)

@@ -136,3 +136,47 @@ def test_a_bid_parsed_by_another_version_of_tenderscore_is_parsed_again(tmp_path
     assert ledger.parsed_bid(read.file_sha256, runs.tender_key(tender)) is None
     again = rescore.cached_read(path, tender, ledger)  # parsed anew, and kept under the new key
     assert again == read and ledger.parsed_bid(read.file_sha256, runs.tender_key(tender)) == read
+
+
+def test_a_rules_only_change_runs_no_value_check_and_the_ledger_says_so(two_tenders, monkeypatch):
+    """Validation results are kept like parses: a re-score after a rules change runs no Great Expectations
+    suite, gives the issues a fresh evaluation gives, and the ledger records that both came from the cache.
+    A change of the tender's own definition checks every bid again."""
+    from scoring import pipeline
+    from scoring.reports.evaluation_json import evaluation_document
+
+    root, tenders = two_tenders
+    folder = tenders["a"]
+    ledger = open_ledger()
+    checked = []
+    real = rescore.validate_many
+    monkeypatch.setattr(rescore, "validate_many", lambda reads: checked.extend(r.file for r in reads) or real(reads))
+
+    [first] = pipeline.run(folder, ledger=ledger)
+    files = sorted(p.name for p in (folder / "bids").glob("*.xlsx"))
+    opened = sorted(checked)
+    assert opened and set(opened) <= set(files)  # every readable bid was checked, once
+    assert {s["validation"] for s in ledger.sources_of(first.run_id)} == {"checked"}
+    assert {s["parse"] for s in ledger.sources_of(first.run_id)} == {"read"}
+
+    _shift_label_to_price(root / "rules-a" / "computers-2026.yaml")
+    checked.clear()
+    [again] = pipeline.run(folder, ledger=ledger)
+    assert checked == []  # no GX suite ran
+    sources = ledger.sources_of(again.run_id)
+    assert [s["file"] for s in sources] == files
+    assert all(s["parse"] == "cache" for s in sources)
+    assert {s["file"] for s in sources if s["validation"] == "cache"} == set(opened)
+    # and the issues are exactly those of an evaluation without any cache
+    cached = evaluation_document(again)
+    fresh = evaluation_document(pipeline.evaluate(folder)[0])
+    assert [b["issues"] for b in cached["bids"]] == [b["issues"] for b in fresh["bids"]]
+
+    data = yaml.safe_load((folder / "tender.yaml").read_text())
+    data["bid_deadline"] = "2026-12-01T12:00:00+01:00"  # the tender's own definition changes
+    (folder / "tender.yaml").write_text(yaml.safe_dump(data))
+    checked.clear()
+    [third] = pipeline.run(folder, ledger=ledger)
+    assert sorted(checked) == opened
+    assert {s["validation"] for s in ledger.sources_of(third.run_id)} == {"checked"}
+    assert ledger.verify() == []

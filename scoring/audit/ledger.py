@@ -14,6 +14,7 @@ import json
 import os
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,9 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
 
 from scoring.award.results import Evaluation, RunKind
+from scoring.issues import Issue
 from scoring.models import ReadResult
+
+_ISSUES = TypeAdapter(list[Issue])
 
 GENESIS = "0" * 64
 metadata = sa.MetaData()
@@ -81,7 +86,25 @@ parsed = sa.Table(  # parsed bids by file hash: a re-score reads only files that
     sa.Column("read_result", sa.Text, nullable=False),
     sa.PrimaryKeyConstraint("file_sha256", "tender_key"),
 )
-APPEND_ONLY = ("runs", "bid_results", "criterion_results")
+validated = sa.Table(  # value-check issues by file hash: a re-score after a rules change runs no GX suite
+    "validated_bids",
+    metadata,
+    sa.Column("file_sha256", sa.String(64), nullable=False),
+    sa.Column("tender_key", sa.String(64), nullable=False),  # the tender's definition, template, tool version
+    sa.Column("issues", sa.Text, nullable=False),  # JSON list of issues
+    sa.PrimaryKeyConstraint("file_sha256", "tender_key"),
+)
+bid_sources = sa.Table(  # per run and file: whether its parse and its value checks came from the caches
+    "bid_sources",
+    metadata,
+    sa.Column("run_id", sa.String(36), sa.ForeignKey("runs.run_id"), nullable=False),
+    sa.Column("file", sa.Text, nullable=False),
+    sa.Column("file_sha256", sa.String(64), nullable=False),
+    sa.Column("parse", sa.String(10), nullable=False),  # "read" or "cache"
+    sa.Column("validation", sa.String(10), nullable=False),  # "checked" or "cache"
+    sa.PrimaryKeyConstraint("run_id", "file"),
+)
+APPEND_ONLY = ("runs", "bid_results", "criterion_results", "bid_sources")
 
 
 def data_folder() -> Path:
@@ -211,8 +234,10 @@ class Ledger:
         kind: RunKind,
         tender_dir: str,
         inputs: dict[str, str],
+        sources: Sequence[dict[str, str]] = (),
     ) -> RunInfo:
-        """Append one run; `document` is the evaluation document (report_json) it stores."""
+        """Append one run; `document` is the evaluation document (report_json) it stores, `sources` where
+        each bid file's parse and value checks came from (file, file_sha256, parse, validation)."""
         tender_id, lot = evaluation.tender.id, evaluation.lot
         with self.engine.begin() as db:
             previous = db.execute(
@@ -245,6 +270,8 @@ class Ledger:
                 db.execute(bid_rows.insert(), bids)
             if criteria:
                 db.execute(criterion_rows.insert(), criteria)
+            if sources:
+                db.execute(bid_sources.insert(), [{"run_id": run["run_id"], **row} for row in sources])
         return RunInfo(
             run_id=run["run_id"],
             kind=kind,
@@ -267,13 +294,34 @@ class Ledger:
     def keep_parsed(self, read: ReadResult, tender_key: str) -> None:
         """Keep a parse; one already kept for the same bytes (an identical file, read at the same time by
         another task) stands, in one atomic statement on either database."""
-        values = dict(file_sha256=read.file_sha256, tender_key=tender_key, read_result=read.model_dump_json())
+        self._keep(parsed, file_sha256=read.file_sha256, tender_key=tender_key, read_result=read.model_dump_json())
+
+    def validated_issues(self, file_sha256: str, tender_key: str) -> list[Issue] | None:
+        """The value checks' issues kept for these bytes and this tender, or None when never checked."""
+        with self.engine.connect() as db:
+            text = db.execute(
+                sa.select(validated.c.issues).where(
+                    validated.c.file_sha256 == file_sha256, validated.c.tender_key == tender_key
+                )
+            ).scalar()
+        return None if text is None else _ISSUES.validate_json(text)
+
+    def keep_validated(self, file_sha256: str, tender_key: str, issues: list[Issue]) -> None:
+        self._keep(validated, file_sha256=file_sha256, tender_key=tender_key, issues=_ISSUES.dump_json(issues).decode())
+
+    def _keep(self, table: sa.Table, **values: str) -> None:
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as upsert
         else:
             from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
         with self.engine.begin() as db:
-            db.execute(upsert(parsed).values(**values).on_conflict_do_nothing())
+            db.execute(upsert(table).values(**values).on_conflict_do_nothing())
+
+    def sources_of(self, run_id: str) -> list[dict]:
+        """Where each bid file's parse and value checks came from in a run: read or checked now, or cache."""
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(bid_sources).where(bid_sources.c.run_id == run_id).order_by(bid_sources.c.file))
+            return [dict(r) for r in rows.mappings()]
 
     # --- reading and checking ---------------------------------------------------------------------
 

@@ -8,7 +8,10 @@ from pathlib import Path
 from scoring.audit.ledger import Ledger
 from scoring.audit.runs import input_hashes, tender_key
 from scoring.errors import InputError
+from scoring.intake.expectations import validate_many
 from scoring.intake.ingest import read_bid, sha256_of
+from scoring.intake.validate import validate_tender, with_value_issues
+from scoring.issues import Issue
 from scoring.models import ReadResult, Tender
 from scoring.rules.load import LoadedRules
 
@@ -22,10 +25,49 @@ def cached_read(path: Path, tender: Tender, ledger: Ledger | None) -> ReadResult
     if known is not None:  # the same bytes may have come under another file name
         bid = known.bid.model_copy(update={"bid_id": path.stem, "file": path.name}) if known.bid else None
         issues = [i.model_copy(update={"file": path.name}) for i in known.issues]
-        return known.model_copy(update={"file": path.name, "bid": bid, "issues": issues})
+        return known.model_copy(update={"file": path.name, "bid": bid, "issues": issues, "reused": ("parse",)})
     read = read_bid(path, tender)
     ledger.keep_parsed(read, key)
     return read
+
+
+def cached_validation(
+    reads: list[ReadResult], tender: Tender, per_lot: bool, ledger: Ledger | None
+) -> list[ReadResult]:
+    """Validate the bids, running the value checks (Great Expectations) only on bytes never checked for this
+    tender's definition, template and tool version; the checks against the tender and between the bids,
+    which are cheap, always run."""
+    if ledger is None:
+        return validate_tender(reads, tender, per_lot)
+    key = tender_key(tender)
+    values: dict[str, list[Issue]] = {}
+    fresh = []
+    for read in reads:
+        if read.bid is None:
+            continue  # nothing to check: the read's own issues say why
+        known = ledger.validated_issues(read.file_sha256, key)
+        if known is None:
+            fresh.append(read)
+        else:  # the same bytes may have come under another file name
+            values[read.file] = [i.model_copy(update={"file": read.file}) for i in known]
+    computed = validate_many(fresh)
+    for read in fresh:
+        ledger.keep_validated(read.file_sha256, key, computed[read.file])
+    reads = [r.model_copy(update={"reused": (*r.reused, "validation")}) if r.file in values else r for r in reads]
+    return with_value_issues(reads, values | computed, tender, per_lot)
+
+
+def sources(reads: list[ReadResult]) -> list[dict[str, str]]:
+    """Where each file's parse and value checks came from in this run, as the ledger records it."""
+    return [
+        {
+            "file": r.file,
+            "file_sha256": r.file_sha256,
+            "parse": "cache" if "parse" in r.reused else "read",
+            "validation": "cache" if "validation" in r.reused else "checked",
+        }
+        for r in reads
+    ]
 
 
 def staleness(ledger: Ledger, tender: Tender, rules: LoadedRules) -> str | None:

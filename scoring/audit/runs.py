@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from scoring import __version__
@@ -58,7 +59,12 @@ def tender_key(tender: Tender) -> str:
 
 
 def record_run(
-    ledger: Ledger, evaluation: Evaluation, tender: Tender, rules: LoadedRules, trigger: Trigger
+    ledger: Ledger,
+    evaluation: Evaluation,
+    tender: Tender,
+    rules: LoadedRules,
+    trigger: Trigger,
+    sources: Sequence[dict[str, str]] = (),
 ) -> Evaluation:
     """Append the run to the ledger; the evaluation comes back carrying its run id, kind and predecessor."""
     kind = run_kind(tender, rules)
@@ -69,6 +75,7 @@ def record_run(
         kind=kind,
         tender_dir=str(tender.folder.resolve()),
         inputs=input_hashes(tender, rules),
+        sources=sources,
     )
     return evaluation.model_copy(
         update={

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scoring.intake.crosschecks import check_against_tender, check_duplicates
 from scoring.intake.expectations import validate_many, validate_values
-from scoring.issues import one_per_cell
+from scoring.issues import Issue, one_per_cell
 from scoring.models import ReadResult, Tender
 
 
@@ -15,11 +15,18 @@ def validate_bid(read: ReadResult, tender: Tender) -> ReadResult:
 
 def validate_tender(reads: list[ReadResult], tender: Tender, per_lot: bool = False) -> list[ReadResult]:
     """Every bid checked on its own (value checks in one run for all), then against each other."""
-    values = validate_many(reads)
+    return with_value_issues(reads, validate_many(reads), tender, per_lot)
+
+
+def with_value_issues(
+    reads: list[ReadResult], values: dict[str, list[Issue]], tender: Tender, per_lot: bool = False
+) -> list[ReadResult]:
+    """The bids with their value checks' issues (by file, computed now or kept from an earlier run), the
+    checks against the tender and the checks of the bids against each other, which are cheap and always run."""
     return apply_duplicate_checks([_with(r, values.get(r.file, []), tender, per_lot) for r in reads])
 
 
-def _with(read: ReadResult, value_issues, tender: Tender, per_lot: bool = False) -> ReadResult:
+def _with(read: ReadResult, value_issues: list[Issue], tender: Tender, per_lot: bool = False) -> ReadResult:
     issues = read.issues + value_issues + check_against_tender(read, tender, per_lot)
     return read.model_copy(update={"issues": one_per_cell(issues)})
 
