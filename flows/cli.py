@@ -149,7 +149,12 @@ def rescore(
 
     with progress_display(verbose):
         outcome = rescore_tenders(tender_dirs=dirs or None, rules_file=rules)
+    failed = 0
     for o in outcome:
+        if o.get("failed"):
+            failed += 1
+            print(f"{o['tender_id']}: not re-scored: {o['reason']}")
+            continue
         if not o["rescored"]:
             print(f"{o['tender_id']}: up to date")
             continue
@@ -158,7 +163,7 @@ def rescore(
             print(f"{o['tender_id']}{lot}: re-scored as {run['kind']} run {run['run_id']} ({o['reason']})")
     if not outcome:
         print("no tender in the ledger yet: evaluate one first")
-    return EXIT_OK
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 @app.command()

@@ -20,6 +20,7 @@ quiet_defaults()
 from prefect import flow, task, unmapped  # noqa: E402
 from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from scoring import pipeline  # noqa: E402
 from scoring.audit import rescore  # noqa: E402
@@ -132,7 +133,21 @@ def evaluate_tender(
     )
 
 
-@flow(name="rescore-tenders", log_prints=True)
+def rescore_one(tender_dir: str, rules_file: str | None, trigger: Trigger, database: str) -> dict:
+    """One tender's re-score, in one task: the pipeline's steps run directly inside it."""
+    return pipeline.rescore(tender_dir, rules_file, ledger=open_ledger(database), trigger=trigger)
+
+
+rescore_tender = task(name="rescore-tender", **TASK)(rescore_one)
+
+
+# One tender at a time. Scoring is pure Python: threads only contend for the interpreter (12 stale tenders:
+# 2.1 s with one worker, 3.2 s with two to sixteen), and Prefect's process pool pays its workers' start-up on
+# every run (12 tenders already up to date: 16.8 s, against 1.1 s). Across machines, run Prefect workers.
+ONE_AT_A_TIME: Any = ThreadPoolTaskRunner(max_workers=1)  # Prefect's flow decorator types its runners narrowly
+
+
+@flow(name="rescore-tenders", log_prints=True, task_runner=ONE_AT_A_TIME)
 def rescore_tenders(
     tender_dirs: list[str] | None = None,
     rules_file: str | None = None,
@@ -141,33 +156,24 @@ def rescore_tenders(
 ) -> list[dict]:
     """Evaluate again every tender whose latest run used other rules or inputs; skip the rest.
 
-    With no tender_dirs, every tender the ledger knows. `rules_sha256` (from a rules-change event) is
-    recorded in the log for the auditor; the rules are read from the files themselves.
+    One `rescore-tender` task per tender (checking whether it is stale, and re-scoring it if so), one at a
+    time (ONE_AT_A_TIME): re-scoring many tenders pays Prefect's per-task cost once per tender, not per step;
+    `evaluate-tender` keeps a task per step. With no tender_dirs, every tender the ledger knows.
+    `rules_sha256` (from a rules-change event) is recorded in the log for the auditor; the rules are read
+    from the files themselves.
     """
     ledger = open_ledger()
-    dirs = tender_dirs or rescore.known_tender_dirs(ledger)
+    dirs = list(dict.fromkeys(tender_dirs or rescore.known_tender_dirs(ledger)))
+    progress("tenders", 0, len(dirs))
+    futures = rescore_tender.map(
+        dirs, rules_file=unmapped(rules_file), trigger=unmapped(Trigger(trigger)), database=unmapped(ledger.url)
+    )
     outcome: list[dict] = []
-    for n, folder in enumerate(dirs, start=1):
-        progress("tenders", n - 1, len(dirs))
-        tender, rules, _ = pipeline.prepare(folder, rules_file)
-        reason = rescore.staleness(ledger, tender, rules)
-        if reason is None:
-            print(f"{tender.id}: up to date")
-            outcome.append({"tender_id": tender.id, "rescored": False, "reason": "up to date"})
-            continue
-        print(f"{tender.id}: re-scoring ({reason})")
-        evaluations = evaluate_tender(tender_dir=folder, rules_file=rules_file, trigger=Trigger(trigger))
-        outcome.append(
-            {
-                "tender_id": tender.id,
-                "rescored": True,
-                "reason": reason,
-                "runs": [
-                    {"run_id": e.run_id, "kind": e.kind.value if e.kind else None, "lot": e.lot} for e in evaluations
-                ],
-            }
-        )
-    progress("tenders", len(dirs), len(dirs))
+    for n, future in enumerate(futures, start=1):
+        done = future.result()
+        print(f"{done['tender_id']}: " + (f"re-scored ({done['reason']})" if done["rescored"] else done["reason"]))
+        outcome.append(done)
+        progress("tenders", n, len(dirs))
     if rules_sha256:
         print(f"triggered by the publication of rules {rules_sha256}")
     return outcome

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from scoring import __version__
 from scoring.audit.ledger import Ledger, Trigger
-from scoring.audit.rescore import cached_read, cached_validation, previous_document, sources
+from scoring.audit.rescore import cached_read, cached_validation, previous_document, sources, staleness
 from scoring.audit.runs import record_run
 from scoring.award.agreement import krippendorff_alpha
 from scoring.award.criteria import score_bids
@@ -29,6 +29,7 @@ from scoring.award.robustness import assess
 from scoring.claims.registers import OfflineRegister
 from scoring.claims.reviews import REVIEWS_FILE, load_reviews
 from scoring.claims.verify import Verification, unused_decisions
+from scoring.errors import InputError
 from scoring.intake.lots import lot_tender, split_by_lot
 from scoring.intake.panel_sheets import PanelSheets, read_panel
 from scoring.intake.tender import bid_files, load_tender
@@ -227,13 +228,14 @@ def run(
     trigger: Trigger = Trigger.MANUAL,
     steps: Steps = DIRECT,
     progress: Progress = _quiet,
+    prepared: tuple[Tender, LoadedRules, list[Path]] | None = None,
 ) -> list[Evaluation]:
     """Evaluate a tender: one Evaluation, or one per lot when the rule set ranks lots separately.
 
     With a ledger, bids are parsed only when their bytes are new and the run is recorded; with
     `write_out` (or an `out_dir`), the reports are written.
     """
-    tender, rules, files = prepare(tender_dir, rules_file)
+    tender, rules, files = prepared or prepare(tender_dir, rules_file)
     checks = verification(tender, rules)
     sheets = steps.read_panel(tender)
     progress("read bids", 0, len(files))
@@ -254,6 +256,42 @@ def run(
         evaluations.append(evaluation)
         progress("score, rank and report" + (" each lot" if len(todo) > 1 else ""), n, len(todo))
     return evaluations
+
+
+def rescore(
+    tender_dir: Path | str,
+    rules_file: Path | str | None = None,
+    *,
+    ledger: Ledger,
+    trigger: Trigger = Trigger.MANUAL,
+    steps: Steps = DIRECT,
+) -> dict:
+    """Evaluate a tender again when its rules or inputs changed since its latest run (recorded, reports
+    written); leave it when not. What was done, as the rescore command and flow report it.
+
+    A tender whose inputs cannot be loaded (a broken tender.yaml or rule set) is reported as failed, with
+    the reason, and never stops the re-scoring of the others.
+    """
+    try:
+        inputs = prepare(tender_dir, rules_file)
+    except InputError as error:
+        return {"tender_id": Path(tender_dir).name, "rescored": False, "failed": True, "reason": str(error)}
+    tender, rules, _ = inputs
+    reason = staleness(ledger, tender, rules)
+    if reason is None:
+        return {"tender_id": tender.id, "rescored": False, "reason": "up to date"}
+    try:
+        evaluations = run(
+            tender_dir, rules_file, ledger=ledger, write_out=True, trigger=trigger, steps=steps, prepared=inputs
+        )
+    except InputError as error:  # e.g. a reviews.yaml or panel sheet that cannot be used
+        return {"tender_id": tender.id, "rescored": False, "failed": True, "reason": str(error)}
+    return {
+        "tender_id": tender.id,
+        "rescored": True,
+        "reason": reason,
+        "runs": [{"run_id": e.run_id, "kind": e.kind.value if e.kind else None, "lot": e.lot} for e in evaluations],
+    }
 
 
 def evaluate(tender_dir: Path | str, rules_file: Path | str | None = None) -> list[Evaluation]:

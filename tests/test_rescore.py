@@ -31,6 +31,20 @@ def two_tenders(tmp_path, monkeypatch):
     return tmp_path, tenders
 
 
+def _tasks_of_latest_rescore() -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC)
+        latest = next(r for r in runs if client.read_flow(r.flow_id).name == "rescore-tenders")
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[latest.id])))
+        children = [r for r in runs if r.parent_task_run_id in {t.id for t in tasks}]
+    assert children == []  # no evaluate-tender subflow
+    return sorted(t.name.rsplit("-", 1)[0] for t in tasks)
+
+
 def _shift_label_to_price(rules_file):
     data = yaml.safe_load(rules_file.read_text())
     for c in data["criteria"]:
@@ -61,6 +75,7 @@ def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_s
     assert a["rescored"] and "rule set changed" in a["reason"]
     assert parsed == []  # every workbook came from the parsed cache
     assert a["runs"][0]["kind"] == "scenario"  # the tender still pins the old rules' hash
+    assert _tasks_of_latest_rescore() == ["rescore-tender", "rescore-tender"]  # one task per tender, no subflow
 
     scenario = root / "reports" / "CITY-ICT-2026-014" / "scenarios" / a["runs"][0]["run_id"][:8]
     diff = json.loads((scenario / "diff.json").read_text())
@@ -180,3 +195,25 @@ def test_a_rules_only_change_runs_no_value_check_and_the_ledger_says_so(two_tend
     assert sorted(checked) == opened
     assert {s["validation"] for s in ledger.sources_of(third.run_id)} == {"checked"}
     assert ledger.verify() == []
+
+
+def test_a_tender_that_cannot_be_loaded_is_reported_and_the_others_are_rescored(two_tenders):
+    from scoring import pipeline
+
+    root, tenders = two_tenders
+    ledger = open_ledger()
+    for folder in tenders.values():
+        pipeline.run(folder, ledger=ledger)
+    _shift_label_to_price(root / "rules-a" / "computers-2026.yaml")
+    _shift_label_to_price(root / "rules-b" / "computers-2026.yaml")
+    (tenders["a"] / "tender.yaml").write_text("id: [unclosed\n")
+    broken = pipeline.rescore(tenders["a"], ledger=ledger)
+    assert broken["failed"] and not broken["rescored"]
+    assert broken["tender_id"] == "tender-a" and "not valid YAML" in broken["reason"]
+    done = pipeline.rescore(tenders["b"], ledger=ledger)
+    assert done["rescored"] and "rule set changed" in done["reason"] and len(done["runs"]) == 1
+    assert pipeline.rescore(tenders["b"], ledger=ledger) == {
+        "tender_id": "CITY-ICT-2026-015",
+        "rescored": False,
+        "reason": "up to date",
+    }
