@@ -11,12 +11,16 @@ from pydantic import ValidationError
 
 from scoring.errors import InputError
 
+# libyaml's parser when PyYAML was built with it (its wheels are): the same safe loading, ten times faster,
+# which counts when a re-score loads the rule set, catalogue and snapshots of hundreds of tenders.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def load_mapping(path: Path, error: type[InputError]) -> dict[str, Any]:
     if not path.is_file():
         raise error(path, "file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -83,9 +83,10 @@ def relative_causes(rules: RuleSet) -> list[str]:
 
 
 def benchmark_holders(results: list[BidResult], rules: RuleSet) -> set[str]:
-    """The bids whose withdrawal can change another bid's score: those holding the benchmark of a criterion
-    scored against the other bids (the lowest price, the best value of a `relative` criterion, the best or
-    the worst value of a `min_max` one). Every other bid's score depends on its own answers alone."""
+    """The bids whose withdrawal can change another bid's score: those holding, alone, the benchmark of a
+    criterion scored against the other bids (the lowest price, the best value of a `relative` criterion, the
+    best or the worst value of a `min_max` one). Every other bid's score depends on its own answers and on
+    benchmarks that stay where they are when it leaves (another bid holds the same value)."""
     ranked = _ranked(results)
     holders: set[str] = set()
     for c in rules.criteria:
@@ -101,7 +102,10 @@ def benchmark_holders(results: list[BidResult], rules: RuleSet) -> set[str]:
             marks = {max(values)}
         else:  # price_proportional and relative min: the lowest
             marks = {min(values)}
-        holders |= {bid for bid, v in raws.items() if v is not None and v in marks}
+        for mark in marks:
+            holding = [bid for bid, v in raws.items() if v is not None and v == mark]
+            if len(holding) == 1:
+                holders.add(holding[0])
     return holders
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from datetime import datetime
@@ -32,19 +31,34 @@ def append_row(ws: Any, values: list[Any]) -> None:
     ws.append(cells)
 
 
-def save_deterministic(wb, path: Path) -> None:
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip archive whose every entry carries FIXED_TIME, and whose core properties carry no save time:
+    openpyxl writes into it directly, so each part is compressed once."""
+
+    def _fixed(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
+        info.compress_type = zipfile.ZIP_DEFLATED
+        return info
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if name == "docProps/core.xml":
+            # openpyxl stamps the save time into `modified`, whatever the properties say.
+            data = MODIFIED.sub(rb"\g<1>" + FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
+        super().writestr(self._fixed(name), data)
+
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        self.writestr(arcname or Path(filename).name, Path(filename).read_bytes())
+
+
+def save_deterministic(wb: Any, path: Path) -> None:
+    """Save a workbook so that the same content gives the same bytes (no clock in it)."""
+    from openpyxl.writer.excel import ExcelWriter
+
     wb.properties.created = wb.properties.modified = FIXED_TIME
     wb.properties.creator = "tenderscore"
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "docProps/core.xml":
-                # openpyxl stamps the save time into `modified`, whatever the properties say.
-                data = MODIFIED.sub(rb"\g<1>" + FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, data)
+    with path.open("wb") as handle:
+        ExcelWriter(wb, _FixedTimeZip(handle, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
