@@ -455,6 +455,30 @@ def write_panel(folder: Path, sheets: dict[str, list[list[Any]]]) -> None:
         save_deterministic(wb, folder / name)
 
 
+def many_bids(folder: Path, count: int, rules: Path, tender_id: str = "MANY-BIDS") -> Path:
+    """A tender of `count` distinct bids (the sample's first bid, each with its own registration number and
+    price): for the benchmarks and the tests at scale."""
+    import yaml
+
+    (folder / "bids").mkdir(parents=True)
+    data = yaml.safe_load((TENDER / "tender.yaml").read_text())
+    data.update(id=tender_id, rules=str(rules))
+    (folder / "tender.yaml").write_text(yaml.safe_dump(data))
+    base = sample_bids()["01-greenbyte.xlsx"]
+    for n in range(count):
+        spec = deepcopy(base)
+        spec["supplier"].update(
+            {
+                "Tender reference": tender_id,
+                "Supplier name": f"Supplier {n:04d} NV",
+                "Registration number": f"BE0{400000000 + n}",
+            }
+        )
+        spec["items"][0]["Unit price"] = 900 + n % 400
+        write_bid(folder / "bids" / f"bid-{n:04d}.xlsx", **spec)
+    return folder
+
+
 def main() -> None:
     bids = TENDER / "bids"
     bids.mkdir(parents=True, exist_ok=True)

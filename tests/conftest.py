@@ -96,3 +96,40 @@ def prefect_server():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_reachable() -> bool:
+    import sqlalchemy as sa
+
+    try:
+        with sa.create_engine(POSTGRES).connect() as db:
+            db.execute(sa.text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh, empty ledger database: SQLite in a temporary folder, or a schema of its own in PostgreSQL
+    (skipped when none answers on 127.0.0.1:5432), dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        return
+    if not postgres_reachable():
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432 (see README, 'The ledger')")
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = f"ts_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES)
+    with admin.begin() as db:
+        db.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    with admin.begin() as db:
+        db.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.dispose()

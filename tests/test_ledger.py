@@ -1,7 +1,6 @@
 """The evaluation ledger on SQLite and PostgreSQL: append-only, chained, and tampering detected."""
 
 import json
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -12,32 +11,12 @@ from scoring.audit.ledger import Ledger
 from scoring.audit.runs import record_run
 from scoring.pipeline import evaluate_tender, prepare
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
-
-def _postgres_reachable() -> bool:
-    try:
-        with sa.create_engine(POSTGRES).connect() as db:
-            db.execute(sa.text("select 1"))
-        return True
-    except Exception:
-        return False
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ledger(request, tmp_path):
-    if request.param == "sqlite":
-        yield Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
-        return
-    if not _postgres_reachable():
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432 (see README, 'The ledger')")
-    schema = f"ts_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES)
-    with admin.begin() as db:
-        db.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    yield Ledger(f"{POSTGRES}?options=-csearch_path%3D{schema}")
-    with admin.begin() as db:
-        db.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+@pytest.fixture
+def ledger(database_url):
+    ledger = Ledger(database_url)
+    yield ledger
+    ledger.engine.dispose()
 
 
 @pytest.fixture(scope="module")
