@@ -107,3 +107,21 @@ def test_krippendorff_alpha_by_hand():
     assert krippendorff_alpha([[D(1), D(2)], [D(3), D(3)]]) == D("0.727")
     assert krippendorff_alpha([[D(2), D(2)], [D(4), D(4)]]) == D("1.000")
     assert krippendorff_alpha([[D(3)]]) is None
+
+
+def test_a_damaged_or_misnamed_score_sheet_is_a_warning_and_the_others_count(tmp_path):
+    from scoring.intake.panel_sheets import read_panel
+
+    folder = tmp_path / "tender"
+    write_panel(
+        folder / "panel",
+        {
+            "eval-a.xlsx": [["Bid", "Criterion", "Score", "Comment"], ["01-greenbyte", "dd_plan", 4, "fine"]],
+            "eval-b.xlsx": [["Bid", "Criterion", "Score", "Comment"], ["01-greenbyte", "dd_plan", 4.5, "good"]],
+        },
+    )
+    (folder / "panel" / "eval-c.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    sheets = read_panel(folder)
+    assert [(s.evaluator, s.row, s.score) for s in sheets.scores] == [("eval-a", 2, 4), ("eval-b", 2, 4.5)]
+    [problem] = sheets.problems
+    assert problem.startswith("eval-c.xlsx could not be read as a workbook;") and str(tmp_path) not in problem

@@ -182,3 +182,85 @@ def test_a_non_standard_template_is_read_through_the_tenders_mapping(make_tender
     problem = next(i for i in bad.issues if i.code == "cell.not_a_number")
     assert (problem.sheet, problem.row, problem.field) == ("Items", 2, "Eenheidsprijs")
     assert "Eenheidsprijs" in problem.message and "veel" in problem.message
+
+
+def test_an_xml_bomb_is_refused_in_the_bidders_words(make_tender):
+    """A 'billion laughs' in a sheet: no entity is expanded, the file is unreadable, and the message
+    carries neither the library's error text nor a server path."""
+    tender, bids = _tender(make_tender, {"laughs.xlsx": sample_spec("01-greenbyte.xlsx")})
+    lol = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(
+            b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10) for n in range(1, 10)
+        )
+        + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+    )
+    _rewrite_zip(bids / "laughs.xlsx", lambda n, d: lol if n == "xl/worksheets/sheet2.xml" else d)
+    read = read_bid(bids / "laughs.xlsx", tender)
+    assert read.bid is None and [i.code for i in read.issues] == ["file.unreadable"]
+    message = read.issues[0].message
+    assert message.startswith("laughs.xlsx could not be read") and str(bids) not in message
+    assert "Error" not in message and "entity" not in message.lower()
+
+
+def test_formula_cells_are_found_with_and_without_cell_references():
+    from scoring.intake.workbook import formula_cells
+
+    ns = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    referenced = ns + (
+        b'<row r="2"><c r="A2"><v>1</v></c><c r="H2" s="3"><f>800+189</f><v>989</v></c>'
+        b'<c r="AB2" t="str"><f t="shared" si="0"/><v></v></c></row></sheetData>'
+        b'<dataValidations><dataValidation><formula1>"Yes,No"</formula1></dataValidation></dataValidations>'
+        b"</worksheet>"
+    )
+    assert formula_cells(referenced) == {(2, 8), (2, 28)}
+    prefixed = referenced.replace(b"<c ", b"<x:c ").replace(b"</c>", b"</x:c>").replace(b"<f", b"<x:f")
+    prefixed = prefixed.replace(b"</f>", b"</x:f>").replace(b"<worksheet xmlns=", b"<worksheet xmlns:x=")
+    assert formula_cells(prefixed) == {(2, 8), (2, 28)}
+    unreferenced = (
+        ns + b"<row><c><v>1</v></c></row><row><c><v>1</v></c><c><f>1+1</f><v>2</v></c></row></sheetData></worksheet>"
+    )
+    assert formula_cells(unreferenced) == {(2, 2)}
+    validations_only = ns + b'<row r="1"><c r="A1"><v>1</v></c></row></sheetData><dataValidations><dataValidation>'
+    assert (
+        formula_cells(validations_only + b"<formula1>1</formula1></dataValidation></dataValidations></worksheet>")
+        == set()
+    )
+
+
+def test_calamine_reads_every_sample_file_as_openpyxl_does():
+    """The reader takes values from calamine; openpyxl (the reference reader of .xlsx) sees the same cells in
+    every sample bid and hostile file, after the reader's own normalisation (empty is None, dates at
+    midnight, whole numbers as int)."""
+    import openpyxl
+    from python_calamine import CalamineWorkbook
+
+    from sample_bids.generate import TENDER
+    from scoring.intake.workbook import _cell
+
+    def trimmed(rows):
+        rows = [list(r) for r in rows]
+        for r in rows:
+            while r and r[-1] is None:
+                r.pop()
+        while rows and not rows[-1]:
+            rows.pop()
+        return rows
+
+    compared = 0
+    for path in sorted((TENDER / "bids").glob("*.xlsx")):
+        if not zipfile.is_zipfile(path):
+            continue
+        reference = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        with CalamineWorkbook.from_path(str(path)) as book:
+            assert book.sheet_names == reference.sheetnames
+            for title in book.sheet_names:
+                ours = [
+                    [_cell(v) for v in row] for row in book.get_sheet_by_name(title).to_python(skip_empty_area=False)
+                ]
+                theirs = [[_cell(v) for v in row] for row in reference[title].iter_rows(values_only=True)]
+                assert trimmed(ours) == trimmed(theirs), (path.name, title)
+                compared += 1
+        reference.close()
+    assert compared >= 30

@@ -35,9 +35,10 @@ class PanelSheets:
 
 def read_panel(tender_folder: Path | str) -> PanelSheets:
     """Read every score sheet in panel/; an unreadable sheet is a problem reported, not raised."""
-    import openpyxl
+    from python_calamine import CalamineWorkbook
 
     from scoring.intake.template import normalise_heading
+    from scoring.intake.workbook import sheet_rows
 
     sheets = PanelSheets()
     folder = Path(tender_folder) / PANEL_FOLDER
@@ -47,18 +48,17 @@ def read_panel(tender_folder: Path | str) -> PanelSheets:
         moderation = path.stem.casefold() == MODERATION
         wanted = "moderation" if moderation else "scores"
         try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # a damaged sheet must not stop the evaluation
-            sheets.problems.append(f"{path.name} could not be read as a workbook: {exc}")
+            with CalamineWorkbook.from_path(str(path)) as wb:
+                title = next((t for t in wb.sheet_names if normalise_heading(t) == wanted), None)
+                rows = sheet_rows(wb, title) if title is not None else []
+        except Exception:  # a damaged sheet must not stop the evaluation
+            sheets.problems.append(
+                f"{path.name} could not be read as a workbook; save it again as .xlsx in a spreadsheet program."
+            )
             continue
-        try:
-            title = next((t for t in wb.sheetnames if normalise_heading(t) == wanted), None)
-            if title is None:
-                sheets.problems.append(f"{path.name} has no sheet '{wanted.title()}'.")
-                continue
-            rows = list(wb[title].iter_rows(values_only=True))
-        finally:
-            wb.close()
+        if title is None:
+            sheets.problems.append(f"{path.name} has no sheet '{wanted.title()}'.")
+            continue
         if not rows:
             continue
         heads = {normalise_heading(h): n for n, h in enumerate(rows[0]) if h is not None}

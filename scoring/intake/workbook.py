@@ -8,8 +8,11 @@ column mapping. Typing the values is ingest.py's job.
 
 from __future__ import annotations
 
+import io
+import re
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -59,53 +62,191 @@ def refuse_reason(path: Path) -> Issue | None:
         return issue(
             "file.legacy_format", f"{name} is an old .xls workbook; save it as .xlsx and send it again.", file=name
         )
-    if not zipfile.is_zipfile(path):
-        return issue(
-            "file.not_workbook", f"{name} is not an Excel workbook (.xlsx); it could not be read as a bid.", file=name
-        )
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
-            names = {e.filename for e in entries}
-            if "xl/workbook.xml" not in names:
-                return issue("file.not_workbook", f"{name} is a zip archive but not an Excel workbook.", file=name)
-            if any(n.lower().endswith("vbaproject.bin") for n in names) or path.suffix.lower() == ".xlsm":
-                return issue(
-                    "file.macros",
-                    f"{name} contains macros; save it as a plain .xlsx workbook without macros.",
-                    file=name,
-                )
-            unpacked = sum(e.file_size for e in entries)
-            packed = max(1, sum(e.compress_size for e in entries))
-            if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_RATIO:
-                return issue("file.too_large", f"{name} unpacks to {unpacked:,} bytes; it was not opened.", file=name)
-    except (zipfile.BadZipFile, OSError) as exc:
-        return issue("file.unreadable", f"{name} is damaged: {exc}", file=name)
+    except zipfile.BadZipFile:
+        return issue(
+            "file.not_workbook", f"{name} is not an Excel workbook (.xlsx); it could not be read as a bid.", file=name
+        )
+    except Exception:  # a damaged archive raises more than BadZipFile
+        return _unreadable(name)
+    names = {e.filename for e in entries}
+    if "xl/workbook.xml" not in names:
+        return issue("file.not_workbook", f"{name} is a zip archive but not an Excel workbook.", file=name)
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or path.suffix.lower() == ".xlsm":
+        return issue(
+            "file.macros",
+            f"{name} contains macros; save it as a plain .xlsx workbook without macros.",
+            file=name,
+        )
+    unpacked = sum(e.file_size for e in entries)
+    packed = max(1, sum(e.compress_size for e in entries))
+    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_RATIO:
+        return issue("file.too_large", f"{name} unpacks to {unpacked:,} bytes; it was not opened.", file=name)
     return None
 
 
 def read_workbook(path: Path, mapping: TemplateMapping) -> RawWorkbook:
-    """Read every template sheet. Call refuse_reason() first."""
-    import openpyxl  # only readers touch files; keeps `import scoring` light
+    """Read every template sheet. Call refuse_reason() first.
+
+    Values come from calamine (one pass over each sheet, in Rust); which cells hold a formula, which
+    calamine does not say, from a scan of the sheets' XML that looks only for formula elements.
+    """
+    from python_calamine import CalamineWorkbook  # only readers touch files; keeps `import scoring` light
 
     name = path.name
     try:
-        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many types on damaged files
-        return RawWorkbook({}, [issue("file.unreadable", f"{name} could not be read as a workbook: {exc}", file=name)])
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception:  # calamine raises its own errors, and others on damaged files
+        return RawWorkbook({}, [_unreadable(name)])
+    formulas = FormulaCells(path)
     try:
-        return _read_sheets(name, values, formulas, mapping)
-    except Exception as exc:
-        return RawWorkbook({}, [issue("file.unreadable", f"{name} could not be read as a workbook: {exc}", file=name)])
+        return _read_sheets(name, book, formulas, mapping)
+    except Exception:
+        return RawWorkbook({}, [_unreadable(name)])
     finally:
-        values.close()
+        book.close()
         formulas.close()
 
 
-def _read_sheets(name, values, formulas, mapping: TemplateMapping) -> RawWorkbook:
+def _unreadable(name: str) -> Issue:
+    # Never the library's own words: they mean nothing to a bidder and may name a server path.
+    return issue(
+        "file.unreadable",
+        f"{name} could not be read as a workbook: its contents are damaged or not what an .xlsx file holds; "
+        "open it in a spreadsheet program, save it as .xlsx and send it again.",
+        file=name,
+    )
+
+
+class FormulaCells:
+    """Which cells of a sheet hold a formula, by the sheet's title: (row, column), both from 1.
+
+    An .xlsx cell with a formula is `<c r="B2"><f>...</f><v>cached value</v></c>`. Sheets without any
+    formula element (most bids) cost one substring search; the others one regular-expression pass.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._archive: zipfile.ZipFile | None = None
+        self._parts: dict[str, str] | None = None
+        self._none: bool | None = None  # whether no worksheet holds a formula element
+
+    def of(self, title: str) -> set[tuple[int, int]]:
+        if self._none is None:  # most bids hold no formula at all: then no sheet needs finding
+            archive = self.archive()
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            self._none = not any(_ANY_FORMULA.search(archive.read(n)) for n in sheets)
+        if self._none:
+            return set()
+        part = self.parts().get(title)
+        return formula_cells(self.archive().read(part)) if part else set()
+
+    def archive(self) -> zipfile.ZipFile:
+        if self._archive is None:
+            self._archive = zipfile.ZipFile(self.path)
+        return self._archive
+
+    def parts(self) -> dict[str, str]:
+        """sheet title -> its part in the zip archive (xl/worksheets/sheetN.xml)."""
+        if self._parts is None:
+            self._parts = _sheet_parts(self.archive())
+        return self._parts
+
+    def close(self) -> None:
+        if self._archive is not None:
+            self._archive.close()
+
+
+_NS = rb"(?:[A-Za-z_][\w.-]*:)?"
+_ANY_FORMULA = re.compile(rb"<" + _NS + rb"f[\s/>]")
+_FORMULA_CELL = re.compile(rb"<" + _NS + rb"c(\s[^>]*)?>\s*<" + _NS + rb"f[\s/>]")
+_REFERENCE = re.compile(rb"\sr=[\"']([A-Z]{1,3})([0-9]{1,7})[\"']")
+
+
+def formula_cells(sheet_xml: bytes) -> set[tuple[int, int]]:
+    """(row, column) of every cell holding a formula in one worksheet's XML."""
+    if not _ANY_FORMULA.search(sheet_xml):
+        return set()
+    found = set()
+    for match in _FORMULA_CELL.finditer(sheet_xml):
+        reference = _REFERENCE.search(match.group(1) or b"")
+        if reference is None:  # a writer that leaves out cell references: count the cells instead
+            return _formula_cells_by_position(sheet_xml)
+        found.add((int(reference.group(2)), column_index(reference.group(1).decode())))
+    return found
+
+
+def column_index(letters: str) -> int:
+    """'A' -> 1, 'AB' -> 28."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index
+
+
+def _formula_cells_by_position(sheet_xml: bytes) -> set[tuple[int, int]]:
+    """The same, for sheets whose rows or cells carry no reference: positions are counted."""
+    from defusedxml.ElementTree import iterparse
+
+    found = set()
+    row = column = 0
+    for event, element in iterparse(io.BytesIO(sheet_xml), events=("start", "end")):
+        local = element.tag.rsplit("}", 1)[-1]
+        if event == "start" and local == "row":
+            row = int(element.get("r") or row + 1)
+            column = 0
+        elif event == "start" and local == "c":
+            reference = element.get("r")
+            column = column_index(re.sub(r"\d", "", reference)) if reference else column + 1
+        elif event == "end" and local == "c":
+            if any(child.tag.rsplit("}", 1)[-1] == "f" for child in element):
+                found.add((row, column))
+            element.clear()
+    return found
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    from defusedxml.ElementTree import fromstring
+
+    workbook = fromstring(archive.read("xl/workbook.xml"))
+    try:
+        rels = fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels if r.tag.endswith("Relationship")}
+    parts = {}
+    for sheet in workbook.iter():
+        if sheet.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+        target = targets.get(rid)
+        if target:
+            parts[sheet.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
+def _cell(value: Any) -> Any:
+    """A calamine value as the rest of intake expects it: empty is None, a date a datetime at midnight,
+    a whole number an int (a spreadsheet stores 989, not 989.0)."""
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time())
+    return value
+
+
+def sheet_rows(book: Any, title: str) -> list[tuple]:
+    """A calamine workbook's sheet, from A1, as rows of normalised values (see _cell)."""
+    return [tuple(_cell(v) for v in row) for row in book.get_sheet_by_name(title).to_python(skip_empty_area=False)]
+
+
+def _read_sheets(name: str, book, formulas: FormulaCells, mapping: TemplateMapping) -> RawWorkbook:
     issues: list[Issue] = []
-    titles = {normalise_heading(t): t for t in values.sheetnames}
+    titles = {normalise_heading(t): t for t in book.sheet_names}
     wanted = set()
     sheets: dict[str, RawSheet] = {}
     for sheet in SHEETS:
@@ -131,10 +272,11 @@ def _read_sheets(name, values, formulas, mapping: TemplateMapping) -> RawWorkboo
         wanted.add(title)
         read = _read_key_value if sheet.key_value else _read_table
         raw = RawSheet(sheet, title, display=display_headings(sheet, mapping))
-        sheet_issues = read(name, raw, values[title], formulas[title])
+        rows = list(enumerate(sheet_rows(book, title), start=1))
+        sheet_issues = read(name, raw, rows, formulas.of(title))
         sheets[sheet.name] = raw
         issues.extend(sheet_issues)
-    for title in values.sheetnames:
+    for title in book.sheet_names:
         if title not in wanted:
             issues.append(
                 issue(
@@ -162,25 +304,12 @@ def _lookup(raw: RawSheet) -> dict[str, str]:
     return {normalise_heading(h): n for n, h in raw.display.items()}
 
 
-def _formula_cells(ws) -> set[tuple[int, int]]:
-    """(row, column) of every formula cell, from the formulas view of the workbook."""
-    found = set()
-    for r, row in enumerate(ws.iter_rows(), start=1):
-        for c, cell in enumerate(row, start=1):
-            if getattr(cell, "data_type", None) == "f":
-                found.add((r, c))
-    return found
+Rows = list[tuple[int, tuple]]  # (worksheet row from 1, cell values)
 
 
-def _rows(ws) -> list[tuple[int, tuple]]:
-    return [(r, row) for r, row in enumerate(ws.iter_rows(values_only=True), start=1)]
-
-
-def _read_table(name: str, raw: RawSheet, ws, ws_formulas) -> list[Issue]:
+def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[int, int]]) -> list[Issue]:
     issues: list[Issue] = []
     sheet, title, headings = raw.sheet, raw.title, _lookup(raw)
-    rows = _rows(ws)
-    formula_cells = _formula_cells(ws_formulas)
     header_at = next((i for i, (_, row) in enumerate(rows) if any(v not in (None, "") for v in row)), None)
     if header_at is None:
         issues.append(
@@ -233,13 +362,12 @@ def _read_table(name: str, raw: RawSheet, ws, ws_formulas) -> list[Issue]:
     return issues
 
 
-def _read_key_value(name: str, raw: RawSheet, ws, ws_formulas) -> list[Issue]:
+def _read_key_value(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[int, int]]) -> list[Issue]:
     issues: list[Issue] = []
     sheet, headings = raw.sheet, _lookup(raw)
-    formula_cells = _formula_cells(ws_formulas)
     cells: dict[str, Any] = {}
     rows_of: dict[str, int] = {}
-    for r, row in _rows(ws):
+    for r, row in rows:
         key = row[0] if row else None
         if key in (None, "") or r == 1 and normalise_heading(key) == "field":
             continue
