@@ -122,6 +122,43 @@ def test_an_abnormally_low_price_is_a_warning_not_an_exclusion():
     assert not [i for i in out["a"].issues + out["b"].issues if i.code == "price.abnormally_low"]
 
 
+def test_abnormally_low_prices_in_one_pass_equal_the_comparison_with_every_other_bid():
+    """The linear check (prices sorted once) finds, word for word, what comparing each price with every
+    other bid finds, on random prices with ties."""
+    import random
+
+    from scoring.award.criteria import abnormally_low
+    from scoring.formatting import money
+
+    def by_hand(prices, mean_pct, next_pct):
+        found = {}
+        for file, price in prices.items():
+            others = [p for f, p in prices.items() if f != file]
+            mean = sum(others, D(0)) / len(others)
+            above = [p for p in others if p >= price]
+            parts = []
+            if (mean - price) / mean * 100 > mean_pct:
+                parts.append(f"({money(mean)};")
+            if above and (min(above) - price) / min(above) * 100 > next_pct:
+                parts.append(f"({money(min(above))};")
+            if parts:
+                found[file] = parts
+        return found
+
+    draw = random.Random(7)
+    for _ in range(200):
+        prices = {
+            f"bid{n}": D(draw.choice([500, 700, 700, 800, 950, 1000, 1000, 1200])) for n in range(draw.randint(2, 9))
+        }
+        low = rules([PRICE, WARRANTY], abnormally_low={"below_mean_of_others_pct": 10, "below_next_pct": 12})
+        found = abnormally_low(prices, low)
+        expected = by_hand(prices, 10, 12)
+        assert set(found) == set(expected)
+        for file, parts in expected.items():
+            [warning] = found[file]
+            assert all(part in warning.message for part in parts), (prices, file, warning.message)
+
+
 def _reversal_tender(method: dict, quality: dict):
     # With C: A 25 + 30 = 55, B 12.5 + 45 = 57.5, C 50 + 0 = 50 → B, A, C. C sets the lowest price.
     # Without C the lowest price is A's: A 50 + 30 = 80, B 25 + 45 = 70 → A, B: the top two reverse.

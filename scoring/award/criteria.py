@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from decimal import ROUND_HALF_UP, Decimal
 
-from scoring.award.functions import Context, Raw, holds, raw_value, score_of
+from scoring.award.functions import NO_PEERS, Context, Peers, Raw, holds, raw_value, score_of
 from scoring.award.panel import panel_outcomes
 from scoring.award.results import BidResult, CriterionResult, CriterionStatus, KnockoutResult, Status
 from scoring.claims.verdicts import ClaimVerdict, Verdict
@@ -123,13 +124,17 @@ def score_competing(
     for c in rules.criteria:
         for read in competing:
             raws[read.file][c.id] = raw_value(c, read.opened, contexts[read.file])
+    peers = {
+        c.id: Peers.of([raws[r.file][c.id].value for r in competing]) if c.relative else NO_PEERS
+        for c in rules.criteria
+    }
     return {
         read.file: [
             _criterion_result(
                 c,
                 rules,
                 raws[read.file][c.id],
-                [raws[r.file][c.id].value for r in competing],
+                peers[c.id],
                 pending.get(read.file, set()),
                 contexts[read.file],
             )
@@ -145,7 +150,7 @@ def ranking_value(total: Decimal, price: Decimal | None, rules: RuleSet) -> Deci
 
 
 def _criterion_result(
-    c: Criterion, rules: RuleSet, raw: Raw, peers: list, pending: set[str], ctx: Context
+    c: Criterion, rules: RuleSet, raw: Raw, peers: Peers, pending: set[str], ctx: Context
 ) -> CriterionResult:
     scored = score_of(c, raw.value, rules.scale, peers)
     score = rules.rounding.quantize(scored.score)
@@ -185,11 +190,13 @@ def abnormally_low(prices: dict[str, Decimal | None], rules: RuleSet) -> dict[st
     if len(priced) < 2 or (rule.below_mean_of_others_pct is None and rule.below_next_pct is None):
         return out
     hundred = Decimal(100)
+    # Sorted once, so each bid's comparison costs a lookup, not a pass over the others.
+    ordered = sorted(priced.values())
+    everything = sum(ordered, Decimal(0))
     for file, price in priced.items():
-        others = [p for f, p in priced.items() if f != file]
         reasons = []
         if rule.below_mean_of_others_pct is not None:
-            mean = sum(others, Decimal(0)) / len(others)
+            mean = (everything - price) / (len(ordered) - 1)
             gap = (mean - price) / mean * hundred
             if gap > rule.below_mean_of_others_pct:
                 reasons.append(
@@ -197,9 +204,9 @@ def abnormally_low(prices: dict[str, Decimal | None], rules: RuleSet) -> dict[st
                     f"other bids ({money(mean)}; the rule set asks from {rule.below_mean_of_others_pct} %)"
                 )
         if rule.below_next_pct is not None:
-            above = [p for p in others if p >= price]
-            if above:
-                nxt = min(above)
+            first, after = bisect_left(ordered, price), bisect_right(ordered, price)
+            nxt = price if after - first > 1 else ordered[after] if after < len(ordered) else None
+            if nxt is not None:
                 gap = (nxt - price) / nxt * hundred
                 if gap > rule.below_next_pct:
                     reasons.append(

@@ -173,8 +173,26 @@ class Scored:
     rule: str  # the rule applied, for the explanation
 
 
-def score_of(c: Criterion, raw: Any, scale: Decimal, peers: list[Any]) -> Scored:
-    """Score one raw value; `peers` are the raw values of every bid competing on this criterion."""
+@dataclass(frozen=True)
+class Peers:
+    """What a relative criterion compares a value with: the lowest and the highest raw value among the
+    competing bids. Taken once per criterion, so scoring every bid costs linear time, not quadratic."""
+
+    low: Decimal | None = None
+    high: Decimal | None = None
+
+    @classmethod
+    def of(cls, values: list[Any]) -> Peers:
+        numbers = [Decimal(v) for v in values if v is not None]
+        return cls(min(numbers), max(numbers)) if numbers else cls()
+
+
+NO_PEERS = Peers()
+
+
+def score_of(c: Criterion, raw: Any, scale: Decimal, peers: Peers = NO_PEERS) -> Scored:
+    """Score one raw value; `peers` sums up the raw values of every bid competing on this criterion (needed
+    by relative criteria only)."""
     params = c.params
     if raw is None:
         return Scored(ZERO, "nothing to score")
@@ -222,9 +240,9 @@ def _steps(p: StepsParams, x: Decimal, c: Criterion) -> Scored:
     return Scored(max(reached, default=p.otherwise), f"steps {ladder}, else {num(p.otherwise)}")
 
 
-def _min_max(objective: str, x: Decimal, scale: Decimal, peers: list[Any], c: Criterion) -> Scored:
-    values = [Decimal(v) for v in peers if v is not None]
-    best, worst = (min(values), max(values)) if objective == "min" else (max(values), min(values))
+def _min_max(objective: str, x: Decimal, scale: Decimal, peers: Peers, c: Criterion) -> Scored:
+    low, high = _bounds(peers, x)
+    best, worst = (low, high) if objective == "min" else (high, low)
     shown = (lambda v: money(v)) if c.field == "bid.total_price" else (lambda v: f"{num(v)}{_unit(c)}")
     rule = f"min-max: best {shown(best)} → {num(scale)}, worst {shown(worst)} → 0"
     if best == worst:
@@ -232,13 +250,20 @@ def _min_max(objective: str, x: Decimal, scale: Decimal, peers: list[Any], c: Cr
     return Scored((x - worst) / (best - worst) * scale, rule)
 
 
-def _relative(objective: str, x: Decimal, scale: Decimal, peers: list[Any], c: Criterion) -> Scored:
-    values = [Decimal(v) for v in peers if v is not None]
+def _bounds(peers: Peers, x: Decimal) -> tuple[Decimal, Decimal]:
+    # A value is always among its peers; a call without them compares it with itself.
+    low = x if peers.low is None else peers.low
+    high = x if peers.high is None else peers.high
+    return low, high
+
+
+def _relative(objective: str, x: Decimal, scale: Decimal, peers: Peers, c: Criterion) -> Scored:
+    low, high = _bounds(peers, x)
     if objective == "max":
-        best = max(values)
+        best = high
         score = scale if best == 0 else x / best * scale
         return Scored(score, f"value / best {num(best)}{_unit(c)} × {num(scale)}")
-    best = min(values)
+    best = low
     if c.field == "bid.total_price":
         rule = f"lowest price {money(best)} / price × {num(scale)}"
     else:

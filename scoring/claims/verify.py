@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from scoring.claims.registers import Register, RegisterEntry
@@ -31,9 +32,13 @@ from scoring.rules.schema import LabelRequirement, RuleSet
 # code -> what it means; the sentence in each verdict says it for the case at hand.
 
 
+_NOT_ALNUM = re.compile(r"[^0-9a-z]")
+
+
+@lru_cache(maxsize=65536)  # the same few model names come back in every bid and register entry
 def normalise_model(name: str) -> str:
     """'ThinkPad T14 Gen 5' and 'thinkpad-t14 gen5' name the same model."""
-    return re.sub(r"[^0-9a-z]", "", name.casefold())
+    return _NOT_ALNUM.sub("", name.casefold())
 
 
 @dataclass

@@ -21,9 +21,12 @@ class Section:
     table: list[list[str]] = field(default_factory=list)  # first row: headings
 
 
-def letter_sections(evaluation: Evaluation, bid: BidResult) -> tuple[str, list[Section]]:
+def letter_sections(
+    evaluation: Evaluation, bid: BidResult, ranked: list[BidResult] | None = None
+) -> tuple[str, list[Section]]:
+    """`ranked`: the evaluation's ranked bids, when the caller has them (letters() takes them once)."""
     t = evaluation.tender
-    ranked = [b for b in evaluation.bids if b.status is Status.RANKED]
+    ranked = [b for b in evaluation.bids if b.status is Status.RANKED] if ranked is None else ranked
     winner = ranked[0] if ranked else None
     title = f"Tender {t.id}: assessment of your bid {bid.bid_id}"
     who = bid.supplier or "the bidder"
@@ -160,7 +163,8 @@ def render_letter_html(title: str, sections: list[Section]) -> str:
 def letters(evaluation: Evaluation) -> dict[str, tuple[str, str]]:
     """bid id -> (markdown, html), one letter for every bid file."""
     out = {}
+    ranked = [b for b in evaluation.bids if b.status is Status.RANKED]
     for bid in evaluation.bids:
-        title, sections = letter_sections(evaluation, bid)
+        title, sections = letter_sections(evaluation, bid, ranked)
         out[bid.bid_id] = (render_markdown(title, sections), render_letter_html(title, sections))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -130,8 +131,12 @@ class Catalogue(BaseModel):
         """The scheme a label name refers to (name or alias, any case and punctuation)."""
         if not name:
             return None
-        wanted = normalise_name(name)
-        return next((s for s in self.schemes if wanted in s.names()), None)
+        return self._by_name.get(normalise_name(name))
+
+    @cached_property
+    def _by_name(self) -> dict[str, Scheme]:
+        """Every name and alias, normalised -> its scheme: a lookup per claim, not a pass over the schemes."""
+        return {name: scheme for scheme in reversed(self.schemes) for name in scheme.names()}
 
     def by_id(self, scheme_id: str) -> Scheme:
         return next(s for s in self.schemes if s.id == scheme_id)
