@@ -109,9 +109,15 @@ class Sheet:
         ws, r = self.ws, self.rows
         style = self.report.bold if bold else None
         for c, value in enumerate(values):
-            if value is None or value == "":
+            kind = type(value)
+            if kind is str:  # the common cases first, by exact type
+                if value:
+                    ws.write_string(r, c, value, style)
+            elif kind is int or kind is Decimal or kind is float:
+                ws.write_number(r, c, value, style)
+            elif value is None or value == "":
                 continue  # an empty cell, as openpyxl left it
-            if isinstance(value, bool):
+            elif isinstance(value, bool):
                 ws.write_boolean(r, c, value, style)
             elif isinstance(value, (int, float, Decimal)):
                 ws.write_number(r, c, value, style)
