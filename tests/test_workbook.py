@@ -264,3 +264,25 @@ def test_calamine_reads_every_sample_file_as_openpyxl_does():
                 compared += 1
         reference.close()
     assert compared >= 30
+
+
+def test_an_exception_while_typing_one_bid_is_an_issue_on_that_bid_and_the_others_are_read(make_tender, monkeypatch):
+    """Whatever a library raises on one file (here the model of the supplier sheet) becomes
+    `file.unreadable` on that file, in the bidder's words; the next file is read as usual."""
+    from scoring.intake import ingest
+
+    tender, bids = _tender(
+        make_tender, {"a.xlsx": sample_spec("01-greenbyte.xlsx"), "b.xlsx": sample_spec("02-officeline.xlsx")}
+    )
+    real = ingest.Supplier
+
+    def fragile(**fields):
+        if fields.get("name", "").startswith("GreenByte"):
+            raise RuntimeError("/srv/tenderscore/.venv/lib/python3.11/site-packages: internal error")
+        return real(**fields)
+
+    monkeypatch.setattr(ingest, "Supplier", fragile)
+    broken, fine = read_bid(bids / "a.xlsx", tender), read_bid(bids / "b.xlsx", tender)
+    assert broken.bid is None and [i.code for i in broken.issues] == ["file.unreadable"]
+    assert "/srv" not in broken.issues[0].message and "internal error" not in broken.issues[0].message
+    assert broken.file_sha256 and fine.bid is not None and fine.bid.supplier.name == "Officeline BV"

@@ -21,7 +21,7 @@ from scoring.intake.parse import (
     parse_yes_no,
 )
 from scoring.intake.template import FACTORIES, ITEMS, LABELS, SUPPLIER, Field, Kind
-from scoring.intake.workbook import RawSheet, read_workbook, refuse_reason
+from scoring.intake.workbook import RawSheet, read_workbook, refuse_reason, unreadable
 from scoring.issues import CODES, Issue, issue
 from scoring.models import Bid, Factory, Item, LabelClaim, ReadResult, Supplier, Tender
 
@@ -68,8 +68,19 @@ class CellReader:
 
 
 def read_bid(path: Path, tender: Tender) -> ReadResult:
-    """Read one file of the tender's bids/ folder; never raises on bad content."""
+    """Read one file of the tender's bids/ folder; never raises on bad content.
+
+    Whatever goes wrong while reading one file (a library's exception included) becomes an issue on that
+    file, in the bidder's words, and the other files are read as usual.
+    """
     name, digest = path.name, sha256_of(path)
+    try:
+        return _read_bid(path, tender, name, digest)
+    except Exception:
+        return ReadResult(file=name, file_sha256=digest, bid=None, issues=[unreadable(name)])
+
+
+def _read_bid(path: Path, tender: Tender, name: str, digest: str) -> ReadResult:
     refused = refuse_reason(path)
     if refused:
         return ReadResult(file=name, file_sha256=digest, bid=None, issues=[refused])

@@ -70,7 +70,7 @@ def refuse_reason(path: Path) -> Issue | None:
             "file.not_workbook", f"{name} is not an Excel workbook (.xlsx); it could not be read as a bid.", file=name
         )
     except Exception:  # a damaged archive raises more than BadZipFile
-        return _unreadable(name)
+        return unreadable(name)
     names = {e.filename for e in entries}
     if "xl/workbook.xml" not in names:
         return issue("file.not_workbook", f"{name} is a zip archive but not an Excel workbook.", file=name)
@@ -99,19 +99,20 @@ def read_workbook(path: Path, mapping: TemplateMapping) -> RawWorkbook:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception:  # calamine raises its own errors, and others on damaged files
-        return RawWorkbook({}, [_unreadable(name)])
+        return RawWorkbook({}, [unreadable(name)])
     formulas = FormulaCells(path)
     try:
         return _read_sheets(name, book, formulas, mapping)
     except Exception:
-        return RawWorkbook({}, [_unreadable(name)])
+        return RawWorkbook({}, [unreadable(name)])
     finally:
         book.close()
         formulas.close()
 
 
-def _unreadable(name: str) -> Issue:
-    # Never the library's own words: they mean nothing to a bidder and may name a server path.
+def unreadable(name: str) -> Issue:
+    """`file.unreadable` for a file that could not be read. Never the library's own words: they mean
+    nothing to a bidder and may name a server path."""
     return issue(
         "file.unreadable",
         f"{name} could not be read as a workbook: its contents are damaged or not what an .xlsx file holds; "
