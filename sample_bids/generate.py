@@ -17,7 +17,7 @@ from typing import Any
 import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scoring.reports.xlsxout import append_row, save_deterministic
+from sample_bids.xlsx import append_row, save_deterministic
 
 HERE = Path(__file__).resolve().parent
 TENDER = HERE / "city-computers-2026"
