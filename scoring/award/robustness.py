@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from scoring.award.criteria import score_bids
+from scoring.award.functions import Peers
 from scoring.award.rank import rank_bids
 from scoring.award.results import BidResult, RankReversal, RobustnessReport, Status, WeightSensitivity
 from scoring.claims.verify import Verification
@@ -93,15 +94,15 @@ def benchmark_holders(results: list[BidResult], rules: RuleSet) -> set[str]:
         if not c.relative:
             continue
         raws = {r.bid_id: next(x.raw for x in r.criteria if x.id == c.id) for r in ranked}
-        values = [v for v in raws.values() if v is not None]
-        if not values:
+        peers = Peers.of(list(raws.values()))  # the same benchmarks scoring compared the bids with
+        if peers.low is None or peers.high is None:
             continue
         if isinstance(c.params, MinMaxParams):
-            marks = {min(values), max(values)}
+            marks = {peers.low, peers.high}
         elif isinstance(c.params, RelativeParams) and c.params.objective == "max":
-            marks = {max(values)}
+            marks = {peers.high}
         else:  # price_proportional and relative min: the lowest
-            marks = {min(values)}
+            marks = {peers.low}
         for mark in marks:
             holding = [bid for bid, v in raws.items() if v is not None and v == mark]
             if len(holding) == 1:
