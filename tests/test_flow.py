@@ -2,6 +2,7 @@
 artifacts, and the same evaluation as the library gives."""
 
 import json
+import time
 
 import pytest
 from conftest import SAMPLE_TENDER
@@ -44,9 +45,16 @@ def test_the_flow_runs_each_library_step_as_a_task_and_completes(flow_run):
         ]
         assert ours, "the evaluate-tender run of the sample is recorded and completed"
         flow = client.read_flow(ours[-1].flow_id)
-        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[ours[-1].id])))
+        # Prefect records task runs from their events, a moment after they ran: wait for all of them.
+        deadline = time.monotonic() + 30
+        while True:
+            tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[ours[-1].id])))
+            names = [t.name.rsplit("-", 1)[0] for t in tasks]  # Prefect appends a run suffix to each task run
+            done = all(t.state and t.state.is_completed() for t in tasks)
+            if (set(names) == STEPS and done) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
     assert flow.name == "evaluate-tender"
-    names = [t.name.rsplit("-", 1)[0] for t in tasks]  # Prefect appends a run suffix to each task run's name
     assert set(names) == STEPS
     assert names.count("read-bid") == 10  # one mapped task per bid file
     assert all(t.state and t.state.is_completed() for t in tasks)
