@@ -74,6 +74,15 @@ CODES: dict[str, tuple[Severity, str]] = {
         Severity.ERROR,
         "The same tenderer submitted several bids at the same time; the buyer must clarify which one stands.",
     ),
+    "bid.identical_file": (
+        Severity.WARNING,
+        "The file has the same bytes as another file of the tender: the same file was submitted more than once.",
+    ),
+    "bid.identical_copy": (
+        Severity.ERROR,
+        "A byte-for-byte copy of another submission by the same tenderer: that offer is evaluated once, "
+        "under the other file's name.",
+    ),
     "items.unknown_item": (Severity.ERROR, "An offered item is not an item of the tender."),
     "items.missing_item": (Severity.ERROR, "An item the tender asks for is not offered."),
     "items.quantity_mismatch": (Severity.ERROR, "The offered quantity differs from the quantity the tender asks for."),

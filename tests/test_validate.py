@@ -130,6 +130,39 @@ def test_duplicates_at_the_same_time_are_left_to_the_buyer(make_tender):
     assert all("bid.duplicate_undecidable" in codes(r) for r in reads.values())
 
 
+def test_identical_files_come_out_once_each_and_the_offer_is_evaluated_once(make_tender):
+    """The same bid uploaded three times under three names, and a damaged file twice: every file comes out
+    under its own name, each named identical; the offer is evaluated once (the first name), the copies are
+    not ranked a second time, and no copy makes the tenderer's bid undecidable."""
+    from conftest import SAMPLE_TENDER
+
+    offer = (SAMPLE_TENDER / "bids" / "02-officeline.xlsx").read_bytes()
+    folder = make_tender(
+        {
+            "c-offer.xlsx": offer,
+            "a-offer.xlsx": offer,
+            "b-offer.xlsx": offer,
+            "x-broken.xlsx": b"PK\x03\x04 broken",
+            "y-broken.xlsx": b"PK\x03\x04 broken",
+            "greenbyte.xlsx": sample_spec("01-greenbyte.xlsx"),
+        }
+    )
+    t = load_tender(folder)
+    reads = {r.file: r for r in validate_tender([read_bid(p, t) for p in bid_files(t)], t)}
+    assert sorted(reads) == sorted(p.name for p in bid_files(t))
+    for name in ("a-offer.xlsx", "b-offer.xlsx", "c-offer.xlsx", "x-broken.xlsx", "y-broken.xlsx"):
+        [same] = _find(reads[name], "bid.identical_file")
+        assert same.severity is Severity.WARNING
+    assert "b-offer.xlsx, c-offer.xlsx" in _find(reads["a-offer.xlsx"], "bid.identical_file")[0].message
+    assert not any(i.severity is Severity.ERROR for i in reads["a-offer.xlsx"].issues)  # evaluated
+    for copy in ("b-offer.xlsx", "c-offer.xlsx"):
+        assert "bid.identical_copy" in codes(reads[copy])
+        assert "a-offer.xlsx" in _find(reads[copy], "bid.identical_copy")[0].message
+    assert not any("bid.duplicate_undecidable" in codes(r) for r in reads.values())
+    assert "bid.identical_file" not in codes(reads["greenbyte.xlsx"])
+    assert "file.not_workbook" in codes(reads["x-broken.xlsx"])
+
+
 def test_an_items_sheet_without_items_is_an_error(make_tender):
     spec = sample_spec("01-greenbyte.xlsx")
     spec["items"] = []

@@ -123,16 +123,21 @@ def registration_key(number: str) -> str:
 
 
 def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
-    """One bid per tenderer: the later submission replaces the earlier ones.
+    """One bid per tenderer: the later submission replaces the earlier ones; and files that are byte for
+    byte the same are named as such.
 
-    Returns extra issues by file. Submissions at the same latest time cannot be
-    ordered, and file order must never decide, so all of those are rejected.
+    Returns extra issues by file. Submissions at the same latest time cannot be ordered, and file order
+    must never decide, so all of those are rejected; unless they are copies of one file (the same offer,
+    uploaded twice): then the offer is evaluated once, under the first of their names, which changes
+    nothing in it.
     """
+    out: dict[str, list[Issue]] = defaultdict(list)
+    for file, issues in identical_files(reads).items():
+        out[file].extend(issues)
     groups: dict[str, list[ReadResult]] = defaultdict(list)
     for read in reads:
         if read.bid and read.bid.supplier.registration_number:
             groups[registration_key(read.bid.supplier.registration_number)].append(read)
-    out: dict[str, list[Issue]] = defaultdict(list)
     for group in groups.values():
         if len(group) < 2:
             continue
@@ -142,6 +147,19 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
         latest = max((t for t in times.values() if t is not None), default=None)
         winners = [r for r in timed if times[r.file] == latest]
         files = ", ".join(sorted(r.file for r in group))
+        copies = sorted(winners, key=lambda r: r.file)
+        if len(winners) > 1 and len({r.file_sha256 for r in winners}) == 1:
+            winners = copies[:1]
+            for r in copies[1:]:
+                out[r.file].append(
+                    issue(
+                        "bid.identical_copy",
+                        f"A copy, byte for byte, of {winners[0].file} from the same tenderer ({number}); "
+                        f"the offer is evaluated once, as {winners[0].file}.",
+                        file=r.file,
+                        sheet="Supplier",
+                    )
+                )
         if len(winners) != 1:
             for r in winners or group:
                 out[r.file].append(
@@ -157,7 +175,7 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
         kept = winners[0]
         assert latest is not None  # the kept bid's time
         for r in sorted(group, key=lambda r: r.file):
-            if r is kept:
+            if r is kept or r in copies:
                 continue
             when = times[r.file]
             out[r.file].append(
@@ -177,4 +195,24 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
                     sheet="Supplier",
                 )
             )
+    return out
+
+
+def identical_files(reads: list[ReadResult]) -> dict[str, list[Issue]]:
+    """`bid.identical_file` on each of several files with the same bytes, whatever they hold (a readable
+    bid or a damaged file): each still comes out under its own name."""
+    by_bytes: dict[str, list[str]] = defaultdict(list)
+    for read in reads:
+        by_bytes[read.file_sha256].append(read.file)
+    out: dict[str, list[Issue]] = {}
+    for files in by_bytes.values():
+        for file in files if len(files) > 1 else ():
+            others = ", ".join(sorted(f for f in files if f != file))
+            out[file] = [
+                issue(
+                    "bid.identical_file",
+                    f"{file} has the same bytes as {others}: the same file was submitted more than once.",
+                    file=file,
+                )
+            ]
     return out
