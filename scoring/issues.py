@@ -7,6 +7,7 @@ released, so evaluators and auditors can refer to it across tenders.
 
 from __future__ import annotations
 
+import logging
 from enum import Enum
 
 from pydantic import BaseModel, ConfigDict
@@ -82,6 +83,11 @@ CODES: dict[str, tuple[Severity, str]] = {
         Severity.ERROR,
         "A byte-for-byte copy of another submission by the same tenderer: that offer is evaluated once, "
         "under the other file's name.",
+    ),
+    "bid.evaluation_failed": (
+        Severity.ERROR,
+        "The tool failed while checking or scoring this bid; not a defect of the bid. It is not ranked until "
+        "it is evaluated by hand or the tool is corrected.",
     ),
     "items.unknown_item": (Severity.ERROR, "An offered item is not an item of the tender."),
     "items.missing_item": (Severity.ERROR, "An item the tender asks for is not offered."),
@@ -169,3 +175,16 @@ def one_per_cell(issues: list[Issue]) -> list[Issue]:
             failed.add(key)
         kept.append(i)
     return sorted(kept, key=Issue.sort_key)
+
+
+def evaluation_failed(file: str, stage: str) -> Issue:
+    """`bid.evaluation_failed` for the bid whose `stage` (e.g. "the value checks") raised; call it in the
+    `except` block. The traceback goes to the log for the maintainers; the issue says what it means for
+    the bid, never the exception's text, which means nothing to a bidder and may name a server path."""
+    logging.getLogger("tenderscore").exception("%s: %s failed", file, stage)
+    return issue(
+        "bid.evaluation_failed",
+        f"The tool failed during {stage} of this bid; this is not a defect of the bid. The bid is not ranked "
+        "until it is evaluated by hand or the tool is corrected: do not award before then.",
+        file=file,
+    )

@@ -133,6 +133,12 @@ def assemble(
     warnings = list(warnings)
     competing = [b.bid_id for b in results if b.criteria]
     warnings += sheet_warnings(sheets, rules.rules, competing)
+    failed = [b.file for b in results if any(i.code == "bid.evaluation_failed" for i in b.issues)]
+    if failed:
+        warnings.append(
+            f"The tool failed to evaluate {len(failed)} bid(s) ({', '.join(failed)}); they are not ranked and the "
+            "ranking is incomplete: do not award before they are evaluated. The log holds the details."
+        )
     registers: list[str] = []
     if checks is not None:
         for d in unused_decisions(checks.reviews, {b.bid_id: b.claims for b in results}):

@@ -9,6 +9,7 @@ from conftest import ROOT, SAMPLE_TENDER
 
 from scoring.audit import rescore
 from scoring.audit.ledger import open_ledger
+from scoring.intake import validate
 from scoring.rules.load import load_rules
 
 
@@ -164,8 +165,8 @@ def test_a_rules_only_change_runs_no_value_check_and_the_ledger_says_so(two_tend
     folder = tenders["a"]
     ledger = open_ledger()
     checked = []
-    real = rescore.validate_many
-    monkeypatch.setattr(rescore, "validate_many", lambda reads: checked.extend(r.file for r in reads) or real(reads))
+    real = validate.validate_many
+    monkeypatch.setattr(validate, "validate_many", lambda reads: checked.extend(r.file for r in reads) or real(reads))
 
     [first] = pipeline.run(folder, ledger=ledger)
     files = sorted(p.name for p in (folder / "bids").glob("*.xlsx"))

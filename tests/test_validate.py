@@ -188,3 +188,43 @@ def test_a_missing_supplier_sheet_is_one_issue_not_one_per_field(make_tender):
     read = _validated(make_tender, spec)
     supplier = [i for i in read.issues if i.sheet == "Supplier"]
     assert [i.code for i in supplier] == ["sheet.missing"]
+
+
+def test_a_failure_of_the_tool_on_one_bid_is_an_issue_on_that_bid_and_the_others_are_evaluated(
+    make_tender, monkeypatch, caplog
+):
+    """Whatever raises while one bid is checked or scored (here: a library's error, injected into the value
+    checks, the checks against the tender and the criteria of one bid each) becomes bid.evaluation_failed on
+    that bid, in words for the buyer, and the tender is evaluated without it."""
+    from scoring.award import criteria
+    from scoring.intake import crosschecks, validate
+    from scoring.pipeline import evaluate_tender
+
+    names = ["01-greenbyte.xlsx", "02-officeline.xlsx", "03-budgetit.xlsx", "07-nordic-revised.xlsx"]
+    folder = make_tender({n: sample_spec(n) for n in names})
+
+    def failing_on(file, real):
+        def call(*args, **kwargs):
+            target = next(a for a in args if hasattr(a, "file") or hasattr(a, "bid_id"))
+            if getattr(target, "file", None) == file:
+                raise RuntimeError("/srv/secret/path: internal library failure")
+            return real(*args, **kwargs)
+
+        return call
+
+    real_many = validate.validate_many
+    monkeypatch.setattr(
+        validate, "validate_many", lambda reads: real_many(reads) if all(r.file != names[0] for r in reads) else 1 / 0
+    )
+    monkeypatch.setattr(validate, "check_against_tender", failing_on(names[1], crosschecks.check_against_tender))
+    monkeypatch.setattr(criteria, "raw_value", failing_on(names[2], criteria.raw_value))
+    evaluation = evaluate_tender(folder)
+    by_file = {b.file: b for b in evaluation.bids}
+    assert sorted(by_file) == sorted(names)
+    for name in names[:3]:
+        [failure] = [i for i in by_file[name].issues if i.code == "bid.evaluation_failed"]
+        assert by_file[name].status.value == "rejected" and "not a defect of the bid" in failure.message
+        assert "/srv" not in failure.message and "library" not in failure.message
+    assert by_file[names[3]].status.value == "ranked" and by_file[names[3]].rank == 1
+    assert any("failed to evaluate 3 bid(s)" in w for w in evaluation.warnings)
+    assert "internal library failure" in caplog.text  # the details are in the log, for the maintainers

@@ -8,9 +8,8 @@ from pathlib import Path
 from scoring.audit.ledger import Ledger
 from scoring.audit.runs import input_hashes, tender_key
 from scoring.errors import InputError
-from scoring.intake.expectations import validate_many
 from scoring.intake.ingest import read_bid, sha256_of
-from scoring.intake.validate import validate_tender, with_value_issues
+from scoring.intake.validate import validate_tender, values_of, with_value_issues
 from scoring.issues import Issue
 from scoring.models import ReadResult, Tender
 from scoring.rules.load import LoadedRules
@@ -50,9 +49,10 @@ def cached_validation(
             fresh.append(read)
         else:  # the same bytes may have come under another file name
             values[read.file] = [i.model_copy(update={"file": read.file}) for i in known]
-    computed = validate_many(fresh)
+    computed = values_of(fresh)
     for read in fresh:
-        ledger.keep_validated(read.file_sha256, key, computed[read.file])
+        if not any(i.code == "bid.evaluation_failed" for i in computed[read.file]):  # kept: what was checked
+            ledger.keep_validated(read.file_sha256, key, computed[read.file])
     reads = [r.model_copy(update={"reused": (*r.reused, "validation")}) if r.file in values else r for r in reads]
     return with_value_issues(reads, values | computed, tender, per_lot)
 

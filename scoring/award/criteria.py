@@ -13,7 +13,7 @@ from scoring.claims.verify import Verification, verify_claims
 from scoring.formatting import money, num
 from scoring.intake.panel_sheets import PanelSheets
 from scoring.intake.parse import Locale
-from scoring.issues import Issue, Severity, has_errors, issue
+from scoring.issues import Issue, Severity, evaluation_failed, has_errors, issue
 from scoring.models import Bid, ReadResult, Tender
 from scoring.rules.schema import Criterion, Knockout, PanelCriterion, RuleSet
 
@@ -71,14 +71,18 @@ def score_bids(
     contexts: dict[str, Context] = {}
     pending: dict[str, set[str]] = {}
     for read in checked:
-        claims = verify_claims(read.bid, verification) if read.bid is not None and verification else []
-        contexts[read.file] = context_of(claims, rules)
-        pending[read.file] = {c.requirement for c in claims if c.verdict is Verdict.NEEDS_REVIEW and c.requirement}
-        if read.bid is None or has_errors(read.issues):
-            reasons = [f"{i.code}: {i.message}" for i in read.issues if i.severity is Severity.ERROR]
-            results[read.file] = BidResult(**_base(read), status=Status.REJECTED, reasons=reasons, claims=claims)
+        try:
+            claims = verify_claims(read.bid, verification) if read.bid is not None and verification else []
+            contexts[read.file] = context_of(claims, rules)
+            pending[read.file] = {c.requirement for c in claims if c.verdict is Verdict.NEEDS_REVIEW and c.requirement}
+            if read.bid is None or has_errors(read.issues):
+                reasons = [f"{i.code}: {i.message}" for i in read.issues if i.severity is Severity.ERROR]
+                results[read.file] = BidResult(**_base(read), status=Status.REJECTED, reasons=reasons, claims=claims)
+                continue
+            knockouts = [check_knockout(k, read.bid, contexts[read.file]) for k in rules.knockouts]
+        except Exception:
+            results[read.file] = _failed(read, "the verification of its claims and the knock-outs")
             continue
-        knockouts = [check_knockout(k, read.bid, contexts[read.file]) for k in rules.knockouts]
         failed = [k for k in knockouts if not k.passed]
         if failed:
             reasons = [f"Knock-out '{k.id}': {k.requirement} ({k.explanation})." for k in failed]
@@ -98,7 +102,10 @@ def score_bids(
     for read in competing:
         bid_id = read.opened.bid_id
         contexts[read.file] = contexts[read.file].with_panel({c: o for (b, c), o in outcomes.items() if b == bid_id})
-    scored = score_competing(competing, contexts, pending, rules)
+    scored, failures = score_competing(competing, contexts, pending, rules)
+    for file, failure in failures.items():
+        results[file] = _failed(next(r for r in competing if r.file == file), failure)
+    competing = [r for r in competing if r.file not in failures]
     low = abnormally_low({r.file: r.opened.total_price for r in competing}, rules)
     for read in competing:
         extra = panel_issues.get(read.opened.bid_id, []) + low.get(read.file, [])
@@ -117,31 +124,47 @@ def score_bids(
 
 def score_competing(
     competing: list[ReadResult], contexts: dict[str, Context], pending: dict[str, set[str]], rules: RuleSet
-) -> dict[str, list[CriterionResult]]:
-    """Every criterion of every competing bid (the others set no benchmark), by file."""
+) -> tuple[dict[str, list[CriterionResult]], dict[str, str]]:
+    """Every criterion of every competing bid (the others set no benchmark), by file; and the bids the tool
+    failed to score, by file, with the stage that failed. A bid that fails sets no benchmark either: the
+    others are scored as if it had not competed."""
     # Relative functions compare each bid with the best competing bid, so raw values come first.
-    raws: dict[str, dict[str, Raw]] = {r.file: {} for r in competing}
-    for c in rules.criteria:
-        for read in competing:
-            raws[read.file][c.id] = raw_value(c, read.opened, contexts[read.file])
-    peers = {
-        c.id: Peers.of([raws[r.file][c.id].value for r in competing]) if c.relative else NO_PEERS
-        for c in rules.criteria
-    }
-    return {
-        read.file: [
-            _criterion_result(
-                c,
-                rules,
-                raws[read.file][c.id],
-                peers[c.id],
-                pending.get(read.file, set()),
-                contexts[read.file],
-            )
+    raws: dict[str, dict[str, Raw]] = {}
+    failures: dict[str, str] = {}
+    for read in competing:
+        try:
+            raws[read.file] = {c.id: raw_value(c, read.opened, contexts[read.file]) for c in rules.criteria}
+        except Exception:
+            failures[read.file] = "the reading of its values for the criteria"
+    while True:
+        scoring = [r for r in competing if r.file not in failures]
+        peers = {
+            c.id: Peers.of([raws[r.file][c.id].value for r in scoring]) if c.relative else NO_PEERS
             for c in rules.criteria
-        ]
-        for read in competing
-    }
+        }
+        scored: dict[str, list[CriterionResult]] = {}
+        for read in scoring:
+            try:
+                scored[read.file] = [
+                    _criterion_result(
+                        c, rules, raws[read.file][c.id], peers[c.id], pending.get(read.file, set()), contexts[read.file]
+                    )
+                    for c in rules.criteria
+                ]
+            except Exception:
+                failures[read.file] = "the scoring of its criteria"
+        if len(scored) == len(scoring):  # else the benchmarks are set again without the bids that failed
+            return scored, failures
+
+
+def _failed(read: ReadResult, stage: str) -> BidResult:
+    """A bid the tool failed to evaluate: not ranked, with `bid.evaluation_failed` saying why."""
+    failure = evaluation_failed(read.file, stage)
+    return BidResult(
+        **(_base(read) | {"issues": [*read.issues, failure]}),
+        status=Status.REJECTED,
+        reasons=[f"{failure.code}: {failure.message}"],
+    )
 
 
 def ranking_value(total: Decimal, price: Decimal | None, rules: RuleSet) -> Decimal | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scoring.intake.crosschecks import check_against_tender, check_duplicates
 from scoring.intake.expectations import validate_many, validate_values
-from scoring.issues import Issue, one_per_cell
+from scoring.issues import Issue, evaluation_failed, one_per_cell
 from scoring.models import ReadResult, Tender
 
 
@@ -15,7 +15,22 @@ def validate_bid(read: ReadResult, tender: Tender) -> ReadResult:
 
 def validate_tender(reads: list[ReadResult], tender: Tender, per_lot: bool = False) -> list[ReadResult]:
     """Every bid checked on its own (value checks in one run for all), then against each other."""
-    return with_value_issues(reads, validate_many(reads), tender, per_lot)
+    return with_value_issues(reads, values_of(reads), tender, per_lot)
+
+
+def values_of(reads: list[ReadResult]) -> dict[str, list[Issue]]:
+    """The value checks' issues by file, in one run for all bids; if that run fails, bid by bid, and a bid
+    whose checks fail gets `bid.evaluation_failed` while the others are checked as usual."""
+    try:
+        return validate_many(reads)
+    except Exception:
+        out: dict[str, list[Issue]] = {}
+        for read in reads:
+            try:
+                out |= validate_many([read])
+            except Exception:
+                out[read.file] = [evaluation_failed(read.file, "the value checks")]
+        return out
 
 
 def with_value_issues(
@@ -27,7 +42,11 @@ def with_value_issues(
 
 
 def _with(read: ReadResult, value_issues: list[Issue], tender: Tender, per_lot: bool = False) -> ReadResult:
-    issues = read.issues + value_issues + check_against_tender(read, tender, per_lot)
+    try:
+        against = check_against_tender(read, tender, per_lot)
+    except Exception:
+        against = [evaluation_failed(read.file, "the checks against the tender")]
+    issues = read.issues + value_issues + against
     return read.model_copy(update={"issues": one_per_cell(issues)})
 
 
