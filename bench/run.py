@@ -1,7 +1,7 @@
 """`make bench`: every benchmark in its own process, then the table of figures, floors and ratios.
 
 Exits 1 when a target is missed. Sizes can be given for a quicker look:
-    .venv/bin/python bench/run.py --tenders 20 --bids 100
+    .venv/bin/python bench/run.py --tenders 20 --bids 100 --lines 5000
 """
 
 from __future__ import annotations
@@ -29,9 +29,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tenders", type=int, default=200)
     parser.add_argument("--bids", type=int, default=1000)
+    parser.add_argument("--lines", type=int, default=50000)
     args = parser.parse_args()
     # The large tender first: the re-scoring benchmark leaves 200 tenders' reports for the disk to flush.
-    results = [run("bench_large.py", args.bids), run("bench_rescore.py", args.tenders)]
+    results = [
+        run("bench_large.py", args.bids),
+        run("bench_catalogue.py", args.lines),
+        run("bench_rescore.py", args.tenders),
+    ]
     rows = []
     for result in results:
         for t in result["targets"]:

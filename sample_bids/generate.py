@@ -479,6 +479,67 @@ def many_bids(folder: Path, count: int, rules: Path, tender_id: str = "MANY-BIDS
     return folder
 
 
+def catalogue_tender(folder: Path, lines: int, rules: Path, tender_id: str = "CATALOGUE") -> Path:
+    """A framework tender for accessories, without a fixed list of items, and three bids: one catalogue of
+    `lines` item lines (distinct items over a few hundred models) and two ordinary bids. For the benchmarks
+    and the tests of catalogue-sized bids."""
+    import yaml
+
+    (folder / "bids").mkdir(parents=True)
+    data = yaml.safe_load((TENDER / "tender.yaml").read_text())
+    data.update(id=tender_id, rules=str(rules))
+    data.pop("items", None)
+    (folder / "tender.yaml").write_text(yaml.safe_dump(data))
+    for name in ("01-greenbyte.xlsx", "02-officeline.xlsx"):
+        spec = deepcopy(sample_bids()[name])
+        spec["supplier"]["Tender reference"] = tender_id
+        write_bid(folder / "bids" / name, **spec)
+    spec = deepcopy(sample_bids()["01-greenbyte.xlsx"])
+    spec["supplier"].update({"Tender reference": tender_id, "Registration number": "BE0499999999"})
+    spec["supplier"]["Supplier name"] = "Catalogue Supplies NV"
+    base = spec["items"][0]
+    catalogue_bid(folder / "bids" / "03-catalogue.xlsx", spec["supplier"], base, lines, spec["labels"])
+    return folder
+
+
+def catalogue_bid(
+    path: Path, supplier: dict[str, Any], item: dict[str, Any], lines: int, labels: list[dict[str, Any]] = ()
+) -> Path:
+    """One bid of `lines` item lines like `item` (each its own item id and price), written by XlsxWriter
+    row by row in constant memory: openpyxl would take most of a minute for 50,000 lines."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    book.set_properties({"created": datetime(2026, 10, 1)})
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+
+    def put(ws: Any, r: int, values: list[Any]) -> None:
+        for c, value in enumerate(values):
+            if isinstance(value, datetime):
+                ws.write_datetime(r, c, value, stamp)
+            elif isinstance(value, date):
+                ws.write_datetime(r, c, datetime.combine(value, datetime.min.time()), day)
+            elif value is not None:
+                ws.write(r, c, value)
+
+    ws = book.add_worksheet("Supplier")
+    put(ws, 0, ["Field", "Value"])
+    for r, name in enumerate((n for n in SUPPLIER_FIELDS if n in supplier), start=1):
+        put(ws, r, [name, supplier[name]])
+    ws = book.add_worksheet("Items")
+    put(ws, 0, ITEM_COLUMNS)
+    for n in range(lines):
+        row = item | {"Item": f"CAT-{n:06d}", "Unit price": 10 + (n * 7919) % 5000 / 100, "Quantity": 1 + n % 20}
+        put(ws, n + 1, [row.get(c) for c in ITEM_COLUMNS])
+    ws = book.add_worksheet("Labels")
+    put(ws, 0, LABEL_COLUMNS)
+    for r, label in enumerate(labels, start=1):
+        put(ws, r, [label.get(c) for c in LABEL_COLUMNS])
+    book.close()
+    return path
+
+
 def main() -> None:
     bids = TENDER / "bids"
     bids.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,10 @@ CODES: dict[str, tuple[Severity, str]] = {
         Severity.ERROR,
         "The workbook unpacks to more data than a bid can plausibly hold; it was not opened.",
     ),
+    "file.too_many_rows": (
+        Severity.ERROR,
+        "A sheet has more rows than the tender accepts (template.max_rows); the file was not read further.",
+    ),
     "file.unreadable": (Severity.ERROR, "The workbook is damaged and could not be read."),
     # layout
     "sheet.missing": (Severity.ERROR, "A required sheet of the template is missing."),

@@ -37,6 +37,7 @@ class TemplateMapping(Frozen):
     yes_words: list[str] = []  # YAML reads a bare `yes` key as true, hence the suffix
     no_words: list[str] = []
     not_applicable_words: list[str] = []
+    max_rows: int = PField(default=100_000, gt=0)  # per sheet; a longer sheet stops the file (file.too_many_rows)
 
 
 class Tender(Frozen):

@@ -286,3 +286,32 @@ def test_an_exception_while_typing_one_bid_is_an_issue_on_that_bid_and_the_other
     assert broken.bid is None and [i.code for i in broken.issues] == ["file.unreadable"]
     assert "/srv" not in broken.issues[0].message and "internal error" not in broken.issues[0].message
     assert broken.file_sha256 and fine.bid is not None and fine.bid.supplier.name == "Officeline BV"
+
+
+def test_a_sheet_longer_than_the_tenders_limit_stops_that_file_quickly(make_tender):
+    """A declared limit per sheet (template.max_rows, 100,000 by default): a sheet of 150,001 rows is
+    refused with file.too_many_rows before its rows become Python objects; a tender may set its own."""
+    import time
+
+    import xlsxwriter
+
+    tender, bids = _tender(make_tender, {"ok.xlsx": sample_spec("01-greenbyte.xlsx")})
+    huge = bids / "huge.xlsx"
+    book = xlsxwriter.Workbook(str(huge), {"constant_memory": True})
+    book.add_worksheet("Supplier").write(0, 0, "Field")
+    items = book.add_worksheet("Items")
+    for r in range(150_001):
+        items.write_number(r, 0, r)
+    book.close()
+    start = time.perf_counter()
+    read = read_bid(huge, tender)
+    assert time.perf_counter() - start < 5
+    assert [i.code for i in read.issues] == ["file.too_many_rows"]
+    assert "'Items'" in read.issues[0].message and "150,001 rows" in read.issues[0].message
+    assert "100,000" in read.issues[0].message
+    assert not codes(validate_bid(read_bid(bids / "ok.xlsx", tender), tender)) & {"file.too_many_rows"}
+
+    strict, strict_bids = _tender(
+        make_tender, {"ok.xlsx": sample_spec("01-greenbyte.xlsx")}, name="strict", template={"max_rows": 2}
+    )
+    assert [i.code for i in read_bid(strict_bids / "ok.xlsx", strict).issues] == ["file.too_many_rows"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from decimal import ROUND_HALF_UP, Decimal
 
-from scoring.award.functions import NO_PEERS, Context, Peers, Raw, holds, raw_value, score_of
+from scoring.award.functions import NO_PEERS, Context, Peers, Raw, holding, holds, raw_value, score_of
 from scoring.award.panel import panel_outcomes
 from scoring.award.results import BidResult, CriterionResult, CriterionStatus, KnockoutResult, Status
 from scoring.claims.verdicts import ClaimVerdict, Verdict
@@ -36,7 +36,7 @@ def check_knockout(k: Knockout, bid: Bid, ctx: Context) -> KnockoutResult:
         passed = holds(k.check, bid, None, ctx)
         why = f"required {k.check.describe()}" + ("" if passed else "; not met")
     else:
-        failing = [i for i in bid.items if not holds(k.condition, bid, i, ctx)]
+        failing = [i for i, met in zip(bid.items, holding(k.condition, bid, ctx), strict=True) if not met]
         passed = bool(bid.items) and not failing
         rows = ", ".join(f"{i.model or i.item} (Items row {i.row})" for i in failing)
         why = f"every item: {k.condition.describe()}" + ("" if passed else f"; not met by {rows}")
@@ -176,10 +176,8 @@ def _criterion_result(
     c: Criterion, rules: RuleSet, raw: Raw, peers: Peers, pending: set[str], ctx: Context
 ) -> CriterionResult:
     scored = score_of(c, raw.value, rules.scale, peers)
-    score = rules.rounding.quantize(scored.score)
+    score, points = _points(c, rules, scored.score)
     stake = c.stake(rules.method)
-    # Points come from the rounded score, so the chain in the report can be recomputed by hand.
-    points = rules.rounding.quantize(score / rules.scale * stake)
     explanation = (
         f"{c.name}: {raw.text} → {score}/{num(rules.scale)} ({scored.rule}); {rules.method.worth(stake, points)}"
     )
@@ -202,6 +200,40 @@ def _criterion_result(
         stake=stake,
         panel=outcome,
     )
+
+
+def _points(c: Criterion, rules: RuleSet, scored: Decimal) -> tuple[Decimal, Decimal]:
+    """The rounded score and the points it earns. Points come from the rounded score, so the chain in the
+    report can be recomputed by hand."""
+    score = rules.rounding.quantize(scored)
+    return score, rules.rounding.quantize(score / rules.scale * c.stake(rules.method))
+
+
+def scored_among(results: list[BidResult], rules: RuleSet) -> list[BidResult]:
+    """The ranked results scored again among themselves: what withdrawing another bid changes. Raw values
+    do not depend on the other bids, so they are taken from the results; only the relative criteria's
+    benchmarks are set again. Totals and ranking values are exact; explanations are left as they were."""
+    competing = [r for r in results if r.status is Status.RANKED]
+    relative = [n for n, c in enumerate(rules.criteria) if c.relative]
+    peers = {n: Peers.of([r.criteria[n].raw for r in competing]) for n in relative}
+    out = []
+    for r in competing:
+        criteria = list(r.criteria)
+        for n in relative:
+            c = rules.criteria[n]
+            score, points = _points(c, rules, score_of(c, criteria[n].raw, rules.scale, peers[n]).score)
+            criteria[n] = criteria[n].model_copy(update={"score": score, "points": points})
+        total = sum((x.points for x in criteria), Decimal(0))
+        out.append(
+            r.model_copy(
+                update={
+                    "criteria": criteria,
+                    "total": total,
+                    "ranking_value": ranking_value(total, r.total_price, rules),
+                }
+            )
+        )
+    return out
 
 
 def abnormally_low(prices: dict[str, Decimal | None], rules: RuleSet) -> dict[str, list[Issue]]:

@@ -67,6 +67,31 @@ class Context:
         return Context(labels=self.labels, names=self.names, panel=panel)
 
 
+def item_fields(cond: Condition) -> tuple[str, ...]:
+    """The item fields a condition reads (a label condition reads the model)."""
+    if cond.all is not None or cond.any is not None:
+        return tuple(dict.fromkeys(f for c in (cond.all or cond.any or []) for f in item_fields(c)))
+    if cond.label is not None:
+        return ("model",)
+    scope, _, name = (cond.field or "").partition(".")
+    return (name,) if scope == "items" else ()
+
+
+def holding(cond: Condition, bid: Bid, ctx: Context) -> list[bool]:
+    """Whether the condition holds for each of the bid's items, in order. A catalogue repeats the same
+    values on many lines: each distinct combination of the values the condition reads is tested once."""
+    names = item_fields(cond)
+    known: dict[tuple, bool] = {}
+    out = []
+    for item in bid.items:
+        key = tuple(getattr(item, n) for n in names)
+        met = known.get(key)
+        if met is None:
+            met = known[key] = holds(cond, bid, item, ctx)
+        out.append(met)
+    return out
+
+
 def holds(cond: Condition, bid: Bid, item: Item | None, ctx: Context) -> bool:
     """Whether the condition holds; an empty value never meets a condition."""
     if cond.all is not None:
@@ -130,7 +155,7 @@ def _unit(c: Criterion) -> str:
 
 
 def _share(params: ShareParams, bid: Bid, ctx: Context) -> Raw:
-    lines = [(item.line_value, holds(params.where, bid, item, ctx)) for item in bid.items]
+    lines = list(zip((item.line_value for item in bid.items), holding(params.where, bid, ctx), strict=True))
     total = sum((v for v, _ in lines if v is not None), ZERO)
     if not lines or total == 0 or any(v is None for v, _ in lines):
         return Raw(None, "no priced items")
@@ -146,7 +171,7 @@ def _aggregate(c: Criterion, bid: Bid) -> Raw:
     if not pairs or missing:
         rows = ", ".join(str(r) for r in missing)
         return Raw(None, f"not stated for every item (Items row {rows})" if missing else "no items")
-    values = [Decimal(v) for _, v in pairs]
+    values = [v if type(v) is Decimal else Decimal(v) for _, v in pairs]
     how = (c.aggregate or "").replace("_", " ")
     if c.aggregate == "min":
         result = min(values)

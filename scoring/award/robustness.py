@@ -10,7 +10,7 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from scoring.award.criteria import score_bids
+from scoring.award.criteria import score_bids, scored_among
 from scoring.award.functions import Peers
 from scoring.award.rank import rank_bids
 from scoring.award.results import BidResult, RankReversal, RobustnessReport, Status, WeightSensitivity
@@ -122,8 +122,11 @@ def rank_reversals(
     """Withdraw each non-winning bid in turn and report pairs of the others that swap.
 
     Withdrawing a bid that holds no benchmark leaves every other score, and so the others' order, as it
-    was: only the holders are evaluated again, at most a few per relative criterion, so the cost grows
-    linearly with the bids. `brute_force` evaluates every withdrawal (for the test that proves both equal).
+    was: only the holders' withdrawals are looked at, at most a few per relative criterion, and then the
+    others are scored again from their raw values (which do not depend on the other bids) against the new
+    benchmarks, without reading their items again; so the cost grows linearly with the bids and not with
+    their item lines. `brute_force` evaluates every withdrawal from the bids up (for the test that proves
+    both equal).
     """
     ranked = _ranked(results)
     base = {r.bid_id: r.rank or 0 for r in ranked}
@@ -134,7 +137,10 @@ def rank_reversals(
         if holders is not None and removed.bid_id not in holders:
             continue
         rest = [c for c in checked if c.file != files[removed.bid_id]]
-        again, _ = rank_bids(score_bids(rest, tender, rules, verification, panel), rest, rules)
+        if brute_force:
+            again, _ = rank_bids(score_bids(rest, tender, rules, verification, panel), rest, rules)
+        else:  # the others' raw values stand; only the benchmarks move
+            again, _ = rank_bids(scored_among([r for r in ranked if r is not removed], rules), rest, rules)
         now = {r.bid_id: r.rank or 0 for r in again if r.status is Status.RANKED}
         swapped = [[a, b] for a in now for b in now if base[a] < base[b] and now[a] > now[b]]
         if swapped:

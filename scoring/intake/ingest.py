@@ -115,32 +115,44 @@ def _read_bid(path: Path, tender: Tender, name: str, digest: str) -> ReadResult:
 
 def _typed_rows(name: str, raw: RawSheet, reader: CellReader, issues: list[Issue]) -> list[dict]:
     fields = {f.name: f for f in raw.sheet.fields}
+    # A catalogue repeats most of its values (brand, lot, yes/no, years): each distinct value of a column is
+    # typed once. Parsed values are never changed in place, so they can be shared.
+    known: dict[tuple[str, type, Any], Parsed] = {}
     out = []
     for raw_row in raw.rows:
         typed: dict[str, Any] = {"row": raw_row.row}
         for field_name, value in raw_row.cells.items():
-            f = fields[field_name]
-            heading = raw.display[field_name]
-            where: dict[str, Any] = dict(file=name, sheet=raw.sheet.name, row=raw_row.row, field=heading)
-            if (raw_row.row, field_name) in raw.uncalculated:
+            if raw.uncalculated and (raw_row.row, field_name) in raw.uncalculated:
+                heading = raw.display[field_name]
                 issues.append(
                     issue(
                         "cell.formula_uncalculated",
                         f"{heading}: the formula in this cell has no calculated value; open the workbook "
                         "in a spreadsheet program, let it calculate, save and send it again.",
-                        **where,
+                        file=name,
+                        sheet=raw.sheet.name,
+                        row=raw_row.row,
+                        field=heading,
                     )
                 )
                 typed[field_name] = None
                 continue
-            parsed = reader.parse(f, value)
-            if parsed.error:
-                issues.append(issue(parsed.error, f"{heading}: {_describe(parsed.error)} ({parsed.note}).", **where))
-                typed[field_name] = None
-                continue
-            if parsed.warning:
-                detail = f" ({parsed.note})" if parsed.note else ""
-                issues.append(issue(parsed.warning, f"{heading}: {_describe(parsed.warning)}{detail}", **where))
+            key = (field_name, type(value), value)
+            parsed = known.get(key)
+            if parsed is None:
+                parsed = known[key] = reader.parse(fields[field_name], value)
+            if parsed.error or parsed.warning:
+                heading = raw.display[field_name]
+                where: dict[str, Any] = dict(file=name, sheet=raw.sheet.name, row=raw_row.row, field=heading)
+                if parsed.error:
+                    issues.append(
+                        issue(parsed.error, f"{heading}: {_describe(parsed.error)} ({parsed.note}).", **where)
+                    )
+                    typed[field_name] = None
+                    continue
+                if parsed.warning:
+                    detail = f" ({parsed.note})" if parsed.note else ""
+                    issues.append(issue(parsed.warning, f"{heading}: {_describe(parsed.warning)}{detail}", **where))
             typed[field_name] = parsed.value
         out.append(typed)
     return out
