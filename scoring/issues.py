@@ -97,6 +97,12 @@ CODES: dict[str, tuple[Severity, str]] = {
     "items.missing_item": (Severity.ERROR, "An item the tender asks for is not offered."),
     "items.quantity_mismatch": (Severity.ERROR, "The offered quantity differs from the quantity the tender asks for."),
     "items.lot_mismatch": (Severity.ERROR, "The item is listed under another lot than the tender's."),
+    "items.total_row": (Severity.INFO, "A totals row under the items was read as the bid's own total, not an item."),
+    "items.total_differs": (
+        Severity.WARNING,
+        "The bid's own total differs from what its item lines add up to: the lines are evaluated, and the "
+        "tenderer is asked to confirm them.",
+    ),
     # the evaluation of the bid (never the bidder's error: warnings)
     "price.abnormally_low": (
         Severity.WARNING,

@@ -38,6 +38,8 @@ class TemplateMapping(Frozen):
     no_words: list[str] = []
     not_applicable_words: list[str] = []
     max_rows: int = PField(default=100_000, gt=0)  # per sheet; a longer sheet stops the file (file.too_many_rows)
+    header_rows: dict[str, int] = {}  # standard sheet -> the worksheet row of its headings (found when absent)
+    totals_words: list[str] = []  # more words that start a totals row under the items ("Totaal" is known)
 
 
 class Tender(Frozen):
@@ -144,6 +146,8 @@ class Bid(Frozen):
     items: list[Item] = []
     labels: list[LabelClaim] = []
     factories: list[Factory] = []
+    stated_total: Decimal | None = None  # the bidder's own total, from a totals row under the items
+    stated_total_row: int | None = None  # that row on the Items sheet
 
     @property
     def total_price(self) -> Decimal | None:

@@ -315,3 +315,51 @@ def test_a_sheet_longer_than_the_tenders_limit_stops_that_file_quickly(make_tend
         make_tender, {"ok.xlsx": sample_spec("01-greenbyte.xlsx")}, name="strict", template={"max_rows": 2}
     )
     assert [i.code for i in read_bid(strict_bids / "ok.xlsx", strict).issues] == ["file.too_many_rows"]
+
+
+def _price_schedule(path, total, title_rows=3):
+    """A buyer's price schedule as bidders return it: a title block above the table, and a totals row
+    ('Totaal', the value a spreadsheet calculated for its SUM) under the items."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["Producten"]
+    sheet.insert_rows(1, title_rows)
+    sheet["A1"] = "Prijsschema perceel 1"
+    sheet["A2"] = "Stad Voorbeeld, dienst ICT"
+    lines = sheet.max_row
+    sheet.cell(lines + 1, 1, "Totaal")
+    heading = [c.value for c in sheet[title_rows + 1]]
+    sheet.cell(lines + 1, heading.index("Eenheidsprijs") + 1, total)
+    book.save(path)
+    return lines + 1
+
+
+def test_a_title_block_above_the_table_and_a_totals_row_under_it(make_tender):
+    """The heading row is found by its headings (row 4 under a title block), not assumed to be row 1; a
+    totals row is the bidder's own total: compared with the item lines, never an item and never the price.
+    A tender may also name the heading row."""
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["mapping"] = DUTCH
+    template = dict(DUTCH, yes_words=["Ja"], no_words=["Nee"], not_applicable_words=["nvt"])
+    tender, bids = _tender(make_tender, {"nl.xlsx": spec, "nl-wrong-total.xlsx": spec}, template=template)
+    plain = validate_bid(read_bid(bids / "nl.xlsx", tender), tender)
+    computed = plain.bid.total_price
+    row = _price_schedule(bids / "nl.xlsx", float(computed))
+    _price_schedule(bids / "nl-wrong-total.xlsx", float(computed) + 100)
+
+    schedule = validate_bid(read_bid(bids / "nl.xlsx", tender), tender)
+    assert not [i for i in schedule.issues if i.severity.value != "info"], schedule.issues
+    assert [i.row for i in schedule.issues if i.code == "items.total_row"] == [row]
+    assert [i.item for i in schedule.bid.items] == [i.item for i in plain.bid.items]  # the same items
+    assert schedule.bid.items[0].row == plain.bid.items[0].row + 3 and schedule.bid.total_price == computed
+
+    wrong = validate_bid(read_bid(bids / "nl-wrong-total.xlsx", tender), tender)
+    [differs] = [i for i in wrong.issues if i.code == "items.total_differs"]
+    assert differs.severity.value == "warning" and differs.row == row
+    assert wrong.bid.total_price == computed and "ask the tenderer to confirm" in differs.message
+
+    named = dict(template, header_rows={"Items": 4})
+    tender2, bids2 = _tender(make_tender, {"nl.xlsx": spec}, name="named", template=named)
+    _price_schedule(bids2 / "nl.xlsx", float(computed))
+    assert [i.item for i in read_bid(bids2 / "nl.xlsx", tender2).opened.items] == [i.item for i in plain.bid.items]

@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from scoring.formatting import money
 from scoring.issues import Issue, issue
 from scoring.models import ReadResult, Tender
 
@@ -53,7 +54,45 @@ def check_against_tender(read: ReadResult, tender: Tender, per_lot: bool = False
         )
     if tender.items:
         out.extend(_check_items(read, tender, per_lot))
+    out.extend(_check_stated_total(read))
     return out
+
+
+def _check_stated_total(read: ReadResult) -> list[Issue]:
+    """A totals row under the items is the bidder's own total: compared with what the lines add up to,
+    never used as the price and never an item."""
+    bid = read.opened
+    if bid.stated_total_row is None:
+        return []
+    where: dict[str, Any] = dict(file=bid.file, sheet="Items", row=bid.stated_total_row)
+    computed = bid.total_price
+    if bid.stated_total is None or computed is None:
+        return [
+            issue(
+                "items.total_row",
+                f"Row {bid.stated_total_row} is read as the bid's own totals row, not as an item"
+                + ("; it holds no total in the price column." if bid.stated_total is None else "."),
+                **where,
+            )
+        ]
+    if bid.stated_total == computed:
+        return [
+            issue(
+                "items.total_row",
+                f"Row {bid.stated_total_row} is read as the bid's own total ({money(computed)}), not as an item; "
+                "it matches the item lines.",
+                **where,
+            )
+        ]
+    return [
+        issue(
+            "items.total_differs",
+            f"The bid's own total on row {bid.stated_total_row} is {money(bid.stated_total)}, but its item lines "
+            f"add up to {money(computed)}. The item lines are evaluated; ask the tenderer to confirm them "
+            "(a clarification, Art. 56(3)).",
+            **where,
+        )
+    ]
 
 
 def _check_items(read: ReadResult, tender: Tender, per_lot: bool) -> list[Issue]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -107,10 +108,24 @@ def _read_bid(path: Path, tender: Tender, name: str, digest: str) -> ReadResult:
         labels=[LabelClaim(**r) for r in rows[LABELS.name]],
         factories=[Factory(**r) for r in rows[FACTORIES.name]],
     )
+    stated, stated_row = _stated_total(raw.sheets.get(ITEMS.name), reader)
+    if stated_row is not None:
+        bid = bid.model_copy(update={"stated_total": stated, "stated_total_row": stated_row})
     headings = {sheet: raw_sheet.display for sheet, raw_sheet in raw.sheets.items()}
     return ReadResult(
         file=name, file_sha256=digest, bid=bid, issues=issues, headings=headings, supplier_rows=supplier_rows
     )
+
+
+def _stated_total(items: RawSheet | None, reader: CellReader) -> tuple[Decimal | None, int | None]:
+    """The bidder's own total from the first totals row under the items: the value in its price column
+    (None when that holds no number), and the row."""
+    if items is None or not items.totals:
+        return None, None
+    row = items.totals[0]
+    price = next(f for f in ITEMS.fields if f.name == "unit_price")
+    parsed = reader.parse(price, row.cells.get("unit_price"))
+    return (parsed.value if parsed.ok else None), row.row
 
 
 def _typed_rows(name: str, raw: RawSheet, reader: CellReader, issues: list[Issue]) -> list[dict]:

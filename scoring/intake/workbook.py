@@ -40,6 +40,9 @@ class RawSheet:
     display: dict[str, str] = field(default_factory=dict)  # field name -> heading as written in this template
     rows: list[RawRow] = field(default_factory=list)
     uncalculated: set[tuple[int, str]] = field(default_factory=set)  # (row, field) formulas without a value
+    header_row: int | None = None  # the heading row the tender's mapping names; found when None
+    totals_words: tuple[str, ...] = ()  # what a totals row under the items says
+    totals: list[RawRow] = field(default_factory=list)  # totals rows found under the items
 
 
 @dataclass
@@ -297,7 +300,13 @@ def _read_sheets(name: str, book, formulas: FormulaCells, mapping: TemplateMappi
             continue
         wanted.add(title)
         read = _read_key_value if sheet.key_value else _read_table
-        raw = RawSheet(sheet, title, display=display_headings(sheet, mapping))
+        raw = RawSheet(
+            sheet,
+            title,
+            display=display_headings(sheet, mapping),
+            header_row=mapping.header_rows.get(sheet.name),
+            totals_words=TOTALS_WORDS + tuple(normalise_heading(w) for w in mapping.totals_words),
+        )
         cells = book.get_sheet_by_name(title)
         last = cells.end[0] + 1 if cells.end else 0  # worksheet rows from 1 to the last used one
         if last > mapping.max_rows:  # before a single row becomes Python objects
@@ -340,7 +349,7 @@ Rows = list[tuple[int, tuple]]  # (worksheet row from 1, cell values)
 def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[int, int]]) -> list[Issue]:
     issues: list[Issue] = []
     sheet, title, headings = raw.sheet, raw.title, _lookup(raw)
-    header_at = next((i for i, (_, row) in enumerate(rows) if any(v not in (None, "") for v in row)), None)
+    header_at = _header_at(rows, headings, mapping_row=raw.header_row)
     if header_at is None:
         issues.append(
             issue(
@@ -382,18 +391,74 @@ def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[i
                 )
             )
     width = max(columns, default=-1) + 1
+    totals = _totals_words(raw)
     for r, row in rows[header_at + 1 :]:
         if len(row) < width:
             row = row + (None,) * (width - len(row))
         cells = {field_name: row[c] for c, field_name in columns.items()}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
             continue  # empty rows inside a table are skipped
+        if totals and _is_totals_row(row, cells, totals):
+            raw.totals.append(RawRow(r, cells))  # the bidder's own total: compared, never an item
+            continue
         if formula_cells:
             for c, field_name in columns.items():
                 if (r, c + 1) in formula_cells and cells[field_name] is None:
                     raw.uncalculated.add((r, field_name))
         raw.rows.append(RawRow(r, cells))
     return issues
+
+
+HEADER_SEARCH_ROWS = 30  # a price schedule's title block is a few rows; the heading row comes within these
+# What a totals row under the items says, in the buyers' languages (matched at the start of a cell).
+TOTALS_WORDS = (
+    "total",
+    "totaal",
+    "totale",
+    "totaux",
+    "gesamt",
+    "summe",
+    "summa",
+    "sum",
+    "i alt",
+    "yhteensä",
+    "razem",
+    "celkem",
+)
+
+
+def _header_at(rows: Rows, headings: dict[str, str], mapping_row: int | None = None) -> int | None:
+    """Where the heading row is, as an index into rows: the row the mapping names, or, within the first
+    rows, the one naming most of the template's headings (a title block above the table is skipped); the
+    first row with anything in it when no row names a heading (the missing columns are then reported)."""
+    if mapping_row is not None:
+        return next((i for i, (r, _) in enumerate(rows) if r == mapping_row), None)
+    best, found = None, 0
+    for i, (_, row) in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        known = sum(1 for v in row if isinstance(v, str) and normalise_heading(v) in headings)
+        if known > found:
+            best, found = i, known
+    if best is not None:
+        return best
+    return next((i for i, (_, row) in enumerate(rows) if any(v not in (None, "") for v in row)), None)
+
+
+def _totals_words(raw: RawSheet) -> tuple[str, ...]:
+    """Only a sheet of priced lines has a totals row."""
+    return raw.totals_words if "unit_price" in raw.display else ()
+
+
+def _is_totals_row(row: tuple, cells: dict[str, Any], words: tuple[str, ...]) -> bool:
+    """A row whose item is empty or a totals word, with a totals word in one of its first cells."""
+    item = cells.get("item")
+    if item is not None and not (isinstance(item, str) and _starts_with_total(item, words)):
+        return False
+    return any(isinstance(v, str) and _starts_with_total(v, words) for v in row[:6])
+
+
+def _starts_with_total(text: str, words: tuple[str, ...]) -> bool:
+    head = normalise_heading(text).rstrip(":")
+    return any(head == w or head.startswith((w + " ", w + ":")) for w in words)
 
 
 def _read_key_value(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[int, int]]) -> list[Issue]:
