@@ -292,8 +292,35 @@ def print_ranking(evaluation: Any) -> None:
             print(f"  {shown(bid_id)}: {shown(c.certificate_id or c.evidence)} ({c.reason_code})")
 
 
+EXIT_STOPPED = 128 + 15  # as a shell reports a process ended by SIGTERM
+
+
+def stop_now(signum: int, frame: object) -> None:
+    """SIGTERM or Ctrl-C: stop at once, with a clear message. The run is abandoned where it is: reports are
+    moved into place only once complete, so the previous ones stay as they were, and the ledger keeps
+    only what it committed. Prefect's own server, started for this command, is stopped with it; Prefect
+    is not left to report the crash to a server that may be gone already (it would retry for minutes)."""
+    import signal
+
+    name = signal.Signals(signum).name
+    try:
+        stderr().print(
+            f"tenderscore: stopped ({name}); the run was not completed and the previous reports are unchanged.",
+            markup=False,
+        )
+        server = sys.modules.get("prefect.server.api.server")
+        for instance in list(getattr(getattr(server, "SubprocessASGIServer", None), "_instances", {}).values()):
+            instance.stop()
+    finally:
+        os._exit(EXIT_STOPPED)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; the exit code (also for --help, usage errors and input errors)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, stop_now)
+    signal.signal(signal.SIGINT, stop_now)
     try:
         result = typer.main.get_command(app).main(
             args=argv if argv is not None else sys.argv[1:], prog_name="tenderscore", standalone_mode=False

@@ -26,12 +26,12 @@ class Severity(str, Enum):
 # code -> (severity, what it means; shown in README and the rules sheet of reports)
 CODES: dict[str, tuple[Severity, str]] = {
     # the file itself
-    "file.not_workbook": (Severity.ERROR, "The file is not an Excel workbook (.xlsx)."),
+    "file.not_workbook": (Severity.ERROR, "The file is not a spreadsheet workbook (.xlsx, .ods or .xls)."),
     "file.macros": (Severity.ERROR, "The workbook contains macros; macro-enabled workbooks are not accepted."),
     "file.encrypted": (Severity.ERROR, "The workbook is encrypted or password-protected and cannot be read."),
     "file.legacy_format": (
         Severity.ERROR,
-        "The file is an old binary Excel workbook (.xls); the template must be returned as .xlsx.",
+        "The file is in an old spreadsheet format that cannot be read; it must be returned as .xlsx or .ods.",
     ),
     "file.too_large": (
         Severity.ERROR,

@@ -76,7 +76,7 @@ def test_every_bid_has_a_letter(written, sample_evaluation):
     assert "SA8000 is not equivalent to TCO Certified" in nordic  # why the equivalent was not accepted
     winner = (written / "letters" / "01-greenbyte.md").read_text()
     assert "intends to award the contract to you" in winner
-    assert "not an Excel workbook" in (written / "letters" / "10-not-a-workbook.md").read_text()
+    assert "not a spreadsheet workbook" in (written / "letters" / "10-not-a-workbook.md").read_text()
 
 
 def merge_patch(target, patch):
@@ -152,3 +152,26 @@ def test_report_workbooks_are_written_in_linear_time_text_stays_text_and_bytes_r
     small = min(write(tmp_path / "s.xlsx", 5_000) for _ in range(2))
     large = min(write(tmp_path / "l.xlsx", 20_000) for _ in range(2))
     assert large < 8 * small, (small, large)
+
+
+def test_a_report_that_fails_to_write_leaves_the_previous_reports_as_they_were(
+    sample_evaluation, tmp_path, monkeypatch
+):
+    """Reports are written beside the folder and moved in only once all are complete: a failure half-way
+    (here the OCDS export, written after the letters) changes nothing in the folder and leaves no staging
+    folder behind; the next complete write replaces every report."""
+    from scoring.reports import write
+
+    out = tmp_path / "out"
+    first = write.write_reports(sample_evaluation, out)
+    before = {p: p.read_bytes() for p in first}
+    (out / "evaluation.json").write_text("the previous run\n")
+    monkeypatch.setattr(write, "render_ocds", lambda evaluation: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        write.write_reports(sample_evaluation, out)
+    assert (out / "evaluation.json").read_text() == "the previous run\n"
+    assert all(p.read_bytes() == data for p, data in before.items() if p.name != "evaluation.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder left
+    monkeypatch.undo()
+    again = write.write_reports(sample_evaluation, out)
+    assert sorted(again) == sorted(first) and (out / "evaluation.json").read_bytes() == before[out / "evaluation.json"]

@@ -44,7 +44,7 @@ def test_rejected_and_excluded_bids_carry_their_reasons(sample_evaluation):
     assert any("Unit price" in r for r in incomplete.reasons)
     assert any("Registration number" in r for r in incomplete.reasons)
     assert "superseded" in by_id(sample_evaluation, "06-nordic-first").reasons[0]
-    assert "not an Excel workbook" in by_id(sample_evaluation, "10-not-a-workbook").reasons[0]
+    assert "not a spreadsheet workbook" in by_id(sample_evaluation, "10-not-a-workbook").reasons[0]
     lowcost = by_id(sample_evaluation, "08-lowcost")
     assert [k.id for k in lowcost.knockouts if not k.passed] == ["ew_dialogue", "ew_conditions"]
     for b in sample_evaluation.bids:

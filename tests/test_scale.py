@@ -43,3 +43,55 @@ def test_300_bids_through_the_command_line(big_tender, database_url, tmp_path):
         assert db.execute(sa.text("select count(*) from parsed_bids")).scalar() == BIDS
         assert db.execute(sa.text("select count(*) from bid_sources where parse = 'read'")).scalar() == BIDS
     engine.dispose()
+
+
+def _children(pid: int) -> set[int]:
+    """Every living descendant of a process, from /proc."""
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            children = (task / "children").read_text().split() if (task / "children").exists() else []
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+    return found
+
+
+def test_a_stopped_run_exits_at_once_and_leaves_the_previous_reports_intact(big_tender, tmp_path):
+    """SIGTERM in the middle of a run: the command exits within seconds with a clear message, stops the
+    Prefect server it started, and the reports already in the folder are untouched (reports are moved into
+    place only once complete); no half-written report is left."""
+    import signal
+    import time
+
+    env = {**os.environ, "TENDERSCORE_HOME": str(tmp_path / "home")}
+    env.pop("PREFECT_API_URL", None)
+    out = tmp_path / "out"
+    (out / "letters").mkdir(parents=True)
+    before = {"evaluation.json": '{"previous": true}\n', "summary.md": "# the previous run\n"}
+    for name, text in before.items():
+        (out / name).write_text(text)
+    (out / "letters" / "bid-0001.md").write_text("the previous letter\n")
+    command = [str(Path(sys.executable).parent / "tenderscore"), "evaluate", str(big_tender), "--out", str(out)]
+    run = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ledger = tmp_path / "home" / "ledger.sqlite"
+    deadline = time.monotonic() + 120
+    while not ledger.exists() and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)  # the ledger is opened once the flow runs: from then on, the run is under way
+    time.sleep(2)
+    assert run.poll() is None, "the run ended before it could be stopped"
+    children = _children(run.pid)
+    stopped = time.monotonic()
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=30)
+    assert time.monotonic() - stopped < 10
+    assert run.returncode == 128 + 15 and "stopped (SIGTERM)" in err
+    assert "previous reports are unchanged" in err
+    for name, text in before.items():
+        assert (out / name).read_text() == text
+    assert (out / "letters" / "bid-0001.md").read_text() == "the previous letter\n"
+    assert sorted(p.name for p in out.iterdir()) == ["evaluation.json", "letters", "summary.md"]
+    time.sleep(1)
+    assert not [c for c in children if Path(f"/proc/{c}").exists()], "Prefect's server outlived the command"

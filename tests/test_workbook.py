@@ -2,7 +2,9 @@
 
 import zipfile
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from conftest import codes, sample_spec
 
 from sample_bids.generate import write_bid
@@ -363,3 +365,52 @@ def test_a_title_block_above_the_table_and_a_totals_row_under_it(make_tender):
     tender2, bids2 = _tender(make_tender, {"nl.xlsx": spec}, name="named", template=named)
     _price_schedule(bids2 / "nl.xlsx", float(computed))
     assert [i.item for i in read_bid(bids2 / "nl.xlsx", tender2).opened.items] == [i.item for i in plain.bid.items]
+
+
+LIBREOFFICE = Path(__file__).parent / "fixtures" / "libreoffice"
+
+
+@pytest.mark.parametrize("name", ["greenbyte.ods", "greenbyte.xls", "greenbyte-libreoffice.xlsx"])
+def test_workbooks_saved_by_libreoffice_are_read_like_the_original(make_tender, name):
+    """LibreOffice Calc's own .ods, and the .xls and .xlsx it writes (tests/fixtures/libreoffice/make.sh),
+    give the same bid as the workbook they were saved from, with no error or warning."""
+    import shutil
+
+    from conftest import SAMPLE_TENDER
+
+    tender, bids = _tender(make_tender, {"original.xlsx": (SAMPLE_TENDER / "bids" / "01-greenbyte.xlsx").read_bytes()})
+    shutil.copy(LIBREOFFICE / name, bids / name)
+    original = validate_bid(read_bid(bids / "original.xlsx", tender), tender)
+    saved = validate_bid(read_bid(bids / name, tender), tender)
+    assert not [i for i in saved.issues if i.severity.value != "info"], saved.issues
+    ignore = {"bid_id", "file", "file_sha256"}
+    assert saved.bid.model_dump(exclude=ignore) == original.bid.model_dump(exclude=ignore)
+
+
+def test_macros_and_encryption_are_refused_in_ods_and_xls_too(make_tender, tmp_path):
+    """An .ods carrying Basic macros or encrypted by LibreOffice, an .xls carrying a VBA project: refused
+    before any parse, each with its reason; an .xls calamine cannot read is the legacy-format issue."""
+    tender, bids = _tender(make_tender)
+    with zipfile.ZipFile(LIBREOFFICE / "greenbyte.ods") as src:
+        entries = [(i.filename, src.read(i)) for i in src.infolist()]
+
+    def ods(path, extra=(), manifest=None):
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+            for entry, data in entries:
+                dst.writestr(entry, manifest if manifest and entry == "META-INF/manifest.xml" else data)
+            for entry, data in extra:
+                dst.writestr(entry, data)
+
+    ods(bids / "basic.ods", [("Basic/Standard/Module1.xml", b"<script:module/>")])
+    manifest = b'<manifest:manifest><manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data/>'
+    ods(bids / "locked.ods", manifest=manifest + b"</manifest:file-entry></manifest:manifest>")
+    xls = (LIBREOFFICE / "greenbyte.xls").read_bytes()
+    (bids / "vba.xls").write_bytes(xls + "_VBA_PROJECT_CUR".encode("utf-16-le"))
+    (bids / "ancient.xls").write_bytes(xls[:8] + b"\0" * 4096)
+    found = {p.name: [i.code for i in read_bid(p, tender).issues] for p in bids.iterdir()}
+    assert found == {
+        "basic.ods": ["file.macros"],
+        "locked.ods": ["file.encrypted"],
+        "vba.xls": ["file.macros"],
+        "ancient.xls": ["file.legacy_format"],
+    }

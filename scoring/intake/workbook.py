@@ -25,6 +25,7 @@ MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # a catalogue of 100,000 lines is about 
 MAX_RATIO = 200  # zip bombs compress far beyond what spreadsheet XML does
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+VBA_STORAGE = "_VBA_PROJECT_CUR".encode("utf-16-le")  # an .xls workbook's macros
 
 
 @dataclass
@@ -52,42 +53,63 @@ class RawWorkbook:
 
 
 def refuse_reason(path: Path) -> Issue | None:
-    """Why this file must not be opened as a workbook, or None when it may be."""
+    """Why this file must not be opened as a workbook, or None when it may be.
+
+    .xlsx, .ods (LibreOffice's own format) and .xls (the old binary Excel format) are read; a workbook
+    with macros (.xlsm, an .xlsx or .xls carrying a VBA project, an .ods carrying Basic), an encrypted
+    one, and an archive that unpacks to more than a bid can hold (a zip bomb) are refused unopened.
+    """
     name = path.name
     with path.open("rb") as handle:
         head = handle.read(8)
     if head == OLE_MAGIC:
         data = path.read_bytes()
         if ENCRYPTED_STREAM in data:
-            return issue(
-                "file.encrypted", f"{name} is encrypted or password-protected; send it without a password.", file=name
-            )
-        return issue(
-            "file.legacy_format", f"{name} is an old .xls workbook; save it as .xlsx and send it again.", file=name
-        )
+            return encrypted(name)
+        if VBA_STORAGE in data or path.suffix.lower() in (".xlsm", ".xlsb"):
+            return macros(name)
+        return None  # an .xls workbook: calamine reads it
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
+            names = {e.filename for e in entries}
+            manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
     except zipfile.BadZipFile:
         return issue(
-            "file.not_workbook", f"{name} is not an Excel workbook (.xlsx); it could not be read as a bid.", file=name
+            "file.not_workbook",
+            f"{name} is not a spreadsheet workbook (.xlsx, .ods or .xls); it could not be read as a bid.",
+            file=name,
         )
     except Exception:  # a damaged archive raises more than BadZipFile
         return unreadable(name)
-    names = {e.filename for e in entries}
-    if "xl/workbook.xml" not in names:
-        return issue("file.not_workbook", f"{name} is a zip archive but not an Excel workbook.", file=name)
-    if any(n.lower().endswith("vbaproject.bin") for n in names) or path.suffix.lower() == ".xlsm":
-        return issue(
-            "file.macros",
-            f"{name} contains macros; save it as a plain .xlsx workbook without macros.",
-            file=name,
-        )
+    ods = "content.xml" in names and "mimetype" in names
+    if "xl/workbook.xml" not in names and not ods:
+        return issue("file.not_workbook", f"{name} is a zip archive but not a spreadsheet workbook.", file=name)
+    if (
+        any(n.lower().endswith("vbaproject.bin") for n in names)
+        or any(n.startswith(("Basic/", "Scripts/")) for n in names)
+        or path.suffix.lower() in (".xlsm", ".xlsb")
+    ):
+        return macros(name)
+    if b"encryption-data" in manifest:
+        return encrypted(name)
     unpacked = sum(e.file_size for e in entries)
     packed = max(1, sum(e.compress_size for e in entries))
     if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_RATIO:
         return issue("file.too_large", f"{name} unpacks to {unpacked:,} bytes; it was not opened.", file=name)
     return None
+
+
+def encrypted(name: str) -> Issue:
+    return issue("file.encrypted", f"{name} is encrypted or password-protected; send it without a password.", file=name)
+
+
+def macros(name: str) -> Issue:
+    return issue(
+        "file.macros",
+        f"{name} contains macros; save it as a plain workbook without macros (.xlsx or .ods) and send it again.",
+        file=name,
+    )
 
 
 def read_workbook(path: Path, mapping: TemplateMapping) -> RawWorkbook:
@@ -102,7 +124,7 @@ def read_workbook(path: Path, mapping: TemplateMapping) -> RawWorkbook:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception:  # calamine raises its own errors, and others on damaged files
-        return RawWorkbook({}, [unreadable(name)])
+        return RawWorkbook({}, [legacy(name) if _is_ole(path) else unreadable(name)])
     formulas = FormulaCells(path)
     try:
         return _read_sheets(name, book, formulas, mapping)
@@ -111,6 +133,20 @@ def read_workbook(path: Path, mapping: TemplateMapping) -> RawWorkbook:
     finally:
         book.close()
         formulas.close()
+
+
+def _is_ole(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(8) == OLE_MAGIC
+
+
+def legacy(name: str) -> Issue:
+    return issue(
+        "file.legacy_format",
+        f"{name} is in an old spreadsheet format that cannot be read (or is password-protected); save it as "
+        ".xlsx or .ods and send it again.",
+        file=name,
+    )
 
 
 def unreadable(name: str) -> Issue:
@@ -145,7 +181,9 @@ class FormulaCells:
         self.path = path
         self._archive: zipfile.ZipFile | None = None
         self._parts: dict[str, str] | None = None
-        self._none: bool | None = None  # whether no worksheet holds a formula element
+        # Whether no worksheet holds a formula element. An .xls or .ods workbook always carries its
+        # calculated values (the programs that write them store both), so its formulas are not looked for.
+        self._none: bool | None = True if _is_ole(path) else None
 
     def of(self, title: str) -> set[tuple[int, int]]:
         if self._none is None:  # most bids hold no formula at all: then no sheet needs finding

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from scoring.award.results import Evaluation, RunKind
@@ -32,24 +35,58 @@ def lot_dir(evaluation: Evaluation, out: Path | str) -> Path:
 
 
 def write_reports(evaluation: Evaluation, out_dir: Path | str, diff: dict | None = None) -> list[Path]:
-    """The reports, report.html, a letter per bid in letters/, and the OCDS export; the paths written."""
+    """The reports, report.html, a letter per bid in letters/, and the OCDS export; the paths written.
+
+    Everything is written into a fresh folder beside out_dir first and moved into place only once complete:
+    a run stopped or failing while it writes leaves the previous reports as they were, never a half-written
+    file. The moves are renames within one folder (each file replaced at once, letters/ as a whole).
+    """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(out)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.writing-{os.getpid()}-", dir=out.parent))
+    try:
+        names = _write_all(evaluation, staging, diff)
+        out.mkdir(exist_ok=True)
+        for name in names:
+            if name != "letters":
+                os.replace(staging / name, out / name)
+        if (out / "letters").exists():
+            os.replace(out / "letters", staging / "letters-before")
+        os.replace(staging / "letters", out / "letters")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    written = [out / name for name in names if name != "letters"]
+    return written[: len(REPORTS)] + sorted((out / "letters").iterdir()) + written[len(REPORTS) :]
+
+
+def _remove_abandoned(out: Path) -> None:
+    """Staging folders of runs that were stopped while writing (their process is gone)."""
+    for folder in out.parent.glob(f".{out.name}.writing-*"):
+        try:
+            pid = int(folder.name.rsplit(".writing-", 1)[1].split("-", 1)[0])
+            os.kill(pid, 0)  # raises when no such process
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, IndexError, PermissionError):
+            continue
+
+
+def _write_all(evaluation: Evaluation, out: Path, diff: dict | None) -> list[str]:
+    """Every report into `out`; their names, letters/ as one."""
     write_xlsx(evaluation, out / "evaluation.xlsx")
     (out / "evaluation.json").write_text(render_json(evaluation), encoding="utf-8")
     (out / "summary.md").write_text(render_summary(evaluation), encoding="utf-8")
     (out / "report.html").write_text(render_html(evaluation, diff), encoding="utf-8")
-    written = [out / name for name in REPORTS]
     folder = out / "letters"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir()
     for bid_id, (markdown, html) in letters(evaluation).items():
         for suffix, text in ((".md", markdown), (".html", html)):
             (folder / f"{bid_id}{suffix}").write_text(text, encoding="utf-8")
-            written.append(folder / f"{bid_id}{suffix}")
     (out / "ocds.json").write_text(render_ocds(evaluation), encoding="utf-8")
-    written.append(out / "ocds.json")
+    names = [*REPORTS, "ocds.json", "letters"]
     if diff is not None:
         (out / "diff.json").write_text(json.dumps(plain(diff), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (out / "diff.md").write_text(render_diff_md(diff), encoding="utf-8")
-        written += [out / "diff.json", out / "diff.md"]
-    return written
+        names += ["diff.json", "diff.md"]
+    return names
