@@ -226,27 +226,6 @@ class Steps:
 DIRECT = Steps()
 
 
-def run(
-    tender_dir: Path | str,
-    rules_file: Path | str | None = None,
-    *,
-    ledger: Ledger | None = None,
-    out_dir: Path | str | None = None,
-    write_out: bool = False,
-    trigger: Trigger = Trigger.MANUAL,
-    steps: Steps = DIRECT,
-    progress: Progress = _quiet,
-    prepared: tuple[Tender, LoadedRules, list[Path]] | None = None,
-) -> list[Evaluation]:
-    """Evaluate a tender: one Evaluation, or one per lot when the rule set ranks lots separately.
-
-    With a ledger, bids are parsed only when their bytes are new and the run is recorded; with
-    `write_out` (or an `out_dir`), the reports are written.
-    """
-    with collector_paused():
-        return _run(tender_dir, rules_file, ledger, out_dir, write_out, trigger, steps, progress, prepared)
-
-
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused for the length of a run, and resumed after (also on error).
@@ -264,17 +243,24 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _run(
+@collector_paused()
+def run(
     tender_dir: Path | str,
-    rules_file: Path | str | None,
-    ledger: Ledger | None,
-    out_dir: Path | str | None,
-    write_out: bool,
-    trigger: Trigger,
-    steps: Steps,
-    progress: Progress,
-    prepared: tuple[Tender, LoadedRules, list[Path]] | None,
+    rules_file: Path | str | None = None,
+    *,
+    ledger: Ledger | None = None,
+    out_dir: Path | str | None = None,
+    write_out: bool = False,
+    trigger: Trigger = Trigger.MANUAL,
+    steps: Steps = DIRECT,
+    progress: Progress = _quiet,
+    prepared: tuple[Tender, LoadedRules, list[Path]] | None = None,
 ) -> list[Evaluation]:
+    """Evaluate a tender: one Evaluation, or one per lot when the rule set ranks lots separately.
+
+    With a ledger, bids are parsed only when their bytes are new and the run is recorded; with
+    `write_out` (or an `out_dir`), the reports are written.
+    """
     tender, rules, files = prepared or prepare(tender_dir, rules_file)
     checks = verification(tender, rules)
     sheets = steps.read_panel(tender)
