@@ -46,18 +46,17 @@ def write_reports(evaluation: Evaluation, out_dir: Path | str, diff: dict | None
     _remove_abandoned(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.writing-{os.getpid()}-", dir=out.parent))
     try:
-        names = _write_all(evaluation, staging, diff)
+        written = _write_all(evaluation, staging, diff)
         out.mkdir(exist_ok=True)
-        for name in names:
-            if name != "letters":
-                os.replace(staging / name, out / name)
+        for path in written:
+            if path.parent.name != "letters":
+                os.replace(staging / path, out / path)
         if (out / "letters").exists():
             os.replace(out / "letters", staging / "letters-before")
         os.replace(staging / "letters", out / "letters")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    written = [out / name for name in names if name != "letters"]
-    return written[: len(REPORTS)] + sorted((out / "letters").iterdir()) + written[len(REPORTS) :]
+    return [out / path for path in written]
 
 
 def _remove_abandoned(out: Path) -> None:
@@ -72,21 +71,23 @@ def _remove_abandoned(out: Path) -> None:
             continue
 
 
-def _write_all(evaluation: Evaluation, out: Path, diff: dict | None) -> list[str]:
-    """Every report into `out`; their names, letters/ as one."""
+def _write_all(evaluation: Evaluation, out: Path, diff: dict | None) -> list[Path]:
+    """Every report into `out`; the paths written, relative to it."""
     write_xlsx(evaluation, out / "evaluation.xlsx")
     (out / "evaluation.json").write_text(render_json(evaluation), encoding="utf-8")
     (out / "summary.md").write_text(render_summary(evaluation), encoding="utf-8")
     (out / "report.html").write_text(render_html(evaluation, diff), encoding="utf-8")
-    folder = out / "letters"
-    folder.mkdir()
+    written = [Path(name) for name in REPORTS]
+    (out / "letters").mkdir()
     for bid_id, (markdown, html) in letters(evaluation).items():
         for suffix, text in ((".md", markdown), (".html", html)):
-            (folder / f"{bid_id}{suffix}").write_text(text, encoding="utf-8")
+            letter = Path("letters") / f"{bid_id}{suffix}"
+            (out / letter).write_text(text, encoding="utf-8")
+            written.append(letter)
     (out / "ocds.json").write_text(render_ocds(evaluation), encoding="utf-8")
-    names = [*REPORTS, "ocds.json", "letters"]
+    written.append(Path("ocds.json"))
     if diff is not None:
         (out / "diff.json").write_text(json.dumps(plain(diff), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (out / "diff.md").write_text(render_diff_md(diff), encoding="utf-8")
-        names += ["diff.json", "diff.md"]
-    return names
+        written += [Path("diff.json"), Path("diff.md")]
+    return written
