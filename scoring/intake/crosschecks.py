@@ -186,16 +186,16 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
         latest = max((t for t in times.values() if t is not None), default=None)
         winners = [r for r in timed if times[r.file] == latest]
         files = ", ".join(sorted(r.file for r in group))
-        copies = sorted(winners, key=lambda r: r.file)
+        copies = sorted(r.file for r in winners)
         if len(winners) > 1 and len({r.file_sha256 for r in winners}) == 1:
-            winners = copies[:1]
-            for r in copies[1:]:
-                out[r.file].append(
+            winners = [r for r in winners if r.file == copies[0]]
+            for file in copies[1:]:
+                out[file].append(
                     issue(
                         "bid.identical_copy",
                         f"A copy, byte for byte, of {winners[0].file} from the same tenderer ({number}); "
                         f"the offer is evaluated once, as {winners[0].file}.",
-                        file=r.file,
+                        file=file,
                         sheet="Supplier",
                     )
                 )
@@ -214,7 +214,7 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
         kept = winners[0]
         assert latest is not None  # the kept bid's time
         for r in sorted(group, key=lambda r: r.file):
-            if r is kept or r in copies:
+            if r.file in copies:  # the kept bid and its identical copies
                 continue
             when = times[r.file]
             out[r.file].append(

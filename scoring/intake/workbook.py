@@ -60,9 +60,7 @@ def refuse_reason(path: Path) -> Issue | None:
     one, and an archive that unpacks to more than a bid can hold (a zip bomb) are refused unopened.
     """
     name = path.name
-    with path.open("rb") as handle:
-        head = handle.read(8)
-    if head == OLE_MAGIC:
+    if _is_ole(path):
         data = path.read_bytes()
         if ENCRYPTED_STREAM in data:
             return encrypted(name)
