@@ -113,7 +113,7 @@ def evaluate(
     from flows.evaluate import evaluate_tender
     from scoring.reports.write import REPORTS, default_out_dir, lot_dir
 
-    with progress_display(verbose):
+    with stopped_on_signals(), progress_display(verbose):
         evaluations = evaluate_tender(tender_dir=tender_dir, rules_file=rules, out_dir=out)
     for n, evaluation in enumerate(evaluations):
         print("\n" if n else "", end="")
@@ -147,7 +147,7 @@ def rescore(
     quiet_defaults(verbose=verbose)
     from flows.evaluate import rescore_tenders
 
-    with progress_display(verbose):
+    with stopped_on_signals(), progress_display(verbose):
         outcome = rescore_tenders(tender_dirs=dirs or None, rules_file=rules)
     failed = 0
     for o in outcome:
@@ -295,6 +295,20 @@ def print_ranking(evaluation: Any) -> None:
 EXIT_STOPPED = 128 + 15  # as a shell reports a process ended by SIGTERM
 
 
+@contextmanager
+def stopped_on_signals() -> Iterator[None]:
+    """While an evaluation runs, SIGTERM and Ctrl-C stop the command at once (see stop_now); the handlers
+    before are put back after (the command may run inside another program, a test for one)."""
+    import signal
+
+    before = {s: signal.signal(s, stop_now) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+
+
 def stop_now(signum: int, frame: object) -> None:
     """SIGTERM or Ctrl-C: stop at once, with a clear message. The run is abandoned where it is: reports are
     moved into place only once complete, so the previous ones stay as they were, and the ledger keeps
@@ -317,10 +331,6 @@ def stop_now(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; the exit code (also for --help, usage errors and input errors)."""
-    import signal
-
-    signal.signal(signal.SIGTERM, stop_now)
-    signal.signal(signal.SIGINT, stop_now)
     try:
         result = typer.main.get_command(app).main(
             args=argv if argv is not None else sys.argv[1:], prog_name="tenderscore", standalone_mode=False
