@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import Target, copy_rules, emit, floor, peak_mb, timed
+from common import Target, copy_rules, emit, measure, peak_mb
 
 from sample_bids.generate import catalogue_tender
 
@@ -25,26 +25,15 @@ def main(lines: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         folder = catalogue_tender(root / "tender", lines, copy_rules(root / "rules"))
-        files = sorted((folder / "bids").iterdir())
-        with timed() as imports:
-            import great_expectations  # noqa: F401
-
-            from scoring import pipeline
-
-        readings, wholes = [], []
-        for n in range(ROUNDS):
-            readings.append(floor(files))
-            with timed() as whole:
-                [evaluation] = pipeline.run(folder, out_dir=root / f"out-{n}")
-            wholes.append(whole())
-        catalogue = next(b for b in evaluation.bids if b.file == "03-catalogue.xlsx")
-        size = sum(p.stat().st_size for p in files) / 1e6
+        run = measure(folder, root, ROUNDS)
+        catalogue = next(b for b in run.evaluation.bids if b.file == "03-catalogue.xlsx")
+        size = sum(p.stat().st_size for p in (folder / "bids").iterdir()) / 1e6
     memory = peak_mb()
-    reading, best = min(readings), min(wholes)
+    reading, best = run.floor, run.seconds
     print(f"{lines} item lines in one bid ({size:.1f} MB of workbooks), the catalogue {catalogue.status.value}")
     print(f"  evaluation with reports   {best:8.2f} s  ({best / lines * 1e6:.1f} µs per line; best of {ROUNDS})")
     print(f"  floor: read and total     {reading:8.2f} s  (best of {ROUNDS})")
-    print(f"  (imports, once a process  {imports():8.2f} s, not in the figure)")
+    print(f"  (imports, once a process  {run.imports:8.2f} s, not in the figure)")
     print(f"  peak memory               {memory:8.0f} MB")
     emit(
         [Target(f"evaluate a bid of {lines} lines, all reports", best, "reading it and its total", reading, 5.0)],

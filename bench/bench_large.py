@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import Target, copy_rules, emit, floor, many_bids, peak_mb, timed
+from common import Target, copy_rules, emit, many_bids, measure, peak_mb
 
 ROUNDS = 2
 
@@ -26,27 +26,15 @@ def main(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         folder = many_bids(root / "tender", count, copy_rules(root / "rules"))
-        files = sorted((folder / "bids").iterdir())
-        with timed() as imports:
-            import great_expectations  # noqa: F401
-
-            from scoring import pipeline
-
-        # Best of ROUNDS for both, taken in turns, so a busy moment of the machine weighs on neither alone.
-        readings, wholes = [], []
-        for n in range(ROUNDS):
-            readings.append(floor(files))
-            with timed() as whole:
-                [evaluation] = pipeline.run(folder, out_dir=root / f"out-{n}")
-            wholes.append(whole())
-        ranked = sum(1 for b in evaluation.bids if b.rank)
+        run = measure(folder, root, ROUNDS)
+        ranked = sum(1 for b in run.evaluation.bids if b.rank)
         written = sorted(p.name for p in (root / "out-0").iterdir())
     memory = peak_mb()
-    reading, best = min(readings), min(wholes)
+    reading, best = run.floor, run.seconds
     print(f"{count} bids ({ranked} ranked), reports: {', '.join(written)}")
     print(f"  evaluation with reports   {best:8.2f} s  ({best / count * 1000:.1f} ms per bid; best of {ROUNDS})")
     print(f"  floor: read and total     {reading:8.2f} s  (best of {ROUNDS})")
-    print(f"  (imports, once a process  {imports():8.2f} s, not in the figure)")
+    print(f"  (imports, once a process  {run.imports:8.2f} s, not in the figure)")
     print(f"  peak memory               {memory:8.0f} MB")
     emit(
         [Target(f"evaluate {count} bids, all reports", best, "reading them and their totals", reading, 3.0)],

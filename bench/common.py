@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -85,6 +86,35 @@ def timed() -> Iterator[Callable[[], float]]:
         yield lambda: (end[0] if end else time.perf_counter()) - start
     finally:
         end.append(time.perf_counter())
+
+
+@dataclass
+class Measured:
+    """A tender evaluated by the library against its floor: the best of some rounds of each."""
+
+    evaluation: Any  # the last round's Evaluation
+    seconds: float  # the best evaluation, reports included
+    floor: float  # the best floor on the same files
+    imports: float  # importing the pipeline and Great Expectations, once
+
+
+def measure(folder: Path, out: Path, rounds: int = 2) -> Measured:
+    """Evaluate the tender in `folder` with every report (into out/out-N) and time the floor on its files,
+    in a warm process: the libraries each side uses are imported first. Best of `rounds` for both, taken
+    in turns, so a busy moment of the machine weighs on neither alone."""
+    files = sorted((folder / "bids").iterdir())
+    with timed() as imports:
+        import great_expectations  # noqa: F401
+
+        from scoring import pipeline
+
+    readings, wholes = [], []
+    for n in range(rounds):
+        readings.append(floor(files))
+        with timed() as whole:
+            [evaluation] = pipeline.run(folder, out_dir=out / f"out-{n}")
+        wholes.append(whole())
+    return Measured(evaluation, min(wholes), min(readings), imports())
 
 
 @dataclass
