@@ -5,6 +5,7 @@ a report."""
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import xlsxwriter
 from conftest import sample_spec
+from zips import BILLION_LAUGHS, rezip
 
 from sample_bids.generate import write_bid
 
@@ -28,9 +30,8 @@ def _spec(n: int, base: str = "02-officeline.xlsx") -> dict:
 
 
 def _xlsx(spec: dict) -> bytes:
-    buffer = Path(__import__("tempfile").mkdtemp()) / "bid.xlsx"
-    write_bid(buffer, **spec)
-    return buffer.read_bytes()
+    with tempfile.TemporaryDirectory() as folder:
+        return write_bid(Path(folder) / "bid.xlsx", **spec).read_bytes()
 
 
 def _zip_bomb() -> bytes:
@@ -40,37 +41,6 @@ def _zip_bomb() -> bytes:
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (64 * 1024 * 1024))  # compresses a thousandfold
     return data.getvalue()
-
-
-def _xml_bomb(valid: bytes) -> bytes:
-    lol = (
-        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-        + b"".join(
-            b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10) for n in range(1, 10)
-        )
-        + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        + b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
-    )
-    return _rezip(valid, lambda name, data: lol if name == "xl/worksheets/sheet2.xml" else data)
-
-
-def _rezip(valid: bytes, change) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(valid)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = change(info.filename, src.read(info))
-            if data is not None:
-                dst.writestr(info.filename, data)
-    return out.getvalue()
-
-
-def _with_entry(valid: bytes, name: str, data: bytes) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(valid)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            dst.writestr(info.filename, src.read(info))
-        dst.writestr(name, data)
-    return out.getvalue()
 
 
 def _huge(path: Path) -> None:
@@ -107,11 +77,12 @@ def test_a_corpus_of_hostile_files_each_comes_out_once_with_its_status_and_code(
     add("04-truncated.xlsx", plain[: len(plain) // 2], "rejected", "file.not_workbook")
     add("05-prices.csv", b"Item;Quantity;Unit price\nNB-14;200;899\n", "rejected", "file.not_workbook")
     add("06-macros.xlsm", _xlsx(_spec(6)), "rejected", "file.macros")
-    add("07-vba.xlsx", _xlsx(_spec(7)), "rejected", "file.macros")
-    files["07-vba.xlsx"] = _with_entry(files["07-vba.xlsx"], "xl/vbaProject.bin", b"\0" * 64)
+    vba = rezip(_xlsx(_spec(7)), lambda n, d: d, extra=(("xl/vbaProject.bin", b"\0" * 64),))
+    add("07-vba.xlsx", vba, "rejected", "file.macros")
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512
     add("08-encrypted.xlsx", ole + "EncryptedPackage".encode("utf-16-le") + b"\0" * 512, "rejected", "file.encrypted")
-    add("09-xml-bomb.xlsx", _xml_bomb(_xlsx(_spec(9))), "rejected", "file.unreadable")
+    bomb = rezip(_xlsx(_spec(9)), lambda n, d: BILLION_LAUGHS if n == "xl/worksheets/sheet2.xml" else d)
+    add("09-xml-bomb.xlsx", bomb, "rejected", "file.unreadable")
     add("10-zip-bomb.xlsx", _zip_bomb(), "rejected", "file.too_large")
     formula = _spec(11)
     formula["formulas"] = {("Items", "H2"): "=880*1"}  # no calculated value: never a zero
