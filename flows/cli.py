@@ -273,7 +273,7 @@ def print_ranking(evaluation: Any) -> None:
         if b.status is not Status.RANKED:
             reason = shown(b.reasons[0]) if b.reasons else ""
             more = f" (+{len(b.reasons) - 1} more)" if len(b.reasons) > 1 else ""
-            print(f"{b.status.value:>8}  {shown(b.bid_id)}: {reason}{more}")
+            print(f"{b.status.value.replace('_', ' '):>8}  {shown(b.bid_id)}: {reason}{more}")
     for w in evaluation.warnings:
         print(f"warning: {shown(w)}")
     for rw in evaluation.rule_warnings:
@@ -290,6 +290,15 @@ def print_ranking(evaluation: Any) -> None:
         print(f"{len(pending)} claim(s) await review; record decisions in reviews.yaml next to tender.yaml:")
         for bid_id, c in pending:
             print(f"  {shown(bid_id)}: {shown(c.certificate_id or c.evidence)} ({c.reason_code})")
+    asked = [b for b in evaluation.bids if b.clarifications]
+    if asked:
+        count = sum(len(b.clarifications) for b in asked)
+        print(
+            f"{count} clarification request(s) (Art. 56(3)) in clarifications/ of the reports; record the answers "
+            "in clarifications.yaml next to tender.yaml:"
+        )
+        for b in asked:
+            print(f"  {shown(b.bid_id)}: " + "; ".join(shown(r.field) for r in b.clarifications))
 
 
 EXIT_STOPPED = 128 + 15  # as a shell reports a process ended by SIGTERM

@@ -51,7 +51,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     # cells
     "cell.formula_uncalculated": (
         Severity.ERROR,
-        "A formula cell has no calculated value; open and save the workbook in a spreadsheet program.",
+        "A formula cell has no calculated value: the tenderer is asked to state the value (a clarification); "
+        "the bid is not ranked before the answer when the evaluation reads the cell.",
     ),
     "cell.not_a_number": (Severity.ERROR, "The cell should hold a number."),
     "cell.not_a_whole_number": (Severity.ERROR, "The cell should hold a whole number."),
@@ -102,6 +103,16 @@ CODES: dict[str, tuple[Severity, str]] = {
         Severity.WARNING,
         "The bid's own total differs from what its item lines add up to: the lines are evaluated, and the "
         "tenderer is asked to confirm them.",
+    ),
+    # clarifications (Art. 56(3)): clarifications.yaml
+    "clarification.answered": (
+        Severity.INFO,
+        "The tenderer's answer to a clarification request was used; the original value is kept in the record.",
+    ),
+    "clarification.refused": (
+        Severity.WARNING,
+        "The tenderer's answer to a clarification was not used (it would change the offer, or it does not "
+        "answer the request); the bid is evaluated as submitted.",
     ),
     # the evaluation of the bid (never the bidder's error: warnings)
     "price.abnormally_low": (

@@ -40,6 +40,10 @@ class TemplateMapping(Frozen):
     max_rows: int = PField(default=100_000, gt=0)  # per sheet; a longer sheet stops the file (file.too_many_rows)
     header_rows: dict[str, int] = {}  # standard sheet -> the worksheet row of its headings (found when absent)
     totals_words: list[str] = []  # more words that start a totals row under the items ("Totaal" is known)
+    # standard sheet -> standard headings whose defects are formal (a clarification) or substantive (a
+    # rejection) in this tender, against the template's own declaration (template.Field.formal)
+    formal: dict[str, list[str]] = {}
+    substantive: dict[str, list[str]] = {}
 
 
 class Tender(Frozen):
@@ -158,6 +162,33 @@ class Bid(Frozen):
         return sum(priced, Decimal(0))
 
 
+class ClarificationRequest(Frozen):
+    """What the buyer may ask a tenderer to clarify or complete (Art. 56(3) of Directive 2014/24/EU)."""
+
+    sheet: str  # the sheet's name in the bid's workbook
+    row: int | None
+    field: str  # the heading in the tender's template
+    cell: str | None  # e.g. "B6", when known
+    found: str  # what the bid holds, in words
+    expected: str  # what the template asks for
+    code: str  # the issue that asks for it
+    blocking: bool = False  # the bid cannot be ranked before the answer (a formula's value on a scored field)
+
+
+class Clarified(Frozen):
+    """A tenderer's answer to a clarification (clarifications.yaml), and whether it was used."""
+
+    sheet: str
+    row: int | None
+    field: str
+    original: str  # what the bid held, in words ("empty" when nothing)
+    answer: str  # the answer as received
+    received_on: date
+    by: str  # who received or recorded it
+    used: bool
+    reason: str = ""  # why it was not used
+
+
 class ReadResult(Frozen):
     """What reading one file gives: a bid when the file could be opened, and its issues."""
 
@@ -167,6 +198,11 @@ class ReadResult(Frozen):
     issues: list[Issue]
     headings: dict[str, dict[str, str]] = {}  # sheet -> field name -> heading in this template
     supplier_rows: dict[str, int] = {}  # Supplier field name -> worksheet row
+    titles: dict[str, str] = {}  # standard sheet name -> the sheet's name in this workbook
+    columns: dict[str, dict[str, str]] = {}  # sheet -> field name -> its column's letters
+    # Formal defects asked about (Art. 56(3)) and the answers applied or refused; set by intake/clarify.py.
+    requests: list[ClarificationRequest] = []
+    clarified: list[Clarified] = []
     # What this run took from the ledger instead of computing it ("parse", "validation"); never stored with
     # the parse itself, recorded with the run.
     reused: tuple[str, ...] = PField(default=(), exclude=True)

@@ -32,6 +32,7 @@ from scoring.claims.registers import OfflineRegister
 from scoring.claims.reviews import REVIEWS_FILE, load_reviews
 from scoring.claims.verify import Verification, unused_decisions
 from scoring.errors import InputError
+from scoring.intake.clarify import apply_answers, check_answers, formal_fields, load_answers
 from scoring.intake.lots import lot_tender, split_by_lot
 from scoring.intake.panel_sheets import PanelSheets, read_panel
 from scoring.intake.tender import bid_files, load_tender
@@ -59,7 +60,9 @@ def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> tup
     tender = load_tender(tender_dir)
     rules = load_rules(Path(rules_file) if rules_file else tender.rules_path)
     load_reviews(tender.folder)  # a broken reviews.yaml stops the run here, naming the key
-    return tender, rules, bid_files(tender)
+    files = bid_files(tender)
+    check_answers(load_answers(tender.folder), files, tender.folder)  # likewise clarifications.yaml
+    return tender, rules, files
 
 
 def verification(tender: Tender, rules: LoadedRules) -> Verification | None:
@@ -87,9 +90,12 @@ def read_bid(path: Path, tender: Tender, ledger: Ledger | None = None) -> ReadRe
 def validate_bids(
     reads: list[ReadResult], tender: Tender, rules: LoadedRules, ledger: Ledger | None = None
 ) -> list[ReadResult]:
-    """Value checks, checks against the tender and between the bids; with a ledger, the value checks of
+    """The tenderers' answers to clarifications applied, then value checks, checks against the tender and
+    between the bids, with formal defects as clarification requests; with a ledger, the value checks of
     bytes already checked for this tender are taken from it."""
-    return cached_validation(reads, tender, rules.rules.lots == "separate", ledger)
+    formal = formal_fields(tender, rules.rules.fields_read())
+    answered = apply_answers(reads, load_answers(tender.folder), tender, formal)
+    return cached_validation(answered, tender, rules.rules.lots == "separate", ledger, formal)
 
 
 def units(checked: list[ReadResult], tender: Tender, rules: LoadedRules) -> list[Unit]:

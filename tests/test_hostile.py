@@ -86,7 +86,7 @@ def test_a_corpus_of_hostile_files_each_comes_out_once_with_its_status_and_code(
     add("10-zip-bomb.xlsx", _zip_bomb(), "rejected", "file.too_large")
     formula = _spec(11)
     formula["formulas"] = {("Items", "H2"): "=880*1"}  # no calculated value: never a zero
-    add("11-formula-without-value.xlsx", formula, "rejected", "cell.formula_uncalculated")
+    add("11-formula-without-value.xlsx", formula, "awaiting_clarification", "cell.formula_uncalculated")
     injected = _spec(12)
     injected["supplier"]["Supplier name"] = '=HYPERLINK("http://attacker.invalid","Injected NV")'
     injected["items"][0]["Model"] = "+cmd|' /C calc'!A0"
@@ -116,7 +116,7 @@ def test_a_corpus_of_hostile_files_each_comes_out_once_with_its_status_and_code(
     add("19-revised.xlsx", revised, "ranked", "bid.supersedes")
     big_cell = _spec(20)
     big_cell["supplier"]["Contact email"] = "x" * 1_000_000
-    add("20-one-megabyte-cell.xlsx", big_cell, "rejected", "field.bad_format")
+    add("20-one-megabyte-cell.xlsx", big_cell, "ranked", "field.bad_format")  # formal: a clarification
     hidden = tmp_path / "hidden.xlsx"
     _hidden_sheet(_xlsx(_spec(21)), hidden)
     add("21-hidden-sheet.xlsx", hidden.read_bytes(), "ranked", "sheet.extra")

@@ -42,7 +42,9 @@ def test_every_file_appears_once_with_its_status(sample_evaluation):
 def test_rejected_and_excluded_bids_carry_their_reasons(sample_evaluation):
     incomplete = by_id(sample_evaluation, "05-incomplete")
     assert any("Unit price" in r for r in incomplete.reasons)
-    assert any("Registration number" in r for r in incomplete.reasons)
+    # The missing registration number is formal: a clarification request, not a reason for the rejection.
+    assert not any("Registration number" in r for r in incomplete.reasons)
+    assert [r.field for r in incomplete.clarifications] == ["Registration number"]
     assert "superseded" in by_id(sample_evaluation, "06-nordic-first").reasons[0]
     assert "not a spreadsheet workbook" in by_id(sample_evaluation, "10-not-a-workbook").reasons[0]
     lowcost = by_id(sample_evaluation, "08-lowcost")
@@ -162,7 +164,12 @@ def test_bidder_text_is_data_in_every_report(reports):
 
 def test_the_workbook_has_its_sheets(reports, sample_evaluation):
     wb = openpyxl.load_workbook(reports / "evaluation.xlsx")
-    assert wb.sheetnames == ["Ranking", "Breakdown", "Details", "Robustness", "Claims", "Issues", "Rules"]
+    assert wb.sheetnames == [
+        *("Ranking", "Breakdown", "Details", "Robustness", "Claims", "Issues", "Clarifications", "Rules")
+    ]
+    assert [r[:4] for r in wb["Clarifications"].iter_rows(min_row=2, values_only=True)] == [
+        ("05-incomplete", "request", "Supplier", "Registration number")
+    ]
     ranking = [[c.value for c in row] for row in wb["Ranking"].iter_rows(min_row=2)]
     assert [r[2] for r in ranking] == [b.bid_id for b in sample_evaluation.bids]
     rules = {row[0].value: row[1].value for row in wb["Rules"].iter_rows() if row[0].value}

@@ -45,10 +45,13 @@ def test_value_checks_name_sheet_row_and_field(make_tender):
     spec["factories"][0]["Country"] = "XX"
     read = _validated(make_tender, spec)
     found = {(i.code, i.sheet, i.row, i.field) for i in read.issues if i.severity is Severity.ERROR}
-    assert ("field.bad_format", "Supplier", 5, "Country") in found
-    assert ("field.bad_format", "Supplier", 6, "Contact email") in found
+    formal = {(i.code, i.sheet, i.row, i.field) for i in read.issues if i.severity is Severity.WARNING}
+    # Country, e-mail and a GTIN's format are formal fields: warnings and clarification requests (test_clarify).
+    assert ("field.bad_format", "Supplier", 5, "Country") in formal
+    assert ("field.bad_format", "Supplier", 6, "Contact email") in formal
+    assert ("field.bad_format", "Items", 2, "GTIN") in formal
+    assert {(r.sheet, r.cell) for r in read.requests} == {("Supplier", "B5"), ("Supplier", "B6"), ("Items", "F2")}
     assert ("field.out_of_range", "Items", 2, "Quantity") in found
-    assert ("field.bad_format", "Items", 2, "GTIN") in found
     assert ("field.out_of_range", "Items", 3, "Recycled plastic content (%)") in found
     assert ("field.missing", "Items", 3, "Warranty (years)") in found
     assert ("field.not_allowed", "Labels", 2, "Scope") in found

@@ -81,6 +81,7 @@ def test_a_formula_without_a_calculated_value_is_an_error_never_zero(make_tender
     read = validate_bid(read_bid(bids / "f.xlsx", tender), tender)
     unit_price = [i for i in read.issues if i.row == 2 and i.field == "Unit price"]
     assert [i.code for i in unit_price] == ["cell.formula_uncalculated"]
+    assert "the formula =800+189 in cell H2" in unit_price[0].message  # named, for the clarification request
     assert read.bid.items[0].unit_price is None
 
 

@@ -31,30 +31,40 @@ def cached_read(path: Path, tender: Tender, ledger: Ledger | None) -> ReadResult
 
 
 def cached_validation(
-    reads: list[ReadResult], tender: Tender, per_lot: bool, ledger: Ledger | None
+    reads: list[ReadResult],
+    tender: Tender,
+    per_lot: bool,
+    ledger: Ledger | None,
+    formal: set[tuple[str, str]] | None = None,
 ) -> list[ReadResult]:
     """Validate the bids, running the value checks (Great Expectations) only on bytes never checked for this
     tender's definition, template and tool version; the checks against the tender and between the bids,
-    which are cheap, always run."""
+    which are cheap, always run. A bid with an answered clarification is not its bytes alone: it is checked
+    every run, and never kept."""
     if ledger is None:
-        return validate_tender(reads, tender, per_lot)
+        return validate_tender(reads, tender, per_lot, formal)
     key = tender_key(tender)
     values: dict[str, list[Issue]] = {}
     fresh = []
     for read in reads:
         if read.bid is None:
             continue  # nothing to check: the read's own issues say why
-        known = ledger.validated_issues(read.file_sha256, key)
+        known = None if _answered(read) else ledger.validated_issues(read.file_sha256, key)
         if known is None:
             fresh.append(read)
         else:  # the same bytes may have come under another file name
             values[read.file] = [i.model_copy(update={"file": read.file}) for i in known]
     computed = values_of(fresh)
     for read in fresh:
-        if not any(i.code == "bid.evaluation_failed" for i in computed[read.file]):  # kept: what was checked
+        failed = any(i.code == "bid.evaluation_failed" for i in computed[read.file])
+        if not failed and not _answered(read):  # kept: what was checked of these bytes
             ledger.keep_validated(read.file_sha256, key, computed[read.file])
     reads = [r.model_copy(update={"reused": (*r.reused, "validation")}) if r.file in values else r for r in reads]
-    return with_value_issues(reads, values | computed, tender, per_lot)
+    return with_value_issues(reads, values | computed, tender, per_lot, formal)
+
+
+def _answered(read: ReadResult) -> bool:
+    return any(c.used for c in read.clarified)
 
 
 def sources(reads: list[ReadResult]) -> list[dict[str, str]]:

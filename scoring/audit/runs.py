@@ -10,6 +10,7 @@ from scoring import __version__
 from scoring.audit.ledger import Ledger, RunInfo, Trigger
 from scoring.award.results import Evaluation, RunKind
 from scoring.claims.reviews import REVIEWS_FILE
+from scoring.intake.clarify import CLARIFICATIONS_FILE
 from scoring.intake.ingest import sha256_of
 from scoring.intake.panel_sheets import PANEL_FOLDER
 from scoring.intake.tender import TENDER_FILE, bid_files
@@ -32,7 +33,7 @@ def input_hashes(tender: Tender, rules: LoadedRules) -> dict[str, str]:
     """Every file the result depends on besides the rule set: bids, tender.yaml, decisions, panel sheets,
     the label catalogue and the register snapshots."""
     out = {f"bids/{p.name}": sha256_of(p) for p in bid_files(tender)}
-    for name in (TENDER_FILE, REVIEWS_FILE):
+    for name in (TENDER_FILE, REVIEWS_FILE, CLARIFICATIONS_FILE):
         if (tender.folder / name).is_file():
             out[name] = sha256_of(tender.folder / name)
     panel = tender.folder / PANEL_FOLDER

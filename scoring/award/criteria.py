@@ -28,6 +28,8 @@ def _base(read: ReadResult) -> dict:
         supplier=bid.supplier.name if bid else None,
         registration_number=bid.supplier.registration_number if bid else None,
         total_price=bid.total_price if bid else None,
+        clarifications=read.requests,
+        clarified=read.clarified,
     )
 
 
@@ -76,8 +78,11 @@ def score_bids(
             contexts[read.file] = context_of(claims, rules)
             pending[read.file] = {c.requirement for c in claims if c.verdict is Verdict.NEEDS_REVIEW and c.requirement}
             if read.bid is None or has_errors(read.issues):
-                reasons = [f"{i.code}: {i.message}" for i in read.issues if i.severity is Severity.ERROR]
-                results[read.file] = BidResult(**_base(read), status=Status.REJECTED, reasons=reasons, claims=claims)
+                errors = [i for i in read.issues if i.severity is Severity.ERROR]
+                reasons = [f"{i.code}: {i.message}" for i in errors]
+                awaiting = read.bid is not None and all(i.code == "cell.formula_uncalculated" for i in errors)
+                status = Status.AWAITING_CLARIFICATION if awaiting else Status.REJECTED
+                results[read.file] = BidResult(**_base(read), status=status, reasons=reasons, claims=claims)
                 continue
             knockouts = [check_knockout(k, read.bid, contexts[read.file]) for k in rules.knockouts]
         except Exception:

@@ -8,7 +8,7 @@ from typing import Any
 
 from scoring.claims.verdicts import ClaimVerdict
 from scoring.issues import Issue
-from scoring.models import Frozen, Tender
+from scoring.models import ClarificationRequest, Clarified, Frozen, Tender
 from scoring.rules.lint import RuleWarning
 from scoring.rules.schema import RuleSet
 
@@ -17,6 +17,9 @@ class Status(str, Enum):
     RANKED = "ranked"
     EXCLUDED = "excluded"  # fails a knock-out requirement
     REJECTED = "rejected"  # could not be evaluated: errors in the bid or the file
+    # Not ranked until the tenderer answers a clarification the evaluation needs (the calculated value of
+    # a formula in a scored field): not a rejection (Art. 56(3)).
+    AWAITING_CLARIFICATION = "awaiting_clarification"
 
 
 class PanelScore(Frozen):
@@ -91,6 +94,8 @@ class BidResult(Frozen):
     issues: list[Issue] = []
     reasons: list[str] = []  # why rejected or excluded, in plain words
     tie_break: str | None = None  # how a tie on total was decided, when there was one
+    clarifications: list[ClarificationRequest] = []  # what the buyer may ask the tenderer (Art. 56(3))
+    clarified: list[Clarified] = []  # the tenderer's answers, used or refused, with the original values
 
 
 class WeightSensitivity(Frozen):

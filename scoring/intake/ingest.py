@@ -22,7 +22,7 @@ from scoring.intake.parse import (
     parse_yes_no,
 )
 from scoring.intake.template import FACTORIES, ITEMS, LABELS, SUPPLIER, Field, Kind
-from scoring.intake.workbook import RawSheet, read_workbook, refuse_reason, unreadable
+from scoring.intake.workbook import RawSheet, column_letters, read_workbook, refuse_reason, unreadable
 from scoring.issues import CODES, Issue, issue
 from scoring.models import Bid, Factory, Item, LabelClaim, ReadResult, Supplier, Tender
 
@@ -112,8 +112,16 @@ def _read_bid(path: Path, tender: Tender, name: str, digest: str) -> ReadResult:
     if stated_row is not None:
         bid = bid.model_copy(update={"stated_total": stated, "stated_total_row": stated_row})
     headings = {sheet: raw_sheet.display for sheet, raw_sheet in raw.sheets.items()}
+    columns = {s: {f: column_letters(c) for f, c in r.columns.items()} for s, r in raw.sheets.items()}
     return ReadResult(
-        file=name, file_sha256=digest, bid=bid, issues=issues, headings=headings, supplier_rows=supplier_rows
+        file=name,
+        file_sha256=digest,
+        bid=bid,
+        issues=issues,
+        headings=headings,
+        supplier_rows=supplier_rows,
+        titles={sheet: raw_sheet.title for sheet, raw_sheet in raw.sheets.items()},
+        columns=columns,
     )
 
 
@@ -139,11 +147,14 @@ def _typed_rows(name: str, raw: RawSheet, reader: CellReader, issues: list[Issue
         for field_name, value in raw_row.cells.items():
             if raw.uncalculated and (raw_row.row, field_name) in raw.uncalculated:
                 heading = raw.display[field_name]
+                column, formula = raw.uncalculated[(raw_row.row, field_name)]
+                cell = f"{column_letters(column)}{raw_row.row}"
+                written = f"the formula {formula}" if formula else "the formula"
                 issues.append(
                     issue(
                         "cell.formula_uncalculated",
-                        f"{heading}: the formula in this cell has no calculated value; open the workbook "
-                        "in a spreadsheet program, let it calculate, save and send it again.",
+                        f"{heading}: {written} in cell {cell} has no calculated value; the tenderer is asked to "
+                        "state the value it calculates (a clarification).",
                         file=name,
                         sheet=raw.sheet.name,
                         row=raw_row.row,

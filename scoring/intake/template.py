@@ -39,6 +39,10 @@ class Field:
     required_unless: str | None = None  # required (error) on rows where this other field is empty
     required_when: tuple[str, str] | None = None  # required (error) on rows where (field, value) holds
     why: str = ""  # why a conditional requirement applies, for the message
+    # A defect in a formal field (contact details, an identifier's format, a currency the tender fixes
+    # anyway) is a warning and a clarification request (Art. 56(3)); in any other field it goes to the
+    # substance of the offer and rejects the bid. A field the rule set reads is always substantive.
+    formal: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,13 +71,18 @@ SUPPLIER = Sheet(
     key_value=True,
     fields=(
         Field("tender_reference", "Tender reference", Kind.TEXT),
-        Field("name", "Supplier name", Kind.TEXT),
-        Field("registration_number", "Registration number", Kind.TEXT),
-        Field("country", "Country", Kind.TEXT, codelist="countries"),
-        Field("email", "Contact email", Kind.TEXT, pattern=EMAIL, pattern_hint="an e-mail address"),
+        Field("name", "Supplier name", Kind.TEXT, formal=True),
+        Field("registration_number", "Registration number", Kind.TEXT, formal=True),
+        Field("country", "Country", Kind.TEXT, codelist="countries", formal=True),
+        Field("email", "Contact email", Kind.TEXT, pattern=EMAIL, pattern_hint="an e-mail address", formal=True),
         Field("submitted_at", "Submitted at", Kind.DATETIME),
         Field(
-            "currency", "Currency", Kind.TEXT, pattern=CURRENCY, pattern_hint="a three-letter ISO 4217 code such as EUR"
+            "currency",
+            "Currency",
+            Kind.TEXT,
+            pattern=CURRENCY,
+            pattern_hint="a three-letter ISO 4217 code such as EUR",
+            formal=True,  # the tender fixes it; a bid in another currency is bid.currency_mismatch
         ),
         Field("ew_conditions", "Accepts Electronics Watch contract conditions", Kind.YES_NO),
         Field("ew_dialogue", "Enters into dialogue with Electronics Watch", Kind.YES_NO),
@@ -92,7 +101,9 @@ ITEMS = Sheet(
         Field("category", "Category", Kind.TEXT),
         Field("brand", "Brand", Kind.TEXT),
         Field("model", "Model", Kind.TEXT),
-        Field("gtin", "GTIN", Kind.TEXT, required=None, pattern=GTIN, pattern_hint="8, 12, 13 or 14 digits"),
+        Field(
+            "gtin", "GTIN", Kind.TEXT, required=None, pattern=GTIN, pattern_hint="8, 12, 13 or 14 digits", formal=True
+        ),  # the product is the brand and model; its GTIN's format is formal
         Field("quantity", "Quantity", Kind.INTEGER, minimum=ZERO, strict_minimum=True),
         Field("unit_price", "Unit price", Kind.DECIMAL, minimum=ZERO),
         Field("warranty_years", "Warranty (years)", Kind.DECIMAL, minimum=ZERO),

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from scoring.intake.clarify import formal_fields, proportion
 from scoring.intake.crosschecks import check_against_tender, check_duplicates
 from scoring.intake.expectations import validate_many, validate_values
 from scoring.issues import Issue, evaluation_failed, one_per_cell
 from scoring.models import ReadResult, Tender
 
 
-def validate_bid(read: ReadResult, tender: Tender) -> ReadResult:
-    """One bid on its own: the read issues plus value checks and checks against the tender."""
-    return _with(read, validate_values(read), tender)
+def validate_bid(read: ReadResult, tender: Tender, formal: set[tuple[str, str]] | None = None) -> ReadResult:
+    """One bid on its own: the read issues plus value checks and checks against the tender, with formal
+    defects as clarification requests (`formal`: see clarify.formal_fields; the template's by default)."""
+    return proportion(_with(read, validate_values(read), tender), _formal(tender, formal))
 
 
-def validate_tender(reads: list[ReadResult], tender: Tender, per_lot: bool = False) -> list[ReadResult]:
+def validate_tender(
+    reads: list[ReadResult], tender: Tender, per_lot: bool = False, formal: set[tuple[str, str]] | None = None
+) -> list[ReadResult]:
     """Every bid checked on its own (value checks in one run for all), then against each other."""
-    return with_value_issues(reads, values_of(reads), tender, per_lot)
+    return with_value_issues(reads, values_of(reads), tender, per_lot, formal)
+
+
+def _formal(tender: Tender, formal: set[tuple[str, str]] | None) -> set[tuple[str, str]]:
+    return formal_fields(tender, set()) if formal is None else formal
 
 
 def values_of(reads: list[ReadResult]) -> dict[str, list[Issue]]:
@@ -34,11 +42,18 @@ def values_of(reads: list[ReadResult]) -> dict[str, list[Issue]]:
 
 
 def with_value_issues(
-    reads: list[ReadResult], values: dict[str, list[Issue]], tender: Tender, per_lot: bool = False
+    reads: list[ReadResult],
+    values: dict[str, list[Issue]],
+    tender: Tender,
+    per_lot: bool = False,
+    formal: set[tuple[str, str]] | None = None,
 ) -> list[ReadResult]:
     """The bids with their value checks' issues (by file, computed now or kept from an earlier run), the
-    checks against the tender and the checks of the bids against each other, which are cheap and always run."""
-    return apply_duplicate_checks([_with(r, values.get(r.file, []), tender, per_lot) for r in reads])
+    checks against the tender and the checks of the bids against each other, which are cheap and always run;
+    then each error on a formal field becomes a warning and a clarification request."""
+    checked = apply_duplicate_checks([_with(r, values.get(r.file, []), tender, per_lot) for r in reads])
+    formal = _formal(tender, formal)
+    return [proportion(r, formal) for r in checked]
 
 
 def _with(read: ReadResult, value_issues: list[Issue], tender: Tender, per_lot: bool = False) -> ReadResult:

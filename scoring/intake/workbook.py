@@ -8,6 +8,7 @@ column mapping. Typing the values is ingest.py's job.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -40,10 +41,12 @@ class RawSheet:
     title: str  # the sheet's name in this workbook
     display: dict[str, str] = field(default_factory=dict)  # field name -> heading as written in this template
     rows: list[RawRow] = field(default_factory=list)
-    uncalculated: set[tuple[int, str]] = field(default_factory=set)  # (row, field) formulas without a value
+    # (row, field) -> (column from 1, the formula as written) for formula cells without a calculated value
+    uncalculated: dict[tuple[int, str], tuple[int, str]] = field(default_factory=dict)
     header_row: int | None = None  # the heading row the tender's mapping names; found when None
     totals_words: tuple[str, ...] = ()  # what a totals row under the items says
     totals: list[RawRow] = field(default_factory=list)  # totals rows found under the items
+    columns: dict[str, int] = field(default_factory=dict)  # field name -> its column, from 1
 
 
 @dataclass
@@ -193,6 +196,14 @@ class FormulaCells:
         part = self.parts().get(title)
         return formula_cells(self.archive().read(part)) if part else set()
 
+    def texts(self, title: str, cells: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The formulas as written in the given cells, (row, column) -> '=...'; a cell whose formula is
+        shared with others (written once, on the first cell of the range) is left out."""
+        part = self.parts().get(title) if not self._none else None
+        if not part:
+            return {}
+        return formula_texts(self.archive().read(part), cells)
+
     def archive(self) -> zipfile.ZipFile:
         if self._archive is None:
             self._archive = zipfile.ZipFile(self.path)
@@ -235,6 +246,29 @@ def formula_cells(sheet_xml: bytes) -> set[tuple[int, int]]:
             return _formula_cells_by_position(sheet_xml)
         found.add((int(reference.group(2)), column_index(reference.group(1).decode())))
     return found
+
+
+def formula_texts(sheet_xml: bytes, cells: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The text of the formula element in each of the given cells (with their `r` reference)."""
+    out = {}
+    for row, column in cells:
+        reference = f"{column_letters(column)}{row}".encode()
+        found = re.search(
+            rb"<" + _NS + rb"c\s[^>]*\br=[\"']" + reference + rb"[\"'][^>]*>\s*<" + _NS + rb"f(?:\s[^>]*)?>([^<]*)<",
+            sheet_xml,
+        )
+        if found and found.group(1).strip():
+            out[(row, column)] = "=" + html.unescape(found.group(1).decode("utf-8", "replace")).strip()
+    return out
+
+
+def column_letters(index: int) -> str:
+    """1 -> 'A', 28 -> 'AB'."""
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def column_index(letters: str) -> int:
@@ -349,6 +383,9 @@ def _read_sheets(name: str, book, formulas: FormulaCells, mapping: TemplateMappi
             return RawWorkbook({}, [too_many_rows(name, local, last, mapping.max_rows)])
         rows = list(enumerate(rows_of(cells), start=1))
         sheet_issues = read(name, raw, rows, formulas.of(title))
+        if raw.uncalculated:  # rare: the formulas are looked up only for the cells a clarification names
+            written = formulas.texts(title, [(r, c) for (r, _), (c, _) in raw.uncalculated.items()])
+            raw.uncalculated = {(r, f): (c, written.get((r, c), "")) for (r, f), (c, _) in raw.uncalculated.items()}
         sheets[sheet.name] = raw
         issues.extend(sheet_issues)
     for title in book.sheet_names:
@@ -426,6 +463,7 @@ def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[i
                     severity=_severity(severity),
                 )
             )
+    raw.columns = {field_name: c + 1 for c, field_name in columns.items()}
     width = max(columns, default=-1) + 1
     totals = _totals_words(raw)
     for r, row in rows[header_at + 1 :]:
@@ -440,7 +478,7 @@ def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[i
         if formula_cells:
             for c, field_name in columns.items():
                 if (r, c + 1) in formula_cells and cells[field_name] is None:
-                    raw.uncalculated.add((r, field_name))
+                    raw.uncalculated[(r, field_name)] = (c + 1, "")
         raw.rows.append(RawRow(r, cells))
     return issues
 
@@ -524,7 +562,8 @@ def _read_key_value(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tup
         cells[field_name] = value
         rows_of[field_name] = r
         if (r, 2) in formula_cells and value is None:
-            raw.uncalculated.add((r, field_name))
+            raw.uncalculated[(r, field_name)] = (2, "")
+    raw.columns = dict.fromkeys(cells, 2)  # the values stand in column B
     # One RawRow per field keeps each value's worksheet row for the issues.
     for field_name, value in cells.items():
         raw.rows.append(RawRow(rows_of[field_name], {field_name: value}))

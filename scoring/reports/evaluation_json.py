@@ -63,6 +63,9 @@ def bid_document(b: BidResult) -> dict[str, Any]:
             }
             for i in b.issues
         ],
+        # Only when there are any: the documents of tenders without clarifications stay as they were.
+        **({"clarifications": [plain(r.model_dump()) for r in b.clarifications]} if b.clarifications else {}),
+        **({"clarified": [plain(a.model_dump()) for a in b.clarified]} if b.clarified else {}),
     }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from scoring.award.results import Evaluation, Status
 from scoring.formatting import plain
 from scoring.issues import CODES
+from scoring.reports.clarifications import answer_rows, request_rows, with_clarifications
 from scoring.reports.evaluation_json import rules_path_shown
 from scoring.reports.summary_md import ranking_heading, robustness_lines
 from scoring.reports.xlsxout import Report, Sheet
@@ -205,6 +206,20 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
         for i in b.issues:
             issues.append([b.bid_id, b.file, i.severity.value, i.code, i.sheet, i.row, i.field, i.message])
     issues.widths([22, 24, 9, 26, 11, 6, 30, 100])
+
+    asked = with_clarifications(evaluation)
+    if asked:  # only when there are any: the workbooks of tenders without clarifications stay as they were
+        sheet = wb.sheet("Clarifications")
+        sheet.header(["Bid", "Kind", "Where", "Field", "What the bid holds", "What is expected", "Needed"])
+        for b in asked:
+            for row in request_rows(b):
+                sheet.append([b.bid_id, "request", *row])
+        for b in asked:
+            for where, field, original, answer, received, by, outcome in answer_rows(b):
+                sheet.append(
+                    [b.bid_id, "answer", where, field, original, f"{answer} (received {received}, {by})", outcome]
+                )
+        sheet.widths([22, 9, 22, 30, 60, 40, 40])
 
     _rules_sheet(wb.sheet("Rules"), evaluation, rules)
     wb.close()

@@ -50,6 +50,12 @@ def letter_sections(
         sections.append(_scores(evaluation, bid, winner))
         if winner and bid.bid_id != winner.bid_id:
             sections.append(_advantages(bid, winner))
+    elif bid.status is Status.AWAITING_CLARIFICATION:
+        intro.paragraphs.append(
+            "Your bid cannot be ranked before you answer the buyer's clarification request (Art. 56(3) of "
+            "Directive 2014/24/EU) on these points:"
+        )
+        sections.append(Section("Clarification needed", list(bid.reasons)))
     else:
         what = "excluded" if bid.status is Status.EXCLUDED else "rejected"
         intro.paragraphs.append(f"Your bid was {what} and could not be ranked, for these reasons:")

@@ -6,6 +6,7 @@ from html import escape
 
 from scoring.award.results import Evaluation, RunKind, Status
 from scoring.formatting import money
+from scoring.reports.clarifications import answer_rows, request_rows, with_clarifications
 from scoring.reports.evaluation_json import (
     method_document,
     review_queue,
@@ -115,6 +116,27 @@ def render_html(evaluation: Evaluation, diff: dict | None = None) -> str:
     lines = robustness_lines(evaluation)
     if lines:
         parts.append("<h2>Robustness</h2><ul id='robustness'>" + "".join(f"<li>{e(x)}</li>" for x in lines) + "</ul>")
+    asked = with_clarifications(evaluation)
+    if asked:
+        parts.append(
+            "<h2>Clarifications (Art. 56(3))</h2><p class='meta'>Formal defects are asked about, not rejected; "
+            "each bid's request is in clarifications/&lt;bid&gt;.md.</p><table id='clarifications'><thead><tr>"
+            "<th>Bid</th><th>Where</th><th>Field</th><th>What the bid holds</th><th>What is expected</th>"
+            "<th>Needed</th></tr></thead><tbody>"
+        )
+        for b in asked:
+            for row in request_rows(b):
+                parts.append(f"<tr><td>{e(b.bid_id)}</td>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>")
+        parts.append("</tbody></table>")
+        answered = [(b, row) for b in asked for row in answer_rows(b)]
+        if answered:
+            parts.append(
+                "<table id='clarified'><thead><tr><th>Bid</th><th>Where</th><th>Field</th><th>Original</th>"
+                "<th>Answer</th><th>Received</th><th>Recorded by</th><th>Outcome</th></tr></thead><tbody>"
+            )
+            for b, row in answered:
+                parts.append(f"<tr><td>{e(b.bid_id)}</td>" + "".join(f"<td>{e(v)}</td>" for v in row) + "</tr>")
+            parts.append("</tbody></table>")
     claims = [(b, c) for b in evaluation.bids for c in b.claims]
     if claims:
         parts.append(

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from scoring.award.results import Evaluation, Status
 from scoring.formatting import cell, money
+from scoring.intake.clarify import CLARIFICATIONS_FILE
+from scoring.reports.clarifications import FOLDER as CLARIFICATIONS
+from scoring.reports.clarifications import answer_rows, request_rows, with_clarifications
 from scoring.reports.evaluation_json import (
     method_document,
     review_queue,
@@ -70,7 +73,12 @@ def render_summary(evaluation: Evaluation) -> str:
     counts = {s: sum(1 for b in evaluation.bids if b.status is s) for s in Status}
     lines.append(
         f"{len(evaluation.bids)} files received: {counts[Status.RANKED]} ranked, "
-        f"{counts[Status.EXCLUDED]} excluded, {counts[Status.REJECTED]} rejected."
+        f"{counts[Status.EXCLUDED]} excluded, {counts[Status.REJECTED]} rejected"
+        + (
+            f", {counts[Status.AWAITING_CLARIFICATION]} awaiting clarification."
+            if counts[Status.AWAITING_CLARIFICATION]
+            else "."
+        )
     )
     lines += ["", "## Ranking", ""]
     ranked = [b for b in evaluation.bids if b.status is Status.RANKED]
@@ -97,13 +105,40 @@ def render_summary(evaluation: Evaluation) -> str:
         lines += ["", "## Ties and warnings", ""]
         lines += [f"- {cell(b.bid_id)}: {cell(b.tie_break)}" for b in ties]
         lines += [f"- {cell(w)}" for w in evaluation.warnings]
-    for status, title in ((Status.EXCLUDED, "Excluded bids"), (Status.REJECTED, "Rejected bids")):
+    for status, title in (
+        (Status.AWAITING_CLARIFICATION, "Bids awaiting clarification"),
+        (Status.EXCLUDED, "Excluded bids"),
+        (Status.REJECTED, "Rejected bids"),
+    ):
         group = [b for b in evaluation.bids if b.status is status]
         if group:
             lines += ["", f"## {title}", ""]
             for b in group:
                 lines.append(f"- **{cell(b.bid_id)}** ({cell(b.file)}, {cell(b.supplier or 'supplier unknown')}):")
                 lines += [f"  - {cell(r)}" for r in b.reasons]
+    asked = with_clarifications(evaluation)
+    if asked:
+        lines += [
+            "",
+            "## Clarifications (Art. 56(3))",
+            "",
+            "Formal defects are asked about, not rejected; each bid's request is in "
+            f"{CLARIFICATIONS}/<bid>.md, the answers go in {CLARIFICATIONS_FILE}.",
+            "",
+            "| Bid | Where | Field | What the bid holds | What is expected | Needed |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {cell(b.bid_id)} | " + " | ".join(cell(v) for v in row) + " |" for b in asked for row in request_rows(b)
+        ]
+        answered = [(b, row) for b in asked for row in answer_rows(b)]
+        if answered:
+            lines += [
+                "",
+                "| Bid | Where | Field | Original | Answer | Received | Recorded by | Outcome |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
+            lines += [f"| {cell(b.bid_id)} | " + " | ".join(cell(v) for v in row) + " |" for b, row in answered]
     if ranked:
         lines += ["", "## Points per criterion", ""]
         criteria = ranked[0].criteria

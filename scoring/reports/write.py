@@ -10,6 +10,8 @@ from pathlib import Path
 
 from scoring.award.results import Evaluation, RunKind
 from scoring.formatting import plain
+from scoring.reports.clarifications import FOLDER as CLARIFICATIONS
+from scoring.reports.clarifications import render_request, with_clarifications
 from scoring.reports.diff import render_diff_md
 from scoring.reports.evaluation_json import render_json
 from scoring.reports.evaluation_xlsx import write_xlsx
@@ -19,6 +21,7 @@ from scoring.reports.report_html import render_html
 from scoring.reports.summary_md import render_summary
 
 REPORTS = ("evaluation.xlsx", "evaluation.json", "summary.md", "report.html")
+FOLDERS = ("letters", CLARIFICATIONS)  # written whole; clarifications/ only when a bid has a request or answer
 
 
 def default_out_dir(evaluation: Evaluation, base: Path | str = "reports") -> Path:
@@ -49,11 +52,13 @@ def write_reports(evaluation: Evaluation, out_dir: Path | str, diff: dict | None
         written = _write_all(evaluation, staging, diff)
         out.mkdir(exist_ok=True)
         for path in written:
-            if path.parent.name != "letters":
+            if path.parent.name not in FOLDERS:
                 os.replace(staging / path, out / path)
-        if (out / "letters").exists():
-            os.replace(out / "letters", staging / "letters-before")
-        os.replace(staging / "letters", out / "letters")
+        for folder in FOLDERS:  # each folder replaced as a whole: no file of an earlier run is left in it
+            if (out / folder).exists():
+                os.replace(out / folder, staging / f"{folder}-before")
+            if (staging / folder).exists():
+                os.replace(staging / folder, out / folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [out / path for path in written]
@@ -84,6 +89,11 @@ def _write_all(evaluation: Evaluation, out: Path, diff: dict | None) -> list[Pat
             letter = Path("letters") / f"{bid_id}{suffix}"
             (out / letter).write_text(text, encoding="utf-8")
             written.append(letter)
+    for bid in with_clarifications(evaluation):
+        (out / CLARIFICATIONS).mkdir(exist_ok=True)
+        request = Path(CLARIFICATIONS) / f"{bid.bid_id}.md"
+        (out / request).write_text(render_request(evaluation, bid), encoding="utf-8")
+        written.append(request)
     (out / "ocds.json").write_text(render_ocds(evaluation), encoding="utf-8")
     written.append(Path("ocds.json"))
     if diff is not None:

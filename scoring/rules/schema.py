@@ -77,6 +77,11 @@ class Condition(Strict):
         nested = (self.all or []) + (self.any or [])
         return ([self.label] if self.label else []) + [lab for c in nested for lab in c.labels()]
 
+    def fields(self) -> list[str]:
+        """The fields this condition reads (`supplier.<f>`, `items.<f>`)."""
+        nested = (self.all or []) + (self.any or [])
+        return ([self.field] if self.field else []) + [f for c in nested for f in c.fields()]
+
 
 def _word(value: Any) -> str:
     return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
@@ -369,3 +374,13 @@ class RuleSet(Strict):
     tie_break: list[str] = ["lowest_price", "earliest_submission"]
     abnormally_low: AbnormallyLow = AbnormallyLow()
     robustness: Robustness = Robustness()
+
+    def fields_read(self) -> set[str]:
+        """Every bid field a criterion or knock-out reads (`supplier.<f>`, `items.<f>`): a defect in one
+        of them goes to the substance of the offer, whatever the template declares."""
+        read = {c.field for c in self.criteria}
+        read |= {f for c in self.criteria if isinstance(c.params, ShareParams) for f in c.params.where.fields()}
+        read |= {f for k in self.knockouts for f in k.condition.fields()}
+        if any(c.field == "items" or c.field == "bid.total_price" for c in self.criteria):
+            read |= {"items.quantity", "items.unit_price"}
+        return read
