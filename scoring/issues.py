@@ -74,6 +74,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "bid.tender_mismatch": (Severity.ERROR, "The bid names another tender."),
     "bid.currency_mismatch": (Severity.ERROR, "The bid is priced in another currency than the tender's."),
     "bid.late": (Severity.ERROR, "The bid was submitted after the bid deadline."),
+    "bid.withdrawn": (Severity.ERROR, "The opening record marks the submission as withdrawn by the tenderer."),
+    "bid.receipt_unknown": (
+        Severity.WARNING,
+        "The file is not in the tender's opening record: its receipt cannot be established from the platform.",
+    ),
+    "bid.submitted_at_differs": (
+        Severity.WARNING,
+        "The bid's own Submitted at differs from the platform's receipt time, which counts.",
+    ),
     "bid.superseded": (Severity.ERROR, "The same tenderer submitted a later bid, which replaces this one."),
     "bid.supersedes": (Severity.WARNING, "This bid replaces an earlier submission by the same tenderer."),
     "bid.duplicate_undecidable": (

@@ -56,6 +56,8 @@ class Tender(Frozen):
     contract_end: date
     rules: str  # path of the rule set, relative to the tender folder
     rules_sha256: str | None = None  # pinned once the tender is published: runs under other rules are scenarios
+    received: str | None = None  # the platform's opening record (CSV or YAML), relative to the tender folder
+    received_tolerance_minutes: int = PField(default=60, ge=0)  # a bid's own time further off is flagged
     locale: str = "en-GB"
     decimal_separator: str | None = None  # overrides what the locale implies
     timezone: str = "UTC"
@@ -203,6 +205,10 @@ class ReadResult(Frozen):
     # Formal defects asked about (Art. 56(3)) and the answers applied or refused; set by intake/clarify.py.
     requests: list[ClarificationRequest] = []
     clarified: list[Clarified] = []
+    # From the platform's opening record (intake/receipts.py), when the tender names one.
+    received_at: datetime | None = None
+    withdrawn: bool = False
+    unrecorded: bool = False  # the tender has a record and this file is not in it
     # What this run took from the ledger instead of computing it ("parse", "validation"); never stored with
     # the parse itself, recorded with the run.
     reused: tuple[str, ...] = PField(default=(), exclude=True)

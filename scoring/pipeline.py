@@ -35,6 +35,7 @@ from scoring.errors import InputError
 from scoring.intake.clarify import apply_answers, check_answers, formal_fields, load_answers
 from scoring.intake.lots import lot_tender, split_by_lot
 from scoring.intake.panel_sheets import PanelSheets, read_panel
+from scoring.intake.receipts import load_record, not_received, receipt_source, with_receipts
 from scoring.intake.tender import bid_files, load_tender
 from scoring.models import ReadResult, Tender
 from scoring.reports.diff import diff_documents
@@ -62,6 +63,7 @@ def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> tup
     load_reviews(tender.folder)  # a broken reviews.yaml stops the run here, naming the key
     files = bid_files(tender)
     check_answers(load_answers(tender.folder), files, tender.folder)  # likewise clarifications.yaml
+    load_record(tender)  # and the opening record
     return tender, rules, files
 
 
@@ -94,6 +96,7 @@ def validate_bids(
     between the bids, with formal defects as clarification requests; with a ledger, the value checks of
     bytes already checked for this tender are taken from it."""
     formal = formal_fields(tender, rules.rules.fields_read())
+    reads = with_receipts(reads, load_record(tender))
     answered = apply_answers(reads, load_answers(tender.folder), tender, formal)
     return cached_validation(answered, tender, rules.rules.lots == "separate", ledger, formal)
 
@@ -141,6 +144,7 @@ def assemble(
     warnings = list(warnings)
     competing = [b.bid_id for b in results if b.criteria]
     warnings += sheet_warnings(sheets, rules.rules, competing)
+    warnings += not_received(load_record(unit.tender), [p.name for p in bid_files(unit.tender)])
     failed = [b.file for b in results if any(i.code == "bid.evaluation_failed" for i in b.issues)]
     if failed:
         warnings.append(
@@ -169,6 +173,7 @@ def assemble(
         registers=registers,
         agreement=panel_agreement(results),
         robustness=robustness,
+        receipt=receipt_source(unit.tender),
     )
 
 

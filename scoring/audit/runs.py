@@ -36,6 +36,8 @@ def input_hashes(tender: Tender, rules: LoadedRules) -> dict[str, str]:
     for name in (TENDER_FILE, REVIEWS_FILE, CLARIFICATIONS_FILE):
         if (tender.folder / name).is_file():
             out[name] = sha256_of(tender.folder / name)
+    if tender.received and (tender.folder / tender.received).is_file():
+        out[f"received/{tender.received}"] = sha256_of(tender.folder / tender.received)
     panel = tender.folder / PANEL_FOLDER
     if panel.is_dir():
         out.update({f"{PANEL_FOLDER}/{p.name}": sha256_of(p) for p in sorted(panel.glob("*.xlsx"))})

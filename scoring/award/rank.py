@@ -8,6 +8,7 @@ from typing import Any
 
 from scoring.award.results import BidResult, Status
 from scoring.formatting import money
+from scoring.intake.receipts import submission_time
 from scoring.models import ReadResult
 from scoring.rules.schema import RuleSet
 
@@ -50,7 +51,7 @@ def rank_bids(results: list[BidResult], checked: list[ReadResult], rules: RuleSe
     Returns the ordered results and warnings about ties the chain could not break:
     such bids share a rank, and the buyer decides as its procurement rules say.
     """
-    submitted = {r.file: r.bid.supplier.submitted_at for r in checked if r.bid}
+    submitted = {r.file: submission_time(r) for r in checked if r.bid}
     ranked = [r for r in results if r.status is Status.RANKED]
     chain = rules.tie_break
 

@@ -144,3 +144,4 @@ class Evaluation(Frozen):
     registers: list[str] = []  # the register snapshots claims were checked against
     agreement: dict[str, Decimal | None] = {}  # judged criterion -> Krippendorff's alpha
     robustness: RobustnessReport = RobustnessReport()  # award/robustness.py
+    receipt: str = ""  # what decided lateness and which submission stands (intake/receipts.py)

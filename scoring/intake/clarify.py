@@ -103,7 +103,9 @@ def formal_fields(tender: Tender, read_by_rules: set[str]) -> set[tuple[str, str
         scope = "supplier" if sheet is SUPPLIER else sheet.name.lower()
         for f in sheet.fields:
             names = {normalise_heading(f.heading), normalise_heading(f.name)}
-            formal = (f.formal or names & moved_in) and not names & moved_out
+            # With the platform's opening record, a bid's own Submitted at decides nothing: it is formal.
+            recorded = tender.received is not None and (sheet.name, f.name) == (SUPPLIER.name, "submitted_at")
+            formal = (f.formal or recorded or names & moved_in) and not names & moved_out
             offer = sheet is not SUPPLIER and f.name in PRICE_AND_PRODUCTS  # never formal, whatever is declared
             if formal and not offer and f"{scope}.{f.name}" not in read_by_rules:
                 out.add((sheet.name, f.name))

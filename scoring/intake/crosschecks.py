@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from scoring.formatting import money
+from scoring.intake.receipts import submission_time
 from scoring.issues import Issue, issue
 from scoring.models import ReadResult, Tender
 
@@ -41,17 +42,7 @@ def check_against_tender(read: ReadResult, tender: Tender, per_lot: bool = False
                 field="Currency",
             )
         )
-    if s.submitted_at is not None and s.submitted_at > tender.bid_deadline:
-        out.append(
-            issue(
-                "bid.late",
-                f"Submitted at {s.submitted_at.isoformat()}, after the bid deadline {tender.bid_deadline.isoformat()}.",
-                file=name,
-                sheet="Supplier",
-                row=rows.get("submitted_at"),
-                field="Submitted at",
-            )
-        )
+    out.extend(_check_receipt(read, tender))
     if tender.items:
         out.extend(_check_items(read, tender, per_lot))
     out.extend(_check_stated_total(read))
@@ -161,6 +152,66 @@ def registration_key(number: str) -> str:
     return re.sub(r"[\s.\-/]", "", number).casefold()
 
 
+def _check_receipt(read: ReadResult, tender: Tender) -> list[Issue]:
+    """Withdrawn, late, or not in the opening record; and a bid's own time that the record contradicts."""
+    s, name, row = read.opened.supplier, read.file, read.supplier_rows.get("submitted_at")
+    own: dict[str, Any] = dict(file=name, sheet="Supplier", row=row, field="Submitted at")
+    deadline = tender.bid_deadline.isoformat()
+    if read.withdrawn:
+        return [
+            issue(
+                "bid.withdrawn",
+                f"The opening record ({tender.received}) marks {name} as withdrawn by the tenderer; it is not "
+                "evaluated.",
+                file=name,
+            )
+        ]
+    out = []
+    if read.received_at is not None:
+        if read.received_at > tender.bid_deadline:
+            out.append(
+                issue(
+                    "bid.late",
+                    f"Received at {read.received_at.isoformat()} (opening record {tender.received}), after the bid "
+                    f"deadline {deadline}.",
+                    file=name,
+                )
+            )
+        stated = s.submitted_at
+        if (
+            stated is not None
+            and abs((stated - read.received_at).total_seconds()) > tender.received_tolerance_minutes * 60
+        ):
+            out.append(
+                issue(
+                    "bid.submitted_at_differs",
+                    f"The bid says it was submitted at {stated.isoformat()}; the platform received it at "
+                    f"{read.received_at.isoformat()} (opening record {tender.received}). The platform's time "
+                    "counts.",
+                    **own,
+                )
+            )
+        return out
+    if read.unrecorded:
+        out.append(
+            issue(
+                "bid.receipt_unknown",
+                f"{name} is not in the opening record ({tender.received}): its own Submitted at is used; check how "
+                "it was received.",
+                file=name,
+            )
+        )
+    if s.submitted_at is not None and s.submitted_at > tender.bid_deadline:
+        out.append(
+            issue(
+                "bid.late",
+                f"Submitted at {s.submitted_at.isoformat()}, after the bid deadline {deadline}.",
+                **own,
+            )
+        )
+    return out
+
+
 def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
     """One bid per tenderer: the later submission replaces the earlier ones; and files that are byte for
     byte the same are named as such.
@@ -174,14 +225,14 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
     for file, issues in identical_files(reads).items():
         out[file].extend(issues)
     groups: dict[str, list[ReadResult]] = defaultdict(list)
-    for read in reads:
-        if read.bid and read.bid.supplier.registration_number:
+    for read in reads:  # a withdrawn submission neither stands nor replaces another
+        if read.bid and read.bid.supplier.registration_number and not read.withdrawn:
             groups[registration_key(read.bid.supplier.registration_number)].append(read)
     for group in groups.values():
         if len(group) < 2:
             continue
         number = group[0].opened.supplier.registration_number
-        times = {r.file: r.opened.supplier.submitted_at for r in group}
+        times = {r.file: submission_time(r) for r in group}
         timed = [r for r in group if times[r.file] is not None]
         latest = max((t for t in times.values() if t is not None), default=None)
         winners = [r for r in timed if times[r.file] == latest]
@@ -220,8 +271,10 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
             out[r.file].append(
                 issue(
                     "bid.superseded",
-                    f"Replaced by {kept.file} from the same tenderer ({number}), submitted "
-                    f"{latest.isoformat()}" + (f", after this one ({when.isoformat()})." if when else "."),
+                    f"Replaced by {kept.file} from the same tenderer ({number}), "
+                    + ("received" if kept.received_at else "submitted")
+                    + f" {latest.isoformat()}"
+                    + (f", after this one ({when.isoformat()})." if when else "."),
                     file=r.file,
                     sheet="Supplier",
                 )

@@ -148,6 +148,7 @@ def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
             "buyer": t.buyer,
             "currency": t.currency,
             "bid_deadline": t.bid_deadline.isoformat(),
+            "receipt_times": evaluation.receipt,
             "contract_start": t.contract_start.isoformat(),
             "contract_end": t.contract_end.isoformat(),
         },

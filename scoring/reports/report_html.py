@@ -58,7 +58,9 @@ def render_html(evaluation: Evaluation, diff: dict | None = None) -> str:
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>",
         f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head><body>",
         f"<h1>{e(title)}: {e(t.title)}</h1>",
-        f"<p class='meta'>Buyer: {e(t.buyer)}. Bid deadline {e(t.bid_deadline.isoformat())}. Rule set "
+        f"<p class='meta'>Buyer: {e(t.buyer)}. Bid deadline {e(t.bid_deadline.isoformat())}"
+        + (f", receipt times from {e(evaluation.receipt)}" if evaluation.receipt else "")
+        + ". Rule set "
         f"<code>{e(evaluation.rules.id)}</code> {e(evaluation.rules.version)} ({e(rules_path_shown(evaluation))}, "
         f"SHA-256 <code>{e(evaluation.rules_sha256)}</code>). tenderscore {e(evaluation.tool_version)}.</p>",
     ]

@@ -60,8 +60,9 @@ def render_summary(evaluation: Evaluation) -> str:
     lines = [
         f"# Evaluation of {cell(t.id)}: {cell(t.title)}" + (f", lot {cell(evaluation.lot)}" if evaluation.lot else ""),
         "",
-        f"Buyer: {cell(t.buyer)}. Bid deadline: {t.bid_deadline.isoformat()}. "
-        f"Contract: {t.contract_start.isoformat()} to {t.contract_end.isoformat()}.",
+        f"Buyer: {cell(t.buyer)}. Bid deadline: {t.bid_deadline.isoformat()}"
+        + (f", receipt times from {cell(evaluation.receipt)}. " if evaluation.receipt else ". ")
+        + f"Contract: {t.contract_start.isoformat()} to {t.contract_end.isoformat()}.",
         f"Rule set `{evaluation.rules.id}` version {evaluation.rules.version} ({rules_path_shown(evaluation)}, "
         f"SHA-256 `{evaluation.rules_sha256}`); tenderscore {evaluation.tool_version}.",
         "",
