@@ -280,7 +280,7 @@ def print_ranking(evaluation: Any) -> None:
         print(f"rule set warning: {rw}")
     for b in evaluation.bids:
         for i in b.issues:
-            if i.code.startswith(("price.", "panel.")):
+            if i.code.startswith(("price.", "panel.", "claim.possible_misrepresentation")):
                 print(f"{i.severity.value}: {shown(b.bid_id)}: {i.code}: {shown(i.message)}")
     for line in robustness_lines(evaluation):
         if "no change of winner" not in line:

@@ -113,6 +113,11 @@ CODES: dict[str, tuple[Severity, str]] = {
         "The bid's own total differs from what its item lines add up to: the lines are evaluated, and the "
         "tenderer is asked to confirm them.",
     ),
+    "claim.possible_misrepresentation": (
+        Severity.WARNING,
+        "A label claim looks like a misrepresentation (another company's certificate, or an identifier one "
+        "character away from another holder's): for the committee to consider (Art. 57(4)(h)), with the evidence.",
+    ),
     # clarifications (Art. 56(3)): clarifications.yaml
     "clarification.answered": (
         Severity.INFO,

@@ -13,7 +13,7 @@ from scoring.claims.verify import Verification, verify_claims
 from scoring.formatting import money, num
 from scoring.intake.panel_sheets import PanelSheets
 from scoring.intake.parse import Locale
-from scoring.issues import Issue, Severity, evaluation_failed, has_errors, issue
+from scoring.issues import Issue, Severity, evaluation_failed, has_errors, issue, one_per_cell
 from scoring.models import Bid, ReadResult, Tender
 from scoring.rules.schema import Criterion, Knockout, PanelCriterion, RuleSet
 
@@ -75,6 +75,8 @@ def score_bids(
     for read in checked:
         try:
             claims = verify_claims(read.bid, verification) if read.bid is not None and verification else []
+            if any(c.misrepresentation for c in claims):
+                read = read.model_copy(update={"issues": one_per_cell([*read.issues, *flagged(read, claims)])})
             contexts[read.file] = context_of(claims, rules)
             pending[read.file] = {c.requirement for c in claims if c.verdict is Verdict.NEEDS_REVIEW and c.requirement}
             if read.bid is None or has_errors(read.issues):
@@ -160,6 +162,25 @@ def score_competing(
                 failures[read.file] = "the scoring of its criteria"
         if len(scored) == len(scoring):  # else the benchmarks are set again without the bids that failed
             return scored, failures
+
+
+def flagged(read: ReadResult, claims: list[ClaimVerdict]) -> list[Issue]:
+    """`claim.possible_misrepresentation` for each claim whose verification found evidence of it: the claim
+    is rejected as any other; the committee decides whether the bid is excluded (Art. 57(4)(h))."""
+    heading = read.headings.get("Labels", {}).get("certificate_id", "Certificate ID")
+    return [
+        issue(
+            "claim.possible_misrepresentation",
+            f"Possible misrepresentation, for the committee to consider (Art. 57(4)(h) of Directive 2014/24/EU): "
+            f"{c.misrepresentation}",
+            file=read.file,
+            sheet="Labels",
+            row=c.row,
+            field=heading,
+        )
+        for c in claims
+        if c.misrepresentation
+    ]
 
 
 def _failed(read: ReadResult, stage: str) -> BidResult:

@@ -54,6 +54,10 @@ class Register(Protocol):
     def lookup(self, registry: str, certificate_id: str) -> RegisterEntry | None:
         """The register's entry for a certificate, or None when it is not listed."""
 
+    def near(self, registry: str, certificate_id: str) -> list[RegisterEntry]:
+        """The entries whose identifier is one character away from this one (one changed, added, removed,
+        or two neighbours swapped), in the register's order."""
+
 
 def normalise_id(certificate_id: str) -> str:
     return "".join(certificate_id.split()).casefold()
@@ -111,3 +115,25 @@ class OfflineRegister:
 
     def lookup(self, registry: str, certificate_id: str) -> RegisterEntry | None:
         return self.entries.get(registry, {}).get(normalise_id(certificate_id))
+
+    def near(self, registry: str, certificate_id: str) -> list[RegisterEntry]:
+        wanted = normalise_id(certificate_id)
+        if not wanted:
+            return []
+        return [e for key, e in self.entries.get(registry, {}).items() if key != wanted and one_apart(key, wanted)]
+
+
+def one_apart(a: str, b: str) -> bool:
+    """Whether b is a with one character changed, added or removed, or two neighbours swapped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):  # one added
+        return a[i:] == b[i + 1 :]
+    if a[i + 1 :] == b[i + 1 :]:  # one changed
+        return True
+    return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]  # swapped

@@ -118,6 +118,9 @@ class ClaimVerdict(Frozen):
     contract_coverage: Decimal | None = None  # share of the contract term the certificate covers
     follow_up: str | None = None  # e.g. renewal to check before the certificate expires
     reviewed_by: str | None = None
+    # The evidence, when the claim looks like a misrepresentation (another company's certificate, or an
+    # identifier one character away from another holder's): for the committee (Art. 57(4)(h)), not a verdict.
+    misrepresentation: str | None = None
 
     @model_validator(mode="after")
     def _known_reason(self) -> ClaimVerdict:

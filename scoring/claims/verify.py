@@ -161,13 +161,26 @@ def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
     checked: dict[str, Any] = dict(register_snapshot=snapshot.describe())
     entry = v.register.lookup(registry, claim.certificate_id or "")
     if entry is None:
-        return out(
-            Verdict.REJECTED,
-            "certificate.not_found",
+        reason = (
             f"Certificate {claim.certificate_id} is not listed in the {scheme.name} register "
-            f"(snapshot of {snapshot.taken_on.isoformat()}).",
-            **checked,
+            f"(snapshot of {snapshot.taken_on.isoformat()})."
         )
+        near = v.register.near(registry, claim.certificate_id or "")
+        own = [e for e in near if _holder_matches(e, bid)]
+        others = [e for e in near if not _holder_matches(e, bid)]
+        if own:
+            reason += (
+                f" {own[0].certificate_id}, one character away, is held by {own[0].holder}: possibly a typing "
+                "error, which the buyer may ask the tenderer to correct (Art. 56(3))."
+            )
+        if others:
+            checked["misrepresentation"] = (
+                f"Certificate {claim.certificate_id}, claimed for {_models(claim)}, is not in the {scheme.name} "
+                f"register ({snapshot.describe()}); "
+                + "; ".join(f"{e.certificate_id}, one character away, is held by {_holder(e)}" for e in others)
+                + f", not by the bidder ({_bidder(bid)})."
+            )
+        return out(Verdict.REJECTED, "certificate.not_found", reason, **checked)
     if entry.status != "valid":
         return out(
             Verdict.REJECTED,
@@ -176,6 +189,10 @@ def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
             **checked,
         )
     if not _holder_matches(entry, bid):
+        checked["misrepresentation"] = (
+            f"The {scheme.name} register ({snapshot.describe()}) lists certificate {entry.certificate_id} for "
+            f"{_holder(entry)}; the bidder ({_bidder(bid)}) claims it for {_models(claim)}."
+        )
         return out(
             Verdict.REJECTED,
             "certificate.other_holder",
@@ -269,6 +286,22 @@ def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
 
 def _for(claimed: list[str], offered: dict) -> str:
     return f"for {', '.join(offered[m].model for m in claimed)} " if claimed else ""
+
+
+def _holder(entry: RegisterEntry) -> str:
+    """A register entry's holder, with its brand and models, as evidence."""
+    more = [f"brand {entry.brand}"] if entry.brand and entry.brand != entry.holder else []
+    more += [f"for {', '.join(entry.models)}"] if entry.models else []
+    return entry.holder + (f" ({'; '.join(more)})" if more else "")
+
+
+def _bidder(bid: Bid) -> str:
+    s = bid.supplier
+    return ", ".join(x for x in (s.name, s.registration_number) if x) or "name not stated"
+
+
+def _models(claim: LabelClaim) -> str:
+    return ", ".join(claim.covers or []) or "no model named"
 
 
 def _holder_matches(entry: RegisterEntry, bid: Bid) -> bool:
