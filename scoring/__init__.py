@@ -1,3 +1,3 @@
 """tenderscore's domain library: pure, typed, and free of orchestration (no Prefect here)."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -241,3 +241,18 @@ def test_a_new_answer_makes_the_tender_stale_for_rescoring(make_tender, tmp_path
     [again] = run(folder, ledger=ledger)
     assert _bid(again).clarified[0].used  # the validation cache of these bytes is not used for an answered bid
     assert not any(i.code == "field.bad_format" for i in _bid(again).issues)
+
+
+def test_issues_and_requests_name_the_tenders_own_sheets(make_tender):
+    mapping = {
+        "sheets": {"Supplier": "Leverancier", "Items": "Producten"},
+        "headings": {"Supplier": {"Contact email": "E-mail"}},
+    }
+    bids = _bids(supplier={"Contact email": "bids(at)officeline"})
+    for spec in bids.values():
+        spec["mapping"] = mapping
+    bid = _bid(evaluate_tender(make_tender(bids, template=mapping)))
+    issue = next(i for i in bid.issues if i.code == "field.bad_format")
+    assert (issue.sheet, issue.field) == ("Leverancier", "E-mail")
+    assert (bid.clarifications[0].sheet, bid.clarifications[0].cell) == ("Leverancier", "B6")
+    assert {i.sheet for i in bid.issues} <= {"Leverancier", "Producten", "Labels", "Factories", None}

@@ -24,7 +24,10 @@ def _base(read: ReadResult) -> dict:
         bid_id=bid.bid_id if bid else read.file.rsplit(".", 1)[0],
         file=read.file,
         file_sha256=read.file_sha256,
-        issues=read.issues,
+        # From here on issues name the sheets as the tender's template does (the checks used the standard names).
+        issues=[
+            i.model_copy(update={"sheet": read.titles[i.sheet]}) if i.sheet in read.titles else i for i in read.issues
+        ],
         supplier=bid.supplier.name if bid else None,
         registration_number=bid.supplier.registration_number if bid else None,
         total_price=bid.total_price if bid else None,

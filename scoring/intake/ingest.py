@@ -120,7 +120,9 @@ def _read_bid(path: Path, tender: Tender, name: str, digest: str) -> ReadResult:
         issues=issues,
         headings=headings,
         supplier_rows=supplier_rows,
-        titles={sheet: raw_sheet.title for sheet, raw_sheet in raw.sheets.items()},
+        # the sheets' names in this workbook; a missing sheet by the name the tender's template gives it
+        titles={s.name: tender.template.sheets.get(s.name, s.name) for s in (SUPPLIER, ITEMS, LABELS, FACTORIES)}
+        | {sheet: raw_sheet.title for sheet, raw_sheet in raw.sheets.items()},
         columns=columns,
     )
 
