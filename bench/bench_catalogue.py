@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import Target, copy_rules, emit, measure, peak_mb
+from common import Target, copy_rules, emit, measure, peak_mb, print_measured
 
 from sample_bids.generate import catalogue_tender
 
@@ -32,9 +32,7 @@ def main(lines: int) -> None:
     reading, best = run.floor, run.seconds
     print(f"{lines} item lines in one bid ({size:.1f} MB of workbooks), the catalogue {catalogue.status.value}")
     print(f"  evaluation with reports   {best:8.2f} s  ({best / lines * 1e6:.1f} µs per line; best of {ROUNDS})")
-    print(f"  floor: read and total     {reading:8.2f} s  (best of {ROUNDS})")
-    print(f"  (imports, once a process  {run.imports:8.2f} s, not in the figure)")
-    print(f"  peak memory               {memory:8.0f} MB")
+    print_measured(run, memory, ROUNDS)
     emit(
         [Target(f"evaluate a bid of {lines} lines, all reports", best, "reading it and its total", reading, 5.0)],
         {"bench": "catalogue", "peak_mb": memory, "lines": lines},

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import Target, copy_rules, emit, many_bids, measure, peak_mb
+from common import Target, copy_rules, emit, many_bids, measure, peak_mb, print_measured
 
 ROUNDS = 2
 
@@ -33,9 +33,7 @@ def main(count: int) -> None:
     reading, best = run.floor, run.seconds
     print(f"{count} bids ({ranked} ranked), reports: {', '.join(written)}")
     print(f"  evaluation with reports   {best:8.2f} s  ({best / count * 1000:.1f} ms per bid; best of {ROUNDS})")
-    print(f"  floor: read and total     {reading:8.2f} s  (best of {ROUNDS})")
-    print(f"  (imports, once a process  {run.imports:8.2f} s, not in the figure)")
-    print(f"  peak memory               {memory:8.0f} MB")
+    print_measured(run, memory, ROUNDS)
     emit(
         [Target(f"evaluate {count} bids, all reports", best, "reading them and their totals", reading, 3.0)],
         {"bench": "large", "peak_mb": memory, "bids": count},

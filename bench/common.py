@@ -117,6 +117,13 @@ def measure(folder: Path, out: Path, rounds: int = 2) -> Measured:
     return Measured(evaluation, min(wholes), min(readings), imports())
 
 
+def print_measured(run: Measured, memory: float, rounds: int) -> None:
+    """The lines every end-to-end benchmark prints under its own first two."""
+    print(f"  floor: read and total     {run.floor:8.2f} s  (best of {rounds})")
+    print(f"  (imports, once a process  {run.imports:8.2f} s, not in the figure)")
+    print(f"  peak memory               {memory:8.0f} MB")
+
+
 @dataclass
 class Target:
     """One line of the table: a figure, what it is compared with, and the ratio it must stay within."""

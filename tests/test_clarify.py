@@ -28,6 +28,11 @@ def _bids(**changes):
     return {"01-greenbyte.xlsx": sample_spec("01-greenbyte.xlsx"), "02-officeline.xlsx": other}
 
 
+def _answer(field, value, **more):
+    """One answer in clarifications.yaml: for 02-officeline, received on 2026-10-20, unless `more` says else."""
+    return {"bid": "02-officeline", "field": field, "value": value, "received_on": "2026-10-20", "by": "x"} | more
+
+
 def _answers(folder, *answers):
     (folder / "clarifications.yaml").write_text(yaml.safe_dump({"answers": list(answers)}, sort_keys=False))
 
@@ -92,16 +97,7 @@ def test_a_tender_can_make_a_field_substantive(make_tender):
 
 def test_an_answer_is_used_with_the_original_kept_in_the_reports_and_the_ledger(make_tender, tmp_path):
     folder = make_tender(_bids(supplier={"Contact email": "bids(at)officeline"}))
-    _answers(
-        folder,
-        {
-            "bid": "02-officeline",
-            "field": "Contact email",
-            "value": "bids@officeline.example",
-            "received_on": "2026-10-20",
-            "by": "J. Peeters, procurement",
-        },
-    )
+    _answers(folder, _answer("Contact email", "bids@officeline.example", by="J. Peeters, procurement"))
     ledger = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     [evaluation] = run(folder, ledger=ledger, out_dir=tmp_path / "out")
     bid = _bid(evaluation)
@@ -123,31 +119,9 @@ def test_an_answer_may_not_change_the_price_or_the_products(make_tender):
     folder = make_tender(_bids())
     _answers(
         folder,
-        {
-            "bid": "02-officeline",
-            "sheet": "Items",
-            "row": 2,
-            "field": "Unit price",
-            "value": 1,
-            "received_on": "2026-10-20",
-            "by": "x",
-        },
-        {
-            "bid": "02-officeline",
-            "sheet": "Items",
-            "row": 2,
-            "field": "Model",
-            "value": "Other",
-            "received_on": "2026-10-20",
-            "by": "x",
-        },
-        {
-            "bid": "02-officeline",
-            "field": "Take-back and reuse service",
-            "value": "Yes",
-            "received_on": "2026-10-20",
-            "by": "x",
-        },
+        _answer("Unit price", 1, sheet="Items", row=2),
+        _answer("Model", "Other", sheet="Items", row=2),
+        _answer("Take-back and reuse service", "Yes"),
     )
     before = _bid(evaluate_tender(make_tender(_bids(), name="plain")))
     bid = _bid(evaluate_tender(folder))
@@ -161,23 +135,10 @@ def test_an_answer_may_not_change_the_price_or_the_products(make_tender):
 
 def test_an_answer_that_names_no_cell_is_refused_and_an_unknown_bid_stops_the_run(make_tender):
     folder = make_tender(_bids())
-    _answers(
-        folder,
-        {
-            "bid": "02-officeline.xlsx",
-            "sheet": "Items",
-            "row": 99,
-            "field": "GTIN",
-            "value": "12345670",
-            "received_on": "2026-10-20",
-            "by": "x",
-        },
-    )
+    _answers(folder, _answer("GTIN", "12345670", bid="02-officeline.xlsx", sheet="Items", row=99))
     [refused] = _bid(evaluate_tender(folder)).clarified
     assert not refused.used and "row 99" in refused.reason
-    _answers(
-        folder, {"bid": "99-nobody", "field": "Contact email", "value": "a@b.c", "received_on": "2026-10-20", "by": "x"}
-    )
+    _answers(folder, _answer("Contact email", "a@b.c", bid="99-nobody"))
     with pytest.raises(InputError, match="99-nobody"):
         evaluate_tender(folder)
     (folder / "clarifications.yaml").write_text("answers:\n  - bid: 02-officeline\n    field: Contact email\n")
@@ -192,18 +153,7 @@ def test_a_formula_without_its_value_waits_for_the_answer_then_ranks(make_tender
     [request] = bid.clarifications
     assert request.blocking and request.cell == "H2" and "=800+99" in request.found
     assert request.expected == "the value the formula calculates"
-    _answers(
-        folder,
-        {
-            "bid": "02-officeline",
-            "sheet": "Items",
-            "row": 2,
-            "field": "Unit price",
-            "value": 899,
-            "received_on": "2026-10-21",
-            "by": "x",
-        },
-    )
+    _answers(folder, _answer("Unit price", 899, sheet="Items", row=2, received_on="2026-10-21"))
     bid = _bid(evaluate_tender(folder))
     assert bid.status is Status.RANKED
     assert bid.clarified[0].used and bid.clarified[0].original == "a formula without a calculated value"
@@ -227,16 +177,7 @@ def test_a_new_answer_makes_the_tender_stale_for_rescoring(make_tender, tmp_path
     run(folder, ledger=ledger)
     tender, rules, _ = prepare(folder)
     assert staleness(ledger, tender, rules) is None
-    _answers(
-        folder,
-        {
-            "bid": "02-officeline",
-            "field": "Contact email",
-            "value": "a@b.example",
-            "received_on": "2026-10-20",
-            "by": "x",
-        },
-    )
+    _answers(folder, _answer("Contact email", "a@b.example"))
     assert "clarifications.yaml" in staleness(ledger, tender, rules)
     [again] = run(folder, ledger=ledger)
     assert _bid(again).clarified[0].used  # the validation cache of these bytes is not used for an answered bid

@@ -11,9 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 import openpyxl
-import xlsxwriter
 from conftest import sample_spec
-from zips import BILLION_LAUGHS, rezip
+from zips import BILLION_LAUGHS, rezip, tall_workbook
 
 from sample_bids.generate import write_bid
 
@@ -41,15 +40,6 @@ def _zip_bomb() -> bytes:
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (64 * 1024 * 1024))  # compresses a thousandfold
     return data.getvalue()
-
-
-def _huge(path: Path) -> None:
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    book.add_worksheet("Supplier").write(0, 0, "Field")
-    items = book.add_worksheet("Items")
-    for r in range(100_001):
-        items.write_number(r, 0, r)
-    book.close()
 
 
 def _hidden_sheet(valid: bytes, path: Path) -> None:
@@ -129,7 +119,7 @@ def test_a_corpus_of_hostile_files_each_comes_out_once_with_its_status_and_code(
     add("24-late.xlsx", late, "rejected", "bid.late")
     add("25-ünïcode naam (kopie).xlsx", _xlsx(_spec(25)), "ranked", "")
     huge = tmp_path / "huge.xlsx"
-    _huge(huge)
+    tall_workbook(huge, 100_001)
     add("26-huge-sheet.xlsx", huge.read_bytes(), "rejected", "file.too_many_rows")
     add("27-legacy.xls", ole + b"\0" * 2048, "rejected", "file.legacy_format")
     add("28-libreoffice.xls", (LIBREOFFICE / "greenbyte.xls").read_bytes(), "rejected", "bid.duplicate_undecidable")

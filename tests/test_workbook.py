@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import codes, sample_spec
-from zips import BILLION_LAUGHS, rezip
+from zips import BILLION_LAUGHS, rezip, tall_workbook
 
 from sample_bids.generate import write_bid
 from scoring.intake.ingest import read_bid
@@ -283,16 +283,9 @@ def test_a_sheet_longer_than_the_tenders_limit_stops_that_file_quickly(make_tend
     refused with file.too_many_rows before its rows become Python objects; a tender may set its own."""
     import time
 
-    import xlsxwriter
-
     tender, bids = _tender(make_tender, {"ok.xlsx": sample_spec("01-greenbyte.xlsx")})
     huge = bids / "huge.xlsx"
-    book = xlsxwriter.Workbook(str(huge), {"constant_memory": True})
-    book.add_worksheet("Supplier").write(0, 0, "Field")
-    items = book.add_worksheet("Items")
-    for r in range(150_001):
-        items.write_number(r, 0, r)
-    book.close()
+    tall_workbook(huge, 150_001)
     start = time.perf_counter()
     read = read_bid(huge, tender)
     assert time.perf_counter() - start < 5

@@ -29,3 +29,15 @@ def rezip(
         for name, data in extra:
             dst.writestr(name, data)
     return out.getvalue()
+
+
+def tall_workbook(path, rows: int) -> None:
+    """A workbook whose Items sheet has `rows` rows of numbers (XlsxWriter, in constant memory)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    book.add_worksheet("Supplier").write(0, 0, "Field")
+    items = book.add_worksheet("Items")
+    for r in range(rows):
+        items.write_number(r, 0, r)
+    book.close()

@@ -154,6 +154,7 @@ def proportion(read: ReadResult, formal: set[tuple[str, str]]) -> ReadResult:
         if i.code == "items.total_differs":
             requests.append(_request(read, i, sheet, f, "the bid's own total to equal the sum of its lines"))
         elif is_formal and i.severity is Severity.ERROR:
+            requests.append(_request(read, i, sheet, f, expected(f)))
             i = i.model_copy(
                 update={
                     "severity": Severity.WARNING,
@@ -161,7 +162,6 @@ def proportion(read: ReadResult, formal: set[tuple[str, str]]) -> ReadResult:
                     "the bid is not rejected for it.",
                 }
             )
-            requests.append(_request(read, i, sheet, f, expected(f)))
         elif i.code == "cell.formula_uncalculated":
             requests.append(_request(read, i, sheet, f, "the value the formula calculates", blocking=not is_formal))
         issues.append(i)
@@ -196,7 +196,7 @@ def _request(
         row=i.row,
         field=i.field or f.heading,
         cell=f"{column}{i.row}" if column and i.row else None,
-        found=found.split(" A formal defect:")[0],
+        found=found,
         expected=wanted,
         code=i.code,
         blocking=blocking,
@@ -313,7 +313,7 @@ def _answer(
     if sheet.key_value:  # a field missing from the Supplier sheet altogether has no row
         on_cell += [i for i in read.issues if i.sheet == sheet.name and i.field == heading and i.row is None]
     formula = any(i.code == "cell.formula_uncalculated" for i in on_cell)
-    current = getattr(bid.supplier, f.name) if sheet.key_value else _row(read, sheet, row).__dict__.get(f.name)
+    current = getattr(bid.supplier, f.name) if sheet.key_value else getattr(_row(read, sheet, row), f.name)
     shown_before = _shown(current) if not formula else "a formula without a calculated value"
     record = dict(
         sheet=read.titles.get(sheet.name, sheet.name),
