@@ -214,8 +214,19 @@ def _dossier(reference: str, models: str) -> dict[str, Any]:
     }
 
 
-def _factories(model: str, city: str) -> list[dict[str, Any]]:
-    return [
+def _factories(model: str, city: str, display: bool = False) -> list[dict[str, Any]]:
+    panel = {
+        "Model": model,
+        "Tier": "component",
+        "Component": "display",
+        "Factory name": "Lumen Panels Ltd.",
+        "Country": "TW",
+        "City": "Taichung",
+        "Address": "55 Science Park Road",
+        "Last social audit": date(2023, 3, 20),
+        "Audit scheme": "RBA VAP",
+    }
+    return ([panel] if display else []) + [
         {
             "Model": model,
             "Tier": "final assembly",
@@ -260,7 +271,8 @@ def sample_bids() -> dict[str, dict[str, Any]]:
             ),
             items=_items(green_nb, green_mon),
             labels=[_tco("TCO-9-EB14-0071", "EcoBook 14 G3"), _tco("TCO-9-VG24-0112", "ViewGreen 24 Pro")],
-            factories=_factories("EcoBook 14 G3", "Suzhou") + _factories("ViewGreen 24 Pro", "Xiamen"),
+            factories=_factories("EcoBook 14 G3", "Suzhou", display=True)
+            + _factories("ViewGreen 24 Pro", "Xiamen", True),
         ),
         # Cheaper, shorter warranty, label on the notebook only.
         "02-officeline.xlsx": dict(

@@ -113,6 +113,18 @@ CODES: dict[str, tuple[Severity, str]] = {
         "The bid's own total differs from what its item lines add up to: the lines are evaluated, and the "
         "tenderer is asked to confirm them.",
     ),
+    "factories.none_disclosed": (
+        Severity.WARNING,
+        "The rule set scores supply-chain transparency and the bid discloses no factory: those criteria score nothing.",
+    ),
+    "factories.two_lists": (
+        Severity.WARNING,
+        "The bid workbook has factory rows and a separate factory list was also sent: the separate list is read.",
+    ),
+    "factories.list_unreadable": (
+        Severity.WARNING,
+        "The bid's separate factory list could not be read; the Factories sheet of the bid workbook is read.",
+    ),
     "claim.possible_misrepresentation": (
         Severity.WARNING,
         "A label claim looks like a misrepresentation (another company's certificate, or an identifier one "

@@ -29,6 +29,20 @@ class TenderItem(Frozen):
     quantity: int | None = None
 
 
+LIST_EXTENSIONS = (".xlsx", ".ods", ".xls", ".xlsb")  # a factory list's workbook, in this order when several
+
+
+class FactoryLists(Frozen):
+    """Factory lists sent apart from the bid workbook, e.g. in the disclosure form of the buyer's Electronics
+    Watch affiliation: one file per bid in `folder` (relative to the tender folder), named as the bid's file
+    is (any workbook extension), read as the template's Factories sheet through this column mapping."""
+
+    folder: str = "factory-lists"
+    sheet: str = ""  # the form's sheet holding the list; the first sheet when empty
+    headings: dict[str, str] = {}  # standard Factories heading -> the form's heading
+    header_row: int | None = None  # the worksheet row of the form's headings (found when absent)
+
+
 class TemplateMapping(Frozen):
     """How a non-standard bid template maps onto the standard one."""
 
@@ -44,6 +58,19 @@ class TemplateMapping(Frozen):
     # rejection) in this tender, against the template's own declaration (template.Field.formal)
     formal: dict[str, list[str]] = {}
     substantive: dict[str, list[str]] = {}
+    factory_lists: FactoryLists | None = None  # factory lists as separate files, one per bid
+
+
+class Award(Frozen):
+    """The award decision, as tender.yaml records it (`award:`) or `tenderscore award` does."""
+
+    bid: str  # the bid id (the file's stem)
+    awarded_on: date
+    lot: str | None = None
+    contract_start: date | None = None  # the tender's, unless the contract says otherwise
+    contract_end: date | None = None
+    reason: str | None = None  # required when the bid awarded is not ranked first
+    by: str | None = None
 
 
 class Tender(Frozen):
@@ -63,6 +90,7 @@ class Tender(Frozen):
     timezone: str = "UTC"
     items: list[TenderItem] = []
     template: TemplateMapping = TemplateMapping()
+    award: Award | None = None  # once the contract is awarded: its follow-up starts
     folder: Path = PField(default=Path("."), exclude=True)
 
     @property
@@ -72,6 +100,14 @@ class Tender(Frozen):
     @property
     def rules_path(self) -> Path:
         return (self.folder / self.rules).resolve()
+
+    def factory_list(self, bid_file: str) -> Path | None:
+        """The separate factory list sent for a bid, when the tender takes them and one was sent."""
+        if self.template.factory_lists is None:
+            return None
+        folder = self.folder / self.template.factory_lists.folder
+        stem = Path(bid_file).stem
+        return next((p for ext in LIST_EXTENSIONS if (p := folder / f"{stem}{ext}").is_file()), None)
 
 
 # --- a bid, as read from its workbook --------------------------------------

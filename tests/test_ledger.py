@@ -52,7 +52,7 @@ def test_a_fresh_ledger_chains_its_runs_and_verifies(ledger, sample):
     assert json.loads(stored[0]["inputs"])["bids/01-greenbyte.xlsx"] == sample[2].bids[0].file_sha256
     with ledger.engine.connect() as db:
         rows = db.execute(sa.text("select count(*) from criterion_results")).scalar()
-    assert rows == 3 * 6 * 11  # three runs, six ranked bids, eleven criteria
+    assert rows == 3 * 6 * 13  # three runs, six ranked bids, thirteen criteria
 
 
 def test_the_ledger_refuses_updates_and_deletes(ledger, sample):

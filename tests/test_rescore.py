@@ -48,11 +48,12 @@ def _tasks_of_latest_rescore() -> list[str]:
 
 def _shift_label_to_price(rules_file):
     data = yaml.safe_load(rules_file.read_text())
+    data["criteria"] = [c for c in data["criteria"] if c["id"] not in ("final_assembly", "components")]
     for c in data["criteria"]:
         if c["id"] == "price":
-            c.update(weight=60, weight_range=[50, 70])
+            c.update(weight=65, weight_range=[55, 75])
         if c["id"] == "label":
-            c.update(weight=5, weight_range=[0, 10])
+            c.update(weight=2, weight_range=[0, 4])  # 10 points moved to price, and the 5 of transparency
     rules_file.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
@@ -80,8 +81,9 @@ def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_s
 
     scenario = root / "reports" / "CITY-ICT-2026-014" / "scenarios" / a["runs"][0]["run_id"][:8]
     diff = json.loads((scenario / "diff.json").read_text())
-    # Ten points moved from label to price: Officeline loses most of its 1.76 label points and falls behind
-    # 09-formula-text, which has no label points but the better price score. Nothing else moves.
+    # Fifteen points moved to price, from label and transparency: Officeline loses most of its 1.40 label
+    # points and its 2.00 transparency points, and falls behind 09-formula-text, which has neither but the
+    # better price score. Nothing else moves.
     assert sorted((c["bid_id"], c["before"], c["after"]) for c in diff["rank_changes"]) == [
         ("02-officeline", 4, 5),
         ("09-formula-text", 5, 4),

@@ -78,7 +78,7 @@ def test_an_item_field_needs_an_aggregate(tmp_path):
 
 def test_a_function_on_the_wrong_kind_of_field(tmp_path):
     error = _fault(tmp_path, lambda d: _criterion(d, "take_back").update(field="supplier.country"))
-    assert error.key == "criteria.10.field" and "Yes/No" in error.problem
+    assert error.key == "criteria.12.field" and "Yes/No" in error.problem
 
 
 def test_an_unknown_key_is_not_ignored(tmp_path):

@@ -71,17 +71,19 @@ def test_the_winner_by_hand(sample_evaluation):
     # Price: 200 × 989.00 + 150 × 189.00 = 197,800 + 28,350 = 226,150.00. The lowest compliant price is
     # BudgetIT's 200 × 829 + 150 × 139 = 186,650.00 (LowCost's 175,150 is excluded and sets no benchmark).
     # Score 186,650 / 226,150 × 10 = 8.2534 → 8.25; points 8.25 / 10 × 50 = 41.25.
-    # Label: both models carry a valid TCO Certified claim → share 1 → 10 → 15.00.
-    # EMS: ISO 14001 → 10 → 5.00. Warranty: min 5 y on linear 3→0, 5→10 → 10 → 5.00.
+    # Label: both models carry a valid TCO Certified claim → share 1 → 10 → 12.00.
+    # EMS: ISO 14001 → 10 → 3.00. Warranty: min 5 y on linear 3→0, 5→10 → 10 → 5.00.
     # Spare parts: min 7 y reaches the ≥7 step → 10 → 4.00. Security updates: notebook 7 y ≥ 6 and the
     # monitor is exempt → 10 → 3.00. Battery: notebook yes, monitor n/a → 10 → 3.00.
     # Recycled plastic: (197,800 × 55 + 28,350 × 60) / 226,150 = 55.6268 % ≥ 50 → 10 → 5.00.
     # Energy: (200 × 14.5 + 150 × 22) / 350 = 17.7143 kWh/y, the best of the ranked bids → 10 → 5.00.
     # Packaging: min 90 % reaches the ≥80 step → 10 → 3.00. Take-back: yes → 10 → 2.00.
+    # Final assembly: a complete factory row (name, country, city, address) for both models → 10 → 3.00.
+    # Components: the notebook's battery and display factories, the monitor's display factory → 10 → 2.00.
     expected = {
         "price": "41.25",
-        "label": "15.00",
-        "ems": "5.00",
+        "label": "12.00",
+        "ems": "3.00",
         "warranty": "5.00",
         "spare_parts": "4.00",
         "security_updates": "3.00",
@@ -89,6 +91,8 @@ def test_the_winner_by_hand(sample_evaluation):
         "recycled_plastic": "5.00",
         "energy": "5.00",
         "packaging": "3.00",
+        "final_assembly": "3.00",
+        "components": "2.00",
         "take_back": "2.00",
     }
     assert {c.id: str(c.points) for c in winner.criteria} == expected

@@ -98,7 +98,7 @@ def test_an_equivalent_label_is_accepted(sample_evaluation):
     assert (claim.verdict, claim.reason_code) == (Verdict.ACCEPTED_EQUIVALENT, "equivalence.accepted")
     assert claim.requirement == "tco" and claim.scheme == "eu-ecolabel"
     label = next(c for c in by_id(sample_evaluation, "04-datacomma").criteria if c.id == "label")
-    assert label.points == D("15.00")
+    assert label.points == D("12.00")
 
 
 def test_a_social_only_scheme_is_not_equivalent_to_an_environmental_label(sample_evaluation):
@@ -131,8 +131,8 @@ def test_a_review_decision_resolves_a_dossier(sample_evaluation):
     assert claim.reviewed_by == "A. Janssens, evaluation committee"
     label = next(c for c in by_id(sample_evaluation, "02-officeline").criteria if c.id == "label")
     # Only the monitor (150 × 159.00 = 23,850 of 203,650) is covered by an accepted claim; the notebook's
-    # certificate expired. 23,850 / 203,650 = 0.1171 → 1.17 / 10 × 15 = 1.755 → 1.76
-    assert (label.raw, label.score, label.points, label.status) == (D("0.1171"), D("1.17"), D("1.76"), "final")
+    # certificate expired. 23,850 / 203,650 = 0.1171 → 1.17 / 10 × 12 = 1.404 → 1.40
+    assert (label.raw, label.score, label.points, label.status) == (D("0.1171"), D("1.17"), D("1.40"), "final")
 
 
 def test_claims_are_in_the_json_report(sample_evaluation):
@@ -188,8 +188,8 @@ def test_a_decision_added_between_two_runs_changes_only_that_claim_and_its_point
     assert (claim(after)["verdict"], claim(after)["reason_code"]) == ("accepted_equivalent", "review.accepted")
     label = lambda doc: next(c for c in bid(doc)["criteria"] if c["id"] == "label")
     assert (label(before)["points"], label(before)["status"]) == (0, "needs_review")
-    assert (label(after)["points"], label(after)["status"]) == (1.76, "final")
-    assert round(bid(after)["total"] - bid(before)["total"], 2) == 1.76
+    assert (label(after)["points"], label(after)["status"]) == (1.4, "final")
+    assert round(bid(after)["total"] - bid(before)["total"], 2) == 1.40
     # Nothing else changes: the other criteria and claims of this bid, and every other bid.
     others = lambda doc: [c for c in bid(doc)["criteria"] if c["id"] != "label"]
     assert others(before) == others(after)
@@ -302,7 +302,7 @@ def test_the_rule_set_may_refuse_certificates_expiring_in_the_contract(make_tend
     verdicts = {c.certificate_id: c.reason_code for c in result.claims}
     assert verdicts == {"TCO-9-EB14-0071": "claim.verified", "TCO-9-VG24-0112": "certificate.expires_in_term"}
     label = next(c for c in result.criteria if c.id == "label")
-    assert label.points < D("15.00")
+    assert label.points < D("12.00")
 
 
 def test_schemes_and_registers_the_pipeline_does_not_know_go_to_review(make_tender):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -20,6 +21,9 @@ def cached_read(path: Path, tender: Tender, ledger: Ledger | None) -> ReadResult
     if ledger is None:
         return read_bid(path, tender)
     key = tender_key(tender)
+    listed = tender.factory_list(path.name)
+    if listed is not None:  # the parse is of both files
+        key = hashlib.sha256(f"{key} {sha256_of(listed)}".encode()).hexdigest()
     known = ledger.parsed_bid(sha256_of(path), key)
     if known is not None:  # the same bytes may have come under another file name
         bid = known.bid.model_copy(update={"bid_id": path.stem, "file": path.name}) if known.bid else None

@@ -30,14 +30,23 @@ def run_kind(tender: Tender, rules: LoadedRules) -> RunKind:
 
 
 def input_hashes(tender: Tender, rules: LoadedRules) -> dict[str, str]:
-    """Every file the result depends on besides the rule set: bids, tender.yaml, decisions, panel sheets,
-    the label catalogue and the register snapshots."""
+    """Every file the result depends on besides the rule set: bids, factory lists, tender.yaml, decisions,
+    panel sheets, the label catalogue and the register snapshots."""
     out = {f"bids/{p.name}": sha256_of(p) for p in bid_files(tender)}
     for name in (TENDER_FILE, REVIEWS_FILE, CLARIFICATIONS_FILE):
         if (tender.folder / name).is_file():
             out[name] = sha256_of(tender.folder / name)
     if tender.received and (tender.folder / tender.received).is_file():
         out[f"received/{tender.received}"] = sha256_of(tender.folder / tender.received)
+    forms = tender.template.factory_lists
+    if forms is not None and (tender.folder / forms.folder).is_dir():
+        out.update(
+            {
+                f"{forms.folder}/{p.name}": sha256_of(p)
+                for p in sorted((tender.folder / forms.folder).iterdir())
+                if p.is_file()
+            }
+        )
     panel = tender.folder / PANEL_FOLDER
     if panel.is_dir():
         out.update({f"{PANEL_FOLDER}/{p.name}": sha256_of(p) for p in sorted(panel.glob("*.xlsx"))})

@@ -15,7 +15,7 @@ from scoring.intake.panel_sheets import PanelSheets
 from scoring.intake.parse import Locale
 from scoring.issues import Issue, Severity, evaluation_failed, has_errors, issue, one_per_cell
 from scoring.models import Bid, ReadResult, Tender
-from scoring.rules.schema import Criterion, Knockout, PanelCriterion, RuleSet
+from scoring.rules.schema import Criterion, DisclosureParams, Knockout, PanelCriterion, RuleSet
 
 
 def _base(read: ReadResult) -> dict:
@@ -48,14 +48,16 @@ def check_knockout(k: Knockout, bid: Bid, ctx: Context) -> KnockoutResult:
     return KnockoutResult(id=k.id, requirement=k.requirement, passed=passed, explanation=why)
 
 
-def context_of(claims: list[ClaimVerdict], rules: RuleSet) -> Context:
-    """Only accepted claims count towards a label requirement."""
+def context_of(claims: list[ClaimVerdict], rules: RuleSet, tender: Tender | None = None) -> Context:
+    """Only accepted claims count towards a label requirement; audits are dated against the bid deadline."""
     labels: dict[str, set[str]] = {}
     for claim in claims:
         if claim.requirement and claim.verdict.counts:
             labels.setdefault(claim.requirement, set()).update(claim.covered_models)
     return Context(
-        labels={k: frozenset(v) for k, v in labels.items()}, names={k: req.reference for k, req in rules.labels.items()}
+        labels={k: frozenset(v) for k, v in labels.items()},
+        names={k: req.reference for k, req in rules.labels.items()},
+        deadline=tender.bid_deadline.date() if tender else None,
     )
 
 
@@ -80,7 +82,7 @@ def score_bids(
             claims = verify_claims(read.bid, verification) if read.bid is not None and verification else []
             if any(c.misrepresentation for c in claims):
                 read = read.model_copy(update={"issues": one_per_cell([*read.issues, *flagged(read, claims)])})
-            contexts[read.file] = context_of(claims, rules)
+            contexts[read.file] = context_of(claims, rules, tender)
             pending[read.file] = {c.requirement for c in claims if c.verdict is Verdict.NEEDS_REVIEW and c.requirement}
             if read.bid is None or has_errors(read.issues):
                 errors = [i for i in read.issues if i.severity is Severity.ERROR]
@@ -118,7 +120,7 @@ def score_bids(
     competing = [r for r in competing if r.file not in failures]
     low = abnormally_low({r.file: r.opened.total_price for r in competing}, rules)
     for read in competing:
-        extra = panel_issues.get(read.opened.bid_id, []) + low.get(read.file, [])
+        extra = panel_issues.get(read.opened.bid_id, []) + low.get(read.file, []) + undisclosed(read, rules)
         criteria = scored[read.file]
         total = sum((cr.points for cr in criteria), Decimal(0))
         results[read.file] = results[read.file].model_copy(
@@ -183,6 +185,22 @@ def flagged(read: ReadResult, claims: list[ClaimVerdict]) -> list[Issue]:
         )
         for c in claims
         if c.misrepresentation
+    ]
+
+
+def undisclosed(read: ReadResult, rules: RuleSet) -> list[Issue]:
+    """`factories.none_disclosed` when the rule set scores transparency and the bid discloses no factory."""
+    if read.bid is None or read.bid.factories or not rules.scores_transparency:
+        return []
+    names = ", ".join(c.name for c in rules.criteria if isinstance(c.params, DisclosureParams))
+    return [
+        issue(
+            "factories.none_disclosed",
+            f"The bid discloses no factory (its Factories sheet or factory list is missing or empty): {names} "
+            "scores nothing.",
+            file=read.file,
+            sheet=read.titles.get("Factories", "Factories"),
+        )
     ]
 
 

@@ -6,17 +6,19 @@ the rule it applied, so each point in a report can be retraced by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from scoring.award.results import PanelOutcome
 from scoring.claims.verify import normalise_model
 from scoring.formatting import money, num
-from scoring.models import Bid, Item
+from scoring.models import Bid, Factory, Item
 from scoring.rules.schema import (
     Condition,
     Criterion,
+    DisclosureParams,
     LinearParams,
     LookupParams,
     MinMaxParams,
@@ -62,9 +64,10 @@ class Context:
     labels: dict[str, frozenset[str]] = field(default_factory=dict)  # requirement -> normalised models
     names: dict[str, str] = field(default_factory=dict)  # requirement -> the label's name, for explanations
     panel: dict[str, PanelOutcome] = field(default_factory=dict)  # judged criterion -> the panel's outcome
+    deadline: date | None = None  # the bid deadline: how old an audit may be is counted back from it
 
     def with_panel(self, panel: dict[str, PanelOutcome]) -> Context:
-        return Context(labels=self.labels, names=self.names, panel=panel)
+        return replace(self, panel=panel)
 
 
 def item_fields(cond: Condition) -> tuple[str, ...]:
@@ -128,6 +131,8 @@ def raw_value(c: Criterion, bid: Bid, ctx: Context) -> Raw:
     params = c.params
     if isinstance(params, ShareParams):
         return _share(params, bid, ctx)
+    if isinstance(params, DisclosureParams):
+        return disclosure(params, bid, ctx.deadline)
     if isinstance(params, PanelParams):
         outcome = ctx.panel.get(c.id)
         if outcome is None or outcome.consensus is None:
@@ -162,6 +167,133 @@ def _share(params: ShareParams, bid: Bid, ctx: Context) -> Raw:
     met = sum((v for v, ok in lines if ok and v is not None), ZERO)
     share = (met / total).quantize(RAW_PLACES, rounding=ROUND_HALF_UP)
     return Raw(share, f"{num(share * 100)} % of line value {params.where.describe(ctx.names)}")
+
+
+# --- supply-chain transparency ---------------------------------------------------
+
+
+FINAL_ASSEMBLY = "final assembly"
+COMPONENT = "component"
+
+
+def complete(f: Factory) -> bool:
+    """A disclosed factory: named, with its country, city and address."""
+    return all((v or "").strip() for v in (f.name, f.country, f.city, f.address))
+
+
+def disclosure(p: DisclosureParams, bid: Bid, deadline: date | None) -> Raw:
+    """The share of the offered models (or of their line value) whose factories are disclosed, or of the
+    disclosed factories with a recent social audit; the explanation names what is missing."""
+    offered: dict[str, tuple[str, Decimal | None]] = {}  # normalised model -> (as written, weight)
+    category: dict[str, str | None] = {}
+    for item in bid.items:
+        name = item.model or f"(no model, Items row {item.row})"
+        key = normalise_model(name)
+        weight = Decimal(1) if p.per == "model" else item.line_value
+        shown, known = offered.get(key, (name, ZERO))
+        offered[key] = (shown, None if known is None or weight is None else known + weight)
+        category.setdefault(key, item.category)
+    if not offered:
+        return Raw(None, "no items")
+    rows: dict[str, list[Factory]] = {k: [] for k in offered}  # the disclosed factories of each offered model
+    elsewhere = []
+    for f in bid.factories:
+        if not complete(f):
+            continue
+        model = normalise_model(f.model or "")
+        if model == "all":
+            for found in rows.values():
+                found.append(f)
+        elif model in rows:
+            rows[model].append(f)
+        else:
+            elsewhere.append(f.model or "")
+    ignored = f"; rows for models not offered do not count ({', '.join(dict.fromkeys(elsewhere))})" if elsewhere else ""
+    if p.measure == "audits":
+        return _audits(p, rows, deadline, ignored)
+    if any(w is None for _, w in offered.values()):
+        return Raw(None, "no priced items")
+    credit: dict[str, Decimal] = {}
+    missing: list[str] = []
+    fractions = []  # per model: components disclosed of those asked
+    for key, (shown, _) in offered.items():
+        if p.measure == "final_assembly":
+            assembled = any(canonical(f.tier) == FINAL_ASSEMBLY for f in rows[key])
+            credit[key] = Decimal(assembled)
+            missing += [] if assembled else [shown]
+            continue
+        wanted = p.components_of(category[key])
+        have = {canonical(f.component) for f in rows[key] if canonical(f.tier) == COMPONENT}
+        lacking = [c for c in wanted if canonical(c) not in have]
+        fractions.append(f"{shown} {len(wanted) - len(lacking)} of {len(wanted)}")
+        if not wanted:
+            credit[key] = Decimal(1)
+        else:
+            credit[key] = Decimal(not lacking) if p.together else Decimal(len(wanted) - len(lacking)) / len(wanted)
+        missing += [f"{shown} ({', '.join(lacking)})"] if lacking else []
+    total = sum((w or ZERO for _, w in offered.values()), ZERO)
+    if total == 0:
+        return Raw(None, "no priced items")
+    share = (sum((credit[k] * (w or ZERO) for k, (_, w) in offered.items()), ZERO) / total).quantize(
+        RAW_PLACES, rounding=ROUND_HALF_UP
+    )
+    if p.measure == "final_assembly":
+        what = "final assembly factory"
+    elif isinstance(p.components, list):
+        what = f"{', '.join(p.components)} factories"
+    else:
+        what = "component factories (" + "; ".join(f"{k}: {', '.join(v)}" for k, v in p.components.items()) + ")"
+    if p.per == "value":
+        base = f"{num(share * 100)} % of line value" + (f" ({', '.join(fractions)})" if fractions else "")
+    elif p.measure == "components" and not p.together:
+        base = f"each model in proportion ({', '.join(fractions)})"
+    else:
+        base = f"{int(sum(credit.values(), ZERO))} of {len(offered)} models"
+    gaps = f"; missing: {'; '.join(missing)}" if missing else ""
+    return Raw(share, f"{what} disclosed for {base}{gaps}{ignored}")
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (the month's last day when it has no such day)."""
+    from calendar import monthrange
+
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+def _audits(p: DisclosureParams, rows: dict[str, list[Factory]], deadline: date | None, ignored: str) -> Raw:
+    factories: dict[tuple, Factory] = {}
+    for found in rows.values():
+        for f in found:
+            factories.setdefault((canonical(f.name), canonical(f.address)), f)
+    if not factories:
+        return Raw(ZERO, f"no factory disclosed for the offered models{ignored}")
+    schemes = {canonical(s) for s in p.schemes}
+    oldest = months_before(deadline, p.max_age_months) if deadline else None
+    audited, lacking = 0, []
+    for f in factories.values():
+        why = None
+        if f.last_audit is None or not (f.audit_scheme or "").strip():
+            why = "no audit stated"
+        elif schemes and canonical(f.audit_scheme) not in schemes:
+            why = f"{f.audit_scheme} is not a recognised scheme"
+        elif oldest is not None and f.last_audit < oldest:
+            why = f"audit of {f.last_audit.isoformat()} older than {p.max_age_months} months"
+        elif deadline is not None and f.last_audit > deadline:
+            why = f"audit of {f.last_audit.isoformat()} after the bid deadline"
+        if why:
+            lacking.append(f"{f.name} ({why})")
+        else:
+            audited += 1
+    share = (Decimal(audited) / len(factories)).quantize(RAW_PLACES, rounding=ROUND_HALF_UP)
+    under = ", ".join(p.schemes) if p.schemes else "a stated scheme"
+    gaps = f"; not counted: {'; '.join(lacking)}" if lacking else ""
+    return Raw(
+        share,
+        f"{audited} of {len(factories)} disclosed factories audited under {under} within "
+        f"{p.max_age_months} months of the bid deadline{gaps}{ignored}",
+    )
 
 
 def _aggregate(c: Criterion, bid: Bid) -> Raw:
@@ -232,7 +364,7 @@ def score_of(c: Criterion, raw: Any, scale: Decimal, peers: Peers = NO_PEERS) ->
         table = {canonical(k): v for k, v in params.values.items()}
         listing = ", ".join(f"{k} → {num(v)}" for k, v in params.values.items())
         return Scored(table.get(canonical(raw), params.otherwise), f"{listing}, other → {num(params.otherwise)}")
-    if isinstance(params, ShareParams):
+    if isinstance(params, (ShareParams, DisclosureParams)):
         return Scored(Decimal(raw) * scale, f"share × {num(scale)}")
     if isinstance(params, PanelParams):
         span = params.maximum - params.minimum

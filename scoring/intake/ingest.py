@@ -94,6 +94,25 @@ def _read_bid(path: Path, tender: Tender, name: str, digest: str) -> ReadResult:
     for sheet in (SUPPLIER, ITEMS, LABELS, FACTORIES):
         sheet_raw = raw.sheets.get(sheet.name)
         rows[sheet.name] = _typed_rows(name, sheet_raw, reader, issues) if sheet_raw else []
+    titles = {s.name: tender.template.sheets.get(s.name, s.name) for s in (SUPPLIER, ITEMS, LABELS, FACTORIES)}
+    titles |= {sheet: raw_sheet.title for sheet, raw_sheet in raw.sheets.items()}
+    listed = tender.factory_list(name)
+    if listed is not None:
+        list_rows, list_sheet, title = _factory_list(listed, tender, reader, name, issues)
+        if list_sheet is not None:
+            if rows[FACTORIES.name]:
+                issues.append(
+                    issue(
+                        "factories.two_lists",
+                        f"The workbook's own factory rows are set aside: the factory list {title} is read.",
+                        file=name,
+                        sheet=FACTORIES.name,
+                    )
+                )
+            issues = [i for i in issues if not (i.code == "sheet.missing" and i.sheet == FACTORIES.name)]
+            rows[FACTORIES.name] = list_rows
+            raw.sheets[FACTORIES.name] = list_sheet
+            titles[FACTORIES.name] = title
     supplier, supplier_rows = {}, {}
     for row in rows[SUPPLIER.name]:
         for key, value in row.items():
@@ -120,11 +139,49 @@ def _read_bid(path: Path, tender: Tender, name: str, digest: str) -> ReadResult:
         issues=issues,
         headings=headings,
         supplier_rows=supplier_rows,
-        # the sheets' names in this workbook; a missing sheet by the name the tender's template gives it
-        titles={s.name: tender.template.sheets.get(s.name, s.name) for s in (SUPPLIER, ITEMS, LABELS, FACTORIES)}
-        | {sheet: raw_sheet.title for sheet, raw_sheet in raw.sheets.items()},
+        # the sheets' names in this workbook (a missing sheet by the name the tender's template gives it); the
+        # factories by their list's file when they came in one
+        titles=titles,
         columns=columns,
     )
+
+
+def _factory_list(
+    path: Path, tender: Tender, reader: CellReader, name: str, issues: list[Issue]
+) -> tuple[list[dict], RawSheet | None, str]:
+    """The rows of a bid's separate factory list, its sheet, and how reports name it; a list that cannot be
+    read is reported (the workbook's own Factories sheet is read instead) and never stops the bid."""
+    forms = tender.template.factory_lists
+    assert forms is not None, "called only when the tender takes factory lists"
+    shown = f"{forms.folder}/{path.name}"
+    mapping = tender.template.model_copy(
+        update={
+            "sheets": {FACTORIES.name: forms.sheet},
+            "headings": {FACTORIES.name: forms.headings},
+            "header_rows": {FACTORIES.name: forms.header_row} if forms.header_row else {},
+        }
+    )
+    refused = refuse_reason(path)
+    raw = None if refused else read_workbook(path, mapping, (FACTORIES,))
+    sheet = raw.sheets.get(FACTORIES.name) if raw else None
+    found = [refused] if refused else [] if raw is None else raw.issues
+    if sheet is None:
+        why = " ".join(i.message for i in found) or "it holds no sheet"
+        issues.append(
+            issue(
+                "factories.list_unreadable",
+                f"The factory list {shown} could not be read ({why}); the workbook's own Factories sheet is read.",
+                file=name,
+                sheet=FACTORIES.name,
+            )
+        )
+        return [], None, shown
+    list_issues: list[Issue] = []
+    rows = _typed_rows(name, sheet, reader, list_issues)
+    for i in found + list_issues:
+        issues.append(i.model_copy(update={"file": name, "sheet": FACTORIES.name}))
+    title = shown if not sheet.title or sheet.title == path.name else f"{shown}, sheet {sheet.title}"
+    return rows, sheet, title
 
 
 def _stated_total(items: RawSheet | None, reader: CellReader) -> tuple[Decimal | None, int | None]:

@@ -113,8 +113,9 @@ def macros(name: str) -> Issue:
     )
 
 
-def read_workbook(path: Path, mapping: TemplateMapping) -> RawWorkbook:
-    """Read every template sheet. Call refuse_reason() first.
+def read_workbook(path: Path, mapping: TemplateMapping, sheets: tuple[Sheet, ...] = SHEETS) -> RawWorkbook:
+    """Read every template sheet (or the given ones: a factory list is a workbook of one template sheet, and
+    a sheet mapped to "" is the workbook's first). Call refuse_reason() first.
 
     Values come from calamine (one pass over each sheet, in Rust); which cells hold a formula, which
     calamine does not say, from a scan of the sheets' XML that looks only for formula elements.
@@ -128,7 +129,7 @@ def read_workbook(path: Path, mapping: TemplateMapping) -> RawWorkbook:
         return RawWorkbook({}, [legacy(name) if _is_ole(path) else unreadable(name)])
     formulas = FormulaCells(path)
     try:
-        return _read_sheets(name, book, formulas, mapping)
+        return _read_sheets(name, book, formulas, mapping, sheets)
     except Exception:
         return RawWorkbook({}, [unreadable(name)])
     finally:
@@ -343,14 +344,16 @@ def rows_of(sheet: Any) -> list[tuple]:
     return [tuple(map(cell, row)) for row in sheet.to_python(skip_empty_area=False)]
 
 
-def _read_sheets(name: str, book, formulas: FormulaCells, mapping: TemplateMapping) -> RawWorkbook:
+def _read_sheets(
+    name: str, book, formulas: FormulaCells, mapping: TemplateMapping, template: tuple[Sheet, ...]
+) -> RawWorkbook:
     issues: list[Issue] = []
     titles = {normalise_heading(t): t for t in book.sheet_names}
     wanted = set()
     sheets: dict[str, RawSheet] = {}
-    for sheet in SHEETS:
+    for sheet in template:
         local = mapping.sheets.get(sheet.name, sheet.name)
-        title = titles.get(normalise_heading(local))
+        title = titles.get(normalise_heading(local)) if local else next(iter(book.sheet_names), None)
         if title is None:
             severity = None if sheet.required else "warning"
             msg = (
@@ -388,7 +391,7 @@ def _read_sheets(name: str, book, formulas: FormulaCells, mapping: TemplateMappi
             raw.uncalculated = {(r, f): (c, written.get((r, c), "")) for (r, f), (c, _) in raw.uncalculated.items()}
         sheets[sheet.name] = raw
         issues.extend(sheet_issues)
-    for title in book.sheet_names:
+    for title in book.sheet_names if template == SHEETS else ():  # a factory form's other sheets are its own
         if title not in wanted:
             issues.append(
                 issue(

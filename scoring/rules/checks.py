@@ -16,6 +16,7 @@ from scoring.rules.schema import (
     TIE_BREAKS,
     Condition,
     Criterion,
+    DisclosureCriterion,
     LabelRequirement,
     LookupParams,
     PanelCriterion,
@@ -70,6 +71,11 @@ def _check_criterion(c: Criterion, rules: RuleSet, path: Path, key: str) -> None
         if c.field != "items" or c.aggregate:
             raise RuleError(path, "share_of_value reads the items: set field: items and no aggregate", f"{key}.field")
         _check_condition(c.params.where, path, f"{key}.params.where", item_context=True, labels=rules.labels)
+    elif isinstance(c, DisclosureCriterion):
+        if c.field != "factories" or c.aggregate:
+            raise RuleError(
+                path, "disclosure scores the disclosed factories: set field: factories and no aggregate", f"{key}.field"
+            )
     elif c.function == "price_proportional":
         if c.field != "bid.total_price":
             raise RuleError(

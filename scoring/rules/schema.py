@@ -179,6 +179,42 @@ class PanelParams(Strict):
         return self
 
 
+class DisclosureParams(Strict):
+    """Supply-chain transparency, from the factories the bid discloses (its Factories sheet or factory list).
+
+    A factory counts as disclosed when its row names the factory, country, city and address, for an offered
+    model (or `all`); rows for models not offered do not count.
+    - `final_assembly`: the share of offered models whose final assembly factory is disclosed;
+    - `components`: the share whose factories are disclosed for the listed components, every one of them
+      (`together: true`) or each on its own (`together: false`: each model-component pair counts); the
+      components may be listed per item category (`{notebook: [battery, display], monitor: [display]}`);
+    - `audits`: the share of the disclosed factories with a social audit under one of `schemes` (any stated
+      scheme when empty) dated at most `max_age_months` before the bid deadline.
+    `per: value` weighs models by their line value instead of counting them (final_assembly, components)."""
+
+    measure: Literal["final_assembly", "components", "audits"]
+    components: list[str] | dict[str, list[str]] = []  # for every model, or per item category ("*": the rest)
+    together: bool = True
+    per: Literal["model", "value"] = "model"
+    schemes: list[str] = []
+    max_age_months: int = PField(default=36, gt=0)
+
+    def components_of(self, category: str | None) -> list[str]:
+        """The components whose factories a model of this category must disclose."""
+        if isinstance(self.components, list):
+            return self.components
+        wanted = {k.casefold(): v for k, v in self.components.items()}
+        return wanted.get((category or "").casefold(), wanted.get("*", []))
+
+    @model_validator(mode="after")
+    def _components(self):
+        if self.measure == "components" and not self.components:
+            raise ValueError("the components measure needs the components it asks for, e.g. [display, battery]")
+        if self.measure == "audits" and self.per == "value":
+            raise ValueError("audits are counted per factory: remove per")
+        return self
+
+
 FUNCTIONS: dict[str, type[Strict]] = {
     "linear": LinearParams,
     "steps": StepsParams,
@@ -189,6 +225,7 @@ FUNCTIONS: dict[str, type[Strict]] = {
     "min_max": MinMaxParams,
     "share_of_value": ShareParams,
     "panel": PanelParams,
+    "disclosure": DisclosureParams,
 }
 # Functions whose score depends on the other bids: withdrawing a bid can change the others' order.
 RELATIVE_FUNCTIONS = ("relative", "price_proportional", "min_max")
@@ -207,7 +244,7 @@ class CriterionBase(Strict):
     weight: Decimal | None = PField(default=None, gt=0)  # weighted_points, price_quality_ratio
     money: Decimal | None = PField(default=None, gt=0)  # value_for_money: what a full score is worth
     weight_range: tuple[Decimal, Decimal] | None = None  # for the Monte Carlo robustness check
-    field: str  # supplier.<f>, items.<f> (with aggregate), items (share_of_value), bid.total_price, panel
+    field: str  # supplier.<f>, items.<f> (with aggregate), items (share_of_value), bid.total_price, panel, factories
     aggregate: Literal["min", "max", "mean", "quantity_weighted_mean", "value_weighted_mean"] | None = None
     unit: str = ""
     function: str
@@ -275,6 +312,11 @@ class PanelCriterion(CriterionBase):
     params: PanelParams = PanelParams()
 
 
+class DisclosureCriterion(CriterionBase):
+    function: Literal["disclosure"]
+    params: DisclosureParams
+
+
 def _function_of(value: Any) -> str | None:
     return (
         value.function
@@ -294,7 +336,8 @@ Criterion = Annotated[
     | Annotated[PriceCriterion, Tag("price_proportional")]
     | Annotated[MinMaxCriterion, Tag("min_max")]
     | Annotated[ShareCriterion, Tag("share_of_value")]
-    | Annotated[PanelCriterion, Tag("panel")],
+    | Annotated[PanelCriterion, Tag("panel")]
+    | Annotated[DisclosureCriterion, Tag("disclosure")],
     Discriminator(_function_of, custom_error_type="unknown_function", custom_error_message="unknown scoring function"),
 ]
 
@@ -357,6 +400,32 @@ class LabelRequirement(Strict):
     expiry_during_contract: Literal["warn", "reject"] = "warn"
 
 
+class Remedy(Strict):
+    """A lapse the supplier must remedy within so many days of it (a contract condition, Art. 70)."""
+
+    remedy_within_days: int = PField(gt=0)
+
+
+OnLapse = Literal["notify"] | Remedy  # notify: the buyer is told and asks the supplier; no deadline
+
+
+class FollowUp(Strict):
+    """What the contract asks after award, for the follow-up of the winning bid's commitments."""
+
+    notice_days: int = PField(default=60, ge=0)  # an item is due soon this many days before its date
+    renewal_evidence_days: int = PField(default=30, ge=0)  # renewal evidence is due this long before an expiry
+    disclosure_months: int = PField(default=12, gt=0)  # the factory list is disclosed again this often
+    dialogue_months: int = PField(default=12, gt=0)  # Electronics Watch dialogue is reviewed this often
+    on_lapse: OnLapse = "notify"  # what a lapse means under the contract, for every commitment ...
+    on_lapse_of: dict[
+        Literal["certificate", "factories", "ew_dialogue", "warranty", "spare_parts", "security_updates", "take_back"],
+        OnLapse,
+    ] = {}  # ... or per kind of commitment
+
+    def lapse_of(self, kind: str) -> OnLapse:
+        return self.on_lapse_of.get(kind, self.on_lapse)  # type: ignore[call-overload]
+
+
 class RuleSet(Strict):
     id: str
     version: str
@@ -374,6 +443,7 @@ class RuleSet(Strict):
     tie_break: list[str] = ["lowest_price", "earliest_submission"]
     abnormally_low: AbnormallyLow = AbnormallyLow()
     robustness: Robustness = Robustness()
+    follow_up: FollowUp = FollowUp()
 
     def fields_read(self) -> set[str]:
         """Every bid field a criterion or knock-out reads (`supplier.<f>`, `items.<f>`): a defect in one
@@ -383,4 +453,11 @@ class RuleSet(Strict):
         read |= {f for k in self.knockouts for f in k.condition.fields()}
         if any(c.field == "items" or c.field == "bid.total_price" for c in self.criteria):
             read |= {"items.quantity", "items.unit_price"}
+        if self.scores_transparency:
+            read |= {"items.model", "items.quantity", "items.unit_price"}
         return read
+
+    @property
+    def scores_transparency(self) -> bool:
+        """Whether a criterion scores the disclosed factories."""
+        return any(isinstance(c.params, DisclosureParams) for c in self.criteria)
