@@ -33,8 +33,10 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Rule set commands.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the evaluation ledger.", no_args_is_help=True)
+registers_app = typer.Typer(help="Register snapshot commands.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 app.add_typer(audit_app, name="audit")
+app.add_typer(registers_app, name="registers")
 
 
 def stderr() -> Console:
@@ -203,6 +205,132 @@ def publish(
     print(f"published {loaded.path} (SHA-256 {loaded.sha256}) as event {event_id}")
     for w in loaded.warnings:
         print(f"warning: {w}")
+    return EXIT_OK
+
+
+def _day(value: str | None, option: str) -> Any:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(option, f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@app.command()
+def award(
+    tender_dir: Annotated[str, typer.Argument(metavar="TENDER_DIR", help="Folder with tender.yaml and bids/.")],
+    bid: Annotated[str, typer.Argument(metavar="BID", help="The awarded bid (its file name without extension).")],
+    on: Annotated[str | None, typer.Option(metavar="DATE", help="Date of the award decision (default: today).")] = None,
+    lot: Annotated[str | None, typer.Option(help="The lot, when lots are ranked separately.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why, when the bid is not ranked first.")] = None,
+    by: Annotated[str | None, typer.Option(help="Who decided (recorded in the ledger).")] = None,
+    out: Annotated[
+        str | None, typer.Option(metavar="DIR", help="Reports folder (default: reports/<tender-id>).")
+    ] = None,
+) -> int:
+    """Record the award in the ledger and start the contract's follow-up: every commitment of the awarded bid
+    with its due dates, in follow-up/ of the reports."""
+    from datetime import date
+
+    from scoring.audit.ledger import open_ledger
+    from scoring.models import Award
+    from scoring.pipeline import award_contract, follow_up
+
+    decided = Award(bid=bid, awarded_on=_day(on, "--on") or date.today(), lot=lot, reason=reason, by=by)
+    ledger = open_ledger()
+    record, run_id = award_contract(tender_dir, decided, ledger=ledger, out_dir=out)
+    where = f"{record.tender_id}{f' lot {lot}' if lot else ''}"
+    print(
+        f"{where}: awarded to {shown(record.supplier)} (bid {bid}) on {record.awarded_on}; ledger run {run_id} (award)"
+    )
+    print(f"{len(record.commitments)} commitments to follow up:")
+    for c in record.commitments:
+        dates = ", ".join(d.isoformat() for d in c.due) or "no date due"
+        print(f"  {c.id}: {shown(c.subject)} ({dates})")
+    _print_follow_up(follow_up(tender_dir, ledger=ledger, out_dir=out))
+    return EXIT_OK
+
+
+@app.command("follow-up")
+def follow_up_command(
+    tender_dirs: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[TENDER_DIR]...", help="Tender folders (default: every tender the ledger knows)."),
+    ] = None,
+    on: Annotated[str | None, typer.Option(metavar="DATE", help="Check as of this day (default: today).")] = None,
+    out: Annotated[
+        str | None, typer.Option(metavar="DIR", help="Reports folder (default: reports/<tender-id>).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option(help="Show Prefect's flow and task logs.")] = False,
+) -> int:
+    """Check every awarded contract against the current register snapshots and the calendar; write the dated
+    follow-up report and a request to the supplier for each item due or lapsed."""
+    from scoring.audit.rescore import check_dirs
+
+    dirs = [str(d) for d in tender_dirs or []]
+    check_dirs(dirs)
+    _day(on, "--on")
+    from flows.settings import quiet_defaults
+
+    quiet_defaults(verbose=verbose)
+    from flows.evaluate import follow_up_contracts
+
+    with stopped_on_signals(), progress_display(verbose):
+        outcome = follow_up_contracts(tender_dirs=dirs or None, on=on, out_dir=out)
+    _print_follow_up(outcome)
+    return EXIT_FAILED if any(o.get("failed") for o in outcome) else EXIT_OK
+
+
+def _print_follow_up(outcome: list[dict]) -> None:
+    for o in outcome:
+        lot = f" lot {o['lot']}" if o.get("lot") else ""
+        if not o["followed"]:
+            print(f"{o['tender_id']}: {'not followed up: ' if o.get('failed') else ''}{o['reason']}")
+            continue
+        lapsed = [k for k, v in o["states"].items() if v not in ("ok", "renewed", "ended")]
+        print(
+            f"{o['tender_id']}{lot}: follow-up of {o['checked_on']}, {len(o['states'])} items, "
+            f"{len(lapsed)} needing action; ledger run {o['run_id']}"
+        )
+        for change in o["changes"]:
+            print(f"  changed: {shown(change)}")
+        for item in lapsed:
+            print(f"  {item}: {o['states'][item].replace('_', ' ')}")
+        if o["written"]:
+            print(f"  written to {os.path.dirname(o['written'][0])}/")
+    if not outcome:
+        print("no tender in the ledger yet: evaluate and award one first")
+
+
+@registers_app.command("publish")
+def registers_publish(
+    folder: Annotated[str, typer.Argument(metavar="FOLDER", help="The register snapshots folder (index.yaml).")],
+    port: Annotated[int, typer.Option(help="Port of the Prefect server when PREFECT_API_URL is not set.")] = 4200,
+) -> int:
+    """Check refreshed register snapshots and announce them: served contracts are followed up against them."""
+    import hashlib
+    from pathlib import Path
+
+    from scoring.claims.registers import INDEX, OfflineRegister
+
+    register = OfflineRegister(folder)  # snapshots that do not load are never announced
+    if not (Path(folder) / INDEX).is_file():
+        raise InputError(Path(folder) / INDEX, "missing: not a register snapshots folder")
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).iterdir() if p.is_file()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    from flows.serve import publish_registers
+
+    try:
+        event_id = publish_registers(str(Path(folder).resolve()), digest.hexdigest(), port=port)
+    except ConnectionError as exc:
+        stderr().print(f"tenderscore: error: {exc}", markup=False)
+        return EXIT_FAILED
+    snapshots = ", ".join(s.describe() for s in register.snapshots.values())
+    print(f"published {folder} ({snapshots}; SHA-256 {digest.hexdigest()}) as event {event_id}")
     return EXIT_OK
 
 

@@ -1,4 +1,4 @@
-"""The Prefect flows: `evaluate-tender` (one run per tender) and `rescore-tenders`.
+"""The Prefect flows: `evaluate-tender` (one run per tender), `rescore-tenders` and `follow-up-contracts`.
 
 The flow body is the library's pipeline: `scoring.pipeline.run`, with each step wrapped in a task
 so the Prefect UI shows every step of every tender. There is no second sequence of steps here.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -176,4 +177,52 @@ def rescore_tenders(
         progress("tenders", n, len(dirs))
     if rules_sha256:
         print(f"triggered by the publication of rules {rules_sha256}")
+    return outcome
+
+
+def follow_up_one(tender_dir: str, trigger: Trigger, database: str, on: str | None, out_dir: str | None) -> list[dict]:
+    """One tender's contracts checked, in one task."""
+    today = date.fromisoformat(on) if on else None
+    return pipeline.follow_up(tender_dir, ledger=open_ledger(database), today=today, trigger=trigger, out_dir=out_dir)
+
+
+follow_up_tender = task(name="follow-up-tender", **TASK)(follow_up_one)
+
+
+@flow(name="follow-up-contracts", log_prints=True, task_runner=ONE_AT_A_TIME)
+def follow_up_contracts(
+    tender_dirs: list[str] | None = None,
+    trigger: Trigger = Trigger.MANUAL,
+    on: str | None = None,
+    out_dir: str | None = None,
+    registers_sha256: str | None = None,
+) -> list[dict]:
+    """Check every awarded contract against the current register snapshots and the calendar: expired,
+    withdrawn, suspended, renewed, due soon. One `follow-up-tender` task per tender; with no tender_dirs, every
+    tender the ledger knows (those not awarded are reported as such). `on` (YYYY-MM-DD) checks as of that day
+    instead of today; `registers_sha256` (from a register-refresh event) is recorded in the log."""
+    ledger = open_ledger()
+    dirs = list(dict.fromkeys(tender_dirs or rescore.known_tender_dirs(ledger)))
+    progress("tenders", 0, len(dirs))
+    futures = follow_up_tender.map(
+        dirs,
+        trigger=unmapped(Trigger(trigger)),
+        database=unmapped(ledger.url),
+        on=unmapped(on),
+        out_dir=unmapped(out_dir),
+    )
+    outcome: list[dict] = []
+    for n, future in enumerate(futures, start=1):
+        for done in future.result():
+            lot = f" lot {done['lot']}" if done.get("lot") else ""
+            if done["followed"]:
+                asked = f", {len(done['requests'])} request(s) drafted" if done["requests"] else ""
+                changed = f", {len(done['changes'])} change(s)" if done["changes"] else ""
+                print(f"{done['tender_id']}{lot}: checked on {done['checked_on']}{changed}{asked}")
+            else:
+                print(f"{done['tender_id']}: {done['reason']}")
+            outcome.append(done)
+        progress("tenders", n, len(dirs))
+    if registers_sha256:
+        print(f"triggered by the publication of register snapshots {registers_sha256}")
     return outcome

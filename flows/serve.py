@@ -3,7 +3,9 @@
 Deployments:
 - evaluate-tender/on-demand: run from the Prefect UI or API with typed parameters;
 - rescore-tenders/scheduled: on a cron schedule;
-- rescore-tenders/on-rules-change: on the event `tenderscore rules publish FILE` emits.
+- rescore-tenders/on-rules-change: on the event `tenderscore rules publish FILE` emits;
+- follow-up-contracts/scheduled: on the same schedule;
+- follow-up-contracts/on-registers-refresh: on the event `tenderscore registers publish FOLDER` emits.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import urllib.request
 from flows.settings import quiet_defaults
 
 RULES_PUBLISHED = "tenderscore.rules.published"
+REGISTERS_PUBLISHED = "tenderscore.registers.published"
 DEFAULT_PORT = 4200
 DEFAULT_CRON = "0 6 * * *"  # every morning at six
 
@@ -61,10 +64,14 @@ def start_local_server(port: int, timeout: float = 120) -> subprocess.Popen:
 def deployments(cron: str):
     from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
 
-    from flows.evaluate import evaluate_tender, rescore_tenders
+    from flows.evaluate import evaluate_tender, follow_up_contracts, rescore_tenders
 
     on_rules_change = DeploymentEventTrigger(
         expect={RULES_PUBLISHED}, parameters={"trigger": "rules_change", "rules_sha256": "{{ event.payload.sha256 }}"}
+    )
+    on_registers_refresh = DeploymentEventTrigger(
+        expect={REGISTERS_PUBLISHED},
+        parameters={"trigger": "registers_change", "registers_sha256": "{{ event.payload.sha256 }}"},
     )
     return [
         evaluate_tender.to_deployment(name="on-demand", description="Evaluate one tender folder."),
@@ -78,6 +85,17 @@ def deployments(cron: str):
             name="on-rules-change",
             triggers=[on_rules_change],
             description=f"Re-score when {RULES_PUBLISHED} is emitted.",
+        ),
+        follow_up_contracts.to_deployment(
+            name="scheduled",
+            cron=cron,
+            parameters={"trigger": "schedule"},
+            description="Check every awarded contract against the register snapshots and the calendar.",
+        ),
+        follow_up_contracts.to_deployment(
+            name="on-registers-refresh",
+            triggers=[on_registers_refresh],
+            description=f"Check every awarded contract when {REGISTERS_PUBLISHED} is emitted.",
         ),
     ]
 
@@ -93,7 +111,8 @@ def serve(port: int = DEFAULT_PORT, cron: str = DEFAULT_CRON) -> None:
         from prefect import serve as prefect_serve
 
         print(
-            f"serving evaluate-tender/on-demand, rescore-tenders/scheduled ({cron}), rescore-tenders/on-rules-change",
+            f"serving evaluate-tender/on-demand, rescore-tenders/scheduled ({cron}), rescore-tenders/on-rules-change, "
+            f"follow-up-contracts/scheduled ({cron}), follow-up-contracts/on-registers-refresh",
             flush=True,
         )
         prefect_serve(*deployments(cron))
@@ -105,6 +124,16 @@ def serve(port: int = DEFAULT_PORT, cron: str = DEFAULT_CRON) -> None:
 
 def publish_rules(path: str, sha256: str, port: int = DEFAULT_PORT) -> str:
     """Emit the rules-change event to the Prefect server; its id."""
+    return emit(RULES_PUBLISHED, f"tenderscore.rules.{sha256}", path, sha256, port)
+
+
+def publish_registers(path: str, sha256: str, port: int = DEFAULT_PORT) -> str:
+    """Emit the register-refresh event to the Prefect server; its id."""
+    return emit(REGISTERS_PUBLISHED, f"tenderscore.registers.{sha256}", path, sha256, port)
+
+
+def emit(name: str, resource: str, path: str, sha256: str, port: int = DEFAULT_PORT) -> str:
+    """Emit an event about a published file (or folder) to the Prefect server; its id."""
     quiet_defaults()
     os.environ.setdefault("PREFECT_API_URL", api_url(port))
     if not healthy(os.environ["PREFECT_API_URL"]):
@@ -116,8 +145,8 @@ def publish_rules(path: str, sha256: str, port: int = DEFAULT_PORT) -> str:
     from prefect.events.clients import get_events_client
 
     event = Event(
-        event=RULES_PUBLISHED,
-        resource={"prefect.resource.id": f"tenderscore.rules.{sha256}", "prefect.resource.name": path},
+        event=name,
+        resource={"prefect.resource.id": resource, "prefect.resource.name": path},
         payload={"path": path, "sha256": sha256},
     )
 

@@ -12,16 +12,18 @@ Reports are written only when an output folder is given, and the run recorded on
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from scoring import __version__
-from scoring.audit.ledger import Ledger, Trigger
+from scoring.audit.ledger import AWARD, FOLLOW_UP, Ledger, Trigger
 from scoring.audit.rescore import cached_read, cached_validation, previous_document, sources, staleness
-from scoring.audit.runs import record_run
+from scoring.audit.runs import input_hashes, record_run
 from scoring.award.agreement import krippendorff_alpha
 from scoring.award.criteria import score_bids
 from scoring.award.panel import sheet_warnings
@@ -31,15 +33,21 @@ from scoring.award.robustness import assess
 from scoring.claims.registers import OfflineRegister
 from scoring.claims.reviews import REVIEWS_FILE, load_reviews
 from scoring.claims.verify import Verification, unused_decisions
+from scoring.contract.followup import EVIDENCE_FILE, check, load_evidence
+from scoring.contract.record import ContractRecord, contract_record, winner_of
 from scoring.errors import InputError
 from scoring.intake.clarify import apply_answers, check_answers, formal_fields, load_answers
+from scoring.intake.ingest import sha256_of
 from scoring.intake.lots import lot_tender, split_by_lot
 from scoring.intake.panel_sheets import PanelSheets, read_panel
 from scoring.intake.receipts import load_record, not_received, receipt_source, with_receipts
 from scoring.intake.tender import bid_files, load_tender
-from scoring.models import ReadResult, Tender
+from scoring.models import Award, ReadResult, Tender
 from scoring.reports.diff import diff_documents
 from scoring.reports.evaluation_json import evaluation_document
+from scoring.reports.follow_up import FOLDER as FOLLOW_UP_FOLDER
+from scoring.reports.follow_up import document as follow_up_document
+from scoring.reports.follow_up import write_follow_up
 from scoring.reports.write import default_out_dir, lot_dir, write_reports
 from scoring.rules.load import LoadedRules, load_rules
 
@@ -329,6 +337,137 @@ def rescore(
         "reason": reason,
         "runs": [{"run_id": e.run_id, "kind": e.kind.value if e.kind else None, "lot": e.lot} for e in evaluations],
     }
+
+
+# --- after the award ---------------------------------------------------------------------------------
+
+
+def award_contract(
+    tender_dir: Path | str,
+    award: Award | None = None,
+    *,
+    ledger: Ledger,
+    trigger: Trigger = Trigger.MANUAL,
+    out_dir: Path | str | None = None,
+    where: str = "tenderscore award",
+) -> tuple[ContractRecord, str]:
+    """Record the award of a bid (or the one tender.yaml records) and the contract record it starts: every
+    commitment of the awarded bid with its due dates; the record and its ledger run id.
+
+    An award rests on a recorded evaluation of the tender's current inputs: when the latest run is not one,
+    the tender is evaluated again first (recorded, reports written), as a re-score would."""
+    tender, rules, files = prepare(tender_dir)
+    award = award or tender.award
+    if award is None:
+        raise InputError(tender.folder / "tender.yaml", "no award recorded: name the awarded bid", "award")
+    if staleness(ledger, tender, rules) is None:
+        evaluations = run(tender_dir, prepared=(tender, rules, files))
+        latest = ledger.latest(tender.id, award.lot)
+        evaluations = [e.model_copy(update={"run_id": latest["run_id"] if latest else None}) for e in evaluations]
+    else:
+        evaluations = run(
+            tender_dir, ledger=ledger, write_out=True, out_dir=out_dir, trigger=trigger, prepared=(tender, rules, files)
+        )
+    evaluation = next((e for e in evaluations if e.lot == award.lot), None)
+    if evaluation is None:
+        lots = ", ".join(str(e.lot) for e in evaluations)
+        raise InputError(where, f"there is no lot {award.lot!r} ranked on its own (lots: {lots})", "award.lot")
+    winner = winner_of(evaluation, award, where)
+    read = read_bid(tender.bids_folder / winner.file, tender, ledger)
+    assert read.bid is not None, "a ranked bid was read"
+    record = contract_record(evaluation, award, read.bid, rules.rules, rules.catalogue, where)
+    info = ledger.record_event(
+        tender.id,
+        award.lot,
+        AWARD,
+        record.model_dump(mode="json"),
+        trigger=trigger,
+        tender_dir=str(tender.folder.resolve()),
+        tool_version=__version__,
+        rules_path=rules.path,
+        rules_sha256=rules.sha256,
+        inputs=input_hashes(tender, rules),
+    )
+    return record, info.run_id
+
+
+def follow_up_dir(tender_id: str, lot: str | None, out_dir: Path | str | None = None) -> Path:
+    """reports/<tender>/follow-up/ (lot-<id>/follow-up/ for a lot), or follow-up/ under out_dir."""
+    base = Path(out_dir) if out_dir else Path("reports") / tender_id
+    return (base / f"lot-{lot}" if lot is not None else base) / FOLLOW_UP_FOLDER
+
+
+def follow_up(
+    tender_dir: Path | str,
+    *,
+    ledger: Ledger,
+    today: date | None = None,
+    trigger: Trigger = Trigger.MANUAL,
+    out_dir: Path | str | None = None,
+) -> list[dict]:
+    """Check every awarded contract of a tender (each lot's) against the current register snapshots and the
+    calendar: recorded in the ledger (kind follow-up) and written to its follow-up folder; what was done.
+    A tender whose award is only in tender.yaml is awarded first. A tender that cannot be loaded or was not
+    awarded is reported as such and never raises."""
+    today = today or date.today()
+    try:
+        tender, rules, _ = prepare(tender_dir)
+        recorded = {r["lot"]: r for r in ledger.awarded() if r["tender_id"] == tender.id}
+        if tender.award is not None and not _same_award(recorded.get(tender.award.lot), tender.award):
+            award_contract(tender_dir, tender.award, ledger=ledger, trigger=trigger, where=str(tender.folder))
+            recorded = {r["lot"]: r for r in ledger.awarded() if r["tender_id"] == tender.id}
+        evidence = load_evidence(tender.folder)
+    except InputError as error:
+        return [{"tender_id": Path(tender_dir).name, "followed": False, "failed": True, "reason": str(error)}]
+    if not recorded:
+        return [{"tender_id": tender.id, "followed": False, "reason": "not awarded"}]
+    register = OfflineRegister(rules.registers_folder)
+    terms = rules.rules.follow_up
+    inputs = {k: v for k, v in input_hashes(tender, rules).items() if k.startswith("registers/")}
+    if (tender.folder / EVIDENCE_FILE).is_file():
+        inputs[EVIDENCE_FILE] = sha256_of(tender.folder / EVIDENCE_FILE)
+    outcome = []
+    for lot, row in sorted(recorded.items(), key=lambda kv: kv[0] or ""):
+        record = ContractRecord.model_validate_json(row["payload"])
+        before = ledger.latest(tender.id, lot, kinds=(FOLLOW_UP,))
+        previous = json.loads(before["payload"])["check"] if before else None
+        found = check(
+            record, register, evidence, today, terms.notice_days, terms.renewal_evidence_days, previous=previous
+        )
+        info = ledger.record_event(
+            tender.id,
+            lot,
+            FOLLOW_UP,
+            follow_up_document(record, found),
+            trigger=trigger,
+            tender_dir=str(tender.folder.resolve()),
+            tool_version=__version__,
+            rules_path=rules.path,
+            rules_sha256=rules.sha256,
+            inputs=inputs,
+        )
+        written = write_follow_up(record, found, follow_up_dir(tender.id, lot, out_dir))
+        outcome.append(
+            {
+                "tender_id": tender.id,
+                "lot": lot,
+                "followed": True,
+                "run_id": info.run_id,
+                "checked_on": today.isoformat(),
+                "states": {i.id: i.state for i in found.items},
+                "changes": found.changes,
+                "requests": [i.id for i in found.asked],
+                "written": [str(p) for p in written],
+            }
+        )
+    return outcome
+
+
+def _same_award(row: dict | None, award: Award) -> bool:
+    if row is None:
+        return False
+    payload = json.loads(row["payload"])
+    return payload["bid_id"] == award.bid and payload["awarded_on"] == award.awarded_on.isoformat()
 
 
 def evaluate(tender_dir: Path | str, rules_file: Path | str | None = None) -> list[Evaluation]:

@@ -92,3 +92,24 @@ def test_an_unreadable_bid_is_rejected_with_a_clear_message(cli_run):
     assert "11-damaged.xlsx" in damaged["issues"][0]["message"]
     assert "rejected  11-damaged" in done.stdout
     assert len(doc["bids"]) == 11
+
+
+def test_award_records_the_contract_and_prints_its_follow_up(tmp_path, monkeypatch, capsys):
+    tender = tmp_path / "tender"
+    shutil.copytree(SAMPLE_TENDER, tender)
+    data = yaml.safe_load((tender / "tender.yaml").read_text())
+    data["rules"] = str(ROOT / "rules" / "computers-2026.yaml")
+    (tender / "tender.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("TENDERSCORE_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    monkeypatch.chdir(tmp_path)
+    assert main(["award", str(tender), "01-greenbyte", "--on", "20 Nov"]) == 2
+    assert "--on: '20 Nov' is not a date" in capsys.readouterr().err
+    assert main(["award", str(tender), "08-lowcost", "--on", "2026-11-20"]) == 2
+    assert "bid 08-lowcost is excluded, not ranked" in capsys.readouterr().err
+    assert main(["award", str(tender), "01-greenbyte", "--on", "2026-11-20", "--by", "College"]) == 0
+    out = capsys.readouterr().out
+    assert "awarded to GreenByte Solutions NV (bid 01-greenbyte) on 2026-11-20" in out
+    assert "certificate:TCO-9-VG24-0112: TCO Certified certificate TCO-9-VG24-0112" in out and "(2028-05-31)" in out
+    assert "written to reports/CITY-ICT-2026-014/follow-up/" in out
+    assert (tmp_path / "reports" / "CITY-ICT-2026-014" / "follow-up" / "follow-up.ics").is_file()
+    assert (tmp_path / "reports" / "CITY-ICT-2026-014" / "evaluation.json").is_file()  # evaluated first

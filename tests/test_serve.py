@@ -97,7 +97,7 @@ def test_a_published_rules_change_leads_to_a_completed_rescore(service):
         if c["id"] == "price":
             c.update(weight=60, weight_range=[50, 70])
         if c["id"] == "label":
-            c.update(weight=5, weight_range=[0, 10])
+            c.update(weight=2, weight_range=[0, 4])
     (root / "rules" / "computers-2026.yaml").write_text(yaml.safe_dump(rules))
     out = _cli(["rules", "publish", str(root / "rules" / "computers-2026.yaml"), "--port", str(port)], env, root)
     assert "published" in out
@@ -124,3 +124,59 @@ def test_a_published_rules_change_leads_to_a_completed_rescore(service):
 
     runs = Ledger(f"sqlite:///{root / 'home' / 'ledger.sqlite'}").runs_of("CITY-ICT-2026-014")
     assert [r["trigger"] for r in runs] == ["manual", "rules_change"]
+
+
+def test_a_published_register_refresh_follows_up_the_awarded_contracts(service):
+    """`registers publish` emits the register-refresh event; the served follow-up-contracts deployment checks
+    the awarded contract against the refreshed snapshot and records it in the ledger."""
+    import csv
+    import json
+
+    root, env, port = service
+    if not (root / "tender").exists():  # the rules-change test made it; on its own, make it here
+        shutil.copytree(ROOT / "rules", root / "rules")
+        shutil.copytree(SAMPLE_TENDER, root / "tender")
+        data = yaml.safe_load((root / "tender" / "tender.yaml").read_text())
+        data["rules"] = str(root / "rules" / "computers-2026.yaml")
+        (root / "tender" / "tender.yaml").write_text(yaml.safe_dump(data))
+        _cli(["evaluate", "tender"], env, root)
+    out = _cli(["award", "tender", "01-greenbyte", "--on", "2026-11-20"], env, root)
+    assert "awarded to GreenByte Solutions NV" in out
+
+    path = root / "rules" / "registers" / "tco-certified.csv"
+    rows = list(csv.DictReader(path.open(newline="")))
+    for row in rows:
+        if row["certificate_id"] == "TCO-9-EB14-0071":
+            row["status"] = "withdrawn"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = _cli(["registers", "publish", str(root / "rules" / "registers"), "--port", str(port)], env, root)
+    assert "published" in out
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}):
+        deadline, done = time.time() + 180, None
+        while time.time() < deadline and done is None:
+            with get_client(sync_client=True) as client:
+                for run in client.read_flow_runs():
+                    if (
+                        run.deployment_id
+                        and run.parameters.get("trigger") == "registers_change"
+                        and run.state
+                        and run.state.is_completed()
+                    ):
+                        done = run
+            time.sleep(2)
+    assert done is not None, (root / "serve.log").read_text()[-3000:]
+    from scoring.audit.ledger import Ledger
+
+    runs = Ledger(f"sqlite:///{root / 'home' / 'ledger.sqlite'}").runs_of("CITY-ICT-2026-014")
+    follow = [r for r in runs if r["kind"] == "follow-up" and r["trigger"] == "registers_change"]
+    assert follow, [(r["kind"], r["trigger"]) for r in runs]
+    items = {i["id"]: i["state"] for i in json.loads(follow[-1]["payload"])["check"]["items"]}
+    assert items["certificate:TCO-9-EB14-0071"] == "withdrawn"
+    assert (root / "reports" / "CITY-ICT-2026-014" / "follow-up" / "follow-up.ics").is_file()

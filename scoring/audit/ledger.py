@@ -134,6 +134,13 @@ class Trigger(StrEnum):
     MANUAL = "manual"
     SCHEDULE = "schedule"
     RULES_CHANGE = "rules_change"
+    REGISTERS_CHANGE = "registers_change"
+
+
+# What a record is: an evaluation run (official or scenario), or an event after it in the same chain.
+EVALUATIONS = ("official", "scenario")
+AWARD = "award"  # the award decision and the contract record it starts
+FOLLOW_UP = "follow-up"  # one follow-up check of the awarded contract
 
 
 @dataclass(frozen=True)
@@ -199,11 +206,15 @@ class Ledger:
 
     # --- writing --------------------------------------------------------------------------------
 
-    def latest(self, tender_id: str, lot: str | None = None) -> dict | None:
+    def latest(self, tender_id: str, lot: str | None = None, kinds: Sequence[str] = EVALUATIONS) -> dict | None:
+        """The newest record of a tender (or lot) of these kinds: by default its latest evaluation run."""
         with self.engine.connect() as db:
             row = (
                 db.execute(
-                    sa.select(runs).where(runs.c.tender_id == tender_id, _lot(lot)).order_by(runs.c.seq.desc()).limit(1)
+                    sa.select(runs)
+                    .where(runs.c.tender_id == tender_id, _lot(lot), runs.c.kind.in_(kinds))
+                    .order_by(runs.c.seq.desc())
+                    .limit(1)
                 )
                 .mappings()
                 .first()
@@ -211,12 +222,12 @@ class Ledger:
         return dict(row) if row else None
 
     def latest_of_tender(self, tender_id: str) -> dict | None:
-        """The newest run of a tender, whatever its lot."""
+        """The newest evaluation run of a tender, whatever its lot."""
         with self.engine.connect() as db:
             row = (
                 db.execute(
                     sa.select(runs)
-                    .where(runs.c.tender_id == tender_id)
+                    .where(runs.c.tender_id == tender_id, runs.c.kind.in_(EVALUATIONS))
                     .order_by(runs.c.created_at.desc(), runs.c.seq.desc())
                     .limit(1)
                 )
@@ -279,6 +290,67 @@ class Ledger:
             seq=run["seq"],
             created_at=run["created_at"],
         )
+
+    def record_event(
+        self,
+        tender_id: str,
+        lot: str | None,
+        kind: str,
+        document: dict,
+        *,
+        trigger: Trigger,
+        tender_dir: str,
+        tool_version: str,
+        rules_path: str,
+        rules_sha256: str,
+        inputs: dict[str, str],
+    ) -> RunInfo:
+        """Append an award or a follow-up check to the tender's (or lot's) chain, after its evaluation runs:
+        chained and hashed like them, with no bid or criterion rows (the evaluation's stay as they were)."""
+        assert kind in (AWARD, FOLLOW_UP), kind
+        with self.engine.begin() as db:
+            previous = db.execute(
+                sa.select(runs.c.run_id, runs.c.record_hash, runs.c.seq)
+                .where(runs.c.tender_id == tender_id, _lot(lot))
+                .order_by(runs.c.seq.desc())
+                .limit(1)
+            ).first()
+            run: dict[str, Any] = {
+                "run_id": str(uuid.uuid4()),
+                "tender_id": tender_id,
+                "lot": lot,
+                "seq": previous.seq + 1 if previous else 1,
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "trigger": Trigger(trigger).value,
+                "kind": kind,
+                "tool_version": tool_version,
+                "tender_dir": tender_dir,
+                "rules_path": rules_path,
+                "rules_sha256": rules_sha256,
+                "inputs": _canonical(inputs),
+                "payload": _canonical(document),
+                "previous_run_id": previous.run_id if previous else None,
+                "previous_hash": previous.record_hash if previous else GENESIS,
+            }
+            run["record_hash"] = record_hash(run, [], [])
+            db.execute(runs.insert().values(**run))
+        return RunInfo(
+            run_id=run["run_id"],
+            kind=kind,
+            previous_run_id=run["previous_run_id"],
+            seq=run["seq"],
+            created_at=run["created_at"],
+        )
+
+    def awarded(self) -> list[dict]:
+        """The latest award record of every awarded tender and lot, oldest tender first."""
+        with self.engine.connect() as db:
+            query = sa.select(runs).where(runs.c.kind == AWARD).order_by(runs.c.seq)
+            rows = [dict(r) for r in db.execute(query).mappings()]
+        latest: dict[tuple, dict] = {}
+        for r in rows:
+            latest[(r["tender_id"], r["lot"])] = r
+        return sorted(latest.values(), key=lambda r: (r["tender_id"], r["lot"] or ""))
 
     # --- parsed bids ------------------------------------------------------------------------------
 
@@ -392,7 +464,7 @@ def _lot(lot: str | None):
 
 def _rows(run_id: str, document: dict) -> tuple[list[dict], list[dict]]:
     bids, criteria = [], []
-    for b in document["bids"]:
+    for b in document.get("bids", []):  # an award or follow-up record has none
         bids.append(
             {
                 "run_id": run_id,

@@ -1,0 +1,243 @@
+"""Follow-up of an awarded contract: every commitment re-checked against the register snapshots and the
+calendar on a given day, with what changed since the previous check and the consequence of each lapse.
+
+Pure: the contract record, the registers, the evidence received and the day in; the check out. It never
+touches the evaluation: the award stands as it was made, and follow-up is its own record.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
+
+from scoring.claims.registers import Register
+from scoring.contract.record import Commitment, ContractRecord
+from scoring.errors import InputError
+from scoring.models import Frozen
+from scoring.yamlio import first_error, load_mapping
+
+EVIDENCE_FILE = "follow-up.yaml"
+
+State = Literal[
+    "ok", "renewed", "due_soon", "overdue", "expired", "withdrawn", "suspended", "not_listed", "ended", "unchecked"
+]
+LAPSED = ("overdue", "expired", "withdrawn", "suspended", "not_listed")  # the contract's consequence applies
+ASKED = (*LAPSED, "due_soon")  # a request to the supplier is drafted
+WORDS = {
+    "ok": "in order",
+    "renewed": "renewed",
+    "due_soon": "due soon",
+    "overdue": "overdue",
+    "expired": "expired",
+    "withdrawn": "withdrawn",
+    "suspended": "suspended",
+    "not_listed": "not in the register",
+    "ended": "ended",
+    "unchecked": "not checked",
+}
+
+
+class Evidence(Frozen):
+    """What the supplier sent for a commitment (follow-up.yaml, `received:`)."""
+
+    item: str  # the commitment's id, as follow-up.json and follow-up.xlsx show it
+    received_on: date
+    due: date | None = None  # the due date it answers; the earliest one still open when not given
+    note: str = ""
+    by: str | None = None
+
+
+class ItemCheck(Frozen):
+    id: str
+    kind: str
+    subject: str
+    state: State
+    detail: str  # what was found, in words
+    next_due: date | None = None
+    valid_until: date | None = None  # a certificate's expiry as now known (a renewal moves it)
+    lapsed_on: date | None = None
+    remedy_by: date | None = None
+    consequence: str | None = None  # what the lapse means under the contract
+    previous_state: State | None = None
+
+
+class FollowUpCheck(Frozen):
+    tender_id: str
+    lot: str | None
+    bid_id: str
+    supplier: str | None
+    checked_on: date
+    registers: list[str]  # the snapshots the certificates were checked against
+    items: list[ItemCheck]
+    changes: list[str]  # since the previous check, in words
+    previous_checked_on: date | None = None
+
+    @property
+    def asked(self) -> list[ItemCheck]:
+        return [i for i in self.items if i.state in ASKED]
+
+
+def load_evidence(folder: Path) -> list[Evidence]:
+    """The evidence recorded in follow-up.yaml beside tender.yaml; an InputError naming the key when wrong."""
+    path = folder / EVIDENCE_FILE
+    if not path.is_file():
+        return []
+    data = load_mapping(path, InputError)
+    out = []
+    for n, raw in enumerate(data.get("received") or []):
+        try:
+            out.append(Evidence.model_validate(raw))
+        except ValidationError as exc:
+            error = first_error(path, exc, InputError)
+            raise InputError(path, error.problem, f"received.{n}" + (f".{error.key}" if error.key else "")) from None
+    return out
+
+
+def check(
+    record: ContractRecord,
+    register: Register,
+    evidence: list[Evidence],
+    today: date,
+    notice_days: int,
+    renewal_evidence_days: int,
+    previous: dict | None = None,
+) -> FollowUpCheck:
+    """Every commitment of the contract on `today`; `previous` is the last check's document, if any."""
+    before = {i["id"]: i["state"] for i in (previous or {}).get("items", [])}
+    items, seen = [], set()
+    for c in record.commitments:
+        answered = [e for e in evidence if e.item == c.id]
+        if c.kind == "certificate":
+            item = _certificate(c, register, answered, today, notice_days, renewal_evidence_days, record)
+        else:
+            item = _dated(c, answered, today, notice_days)
+        if item.state in LAPSED and item.lapsed_on is not None:
+            item = _consequence(item, c)
+        items.append(item.model_copy(update={"previous_state": before.get(c.id)}))
+        if c.registry and (snap := register.snapshot(c.registry)):
+            seen.add(snap.describe())
+    changes = [
+        f"{i.id}: {WORDS[i.previous_state]} → {WORDS[i.state]}"
+        for i in items
+        if i.previous_state is not None and i.previous_state != i.state
+    ]
+    changes += [f"{i.id}: new, {WORDS[i.state]}" for i in items if previous is not None and i.id not in before]
+    checked = (previous or {}).get("checked_on")
+    return FollowUpCheck(
+        tender_id=record.tender_id,
+        lot=record.lot,
+        bid_id=record.bid_id,
+        supplier=record.supplier,
+        checked_on=today,
+        registers=sorted(seen),
+        items=items,
+        changes=changes,
+        previous_checked_on=date.fromisoformat(checked) if checked else None,
+    )
+
+
+def _open(due: list[date], answered: list[Evidence]) -> list[date]:
+    """The due dates no evidence answers: an entry naming its date answers it, one without the earliest open."""
+    remaining = sorted(set(due) - {e.due for e in answered if e.due})
+    for _ in [e for e in answered if e.due is None]:
+        if remaining:
+            remaining.pop(0)
+    return remaining
+
+
+def _dated(c: Commitment, answered: list[Evidence], today: date, notice_days: int) -> ItemCheck:
+    base = dict(id=c.id, kind=c.kind, subject=c.subject)
+    remaining = _open(c.due, answered)
+    past = [d for d in remaining if d < today]
+    coming = [d for d in remaining if d >= today]
+    if past:
+        return ItemCheck(
+            **base,
+            state="overdue",
+            detail=f"due on {past[0].isoformat()}, no evidence received",
+            next_due=past[0],
+            lapsed_on=past[0],
+        )
+    if coming and coming[0] <= today + timedelta(days=notice_days):
+        return ItemCheck(**base, state="due_soon", detail=f"due on {coming[0].isoformat()}", next_due=coming[0])
+    if not c.due and c.ends is not None and c.ends < today:
+        return ItemCheck(**base, state="ended", detail=f"the period ended on {c.ends.isoformat()}")
+    if coming:
+        return ItemCheck(**base, state="ok", detail=f"next due on {coming[0].isoformat()}", next_due=coming[0])
+    if c.due:
+        return ItemCheck(**base, state="ok", detail="every due date answered")
+    until = f" until {c.ends.isoformat()}" if c.ends else ""
+    return ItemCheck(**base, state="ok", detail=f"running{until}")
+
+
+def _certificate(
+    c: Commitment,
+    register: Register,
+    answered: list[Evidence],
+    today: date,
+    notice_days: int,
+    renewal_days: int,
+    record: ContractRecord,
+) -> ItemCheck:
+    base = dict(id=c.id, kind=c.kind, subject=c.subject)
+    until, renewed, where = c.ends, False, ""
+    snapshot = register.snapshot(c.registry) if c.registry else None
+    if c.registry and c.certificate_id and snapshot is not None:
+        where = f", per the {snapshot.describe()}"
+        entry = register.lookup(c.registry, c.certificate_id)
+        if entry is None:
+            return ItemCheck(
+                **base,
+                state="not_listed",
+                detail=f"certificate {c.certificate_id} is no longer in the register{where}",
+                valid_until=until,
+                lapsed_on=snapshot.taken_on,
+            )
+        if entry.status in ("withdrawn", "suspended"):
+            return ItemCheck(
+                **base,
+                state=entry.status,
+                detail=f"the register lists certificate {entry.certificate_id} as {entry.status}{where}",
+                valid_until=entry.valid_until,
+                lapsed_on=snapshot.taken_on,
+            )
+        if entry.valid_until is not None and (until is None or entry.valid_until > until):
+            until, renewed = entry.valid_until, True
+    if until is not None and until < today:
+        return ItemCheck(
+            **base,
+            state="expired",
+            detail=f"the certificate expired on {until.isoformat()}{where}",
+            valid_until=until,
+            lapsed_on=until,
+        )
+    due = [until - timedelta(days=renewal_days)] if until is not None and until <= record.contract_end else []
+    dated = _dated(c.model_copy(update={"due": due, "ends": until}), answered, today, notice_days)
+    if snapshot is None and c.certificate_id:
+        why = f"no {c.registry} register snapshot" if c.registry else "no register for this scheme"
+        detail = f"{why}: checked on the calendar only; {dated.detail}"
+        return dated.model_copy(update={"state": "unchecked" if dated.state == "ok" else dated.state, "detail": detail})
+    if renewed and until is not None and dated.state == "ok":
+        return dated.model_copy(
+            update={"state": "renewed", "detail": f"valid until {until.isoformat()}{where}", "valid_until": until}
+        )
+    if until is None:
+        return dated.model_copy(update={"detail": f"no expiry stated{where}"})
+    after = "; it runs beyond the contract" if until > record.contract_end else f"; {dated.detail}"
+    return dated.model_copy(update={"detail": f"valid until {until.isoformat()}{where}{after}", "valid_until": until})
+
+
+def _consequence(item: ItemCheck, c: Commitment) -> ItemCheck:
+    assert item.lapsed_on is not None, "called for lapsed items only"
+    if c.on_lapse == "remedy" and c.remedy_within_days:
+        by = item.lapsed_on + timedelta(days=c.remedy_within_days)
+        text = (
+            f"Under the contract the supplier remedies a lapse within {c.remedy_within_days} days: by {by.isoformat()}."
+        )
+        return item.model_copy(update={"remedy_by": by, "consequence": text})
+    return item.model_copy(
+        update={"consequence": "Under the contract the buyer notifies the supplier; no remedy period is set."}
+    )

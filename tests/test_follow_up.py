@@ -1,0 +1,236 @@
+"""After the award: the contract record of the winning bid's commitments, and its follow-up against refreshed
+register snapshots and the calendar, recorded in the ledger and written for the contract manager."""
+
+import csv
+import json
+import shutil
+from datetime import date
+
+import openpyxl
+import pytest
+import yaml
+from conftest import ROOT, SAMPLE_TENDER
+
+from scoring import pipeline
+from scoring.audit.ledger import Ledger
+from scoring.contract.followup import Evidence, check
+from scoring.errors import InputError
+from scoring.models import Award
+
+AWARD = Award(bid="01-greenbyte", awarded_on=date(2026, 11, 20), by="College of Aldermen")
+
+
+@pytest.fixture
+def tender(tmp_path):
+    """The sample tender beside its own copy of the rules and register snapshots, which a test may refresh;
+    a lapsed certificate must be remedied within 30 days under this contract."""
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    shutil.copytree(SAMPLE_TENDER, tmp_path / "tender")
+    rules = yaml.safe_load((tmp_path / "rules" / "computers-2026.yaml").read_text())
+    rules["follow_up"] = {"on_lapse_of": {"certificate": {"remedy_within_days": 30}}}
+    (tmp_path / "rules" / "computers-2026.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
+    data = yaml.safe_load((tmp_path / "tender" / "tender.yaml").read_text())
+    data["rules"] = str(tmp_path / "rules" / "computers-2026.yaml")
+    (tmp_path / "tender" / "tender.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    return tmp_path
+
+
+def _refresh_tco(root, taken_on, **changes):
+    """A new snapshot of the TCO Certified register: certificate id -> the columns that changed."""
+    path = root / "rules" / "registers" / "tco-certified.csv"
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row.update(changes.get(row["certificate_id"], {}))
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    index = yaml.safe_load((root / "rules" / "registers" / "index.yaml").read_text())
+    for snapshot in index["snapshots"]:
+        if snapshot["registry"] == "tco-certified":
+            snapshot["taken_on"] = taken_on
+    (root / "rules" / "registers" / "index.yaml").write_text(yaml.safe_dump(index))
+
+
+def test_the_award_records_every_commitment_of_the_winning_bid(tender, database_url):
+    ledger = Ledger(database_url)
+    record, run_id = pipeline.award_contract(tender / "tender", AWARD, ledger=ledger, out_dir=tender / "reports")
+    commitments = {c.id: c for c in record.commitments}
+    assert set(commitments) == {
+        "certificate:TCO-9-EB14-0071",
+        "certificate:TCO-9-VG24-0112",
+        "factories",
+        "ew_dialogue",
+        "warranty",
+        "spare_parts",
+        "security_updates",
+        "take_back",
+    }
+    monitor = commitments["certificate:TCO-9-VG24-0112"]  # expires 2028-06-30, within the contract
+    assert monitor.due == [date(2028, 5, 31)] and monitor.registry == "tco-certified"
+    assert monitor.criteria == ["TCO Certified or equivalent label (12.00 points)"]
+    assert (monitor.on_lapse, monitor.remedy_within_days) == ("remedy", 30)
+    assert commitments["certificate:TCO-9-EB14-0071"].due == []  # valid beyond the contract's end
+    assert commitments["factories"].due == [date(2028, 1, 1), date(2029, 1, 1), date(2030, 1, 1)]
+    assert commitments["warranty"].ends == date(2032, 1, 1)  # 5 years from the contract start
+    assert commitments["take_back"].due == [date(2030, 12, 31)]
+    runs = ledger.runs_of("CITY-ICT-2026-014")
+    assert [(r["kind"], r["trigger"]) for r in runs] == [("official", "manual"), ("award", "manual")]
+    assert runs[1]["run_id"] == run_id and json.loads(runs[1]["payload"])["evaluation_run_id"] == runs[0]["run_id"]
+    assert ledger.latest("CITY-ICT-2026-014")["kind"] == "official"  # re-scoring still sees the evaluation
+    assert ledger.verify() == []
+
+
+def test_an_award_must_name_a_ranked_bid_and_say_why_when_not_the_first(tender, tmp_path):
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    with pytest.raises(InputError, match="excluded, not ranked"):
+        pipeline.award_contract(
+            tender / "tender", Award(bid="08-lowcost", awarded_on=date(2026, 11, 20)), ledger=ledger
+        )
+    second = Award(bid="04-datacomma", awarded_on=date(2026, 11, 20))
+    with pytest.raises(InputError, match="ranked 2, not first: state the reason"):
+        pipeline.award_contract(tender / "tender", second, ledger=ledger)
+    reason = "01-greenbyte withdrew its bid after the standstill period"
+    record, _ = pipeline.award_contract(tender / "tender", second.model_copy(update={"reason": reason}), ledger=ledger)
+    assert (record.bid_id, record.rank, record.reason) == ("04-datacomma", 2, reason)
+
+
+def test_follow_up_finds_a_withdrawn_and_a_renewed_certificate(tender, database_url):
+    """The done-when of the issue: award, refresh a register snapshot in which the winner's certificate is
+    withdrawn and another renewed, follow up; both are in the report, the ledger and the requests."""
+    ledger = Ledger(database_url)
+    out = tender / "reports"
+    pipeline.award_contract(tender / "tender", AWARD, ledger=ledger, out_dir=out)
+    folder = out / "follow-up"
+
+    # Three weeks before the monitor certificate's renewal evidence is due: a request is drafted.
+    [first] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 5, 10), out_dir=out)
+    assert first["states"]["certificate:TCO-9-VG24-0112"] == "due_soon"
+    assert first["requests"] == ["certificate:TCO-9-VG24-0112", "factories", "ew_dialogue"]  # those: overdue
+    request = (folder / "requests" / "2028-05-10" / "certificate-TCO-9-VG24-0112.md").read_text()
+    assert "due on 2028-05-31" in request and "To: GreenByte Solutions NV <tenders@greenbyte.example>" in request
+    assert "TCO Certified or equivalent label (12.00 points)" in request
+
+    _refresh_tco(
+        tender,
+        "2028-05-11",
+        **{"TCO-9-EB14-0071": {"status": "withdrawn"}, "TCO-9-VG24-0112": {"valid_until": "2031-06-30"}},
+    )
+    [second] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 5, 12), out_dir=out)
+    assert second["states"]["certificate:TCO-9-EB14-0071"] == "withdrawn"
+    assert second["states"]["certificate:TCO-9-VG24-0112"] == "renewed"
+    assert set(second["changes"]) == {
+        "certificate:TCO-9-EB14-0071: in order → withdrawn",
+        "certificate:TCO-9-VG24-0112: due soon → renewed",
+    }
+
+    report = (folder / "follow-up-2028-05-12.md").read_text()
+    assert "Since the check of 2028-05-10:" in report
+    assert "the register lists certificate TCO-9-EB14-0071 as withdrawn" in report
+    assert "valid until 2031-06-30, per the tco-certified register snapshot of 2028-05-11" in report
+    assert "by 2028-06-10" in report  # lapsed when the snapshot was taken, remedied within 30 days
+
+    withdrawn = (folder / "requests" / "2028-05-12" / "certificate-TCO-9-EB14-0071.md").read_text()
+    assert "lists a certificate your award relied on as withdrawn" in withdrawn
+    assert "remedies a lapse within 30 days: by 2028-06-10" in withdrawn
+    assert not (folder / "requests" / "2028-05-12" / "certificate-TCO-9-VG24-0112.md").exists()  # renewed
+
+    runs = ledger.runs_of("CITY-ICT-2026-014")
+    assert [r["kind"] for r in runs] == ["official", "award", "follow-up", "follow-up"]
+    items = {i["id"]: i for i in json.loads(runs[-1]["payload"])["check"]["items"]}
+    assert items["certificate:TCO-9-EB14-0071"]["state"] == "withdrawn"
+    assert items["certificate:TCO-9-EB14-0071"]["remedy_by"] == "2028-06-10"
+    assert items["certificate:TCO-9-VG24-0112"]["valid_until"] == "2031-06-30"
+    assert json.loads(runs[-1]["inputs"])["registers/tco-certified.csv"]  # which snapshot it was checked against
+    assert ledger.verify() == []
+    evaluation = json.loads(runs[0]["payload"])  # the evaluation as awarded is untouched
+    assert ledger.latest("CITY-ICT-2026-014")["payload"] == runs[0]["payload"]
+    assert evaluation["bids"][0]["total"] == 91.25
+
+
+def test_the_calendar_parses_and_holds_every_due_date(tender, tmp_path):
+    from icalendar import Calendar
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    record, _ = pipeline.award_contract(tender / "tender", AWARD, ledger=ledger, out_dir=tmp_path / "r")
+    pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2026, 11, 28), out_dir=tmp_path / "r")
+    folder = tmp_path / "r" / "follow-up"
+    calendar = Calendar.from_ical((folder / "follow-up.ics").read_bytes())
+    events = list(calendar.walk("VEVENT"))
+    found = {(str(e.get("summary")), e.decoded("dtstart")) for e in events}
+    days = {day for _, day in found}
+    for c in record.commitments:
+        assert set(c.due) <= days, c.id
+        assert c.ends is None or c.ends in days, c.id
+    assert ("CITY-ICT-2026-014: Certificate expires: " + record.commitments[1].subject, date(2028, 6, 30)) in found
+    assert len({str(e.get("uid")) for e in events}) == len(events)  # stable, unique: a subscription updates
+
+    book = openpyxl.load_workbook(folder / "follow-up.xlsx")
+    assert book.sheetnames == ["Commitments", "Due dates", "Changes"]
+    rows = list(book["Commitments"].iter_rows(values_only=True))
+    assert rows[0][0] == "Item" and {r[0] for r in rows[1:]} == {c.id for c in record.commitments}
+    document = json.loads((folder / "follow-up.json").read_text())
+    assert document["contract"]["bid_id"] == "01-greenbyte" and document["check"]["checked_on"] == "2026-11-28"
+
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2026, 11, 28), out_dir=tmp_path / "r")
+    after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    changed = sorted(n for n in before if before[n] != after[n])
+    assert changed == ["follow-up-2026-11-28.md", "follow-up.json", "follow-up.xlsx"]  # now "since the check of"
+    assert after["follow-up.ics"] == before["follow-up.ics"]
+
+
+def test_an_award_in_tender_yaml_starts_the_follow_up(tender, tmp_path):
+    data = yaml.safe_load((tender / "tender" / "tender.yaml").read_text())
+    data["award"] = {"bid": "01-greenbyte", "awarded_on": "2026-11-20"}
+    (tender / "tender" / "tender.yaml").write_text(yaml.safe_dump(data))
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    [done] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2026, 12, 1), out_dir=tmp_path / "r")
+    assert done["followed"]
+    assert [r["kind"] for r in ledger.runs_of()] == ["official", "award", "follow-up"]
+    pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2026, 12, 2), out_dir=tmp_path / "r")
+    assert [r["kind"] for r in ledger.runs_of()][-1] == "follow-up"  # awarded once, not again
+    assert [r["kind"] for r in ledger.runs_of()].count("award") == 1
+
+
+def test_a_tender_not_awarded_or_broken_is_reported_not_raised(tender, tmp_path):
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    assert pipeline.follow_up(tender / "tender", ledger=ledger) == [
+        {"tender_id": "CITY-ICT-2026-014", "followed": False, "reason": "not awarded"}
+    ]
+    (tender / "tender" / "tender.yaml").write_text("id: [unclosed\n")
+    [broken] = pipeline.follow_up(tender / "tender", ledger=ledger)
+    assert broken["failed"] and "not valid YAML" in broken["reason"]
+
+
+def test_a_date_past_without_evidence_is_overdue_and_evidence_answers_it(tender, tmp_path):
+    from scoring.claims.registers import OfflineRegister
+
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    record, _ = pipeline.award_contract(tender / "tender", AWARD, ledger=ledger)
+    register = OfflineRegister(tender / "rules" / "registers")
+    day = date(2028, 2, 1)  # the first re-disclosure of the factories was due on 2028-01-01
+    items = {i.id: i for i in check(record, register, [], day, 60, 30).items}
+    factories = items["factories"]
+    assert (factories.state, factories.lapsed_on, factories.remedy_by) == ("overdue", date(2028, 1, 1), None)
+    assert "notifies the supplier" in factories.consequence  # notify: the sample's default
+    sent = [Evidence(item="factories", received_on=date(2027, 12, 18))]
+    items = {i.id: i for i in check(record, register, sent, day, 60, 30).items}
+    assert (items["factories"].state, items["factories"].next_due) == ("ok", date(2029, 1, 1))
+    late = {i.id: i for i in check(record, register, [], date(2031, 4, 2), 60, 30).items}
+    assert late["certificate:TCO-9-EB14-0071"].state == "expired"  # after 2031-03-31
+    assert late["warranty"].state == "ok" and late["take_back"].state == "overdue"
+
+
+def test_follow_up_evidence_is_read_from_follow_up_yaml(tender, tmp_path):
+    (tender / "tender" / "follow-up.yaml").write_text(
+        "received:\n  - {item: factories, received_on: 2027-12-18, by: contract manager}\n"
+    )
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    pipeline.award_contract(tender / "tender", AWARD, ledger=ledger)
+    [done] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 2, 1), out_dir=tmp_path / "r")
+    assert done["states"]["factories"] == "ok" and done["states"]["ew_dialogue"] == "overdue"
+    (tender / "tender" / "follow-up.yaml").write_text("received:\n  - {item: factories}\n")
+    [broken] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 2, 1))
+    assert broken["failed"] and "received.0.received_on" in broken["reason"]
