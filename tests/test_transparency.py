@@ -204,3 +204,22 @@ def test_a_defect_in_the_form_names_its_row_and_a_bad_form_falls_back_to_the_wor
     assert "factories.list_unreadable" in codes(office)
     assert office.status.value == "ranked"
     assert {c.id: c for c in office.criteria}["final_assembly"].points == D("1.5")  # the workbook's own sheet
+
+
+def test_a_changed_factory_list_is_read_again_though_the_workbook_is_not(make_tender, tmp_path):
+    from scoring import pipeline
+    from scoring.audit.ledger import Ledger
+    from scoring.audit.rescore import staleness
+    from scoring.pipeline import prepare
+
+    row = ["Lenvo", "ThinkBook 14 G6", "final assembly", None, "Chengdu Plant", "2 Hi-Tech Road", "Chengdu", "CN"]
+    folder = _office_with_form(make_tender, [row])
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    [first] = pipeline.run(folder, ledger=ledger)
+    assert {c.id: c for c in first.bids[0].criteria}["final_assembly"].points == D("1.5")
+    monitor = ["Lenvo", "ThinkVision S24e", "final assembly", None, "Wuhan Plant", "9 Lake Road", "Wuhan", "CN"]
+    _form(folder / "disclosures" / "02-officeline.xlsx", [row, monitor])
+    tender, rules, _ = prepare(folder)
+    assert "disclosures/02-officeline.xlsx" in staleness(ledger, tender, rules)
+    [second] = pipeline.run(folder, ledger=ledger)
+    assert {c.id: c for c in second.bids[0].criteria}["final_assembly"].points == D(3)
