@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast lint bench clean browser constraints
+.PHONY: demo test test-fast lint bench clean browser constraints messages
 
 ## Set up and evaluate the sample tender: prints the ranking, writes reports/CITY-ICT-2026-014/.
 demo: $(VENV)/.installed
@@ -44,6 +44,11 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 ## Re-pin every dependency after a change in pyproject.toml (delete a package's line first to upgrade it).
+## Extract the letters' and reports' messages into scoring/locale/tenderscore.pot and update every catalogue
+## (new messages come in empty: translate them in scoring/locale/<language>/LC_MESSAGES/tenderscore.po).
+messages: $(VENV)/.installed
+	$(BIN)/python -m scoring.reports.i18n
+
 constraints:
 	rm -rf .venv-pin && $(PYTHON) -m venv .venv-pin
 	.venv-pin/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,lint]'

@@ -36,8 +36,9 @@ def main(count: int = 60) -> None:
         results, warnings = pipeline.rank_unit(pipeline.score_unit(unit, rules, checks, sheets), unit, rules)
         t4 = time.perf_counter()
         robust = pipeline.assess_unit(unit, results, rules, checks, sheets)
+        pending = pipeline.weigh_unit(unit, results, rules, checks, sheets)
         t45 = time.perf_counter()
-        evaluation = pipeline.assemble(unit, rules, results, warnings, checks, sheets, robust)
+        evaluation = pipeline.assemble(unit, rules, results, warnings, checks, sheets, robust, pending)
         pipeline.write(evaluation, Path(tmp) / "out", None)
         t5 = time.perf_counter()
     print(f"{count} bids")
@@ -46,7 +47,7 @@ def main(count: int = 60) -> None:
         ("read workbooks", t2 - t1),
         ("validate (incl. GX import)", t3 - t2),
         ("verify, score and rank", t4 - t3),
-        ("robustness", t45 - t4),
+        ("robustness and pending decisions", t45 - t4),
         ("write reports", t5 - t45),
     ):
         print(f"  {name:<28} {seconds:7.2f} s")

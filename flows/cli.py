@@ -384,7 +384,7 @@ def print_ranking(evaluation: Any) -> None:
     from scoring.award.results import Status
     from scoring.claims.verdicts import Verdict
     from scoring.formatting import money
-    from scoring.reports.summary_md import ranking_heading, ranking_shown, robustness_lines
+    from scoring.reports.committee import ranking_heading, ranking_shown, robustness_lines
 
     t = evaluation.tender
     print(f"{shown(t.id)}: {shown(t.title)}" + (f", lot {shown(evaluation.lot)}" if evaluation.lot else ""))

@@ -110,6 +110,7 @@ TASKS = pipeline.Steps(
     score=task(name="verify-and-score-bids", **TASK)(pipeline.score_unit),
     rank=task(name="rank-bids", **TASK)(pipeline.rank_unit),
     assess=task(name="assess-robustness", **TASK)(pipeline.assess_unit),
+    weigh=task(name="weigh-pending-decisions", **TASK)(pipeline.weigh_unit),
     record=task(name="record-run", **TASK)(pipeline.record),
     write=task(name="write-reports", **TASK)(pipeline.write),
     published=publish_artifacts,

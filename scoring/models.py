@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
@@ -61,6 +62,64 @@ class TemplateMapping(Frozen):
     factory_lists: FactoryLists | None = None  # factory lists as separate files, one per bid
 
 
+LANGUAGES = ("en", "nl", "fr", "de")  # the languages letters and reports are written in
+
+
+class Procedure(Frozen):
+    """The procurement procedure, as the committee report and the letters name it."""
+
+    type: Literal["open", "restricted", "competitive_dialogue", "negotiated", "innovation_partnership"] = "open"
+    notice: str | None = None  # the contract notice's reference (e.g. the TED publication number)
+    estimated_value: Decimal | None = None  # in the tender's currency, excluding VAT
+
+
+class Member(Frozen):
+    """A member of the evaluation committee and their declaration of (absence of) conflict of interest."""
+
+    name: str
+    role: str = "member"
+    declared_on: date | None = None  # the conflict-of-interest declaration (Art. 24)
+    conflict: bool = False  # True: a conflict was declared
+    note: str = ""  # what was declared and how it was handled
+
+
+class Signatory(Frozen):
+    name: str
+    role: str
+
+
+class ReviewBody(Frozen):
+    """Where a tenderer seeks review of the award decision (Remedies Directive 89/665/EEC)."""
+
+    name: str
+    address: str = ""
+    how: str = ""  # how and within which time limit review is sought, in the tender's language
+
+
+class LetterSettings(Frozen):
+    """What award decision notices need to be sent as they are (Art. 55 Dir. 2014/24/EU, Art. 2a Dir. 2007/66/EC)."""
+
+    sent_on: date | None = None  # the day they are sent; until set, the letters are drafts
+    means: Literal["electronic", "other"] = "electronic"
+    standstill_days: dict[Literal["electronic", "other"], int] = {"electronic": 10, "other": 15}
+    signatory: Signatory | None = None
+    review_body: ReviewBody | None = None
+    contact: str = ""  # whom a tenderer asks about the letter
+
+    def standstill_ends(self) -> date | None:
+        """The last day of the standstill: so many calendar days from the day after sending."""
+        if self.sent_on is None:
+            return None
+        return self.sent_on + timedelta(days=self.standstill_days.get(self.means, 10))
+
+
+class Publication(Frozen):
+    """What ocds.json publishes of the bids: statistics (number, lowest and highest value; eForms BT-759,
+    BT-711) by default, each bid in full only when the buyer decides so."""
+
+    bids: Literal["statistics", "full"] = "statistics"
+
+
 class Award(Frozen):
     """The award decision, as tender.yaml records it (`award:`) or `tenderscore award` does."""
 
@@ -91,6 +150,11 @@ class Tender(Frozen):
     items: list[TenderItem] = []
     template: TemplateMapping = TemplateMapping()
     award: Award | None = None  # once the contract is awarded: its follow-up starts
+    language: Literal["en", "nl", "fr", "de"] = "en"  # letters and reports
+    procedure: Procedure = Procedure()
+    committee: list[Member] = []  # or committee.yaml beside tender.yaml
+    letters: LetterSettings = LetterSettings()
+    publication: Publication = Publication()
     folder: Path = PField(default=Path("."), exclude=True)
 
     @property

@@ -27,8 +27,9 @@ from scoring.audit.runs import input_hashes, record_run
 from scoring.award.agreement import krippendorff_alpha
 from scoring.award.criteria import score_bids
 from scoring.award.panel import sheet_warnings
+from scoring.award.pending import weigh_pending
 from scoring.award.rank import rank_bids
-from scoring.award.results import BidResult, Evaluation, RobustnessReport
+from scoring.award.results import BidResult, Evaluation, PendingDecision, RobustnessReport
 from scoring.award.robustness import assess
 from scoring.claims.registers import OfflineRegister
 from scoring.claims.reviews import REVIEWS_FILE, load_reviews
@@ -130,6 +131,13 @@ def assess_unit(
     return assess(unit.reads, results, unit.tender, rules.rules, checks, sheets)
 
 
+def weigh_unit(
+    unit: Unit, results: list[BidResult], rules: LoadedRules, checks: Verification | None, sheets: PanelSheets
+) -> list[PendingDecision]:
+    """Every open decision, scored both ways where it can be: does the award or a rank depend on it?"""
+    return weigh_pending(unit.reads, results, unit.tender, rules.rules, checks, sheets)
+
+
 def panel_agreement(results: list[BidResult]) -> dict[str, Decimal | None]:
     """Krippendorff's alpha per judged criterion, over the ranked bids."""
     found: dict[str, list[list[Decimal]]] = {}
@@ -148,6 +156,7 @@ def assemble(
     checks: Verification | None,
     sheets: PanelSheets,
     robustness: RobustnessReport,
+    pending: list[PendingDecision] | None = None,
 ) -> Evaluation:
     warnings = list(warnings)
     competing = [b.bid_id for b in results if b.criteria]
@@ -182,6 +191,7 @@ def assemble(
         agreement=panel_agreement(results),
         robustness=robustness,
         receipt=receipt_source(unit.tender),
+        pending=pending or [],
     )
 
 
@@ -237,6 +247,7 @@ class Steps:
     score: Callable[..., list[BidResult]] = score_unit
     rank: Callable[..., tuple[list[BidResult], list[str]]] = rank_unit
     assess: Callable[..., RobustnessReport] = assess_unit
+    weigh: Callable[..., list[PendingDecision]] = weigh_unit
     record: Callable[..., tuple[Evaluation, dict | None]] = record
     write: Callable[..., list[Path]] = write
     published: Callable[[Evaluation, list[Path]], None] = field(default=_nothing)
@@ -292,7 +303,8 @@ def run(
     for n, unit in enumerate(todo, start=1):
         results, warnings = steps.rank(steps.score(unit, rules, checks, sheets), unit, rules)
         robust = steps.assess(unit, results, rules, checks, sheets)
-        evaluation = assemble(unit, rules, results, warnings, checks, sheets, robust)
+        pending = steps.weigh(unit, results, rules, checks, sheets)
+        evaluation = assemble(unit, rules, results, warnings, checks, sheets, robust, pending)
         diff = None
         if ledger is not None:
             evaluation, diff = steps.record(evaluation, tender, rules, trigger, ledger, unit.reads)

@@ -66,6 +66,21 @@ class Browser:
             data = self._call(ws, "Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))
 
+    def printed(self, url: str, expression: str):
+        """Open the page as it prints (print media emulated), and return the value of a JavaScript expression
+        and the PDF Chromium prints of it."""
+        import base64
+
+        self.evaluate(url, "1")
+        pages = json.load(urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json/list"))
+        page = next(p for p in pages if p["type"] == "page")
+        with connect(page["webSocketDebuggerUrl"], max_size=None) as ws:
+            self._call(ws, "Emulation.setEmulatedMedia", media="print")
+            value = self._call(ws, "Runtime.evaluate", expression=expression, returnByValue=True)["result"]["value"]
+            pdf = self._call(ws, "Page.printToPDF", preferCSSPageSize=True)["data"]
+            self._call(ws, "Emulation.setEmulatedMedia", media="")
+        return value, base64.b64decode(pdf)
+
     def _call(self, ws, method: str, **params):
         call_id = next(self.ids)
         ws.send(json.dumps({"id": call_id, "method": method, "params": params}))

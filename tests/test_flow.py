@@ -16,6 +16,7 @@ STEPS = {
     "verify-and-score-bids",
     "rank-bids",
     "assess-robustness",
+    "weigh-pending-decisions",
     "record-run",
     "write-reports",
 }

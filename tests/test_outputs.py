@@ -66,17 +66,94 @@ def test_every_bid_has_a_letter(written, sample_evaluation):
     for b in sample_evaluation.bids:
         markdown = (written / "letters" / f"{b.bid_id}.md").read_text()
         html = (written / "letters" / f"{b.bid_id}.html").read_text()
-        assert b.bid_id in markdown and b.bid_id in html
-        for reason in b.reasons:
-            assert reason.replace("|", "\\|")[:60] in markdown
+        assert b.file in markdown and b.file in html
+        assert not markdown.startswith("**DRAFT")  # the sample's letters are dated, signed and decided
     officeline = (written / "letters" / "02-officeline.md").read_text()
-    assert "Your bid is ranked 4 of 6" in officeline and "## Where the winning bid scored higher" in officeline
+    assert "Your tender is ranked 4 of 6 ranked tenders" in officeline
+    assert "## The relative advantages of the successful tender" in officeline
     assert "expired on 2026-06-30" in officeline  # why its certificate did not count
+    assert "186,650" not in officeline and "186.650" not in officeline  # not the lowest price: a third bidder's
     nordic = (written / "letters" / "07-nordic-revised.md").read_text()
     assert "SA8000 is not equivalent to TCO Certified" in nordic  # why the equivalent was not accepted
     winner = (written / "letters" / "01-greenbyte.md").read_text()
-    assert "intends to award the contract to you" in winner
+    assert "has decided to award the contract to you" in winner
     assert "not a spreadsheet workbook" in (written / "letters" / "10-not-a-workbook.md").read_text()
+    lowcost = (written / "letters" / "08-lowcost.md").read_text()
+    assert "does not comply with the requirements of the procurement documents (Art. 56(1)" in lowcost
+    assert "Your tender: Accepts Electronics Watch contract conditions: No." in lowcost  # its own answer
+    assert "excluded" not in lowcost.lower()  # Art. 57 wording, not for a non-compliant tender
+    formula = (written / "letters" / "09-formula-text.md").read_text()
+    assert "| To | the tenderer registered as FR40123456789 (name as written in the tender: “=HYPERLINK(" in formula
+
+
+# Each element an award decision notice needs (Art. 55 Dir. 2014/24/EU; Art. 2a Dir. 2007/66/EC), as the page shows it.
+LETTER_ELEMENTS = """(() => {
+  const text = id => (document.getElementById(id) || {}).textContent || '';
+  return {
+    lang: document.documentElement.lang, title: document.querySelector('h1').textContent,
+    date: text('date'), buyer: text('buyer'), to: text('to'), procedure: text('procedure'),
+    reference: text('reference'), decision: text('decision'),
+    decisionKind: document.getElementById('decision').dataset.decision,
+    scores: document.querySelectorAll('#scores tr').length, advantages: text('advantages'),
+    standstill: text('standstill'), review: text('review'), signature: text('signature'),
+    draft: !!document.getElementById('draft'), visible: document.body.getBoundingClientRect().height > 500,
+    scripts: document.scripts.length,
+  };
+})()"""
+LANGUAGE_WORDS = {
+    "en": ("Award decision", "November 25, 2026", "December 5, 2026", "open procedure"),
+    "nl": ("Gunningsbeslissing", "25 november 2026", "5 december 2026", "openbare procedure"),
+    "fr": ("Décision d’attribution", "25 novembre 2026", "5 décembre 2026", "procédure ouverte"),
+    "de": ("Zuschlagsentscheidung", "25. November 2026", "5. Dezember 2026", "offenes Verfahren"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", ["en", "nl", "fr", "de"])
+def test_the_letters_show_every_element_a_notice_needs_in_each_language(language, browser, sample_evaluation, tmp_path):
+    from scoring.reports.letters import letters
+
+    tender = sample_evaluation.tender.model_copy(update={"language": language})
+    evaluation = sample_evaluation.model_copy(update={"tender": tender})
+    written = letters(evaluation)
+    title, sent, ends, procedure = LANGUAGE_WORDS[language]
+    criteria = len(evaluation.rules.criteria)
+    for bid_id in ("01-greenbyte", "02-officeline", "08-lowcost", "10-not-a-workbook"):
+        path = tmp_path / f"{bid_id}.html"
+        path.write_text(written[bid_id][1], encoding="utf-8")
+        page = browser.evaluate(path.as_uri(), LETTER_ELEMENTS)
+        assert page["lang"] == language and page["title"].startswith(title) and page["visible"], bid_id
+        assert page["date"] == sent and "City of Example" in page["buyer"]
+        assert "2026/S 187-562341" in page["procedure"] and procedure in page["procedure"]
+        assert "CITY-ICT-2026-014" in page["reference"]
+        assert ends in page["standstill"] and "10" in page["standstill"] and "2007/66" in page["standstill"]
+        assert "Council of State" in page["review"] and "M. Peeters" in page["signature"]
+        assert not page["draft"] and page["scripts"] == 0
+        if bid_id != "01-greenbyte":
+            assert "GreenByte Solutions NV" in page["decision"], bid_id  # the successful tenderer, by name
+    pages = {b: browser.evaluate((tmp_path / f"{b}.html").as_uri(), LETTER_ELEMENTS) for b in ("02-officeline",)}
+    office = pages["02-officeline"]
+    assert "Officeline BV" in office["to"] and office["decisionKind"] == "not_selected"
+    assert office["scores"] == criteria + 2  # heading, one row per criterion, the totals
+    assert office["advantages"] and "186" not in office["advantages"]  # the winner's own values, no third party's
+    lowcost = browser.evaluate((tmp_path / "08-lowcost.html").as_uri(), LETTER_ELEMENTS)
+    assert (
+        lowcost["decisionKind"] == "non_compliant" and "56" in lowcost["decision"] and "2014/24" in lowcost["decision"]
+    )
+
+
+def test_a_letter_not_ready_to_send_says_draft_in_its_first_line(sample_evaluation):
+    from scoring.reports.letters import letters
+
+    settings = sample_evaluation.tender.letters.model_copy(update={"sent_on": None, "review_body": None})
+    tender = sample_evaluation.tender.model_copy(update={"letters": settings, "language": "nl"})
+    markdown, html = letters(sample_evaluation.model_copy(update={"tender": tender}))["02-officeline"]
+    first = markdown.splitlines()[0]
+    assert first.startswith("**ONTWERP, niet verzenden:**")
+    assert "letters.sent_on" in first and "letters.review_body" in first
+    assert '<p class="draft" id="draft">ONTWERP' in html
+    assert "nog niet gedateerd" in markdown  # the date is not invented
+    assert "10 kalenderdagen vanaf de dag na de verzending" in markdown  # the standstill, without an end date
 
 
 def merge_patch(target, patch):
@@ -92,7 +169,7 @@ def merge_patch(target, patch):
     return result
 
 
-def test_the_ocds_export_validates_against_the_schema(written):
+def _validate_ocds(package):
     from jsonschema import Draft4Validator
 
     release_schema = json.loads((OCDS / "1.1.5" / "release-schema.json").read_text())
@@ -101,7 +178,6 @@ def test_the_ocds_export_validates_against_the_schema(written):
         release_schema = merge_patch(release_schema, patch)
     package_schema = json.loads((OCDS / "1.1.5" / "release-package-schema.json").read_text())
     package_schema["properties"]["releases"]["items"] = {"type": "object"}  # each release: next
-    package = json.loads((written / "ocds.json").read_text())
     for schema, instance in [(package_schema, package)] + [(release_schema, r) for r in package["releases"]]:
         errors = sorted(Draft4Validator(schema).iter_errors(instance), key=lambda e: list(e.path))
         assert errors == [], [f"{list(e.path)}: {e.message}" for e in errors[:5]]
@@ -109,13 +185,52 @@ def test_the_ocds_export_validates_against_the_schema(written):
     criteria_schema = {**release_schema["definitions"]["AwardCriteria"], "definitions": release_schema["definitions"]}
     release = package["releases"][0]
     Draft4Validator(criteria_schema).validate(release["tender"]["lots"][0]["awardCriteria"])
+    return release
+
+
+def test_the_ocds_export_validates_against_the_schema(written):
+    """By default the bids are published as statistics (eForms BT-759, BT-711), the losing tenderers neither
+    named nor priced; the tender is active and the award pending until the award is recorded."""
+    release = _validate_ocds(json.loads((written / "ocds.json").read_text()))
+    stats = {s["measure"]: s["value"] for s in release["bids"]["statistics"]}
+    assert stats == {
+        "bids": 10,  # BT-759: every file received
+        "validBids": 6,
+        "disqualifiedBids": 3,
+        "bidders": 8,  # Nordic submitted twice; the file that is not a workbook names no one
+        "lowestValidBidValue": 186650,  # BT-711
+        "highestValidBidValue": 230725,
+    }
+    assert "details" not in release["bids"] and "tenderers" not in release["tender"]
+    assert [p["name"] for p in release["parties"]] == ["City of Example, ICT department", "GreenByte Solutions NV"]
+    assert release["tender"]["status"] == "active" and release["awards"][0]["status"] == "pending"
+    weights = [n["number"] for c in release["tender"]["lots"][0]["awardCriteria"]["criteria"] for n in c["numbers"]]
+    assert sum(weights) == 100
+
+
+def test_a_recorded_award_and_full_publication_follow_the_standards(sample_evaluation, tmp_path):
+    from datetime import date
+
+    from scoring.models import Award, Publication
+    from scoring.reports.ocds import render_ocds
+
+    tender = sample_evaluation.tender.model_copy(
+        update={
+            "award": Award(bid="01-greenbyte", awarded_on=date(2026, 12, 8)),
+            "publication": Publication(bids="full"),
+        }
+    )
+    release = _validate_ocds(json.loads(render_ocds(sample_evaluation.model_copy(update={"tender": tender}))))
+    assert release["tender"]["status"] == "complete"
+    [award] = release["awards"]
+    assert award["status"] == "active" and award["date"].startswith("2026-12-08") and award["relatedBids"]
     details = {d["id"]: d for d in release["bids"]["details"]}
     assert details["01-greenbyte"]["rank"] == 1 and details["01-greenbyte"]["status"] == "valid"
     assert details["06-nordic-first"]["status"] == "withdrawn"
     assert details["08-lowcost"]["status"] == "disqualified"
-    assert release["awards"][0]["relatedBids"] == ["01-greenbyte"]
-    weights = [n["number"] for c in release["tender"]["lots"][0]["awardCriteria"]["criteria"] for n in c["numbers"]]
-    assert sum(weights) == 100
+    names = [p["name"] for p in release["parties"]]
+    assert '\'=HYPERLINK("http://attacker.invalid","Formula Systems")' in names  # inert: never a formula
+    assert not any(n.startswith("=") for n in names)
 
 
 def test_report_workbooks_are_written_in_linear_time_text_stays_text_and_bytes_repeat(tmp_path):
@@ -175,3 +290,83 @@ def test_a_report_that_fails_to_write_leaves_the_previous_reports_as_they_were(
     monkeypatch.undo()
     again = write.write_reports(sample_evaluation, out)
     assert sorted(again) == sorted(first) and (out / "evaluation.json").read_bytes() == before[out / "evaluation.json"]
+
+
+def test_the_workbook_is_one_an_evaluator_likes_to_open(written):
+    """Every table sheet: one heading per column, frozen and repeated on printed pages, an autofilter over the
+    table, A4 landscape one page wide; money, shares and points in number formats; long text wrapped;
+    criteria by name."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(written / "evaluation.xlsx")
+    for ws in book:
+        headings = [c.value for c in ws[1]]
+        assert len(headings) == len(set(headings)), (ws.title, headings)
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth in (None, 1) and int(ws.page_setup.fitToHeight) == 0, ws.title  # 1 wide
+        if ws.max_row > 1:
+            assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
+    ranking = book["Ranking"]
+    headings = [c.value for c in ranking[1]]
+    assert headings.count("Points") + headings.count("Total points") == 1  # one column of points, not two
+    price = headings.index("Total price (EUR)") + 1
+    assert ranking.cell(row=2, column=price).number_format == "#,##0.00"
+    assert ranking.cell(row=2, column=headings.index("Total points") + 1).number_format == "0.00"
+    breakdown = [c.value for c in book["Breakdown"][1]]
+    assert "Warranty (5 %)" in breakdown and "warranty" not in breakdown  # criteria by name
+    details = book["Details"]
+    rows = {(r[0].value, r[1].value): r for r in details.iter_rows(min_row=2)}
+    label = rows[("01-greenbyte", "label")]
+    assert label[4].value == 1 and label[4].number_format == "0.0%"  # a share shown as a percentage
+    assert rows[("01-greenbyte", "price")][4].number_format == "#,##0.00"
+    assert label[7].alignment.wrap_text  # explanations wrap
+    sensitivity = [r[0].value for r in book["Weight sensitivity"].iter_rows(min_row=2)]
+    assert "Warranty" in sensitivity and "warranty" not in sensitivity  # robustness lines speak in names too
+    assert "warranty" not in " ".join(str(r[0].value) for r in book["Robustness"].iter_rows(min_row=2))
+
+
+@pytest.mark.slow
+def test_the_committee_report_prints_and_a_scenario_is_marked_on_every_page(browser, sample_evaluation, tmp_path):
+    """report.html is the printable committee report: A4 landscape, the procedure, the committee with its
+    declarations, the opening record, pending decisions and signature lines; a scenario's banner is fixed,
+    so Chromium prints it on every page."""
+    import re
+
+    from scoring.award.results import RunKind
+    from scoring.reports.report_html import render_html
+
+    scenario = sample_evaluation.model_copy(update={"kind": RunKind.SCENARIO, "run_id": "0" * 8})
+    path = tmp_path / "report.html"
+    path.write_text(render_html(scenario), encoding="utf-8")
+    found, pdf = browser.printed(
+        path.as_uri(),
+        """(() => {
+        const kind = document.getElementById('kind');
+        return {
+          banner: getComputedStyle(kind).position, text: kind.textContent,
+          members: document.querySelectorAll('#committee tbody tr').length,
+          conflict: document.querySelector('#committee tbody tr:nth-child(3)').textContent,
+          opening: document.querySelectorAll('#opening tbody tr').length,
+          signatures: document.querySelectorAll('#signatures tbody tr').length,
+          pending: document.querySelectorAll('#pending li').length,
+          procedure: document.getElementById('procedure').textContent,
+        };
+    })()""",
+    )
+    assert found["banner"] == "fixed" and found["text"].startswith("SCENARIO")
+    assert found["members"] == 3 and "conflict declared" in found["conflict"] and "Officeline" in found["conflict"]
+    assert found["opening"] == len(sample_evaluation.bids) and found["signatures"] == 3
+    assert found["pending"] == len(sample_evaluation.pending) >= 1
+    assert "2026/S 187-562341" in found["procedure"] and "240,000.00" in found["procedure"]
+    pages = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert len(pages) >= 2  # the report runs over several pages, each with the banner
+    assert all(float(w) > float(h) for w, h in pages)  # landscape
+    official = tmp_path / "official.html"
+    official.write_text(render_html(sample_evaluation), encoding="utf-8")
+    found, _ = browser.printed(
+        official.as_uri(), "getComputedStyle(document.getElementById('kind') || document.body).position"
+    )
+    assert found != "fixed"

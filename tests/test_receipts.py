@@ -33,7 +33,7 @@ def test_without_a_record_the_bids_own_times_decide_and_the_reports_say_so(make_
     bids = _by(evaluation)
     assert bids["06-nordic-first"].status is Status.REJECTED and "bid.superseded" in _codes(bids["06-nordic-first"])
     assert "the bids' own Submitted at" in evaluation.receipt
-    assert "receipt times from the bids' own Submitted at" in render_summary(evaluation)
+    assert "| Receipt times | the bids' own Submitted at" in render_summary(evaluation)
 
 
 def test_the_record_decides_which_submission_stands_and_flags_the_bids_own_times(make_tender):

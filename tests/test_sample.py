@@ -169,7 +169,9 @@ def test_bidder_text_is_data_in_every_report(reports):
 def test_the_workbook_has_its_sheets(reports, sample_evaluation):
     wb = openpyxl.load_workbook(reports / "evaluation.xlsx")
     assert wb.sheetnames == [
-        *("Ranking", "Breakdown", "Details", "Robustness", "Claims", "Issues", "Clarifications", "Rules")
+        *("Ranking", "Breakdown", "Details", "Robustness", "Weight sensitivity", "Claims", "Issues"),
+        *("Pending decisions", "Clarifications", "Rules", "Criteria", "Knock-outs", "Label requirements"),
+        *("Linter warnings", "Issue codes"),
     ]
     assert [r[:4] for r in wb["Clarifications"].iter_rows(min_row=2, values_only=True)] == [
         ("05-incomplete", "request", "Supplier", "Registration number")
@@ -195,9 +197,8 @@ def test_claims_warnings_and_review_queue_reach_every_report(reports):
     wb = openpyxl.load_workbook(reports / "evaluation.xlsx")
     claims = list(wb["Claims"].iter_rows(min_row=2, values_only=True))
     verdicts = {row[8] for row in claims}
-    assert verdicts == {"accepted", "accepted_equivalent", "rejected", "needs_review"}
-    rules_sheet = [row[0] for row in wb["Rules"].iter_rows(values_only=True)]
-    assert "Linter warning" in rules_sheet and "lint.company_level" in rules_sheet
+    assert verdicts == {"accepted", "accepted as equivalent", "not accepted", "awaiting the committee's review"}
+    assert "lint.company_level" in [row[0] for row in wb["Linter warnings"].iter_rows(values_only=True)]
     summary = (reports / "summary.md").read_text()
     assert "## Rule set warnings" in summary and "## Claims awaiting review" in summary
     assert "BIT-DOSSIER-AM240" in summary

@@ -13,7 +13,7 @@ from scoring.claims.reviews import REVIEWS_FILE
 from scoring.intake.clarify import CLARIFICATIONS_FILE
 from scoring.intake.ingest import sha256_of
 from scoring.intake.panel_sheets import PANEL_FOLDER
-from scoring.intake.tender import TENDER_FILE, bid_files
+from scoring.intake.tender import COMMITTEE_FILE, TENDER_FILE, bid_files
 from scoring.models import Tender
 from scoring.reports.evaluation_json import evaluation_document
 from scoring.rules.load import LoadedRules
@@ -33,7 +33,7 @@ def input_hashes(tender: Tender, rules: LoadedRules) -> dict[str, str]:
     """Every file the result depends on besides the rule set: bids, factory lists, tender.yaml, decisions,
     panel sheets, the label catalogue and the register snapshots."""
     out = {f"bids/{p.name}": sha256_of(p) for p in bid_files(tender)}
-    for name in (TENDER_FILE, REVIEWS_FILE, CLARIFICATIONS_FILE):
+    for name in (TENDER_FILE, COMMITTEE_FILE, REVIEWS_FILE, CLARIFICATIONS_FILE):
         if (tender.folder / name).is_file():
             out[name] = sha256_of(tender.folder / name)
     if tender.received and (tender.folder / tender.received).is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from decimal import ROUND_HALF_UP, Decimal
 
-from scoring.award.functions import NO_PEERS, Context, Peers, Raw, holding, holds, raw_value, score_of
+from scoring.award.functions import NO_PEERS, Context, Peers, Raw, field_value, holding, holds, raw_value, score_of
 from scoring.award.panel import panel_outcomes
 from scoring.award.results import BidResult, CriterionResult, CriterionStatus, KnockoutResult, Status
 from scoring.claims.verdicts import ClaimVerdict, Verdict
@@ -33,19 +33,54 @@ def _base(read: ReadResult) -> dict:
         total_price=bid.total_price if bid else None,
         clarifications=read.requests,
         clarified=read.clarified,
+        received_at=read.received_at or (bid.supplier.submitted_at if bid else None),
+        received_from_record=read.received_at is not None,
+        withdrawn=read.withdrawn,
     )
 
 
 def check_knockout(k: Knockout, bid: Bid, ctx: Context) -> KnockoutResult:
+    answer = None
     if k.check is not None:
         passed = holds(k.check, bid, None, ctx)
         why = f"required {k.check.describe()}" + ("" if passed else "; not met")
+        if not passed:
+            answer = "; ".join(f"{_heading(f)}: {_answer(field_value(bid, f))}" for f in k.check.fields()) or None
     else:
         failing = [i for i, met in zip(bid.items, holding(k.condition, bid, ctx), strict=True) if not met]
         passed = bool(bid.items) and not failing
         rows = ", ".join(f"{i.model or i.item} (Items row {i.row})" for i in failing)
         why = f"every item: {k.condition.describe()}" + ("" if passed else f"; not met by {rows}")
-    return KnockoutResult(id=k.id, requirement=k.requirement, passed=passed, explanation=why)
+        if not passed:
+            fields = k.condition.fields()
+            answer = (
+                "; ".join(
+                    f"{i.model or i.item} (Items row {i.row})"
+                    + "".join(f", {_heading(f)}: {_answer(field_value(bid, f, i))}" for f in fields)
+                    for i in failing
+                )
+                or "no items"
+            )
+    return KnockoutResult(id=k.id, requirement=k.requirement, passed=passed, explanation=why, answer=answer)
+
+
+def _heading(name: str) -> str:
+    """A field by its heading in the standard template: 'supplier.ew_conditions' -> its heading."""
+    from scoring.intake.template import ITEM_FIELDS, SUPPLIER_FIELDS
+
+    scope, _, field_name = name.partition(".")
+    fields = SUPPLIER_FIELDS if scope == "supplier" else ITEM_FIELDS
+    return fields[field_name].heading if field_name in fields else field_name
+
+
+def _answer(value: object) -> str:
+    if value is None:
+        return "not stated"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, Decimal):
+        return num(value)
+    return str(value)
 
 
 def context_of(claims: list[ClaimVerdict], rules: RuleSet, tender: Tender | None = None) -> Context:
@@ -196,8 +231,8 @@ def undisclosed(read: ReadResult, rules: RuleSet) -> list[Issue]:
     return [
         issue(
             "factories.none_disclosed",
-            f"The bid discloses no factory (its Factories sheet or factory list is missing or empty): {names} "
-            "scores nothing.",
+            f"The bid discloses no factory (its Factories sheet or factory list is missing or empty): the "
+            f"transparency criteria ({names}) score nothing.",
             file=read.file,
             sheet=read.titles.get("Factories", "Factories"),
         )

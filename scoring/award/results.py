@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from scoring.claims.verdicts import ClaimVerdict
 from scoring.issues import Issue
@@ -75,6 +76,7 @@ class KnockoutResult(Frozen):
     requirement: str
     passed: bool
     explanation: str
+    answer: str | None = None  # what the bid answered, in its own terms, when it failed
 
 
 class BidResult(Frozen):
@@ -94,6 +96,9 @@ class BidResult(Frozen):
     issues: list[Issue] = []
     reasons: list[str] = []  # why rejected or excluded, in plain words
     tie_break: str | None = None  # how a tie on total was decided, when there was one
+    received_at: datetime | None = None  # from the opening record, or the bid's own Submitted at
+    received_from_record: bool = False  # whether the opening record gave the time
+    withdrawn: bool = False  # the opening record marks it withdrawn
     clarifications: list[ClarificationRequest] = []  # what the buyer may ask the tenderer (Art. 56(3))
     clarified: list[Clarified] = []  # the tenderer's answers, used or refused, with the original values
 
@@ -126,6 +131,30 @@ class RobustnessReport(Frozen):
         return self.model_dump(exclude={"win_shares"} if self.win_shares is None else set())
 
 
+class PendingDecision(Frozen):
+    """A decision still open (a claim awaiting review, a clarification awaiting its answer), and whether it
+    can change the ranking: computed both ways where the outcome is known."""
+
+    kind: Literal["claim", "clarification"]
+    bid_id: str
+    subject: str  # the claim's certificate or evidence, or the field asked about
+    label: str | None = None
+    total_now: Decimal | None = None  # as ranked now: the claim not counted
+    total_if_accepted: Decimal | None = None
+    rank_now: int | None = None
+    rank_if_accepted: int | None = None
+    winner_now: str | None = None
+    winner_if_accepted: str | None = None
+    changes_winner: bool | None = None  # None: cannot be known before the decision (an answer not yet given)
+    changes_ranks: bool | None = None
+    explanation: str
+
+    @property
+    def relevant(self) -> bool:
+        """Whether the award or a rank may depend on it (unknown counts as may)."""
+        return self.changes_winner is not False or self.changes_ranks is not False
+
+
 class Evaluation(Frozen):
     tender: Tender
     lot: str | None = None  # when the rule set evaluates lots separately
@@ -145,3 +174,9 @@ class Evaluation(Frozen):
     agreement: dict[str, Decimal | None] = {}  # judged criterion -> Krippendorff's alpha
     robustness: RobustnessReport = RobustnessReport()  # award/robustness.py
     receipt: str = ""  # what decided lateness and which submission stands (intake/receipts.py)
+    pending: list[PendingDecision] = []  # open decisions and whether the ranking depends on them (award/pending.py)
+
+    @property
+    def draft(self) -> bool:
+        """Whether a decision that could change a score or a rank is still open: letters are drafts until then."""
+        return any(p.relevant for p in self.pending)

@@ -16,6 +16,7 @@ class Verdict(str, Enum):
     ACCEPTED_EQUIVALENT = "accepted_equivalent"
     REJECTED = "rejected"
     NEEDS_REVIEW = "needs_review"
+    NOT_NEEDED = "not_needed"  # no criterion or knock-out of the tender uses it: not assessed, not reviewed
 
     @property
     def counts(self) -> bool:
@@ -25,6 +26,10 @@ class Verdict(str, Enum):
 # Every reason a claim can be given: code -> (the verdicts it goes with, its meaning). Stable: reports,
 # letters and the ledger carry these codes; a verdict with a code not listed here is refused.
 REASON_CODES: dict[str, tuple[tuple[Verdict, ...], str]] = {
+    "claim.not_needed": (
+        (Verdict.NOT_NEEDED,),
+        "not assessed: no award criterion or requirement of the tender uses this label",
+    ),
     "claim.verified": (
         (Verdict.ACCEPTED,),
         "accepted: listed in the issuer's register, for the offered model, valid on the bid deadline",

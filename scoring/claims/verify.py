@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from scoring.claims.registers import Register, RegisterEntry
@@ -52,6 +52,12 @@ class Verification:
     reviews: Reviews = field(default_factory=Reviews)
     # Verdicts depend on the bid alone, not on the other bids: robustness re-scores many subsets.
     verdicts: dict[tuple, list[ClaimVerdict]] = field(default_factory=dict)
+
+    @cached_property
+    def used(self) -> frozenset[str]:
+        """The label requirements a criterion or a knock-out uses: a claim for none of them is not needed."""
+        found = {lab for c in self.rules.criteria for lab in c.labels}
+        return frozenset(found | {lab for k in self.rules.knockouts for lab in k.condition.labels()})
 
 
 def unused_decisions(reviews: Reviews, verdicts: dict[str, list[ClaimVerdict]]) -> list[ReviewDecision]:
@@ -114,6 +120,15 @@ def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
 
     def review(code: str, reason: str, **extra) -> ClaimVerdict:
         decision = v.reviews.find(bid.bid_id, claim.certificate_id, claim.evidence)
+        if decision is None and rid not in v.used:
+            return out(
+                Verdict.NOT_NEEDED,
+                "claim.not_needed",
+                f"{name} is not assessed: no award criterion or requirement of this tender uses it"
+                + (f" ({claim.equivalent_to} is not asked for)" if claim.equivalent_to and rid is None else "")
+                + ", so it is not sent to the evaluation committee.",
+                **extra,
+            )
         if decision is None:
             return out(
                 Verdict.NEEDS_REVIEW,

@@ -13,6 +13,7 @@ from scoring.models import Tender
 from scoring.yamlio import first_error, load_mapping
 
 TENDER_FILE = "tender.yaml"
+COMMITTEE_FILE = "committee.yaml"  # the evaluation committee, when kept apart from tender.yaml (`members:`)
 
 
 def load_tender(folder: Path | str) -> Tender:
@@ -23,6 +24,16 @@ def load_tender(folder: Path | str) -> Tender:
     if not path.is_file():
         raise TenderError(path, f"missing: a tender folder needs a {TENDER_FILE} (see README, 'Writing a tender')")
     data = load_mapping(path, TenderError)
+    committee = folder / COMMITTEE_FILE
+    if committee.is_file():
+        if "committee" in data:
+            raise TenderError(path, f"the committee is in {COMMITTEE_FILE} too: keep one", "committee")
+        members = load_mapping(committee, TenderError)
+        try:
+            Tender.model_validate({**data, "committee": members.get("members") or [], "folder": folder})
+        except ValidationError as exc:
+            raise first_error(committee, exc, TenderError) from None
+        data = {**data, "committee": members.get("members") or []}
     try:
         tender = Tender.model_validate({**data, "folder": folder})
     except ValidationError as exc:

@@ -35,6 +35,8 @@ def bid_document(b: BidResult) -> dict[str, Any]:
         "total_price": plain(b.total_price),
         "reasons": b.reasons,
         "tie_break": b.tie_break,
+        "received_at": plain(b.received_at),
+        "withdrawn": b.withdrawn,
         "criteria": [
             {
                 "id": c.id,
@@ -115,8 +117,10 @@ def claim_document(c: ClaimVerdict) -> dict[str, Any]:
 
 
 def review_queue(evaluation: Evaluation) -> list[dict[str, Any]]:
-    """Claims awaiting a person's decision: what to record in reviews.yaml."""
-    return [
+    """Claims awaiting a person's decision, what to record in reviews.yaml: those the award or a rank depends
+    on first (award/pending.py)."""
+    deciding = {(p.bid_id, p.subject) for p in evaluation.pending if p.kind == "claim" and p.relevant}
+    queue = [
         {
             "bid_id": b.bid_id,
             "claim": c.certificate_id or c.evidence,
@@ -124,11 +128,13 @@ def review_queue(evaluation: Evaluation) -> list[dict[str, Any]]:
             "label": c.label,
             "reason_code": c.reason_code,
             "reason": c.reason,
+            "decides": (b.bid_id, c.certificate_id or c.evidence or f"Labels row {c.row}") in deciding,
         }
         for b in evaluation.bids
         for c in b.claims
         if c.verdict is Verdict.NEEDS_REVIEW
     ]
+    return sorted(queue, key=lambda q: not q["decides"])
 
 
 def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
@@ -163,6 +169,8 @@ def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
         "warnings": evaluation.warnings,
         "rule_warnings": [w.model_dump() for w in evaluation.rule_warnings],
         "review_queue": review_queue(evaluation),
+        "provisional": evaluation.draft,
+        "pending_decisions": [{**plain(p.model_dump()), "decides": p.relevant} for p in evaluation.pending],
         "robustness": plain(evaluation.robustness.document()),
         "panel_agreement": plain(evaluation.agreement),
         "bids": [bid_document(b) for b in evaluation.bids],

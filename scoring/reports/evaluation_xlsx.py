@@ -1,4 +1,6 @@
-"""evaluation.xlsx: ranking, breakdown, details, issues and rules, for evaluators and auditors."""
+"""evaluation.xlsx: ranking, breakdown, details, issues and rules, for evaluators and auditors, in the buyer's
+language: every table with one heading per column, frozen, filtered and repeated on printed pages; money,
+shares and points in number formats; long text wrapped; criteria by name; A4 landscape, one page wide."""
 
 from __future__ import annotations
 
@@ -10,76 +12,126 @@ from scoring.award.results import Evaluation, Status
 from scoring.formatting import plain
 from scoring.issues import CODES
 from scoring.reports.clarifications import answer_rows, request_rows, with_clarifications
+from scoring.reports.committee import STATUSES, ranking_heading, robustness_lines
 from scoring.reports.evaluation_json import rules_path_shown
-from scoring.reports.summary_md import ranking_heading, robustness_lines
+from scoring.reports.i18n import gettext
+from scoring.reports.letters import VERDICTS
 from scoring.reports.xlsxout import Report, Sheet
-from scoring.rules.schema import RuleSet
+from scoring.rules.schema import Criterion, DisclosureParams, RuleSet, ShareParams
 
 
-def _raw(value) -> object:
+def _raw(value: object, _) -> object:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return value
 
 
-def write_xlsx(evaluation: Evaluation, path: Path) -> None:
+def raw_kind(c: Criterion | None) -> str:
+    """How a criterion's raw value is shown: money, a share, or a measure."""
+    if c is None:
+        return "number"
+    if c.field == "bid.total_price":
+        return "money"
+    if isinstance(c.params, (ShareParams, DisclosureParams)):
+        return "percent"
+    return "number"
+
+
+def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) -> None:
+    language = language or evaluation.tender.language
+    _ = gettext(language)
     rules = evaluation.rules
+    currency = evaluation.tender.currency
+    criteria = {c.id: c for c in rules.criteria}
+    name = lambda cid, fallback: criteria[cid].title(language) if cid in criteria else fallback
+    vfm = rules.method.stake == "money"
+    points = "money" if vfm else "points"
 
     wb = Report(path)
-    ranking = wb.sheet("Ranking")
-    ranking.header(
-        [
-            "Rank",
-            "Status",
-            "Bid",
-            "Supplier",
-            "Registration number",
-            "File",
-            f"Total price ({evaluation.tender.currency})",
-            "Points",
-            ranking_heading(evaluation),
-            "Reasons / tie-break",
-            "File SHA-256",
-        ],
+    ranking = wb.sheet(_("Ranking"))
+    heading = ranking_heading(evaluation, language)
+    separate = rules.method.name != "weighted_points"  # the ranking value is not the total
+    columns = [
+        _("Rank"),
+        _("Status"),
+        _("Tender"),
+        _("Tenderer"),
+        _("Registration number"),
+        _("File"),
+        _("Total price (%(currency)s)") % {"currency": currency},
+        _("Total value (%(currency)s)") % {"currency": currency} if vfm else _("Total points"),
+        *([heading] if separate else []),
+        _("Reasons or tie-break"),
+        _("File SHA-256"),
+    ]
+    ranking.header(columns)
+    ranking.columns(
+        ["integer", None, None, None, None, None, "money", points, *(["points"] if separate else []), "wrap", None]
     )
     for b in evaluation.bids:
         note = " ".join(b.reasons) if b.reasons else (b.tie_break or "")
         ranking.append(
             [
                 b.rank,
-                b.status.value,
+                _(STATUSES[b.status]),
                 b.bid_id,
                 b.supplier,
                 b.registration_number,
                 b.file,
                 b.total_price,
                 b.total,
-                b.ranking_value,
+                *([b.ranking_value] if separate else []),
                 note,
                 b.file_sha256,
             ],
         )
-    ranking.widths([6, 10, 22, 34, 20, 24, 16, 12, 16, 80, 66])
+    ranking.widths([6, 16, 22, 34, 20, 24, 16, 12, *([16] if separate else []), 80, 66])
 
     ranked = [b for b in evaluation.bids if b.status is Status.RANKED]
-    breakdown = wb.sheet("Breakdown")
-    stake = lambda c: f"{c.weight} %" if c.weight is not None else f"{c.money} {evaluation.tender.currency}"
-    breakdown.header(["Rank", "Bid"] + [f"{c.name} ({stake(c)})" for c in rules.criteria] + ["Total"])
+    breakdown = wb.sheet(_("Breakdown"))
+    stake = lambda c: f"{c.weight} %" if c.weight is not None else f"{c.money} {currency}"
+    breakdown.header(
+        [_("Rank"), _("Tender")] + [f"{c.title(language)} ({stake(c)})" for c in rules.criteria] + [_("Total")]
+    )
+    breakdown.columns(["integer", None] + [points] * len(rules.criteria) + [points])
     for b in ranked:
         breakdown.append([b.rank, b.bid_id] + [c.points for c in b.criteria] + [b.total])
-    breakdown.widths([6, 22] + [16] * len(rules.criteria) + [9])
+    breakdown.widths([6, 22] + [16] * len(rules.criteria) + [10])
 
-    details = wb.sheet("Details")
+    details = wb.sheet(_("Details"))
     details.header(
-        ["Bid", "Criterion", "Name", "Weight (%) or money", "Raw value", "Score", "Points", "Explanation", "Status"],
+        [
+            _("Tender"),
+            _("Criterion"),
+            _("Name"),
+            _("Weight (%) or money"),
+            _("Raw value"),
+            _("Score"),
+            _("Points"),
+            _("Explanation"),
+            _("Status"),
+        ],
     )
+    details.columns([None, None, "wrap", "number", "number", "points", points, "wrap", None])
     for b in ranked:
         for c in b.criteria:
+            kind = raw_kind(criteria.get(c.id))
             details.append(
-                [b.bid_id, c.id, c.name, c.stake, _raw(c.raw), c.score, c.points, c.explanation, c.status.value],
+                [
+                    b.bid_id,
+                    c.id,
+                    name(c.id, c.name),
+                    c.stake,
+                    _raw(c.raw, _),
+                    c.score,
+                    c.points,
+                    c.explanation,
+                    c.status.value,
+                ],
+                kinds=[None, None, None, None, kind],
             )
         for k in b.knockouts:
-            details.append([b.bid_id, f"knock-out {k.id}", k.requirement, None, "passed", None, None, k.explanation])
+            details.append([b.bid_id, f"knock-out {k.id}", k.requirement, None, _("passed"), None, None, k.explanation])
     for b in evaluation.bids:
         if b.status is Status.EXCLUDED:
             for k in b.knockouts:
@@ -89,33 +141,34 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
                         f"knock-out {k.id}",
                         k.requirement,
                         None,
-                        "passed" if k.passed else "FAILED",
+                        _("passed") if k.passed else _("FAILED"),
                         None,
                         None,
                         k.explanation,
                     ],
                 )
-    details.widths([22, 18, 40, 10, 14, 8, 8, 110])
+    details.widths([22, 18, 40, 12, 14, 8, 10, 110, 10])
 
     panels = [(b, c) for b in ranked for c in b.criteria if c.panel is not None]
     if panels:
-        panel = wb.sheet("Panel")
+        panel = wb.sheet(_("Panel"))
         panel.header(
             [
-                "Bid",
-                "Criterion",
-                "Evaluator",
-                "Score",
-                "Comment",
-                "Consensus",
-                "Method",
-                "Moderated score",
-                "Moderation reason",
-                "Moderated by",
-                "Spread",
-                "Flagged",
+                _("Tender"),
+                _("Criterion"),
+                _("Evaluator"),
+                _("Score"),
+                _("Comment"),
+                _("Consensus"),
+                _("Method"),
+                _("Moderated score"),
+                _("Moderation reason"),
+                _("Moderated by"),
+                _("Spread"),
+                _("Flagged"),
             ],
         )
+        panel.columns([None, "wrap", None, "number", "wrap", "number", None, "number", "wrap", None, "number", None])
         for b, c in panels:
             p = c.panel
             if p is None:
@@ -124,7 +177,7 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
                 panel.append(
                     [
                         b.bid_id,
-                        c.id,
+                        name(c.id, c.name),
                         sc.evaluator,
                         sc.score,
                         sc.comment,
@@ -134,47 +187,59 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
                         p.moderated.reason if p.moderated else None,
                         p.moderated.by if p.moderated else None,
                         p.spread,
-                        "yes" if p.flagged else "",
+                        _("yes") if p.flagged else "",
                     ],
                 )
             for missing in p.missing:
-                panel.append([b.bid_id, c.id, missing, None, "no score", p.consensus, p.method])
+                panel.append([b.bid_id, name(c.id, c.name), missing, None, _("no score"), p.consensus, p.method])
         for criterion, alpha in evaluation.agreement.items():
-            panel.append(["Agreement", criterion, "Krippendorff's alpha (interval)", alpha])
-        panel.widths([22, 18, 20, 8, 60, 10, 10, 10, 50, 24, 8, 8])
+            panel.append(
+                [_("Agreement"), name(criterion, criterion), _("Krippendorff's alpha (interval)"), alpha],
+                kinds=[None, None, None, "number"],
+            )
+        panel.widths([22, 30, 20, 8, 60, 10, 10, 10, 50, 24, 8, 8])
 
-    robust = wb.sheet("Robustness")
-    robust.append(["Finding"])
-    for line in robustness_lines(evaluation):
+    robust = wb.sheet(_("Robustness"))
+    robust.header([_("Finding")])
+    robust.columns(["wrap"])
+    for line in robustness_lines(evaluation, language):
         robust.append([line])
-    robust.append([])
-    robust.append(["Criterion", "Weight (%)", "Winner changes at (%)", "New winner", "Searched (± pp)"])
+    robust.widths([140])
+    sensitivity = wb.sheet(_("Weight sensitivity"))
+    sensitivity.header(
+        [_("Criterion"), _("Weight (%)"), _("Winner changes at (%)"), _("New winner"), _("Searched (± pp)")]
+    )
+    sensitivity.columns(["wrap", "number", "number", None, "number"])
     for w in evaluation.robustness.weight_sensitivity:
-        robust.append([w.criterion, w.weight, w.flip_at, w.new_winner, w.searched_pp])
+        sensitivity.append([name(w.criterion, w.criterion), w.weight, w.flip_at, w.new_winner, w.searched_pp])
     for bid, share in (evaluation.robustness.win_shares or {}).items():
-        robust.append(["Win share", bid, share])
-    robust.widths([120, 12, 20, 22, 14])
+        sensitivity.append([_("Win share of %(bid)s") % {"bid": bid}, share], kinds=[None, "percent"])
+    sensitivity.widths([50, 12, 20, 22, 14])
 
-    claims = wb.sheet("Claims")
+    claims = wb.sheet(_("Claims"))
     claims.header(
         [
-            "Bid",
-            "Row",
-            "Label",
-            "Version",
-            "Certificate ID",
-            "Covers",
-            "Claimed as equivalent to",
-            "Evidence",
-            "Verdict",
-            "Reason code",
-            "Reason",
-            "Register snapshot",
-            "Valid until",
-            "Contract term covered",
-            "Follow-up",
-            "Reviewed by",
+            _("Tender"),
+            _("Row"),
+            _("Label"),
+            _("Version"),
+            _("Certificate ID"),
+            _("Covers"),
+            _("Claimed as equivalent to"),
+            _("Evidence"),
+            _("Verdict"),
+            _("Reason code"),
+            _("Reason"),
+            _("Register snapshot"),
+            _("Valid until"),
+            _("Contract term covered"),
+            _("Follow-up"),
+            _("Reviewed by"),
         ],
+    )
+    claims.columns(
+        [None, "integer", None, None, None, "wrap", None, "wrap", None, None, "wrap", "wrap", None, "percent", "wrap"]
+        + [None]
     )
     for b in evaluation.bids:
         for cl in b.claims:
@@ -188,7 +253,7 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
                     "; ".join(cl.covers),
                     cl.equivalent_to,
                     cl.evidence,
-                    cl.verdict.value,
+                    _(VERDICTS[cl.verdict]),
                     cl.reason_code,
                     cl.reason,
                     cl.register_snapshot,
@@ -200,79 +265,105 @@ def write_xlsx(evaluation: Evaluation, path: Path) -> None:
             )
     claims.widths([22, 6, 20, 14, 22, 30, 20, 22, 20, 30, 100, 44, 12, 10, 60, 30])
 
-    issues = wb.sheet("Issues")
-    issues.header(["Bid", "File", "Severity", "Code", "Sheet", "Row", "Field", "Message"])
+    issues = wb.sheet(_("Issues"))
+    issues.header([_("Tender"), _("File"), _("Severity"), _("Code"), _("Sheet"), _("Row"), _("Field"), _("Message")])
+    issues.columns([None, None, None, None, None, "integer", None, "wrap"])
     for b in evaluation.bids:
         for i in b.issues:
-            issues.append([b.bid_id, b.file, i.severity.value, i.code, i.sheet, i.row, i.field, i.message])
-    issues.widths([22, 24, 9, 26, 11, 6, 30, 100])
+            issues.append([b.bid_id, b.file, _(i.severity.value), i.code, i.sheet, i.row, i.field, i.message])
+    issues.widths([22, 24, 10, 26, 14, 6, 30, 100])
+
+    pending = evaluation.pending
+    if pending:
+        sheet = wb.sheet(_("Pending decisions"))
+        sheet.header([_("Tender"), _("Kind"), _("Subject"), _("Decides"), _("Explanation")])
+        sheet.columns([None, None, None, None, "wrap"])
+        for decision in pending:
+            sheet.append(
+                [
+                    decision.bid_id,
+                    _(decision.kind),
+                    decision.subject,
+                    _("yes") if decision.relevant else _("no"),
+                    decision.explanation,
+                ],
+            )
+        sheet.widths([22, 14, 30, 10, 120])
 
     asked = with_clarifications(evaluation)
-    if asked:  # only when there are any: the workbooks of tenders without clarifications stay as they were
-        sheet = wb.sheet("Clarifications")
-        sheet.header(["Bid", "Kind", "Where", "Field", "What the bid holds", "What is expected", "Needed"])
+    if asked:  # only when there are any
+        sheet = wb.sheet(_("Clarifications"))
+        sheet.header(
+            [
+                _("Tender"),
+                _("Kind"),
+                _("Where"),
+                _("Field"),
+                _("What the tender holds"),
+                _("What is expected"),
+                _("Needed"),
+            ]
+        )
+        sheet.columns([None, None, None, None, "wrap", "wrap", "wrap"])
         for b in asked:
             for row in request_rows(b):
-                sheet.append([b.bid_id, "request", *row])
+                sheet.append([b.bid_id, _("request"), *row])
         for b in asked:
             for where, field, original, answer, received, by, outcome in answer_rows(b):
-                sheet.append(
-                    [b.bid_id, "answer", where, field, original, f"{answer} (received {received}, {by})", outcome]
-                )
+                sheet.append([b.bid_id, _("answer"), where, field, original, f"{answer} ({received}, {by})", outcome])
         sheet.widths([22, 9, 22, 30, 60, 40, 40])
 
-    _rules_sheet(wb.sheet("Rules"), evaluation, rules)
+    _rules_sheet(wb, evaluation, rules, language)
     wb.close()
 
 
-def _rules_sheet(ws: Sheet, evaluation: Evaluation, rules: RuleSet) -> None:
-    ws.append(["Rule set", rules.id])
+def _rules_sheet(wb: Report, evaluation: Evaluation, rules: RuleSet, language: str) -> None:
+    _ = gettext(language)
+    ws: Sheet = wb.sheet(_("Rules"))
+    ws.header([_("Setting"), _("Value")])
+    ws.columns([None, "wrap"])
     for key, value in (
-        ("Version", rules.version),
-        ("Title", rules.title),
-        ("File", rules_path_shown(evaluation)),
+        (_("Rule set"), rules.id),
+        (_("Version"), rules.version),
+        (_("Title"), rules.title),
+        (_("File"), rules_path_shown(evaluation)),
         ("SHA-256", evaluation.rules_sha256),
-        ("Source", rules.source),
-        ("Scale", f"every criterion scores 0..{rules.scale}"),
+        (_("Source"), rules.source),
+        (_("Scale"), f"0..{rules.scale}"),
         (
-            "Rounding",
-            f"scores and points rounded {rules.rounding.mode.replace('_', '-')} to "
-            f"{rules.rounding.places} decimals; points = score / {rules.scale} × weight; "
-            "total = sum of points",
+            _("Rounding"),
+            f"{rules.rounding.mode.replace('_', '-')}, {rules.rounding.places}; points = score / {rules.scale} × "
+            "weight; total = Σ points",
         ),
-        ("Tie-break", " → ".join(["total points"] + rules.tie_break)),
-        ("Label catalogue", evaluation.catalogue_version),
-        ("Register snapshots", "; ".join(evaluation.registers)),
+        (_("Tie-break"), " → ".join(["total"] + rules.tie_break)),
+        (_("Label catalogue"), evaluation.catalogue_version),
+        (_("Register snapshots"), "; ".join(evaluation.registers)),
+        (_("Method"), f"{rules.method.name} {rules.method.setting() or ''}".strip()),
         ("tenderscore", evaluation.tool_version),
     ):
         ws.append([key, value])
-    if evaluation.rule_warnings:
-        ws.append([])
-        ws.append(["Linter warning", "Rule", "Message"])
-        for w in evaluation.rule_warnings:
-            ws.append([w.code, w.rule, w.message])
-    if rules.labels:
-        ws.append([])
-        ws.append(
-            [
-                "Label requirement",
-                "Reference",
-                "Minimum version",
-                "Areas an equivalent must cover",
-                "Expiry during contract",
-            ],
-        )
-        for name, req in rules.labels.items():
-            ws.append([name, req.reference, req.minimum_version, ", ".join(req.areas), req.expiry_during_contract])
-    ws.append([])
-    ws.append(["Method", rules.method.name, rules.method.setting()])
-    ws.append(["Criterion", "Name", "Group", "Weight (%) or money", "Field", "Aggregate", "Function", "Parameters"])
+    ws.widths([30, 100])
+
+    listed = wb.sheet(_("Criteria"))
+    listed.header(
+        [
+            _("Criterion"),
+            _("Name"),
+            _("Group"),
+            _("Weight (%) or money"),
+            _("Field"),
+            _("Aggregate"),
+            _("Function"),
+            _("Parameters"),
+        ]
+    )
+    listed.columns([None, "wrap", "wrap", "number", None, None, None, "wrap"])
     for c in rules.criteria:
         params = json.dumps(plain(c.params.model_dump(by_alias=True, exclude_none=True)), ensure_ascii=False)
-        ws.append(
+        listed.append(
             [
                 c.id,
-                c.name,
+                c.title(language),
                 c.group,
                 c.weight if c.weight is not None else c.money,
                 c.field,
@@ -282,14 +373,44 @@ def _rules_sheet(ws: Sheet, evaluation: Evaluation, rules: RuleSet) -> None:
             ],
         )
     if rules.method.stake == "weight":
-        ws.append(["Total", None, None, sum((c.stake(rules.method) for c in rules.criteria), Decimal(0))])
-    ws.append([])
-    ws.append(["Knock-out", "Requirement", "Test"])
+        listed.append([_("Total"), None, None, sum((c.stake(rules.method) for c in rules.criteria), Decimal(0))])
+    listed.widths([20, 40, 28, 12, 30, 22, 18, 80])
+
+    knockouts = wb.sheet(_("Knock-outs"))
+    knockouts.header([_("Knock-out"), _("Requirement"), _("Test")])
+    knockouts.columns([None, "wrap", "wrap"])
     for k in rules.knockouts:
         test = k.condition.describe() if k.check else f"every item: {k.condition.describe()}"
-        ws.append([k.id, k.requirement, test])
-    ws.append([])
-    ws.append(["Issue code", "Severity", "Meaning"])
+        knockouts.append([k.id, k.wording(language), test])
+    knockouts.widths([20, 80, 60])
+
+    if rules.labels:
+        labels = wb.sheet(_("Label requirements"))
+        labels.header(
+            [
+                _("Label requirement"),
+                _("Reference"),
+                _("Minimum version"),
+                _("Areas an equivalent must cover"),
+                _("Expiry during contract"),
+            ]
+        )
+        labels.columns([None, None, None, "wrap", None])
+        for key, req in rules.labels.items():
+            labels.append([key, req.reference, req.minimum_version, ", ".join(req.areas), req.expiry_during_contract])
+        labels.widths([20, 24, 18, 80, 20])
+
+    if evaluation.rule_warnings:
+        warnings = wb.sheet(_("Linter warnings"))
+        warnings.header([_("Code"), _("Rule"), _("Message")])
+        warnings.columns([None, None, "wrap"])
+        for w in evaluation.rule_warnings:
+            warnings.append([w.code, w.rule, w.message])
+        warnings.widths([24, 30, 100])
+
+    codes = wb.sheet(_("Issue codes"))
+    codes.header([_("Code"), _("Severity"), _("Meaning")])
+    codes.columns([None, None, "wrap"])
     for code, (severity, meaning) in CODES.items():
-        ws.append([code, severity.value, meaning])
-    ws.widths([22, 60, 28, 10, 30, 22, 18, 80])
+        codes.append([code, _(severity.value), _(meaning)])
+    codes.widths([30, 10, 100])

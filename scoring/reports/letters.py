@@ -1,176 +1,219 @@
-"""Assessment letters: what each bidder is owed (Dir. 2014/24/EU Art. 55), in Markdown and HTML.
+"""Award decision notices (Art. 55 of Directive 2014/24/EU), one per tenderer, in Markdown and HTML, in the
+buyer's language, fit to send as they are.
 
-Each letter gives the bid's own scores, the winning bid's scores, the winner's
-relative advantages per criterion, the verdicts on the bid's label claims with
-their reasons, and for an excluded or rejected bid, why.
+Each letter is dated and signed, names the procedure, the tenderer (by its legal name), the decision and the
+successful tenderer; for a ranked bid its own score per criterion beside the winner's, with the winner's
+relative advantages in the two bids' own values (never another bidder's price or score); for a bid that was
+not ranked, the reason in terms of its own answer and the requirement; the end of the standstill period
+(Art. 2a of Directive 2007/66/EC: counted from the day after sending, 10 or 15 calendar days by the means of
+sending, per tender.yaml) and the body that hears appeals. A letter is a DRAFT, and says so in its first line,
+while it is not dated, names no signatory or review body, or while a decision that could change a score or a
+rank is open (award/pending.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from html import escape
+from decimal import Decimal
+from typing import Any
 
-from scoring.award.results import BidResult, Evaluation, Status
-from scoring.formatting import cell, money
+from scoring.award.results import BidResult, CriterionResult, Evaluation, Status
+from scoring.claims.verdicts import REASON_CODES, Verdict
+from scoring.issues import CODES, Severity
+from scoring.reports.i18n import N_, Formats, gettext, render
+from scoring.rules.schema import Criterion, DisclosureParams, ShareParams
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+VERDICTS = {
+    Verdict.ACCEPTED: N_("accepted"),
+    Verdict.ACCEPTED_EQUIVALENT: N_("accepted as equivalent"),
+    Verdict.REJECTED: N_("not accepted"),
+    Verdict.NEEDS_REVIEW: N_("awaiting the committee's review"),
+    Verdict.NOT_NEEDED: N_("not needed"),
+}
+PROCEDURES = {
+    "open": N_("open procedure"),
+    "restricted": N_("restricted procedure"),
+    "competitive_dialogue": N_("competitive dialogue"),
+    "negotiated": N_("competitive procedure with negotiation"),
+    "innovation_partnership": N_("innovation partnership"),
+}
+MEANS = {"electronic": N_("electronic means"), "other": N_("other means than electronic")}
 
 
-@dataclass
-class Section:
-    heading: str
-    paragraphs: list[str] = field(default_factory=list)
-    table: list[list[str]] = field(default_factory=list)  # first row: headings
+def looks_like_formula(text: str | None) -> bool:
+    return bool(text) and str(text).startswith(FORMULA_START)
 
 
-def letter_sections(
-    evaluation: Evaluation, bid: BidResult, ranked: list[BidResult] | None = None
-) -> tuple[str, list[Section]]:
-    """`ranked`: the evaluation's ranked bids, when the caller has them (letters() takes them once)."""
+def legal_name(name: str | None, registration: str | None, fallback: str) -> dict[str, Any]:
+    """How a letter names a tenderer: its legal name as written in the bid, unless that is not a name (a
+    formula written as text), when the registration number names it and the text is quoted as data."""
+    if name and not looks_like_formula(name):
+        return {"name": name, "registration": registration, "as_written": None}
+    return {"name": None, "registration": registration, "as_written": name, "fallback": fallback}
+
+
+def _criteria(evaluation: Evaluation) -> dict[str, Criterion]:
+    return {c.id: c for c in evaluation.rules.criteria}
+
+
+def shown_raw(c: CriterionResult, rule: Criterion | None, evaluation: Evaluation, f: Formats, _: Any) -> str:
+    """A bid's own value on a criterion, in the buyer's notation: what the winner's advantage rests on."""
+    raw = c.raw
+    if raw is None:
+        return _("not stated")
+    if isinstance(raw, bool):
+        return _("yes") if raw else _("no")
+    if rule is not None and rule.field == "bid.total_price":
+        return f.money(Decimal(raw), evaluation.tender.currency)
+    if rule is not None and isinstance(rule.params, (ShareParams, DisclosureParams)):
+        return f.percent(Decimal(raw))
+    if isinstance(raw, Decimal | int | float):
+        return f.figure(Decimal(str(raw))) + (f" {rule.unit}" if rule is not None and rule.unit else "")
+    return str(raw)
+
+
+def draft_reasons(evaluation: Evaluation, _: Any) -> list[str]:
+    """Why the letters cannot be sent yet; empty when they can."""
+    settings = evaluation.tender.letters
+    reasons = []
+    if settings.sent_on is None:
+        reasons.append(_("they are not dated: set letters.sent_on in tender.yaml on the day they are sent"))
+    if settings.signatory is None:
+        reasons.append(_("no signatory is named (letters.signatory in tender.yaml)"))
+    if settings.review_body is None:
+        reasons.append(_("no review body is named (letters.review_body in tender.yaml)"))
+    open_items = [p for p in evaluation.pending if p.relevant]
+    if open_items:
+        listing = ", ".join(f"{p.bid_id} ({p.subject})" for p in open_items)
+        reasons.append(_("a decision that could change a score or a rank is open: %(items)s") % {"items": listing})
+    if not any(b.status is Status.RANKED for b in evaluation.bids):
+        reasons.append(_("no bid could be ranked"))
+    return reasons
+
+
+def letter_context(evaluation: Evaluation, bid: BidResult, ranked: list[BidResult], language: str) -> dict[str, Any]:
+    """Everything one letter says, formatted for its language; the templates only place it."""
+    _ = gettext(language)
     t = evaluation.tender
-    ranked = [b for b in evaluation.bids if b.status is Status.RANKED] if ranked is None else ranked
+    f = Formats(language, t.locale)
+    settings = t.letters
     winner = ranked[0] if ranked else None
-    title = f"Tender {t.id}: assessment of your bid {bid.bid_id}"
-    who = bid.supplier or "the bidder"
-    intro = Section(
-        "Result",
-        [
-            f"To {who}. {t.buyer} has evaluated the bids for \u201c{t.title}\u201d"
-            + (f", lot {evaluation.lot}" if evaluation.lot else "")
-            + f". {len(ranked)} bid(s) could be ranked."
-        ],
-    )
-    sections = [intro]
-    if bid.status is Status.RANKED:
-        if winner is None or bid.bid_id == winner.bid_id:
-            intro.paragraphs.append("Your bid is ranked first: the buyer intends to award the contract to you.")
-        else:
-            intro.paragraphs.append(
-                f"Your bid is ranked {bid.rank} of {len(ranked)}. The bid ranked first is "
-                f"{winner.bid_id} from {winner.supplier}."
-            )
-        sections.append(_scores(evaluation, bid, winner))
-        if winner and bid.bid_id != winner.bid_id:
-            sections.append(_advantages(bid, winner))
-    elif bid.status is Status.AWAITING_CLARIFICATION:
-        intro.paragraphs.append(
-            "Your bid cannot be ranked before you answer the buyer's clarification request (Art. 56(3) of "
-            "Directive 2014/24/EU) on these points:"
-        )
-        sections.append(Section("Clarification needed", list(bid.reasons)))
-    else:
-        what = "excluded" if bid.status is Status.EXCLUDED else "rejected"
-        intro.paragraphs.append(f"Your bid was {what} and could not be ranked, for these reasons:")
-        sections.append(Section("Reasons", list(bid.reasons)))
-    if bid.claims:
-        claims = Section("Your label claims", table=[["Label", "Certificate or evidence", "Verdict", "Reason"]])
-        for c in bid.claims:
-            claims.table.append(
-                [c.label or "", c.certificate_id or c.evidence or "", c.verdict.value.replace("_", " "), c.reason]
-            )
-        sections.append(claims)
-    sections.append(
-        Section(
-            "The evaluation",
-            [
-                f"Rule set {evaluation.rules.id} {evaluation.rules.version} (SHA-256 {evaluation.rules_sha256}); every "
-                "figure above is explained in the evaluation report."
-                + (f" Ledger run {evaluation.run_id}." if evaluation.run_id else "")
-            ],
-        )
-    )
-    return title, sections
-
-
-def _scores(evaluation: Evaluation, bid: BidResult, winner: BidResult | None) -> Section:
+    rules = _criteria(evaluation)
     vfm = evaluation.rules.method.stake == "money"
-    unit = "value" if vfm else "points"
-    section = Section(
-        "Your scores", table=[["Criterion", "Your score", f"Your {unit}", "Winning score", f"Winning {unit}"]]
-    )
-    theirs = {c.id: c for c in winner.criteria} if winner else {}
-    for c in bid.criteria:
-        w = theirs.get(c.id)
-        section.table.append(
-            [
-                c.name,
-                str(c.score),
-                _amount(c.points, vfm),
-                str(w.score) if w else "",
-                _amount(w.points, vfm) if w else "",
-            ]
-        )
-    section.table.append(["Total", "", _amount(bid.total, vfm), "", _amount(winner.total, vfm) if winner else ""])
-    if vfm:
-        section.paragraphs.append(
-            f"Comparison price: yours {money(bid.ranking_value)}, the winning bid's "
-            f"{money(winner.ranking_value if winner else None)}."
-        )
-    return section
-
-
-def _amount(value, vfm: bool) -> str:
-    return money(value) if vfm and value is not None else str(value)
-
-
-def _advantages(bid: BidResult, winner: BidResult) -> Section:
-    section = Section("Where the winning bid scored higher")
-    theirs = {c.id: c for c in winner.criteria}
-    for c in bid.criteria:
-        w = theirs.get(c.id)
-        if w is not None and w.points > c.points:
-            section.paragraphs.append(
-                f"{c.name}: {w.points - c.points} more. Winning bid: {w.explanation}. Your bid: {c.explanation}."
+    amount = (lambda v: f.money(v, t.currency)) if vfm else (lambda v: f.number(v, 2))
+    if bid.status is Status.RANKED:
+        decision = "award" if winner is not None and bid.bid_id == winner.bid_id else "not_selected"
+    elif bid.status is Status.EXCLUDED:
+        decision = "non_compliant"
+    elif bid.status is Status.AWAITING_CLARIFICATION:
+        decision = "awaiting"
+    else:
+        decision = "rejected"
+    scores, advantages = [], []
+    if bid.status is Status.RANKED and winner is not None:
+        theirs = {c.id: c for c in winner.criteria}
+        for c in bid.criteria:
+            rule, w = rules.get(c.id), theirs.get(c.id)
+            name = rule.title(language) if rule else c.name
+            scores.append(
+                {
+                    "criterion": name,
+                    "score": f.number(c.score, 2),
+                    "points": amount(c.points),
+                    "winner_score": f.number(w.score, 2) if w else "",
+                    "winner_points": amount(w.points) if w else "",
+                }
             )
-    if not section.paragraphs:
-        section.paragraphs.append("On no criterion; the order follows the tie-break: " + (bid.tie_break or "") + ".")
-    return section
-
-
-def render_markdown(title: str, sections: list[Section]) -> str:
-    lines = [f"# {cell(title)}", ""]
-    for s in sections:
-        lines += [f"## {s.heading}", ""]
-        for p in s.paragraphs:
-            lines += [f"- {cell(p)}"] if s.heading == "Reasons" else [cell(p), ""]
-        if s.paragraphs and s.heading == "Reasons":
-            lines.append("")
-        if s.table:
-            lines.append("| " + " | ".join(cell(h) for h in s.table[0]) + " |")
-            lines.append("|" + "---|" * len(s.table[0]))
-            lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in s.table[1:]]
-            lines.append("")
-    return "\n".join(lines)
-
-
-def render_letter_html(title: str, sections: list[Section]) -> str:
-    out = [
-        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}"
-        "</style></head><body>",
-        f"<h1>{escape(title)}</h1>",
+            if w is not None and w.points > c.points and bid.bid_id != winner.bid_id:
+                advantages.append(
+                    {
+                        "criterion": name,
+                        "difference": amount(w.points - c.points),
+                        "winner": shown_raw(w, rule, evaluation, f, _),
+                        "own": shown_raw(c, rule, evaluation, f, _),
+                    }
+                )
+    knockouts = [
+        {
+            "requirement": evaluation.rules.knockouts[n].wording(language)
+            if n < len(evaluation.rules.knockouts)
+            else k.requirement,
+            "answer": k.answer or _("not stated"),
+        }
+        for n, k in enumerate(bid.knockouts)
+        if not k.passed
     ]
-    for s in sections:
-        out.append(f"<h2>{escape(s.heading)}</h2>")
-        tag = "li" if s.heading == "Reasons" else "p"
-        body = "".join(f"<{tag}>{escape(p)}</{tag}>" for p in s.paragraphs)
-        out.append(f"<ul>{body}</ul>" if tag == "li" else body)
-        if s.table:
-            out.append(
-                "<table><tr>"
-                + "".join(f"<th>{escape(h)}</th>" for h in s.table[0])
-                + "</tr>"
-                + "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>" for row in s.table[1:])
-                + "</table>"
-            )
-    out.append("</body></html>\n")
-    return "".join(out)
+    errors = [
+        {
+            "meaning": _(CODES[i.code][1]).rstrip(".") if i.code in CODES else i.message,
+            "detail": i.message if language == "en" else "",
+            "where": ", ".join(str(p) for p in (i.sheet, i.row and f"{_('row')} {i.row}", i.field) if p),
+        }
+        for i in bid.issues
+        if i.severity is Severity.ERROR
+    ]
+    claims = [
+        {
+            "label": c.label or "",
+            "reference": c.certificate_id or c.evidence or "",
+            "verdict": _(VERDICTS[c.verdict]),
+            "reason": c.reason if language == "en" else _(REASON_CODES[c.reason_code][1]),
+        }
+        for c in bid.claims
+    ]
+    ends = settings.standstill_ends()
+    days = settings.standstill_days.get(settings.means, 10)
+    return {
+        "draft": draft_reasons(evaluation, _),
+        "date": f.date(settings.sent_on) if settings.sent_on else None,
+        "buyer": t.buyer,
+        "signatory": settings.signatory,
+        "contact": settings.contact,
+        "tender": t,
+        "lot": evaluation.lot,
+        "procedure": _(PROCEDURES[t.procedure.type]),
+        "notice": t.procedure.notice,
+        "to": legal_name(bid.supplier, bid.registration_number, bid.file),
+        "bid": bid,
+        "decision": decision,
+        "winner": legal_name(winner.supplier, winner.registration_number, winner.file) if winner else None,
+        "rank": bid.rank,
+        "ranked": len(ranked),
+        "total": amount(bid.total) if bid.total is not None else "",
+        "winner_total": amount(winner.total) if winner and winner.total is not None else "",
+        "headings": (_("Your value"), _("Successful tender's value"))
+        if vfm
+        else (_("Your points"), _("Successful tender's points")),
+        "scores": scores,
+        "advantages": advantages,
+        "tie_break": bid.tie_break if bid.status is Status.RANKED and not advantages else None,
+        "knockouts": knockouts,
+        "errors": errors,
+        "requests": [{"field": r.field, "expected": r.expected} for r in bid.clarifications if r.blocking],
+        "claims": claims,
+        "standstill": {
+            "days": days,
+            "means": _(MEANS[settings.means]),
+            "ends": f.date(ends) if ends else None,
+        },
+        "review_body": settings.review_body,
+        "rules": evaluation.rules,
+        "rules_sha256": evaluation.rules_sha256,
+        "run_id": evaluation.run_id,
+        "scenario": evaluation.kind is not None and evaluation.kind.value == "scenario",
+    }
 
 
-def letters(evaluation: Evaluation) -> dict[str, tuple[str, str]]:
-    """bid id -> (markdown, html), one letter for every bid file."""
+def letters(evaluation: Evaluation, language: str | None = None) -> dict[str, tuple[str, str]]:
+    """bid id -> (markdown, html), one letter for every bid file, in the tender's language (or `language`)."""
+    language = language or evaluation.tender.language
+    ranked = sorted((b for b in evaluation.bids if b.status is Status.RANKED), key=lambda b: b.rank or 0)
     out = {}
-    ranked = [b for b in evaluation.bids if b.status is Status.RANKED]
     for bid in evaluation.bids:
-        title, sections = letter_sections(evaluation, bid, ranked)
-        out[bid.bid_id] = (render_markdown(title, sections), render_letter_html(title, sections))
+        context = letter_context(evaluation, bid, ranked, language)
+        out[bid.bid_id] = (
+            render("letter.md.j2", language, **context),
+            render("letter.html.j2", language, lang=language, **context),
+        )
     return out

@@ -33,14 +33,30 @@ class Report:
             },
         )
         self.book.set_properties({"created": FIXED_TIME, "author": "tenderscore"})
-        self.bold = self.book.add_format({"bold": True})
-        self.day = self.book.add_format({"num_format": "yyyy-mm-dd"})
-        self.moment = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self.sheets: list[Sheet] = []
+        self.bold = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1})
+        self.day = self.book.add_format({"num_format": "yyyy-mm-dd", "valign": "top"})
+        self.moment = self.book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss", "valign": "top"})
+        # Number formats by kind: money with two decimals and thousands separators, shares as percentages,
+        # points with the rule set's decimals; long text wraps.
+        self.formats = {
+            "money": self.book.add_format({"num_format": "#,##0.00", "valign": "top"}),
+            "percent": self.book.add_format({"num_format": "0.0%", "valign": "top"}),
+            "points": self.book.add_format({"num_format": "0.00", "valign": "top"}),
+            "number": self.book.add_format({"num_format": "#,##0.####", "valign": "top"}),
+            "integer": self.book.add_format({"num_format": "0", "valign": "top"}),
+            "wrap": self.book.add_format({"text_wrap": True, "valign": "top"}),
+            "text": self.book.add_format({"valign": "top"}),
+        }
 
     def sheet(self, title: str) -> Sheet:
-        return Sheet(self, self.book.add_worksheet(title))
+        sheet = Sheet(self, self.book.add_worksheet(title[:31]))  # Excel's limit on sheet names
+        self.sheets.append(sheet)
+        return sheet
 
     def close(self) -> None:
+        for sheet in self.sheets:
+            sheet.finish()
         self.book.close()
 
 
@@ -49,11 +65,33 @@ class Sheet:
 
     def __init__(self, report: Report, ws: Any):
         self.report, self.ws, self.rows = report, ws, 0
+        self.kinds: list[str | None] = []  # each column's number format (Report.formats), from columns()
+        self.styles = []
+        self.table: tuple[int, int] | None = None  # the header row and its width, for the autofilter
 
-    def append(self, values: list[Any], bold: bool = False) -> None:
+    def columns(self, kinds: list[str | None]) -> None:
+        """Each column's kind of value (money, percent, points, number, integer, wrap, text, or None)."""
+        self.kinds = kinds
+        self.styles = [self.report.formats[k] if k else None for k in kinds]
+
+    styles: list[Any] = []
+
+    def append(self, values: list[Any], bold: bool = False, kinds: list[str | None] | None = None) -> None:
+        """One row; `kinds` overrides the columns' kinds for this row (a column holding different measures)."""
         ws, r = self.ws, self.rows
-        style = self.report.bold if bold else None
+        if bold:
+            styles = [self.report.bold] * len(values)
+        elif kinds:
+            formats = self.report.formats
+            styles = [
+                formats[k] if (k := (kinds[c] if c < len(kinds) and kinds[c] else self._kind(c))) else None
+                for c in range(len(values))
+            ]
+        else:
+            styles = self.styles
+        width = len(styles)
         for c, value in enumerate(values):
+            style = styles[c] if c < width else None
             kind = type(value)
             if kind is str:  # the common cases first, by exact type
                 if value:
@@ -74,11 +112,28 @@ class Sheet:
                 ws.write_string(r, c, str(value), style)
         self.rows += 1
 
+    def _kind(self, column: int) -> str | None:
+        return self.kinds[column] if column < len(self.kinds) else None
+
     def header(self, values: list[Any]) -> None:
-        """The first row, bold and frozen."""
+        """A table's heading row: bold, frozen, repeated on every printed page; the autofilter covers the
+        table below it (set by finish())."""
+        if len(set(values)) != len(values):
+            raise ValueError(f"two columns share a heading: {values}")
+        self.table = (self.rows, len(values))
         self.append(values, bold=True)
-        self.ws.freeze_panes(1, 0)
+        self.ws.freeze_panes(self.rows, 0)
+        self.ws.repeat_rows(self.rows - 1)
 
     def widths(self, widths: list[int]) -> None:
         for n, width in enumerate(widths):
             self.ws.set_column(n, n, width)
+
+    def finish(self) -> None:
+        """Autofilter over the table, and a print set-up: A4 landscape, fit to one page wide."""
+        if self.table is not None and self.rows > self.table[0]:
+            first, width = self.table
+            self.ws.autofilter(first, 0, self.rows - 1, width - 1)
+        self.ws.set_landscape()
+        self.ws.set_paper(9)  # A4
+        self.ws.fit_to_pages(1, 0)

@@ -53,7 +53,14 @@ def lint_rules(rules: RuleSet, catalogue: Catalogue | None) -> list[RuleWarning]
         for c in rules.criteria:
             for scheme in _schemes_of_criterion(c, rules, catalogue):
                 out.extend(
-                    _scheme_warnings(scheme, f"criteria.{c.id}", f"criterion '{c.id}' ({c.weight} %)", weighted=True)
+                    _scheme_warnings(
+                        scheme,
+                        f"criteria.{c.id}",
+                        f"criterion '{c.id}' ({c.weight} %)"
+                        if c.weight is not None
+                        else f"criterion '{c.id}' ({c.money} at full score)",
+                        weighted=True,
+                    )
                 )
         for k in rules.knockouts:
             for name in k.condition.labels():

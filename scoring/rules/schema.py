@@ -240,6 +240,7 @@ class CriterionBase(Strict):
 
     id: str
     name: str
+    names: dict[str, str] = {}  # the name in other languages (nl, fr, de): letters and reports use them
     group: str | None = None  # for reports: criteria that share a heading (e.g. life extension)
     weight: Decimal | None = PField(default=None, gt=0)  # weighted_points, price_quality_ratio
     money: Decimal | None = PField(default=None, gt=0)  # value_for_money: what a full score is worth
@@ -249,6 +250,10 @@ class CriterionBase(Strict):
     unit: str = ""
     function: str
     params: Strict
+
+    def title(self, language: str) -> str:
+        """The criterion's name in a language, its `name` when the rule set gives none."""
+        return self.names.get(language, self.name)
 
     def stake(self, method: AwardMethod) -> Decimal:
         """What the criterion carries under the method: its weight (%), or its money."""
@@ -347,6 +352,7 @@ class Knockout(Strict):
 
     id: str
     requirement: str
+    requirements: dict[str, str] = {}  # the requirement in other languages (nl, fr, de)
     check: Condition | None = None
     every_item: Condition | None = None
 
@@ -355,6 +361,9 @@ class Knockout(Strict):
         if (self.check is None) == (self.every_item is None):
             raise ValueError("a knock-out needs exactly one of: check, every_item")
         return self
+
+    def wording(self, language: str) -> str:
+        return self.requirements.get(language, self.requirement)
 
     @property
     def condition(self) -> Condition:

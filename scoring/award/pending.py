@@ -1,0 +1,152 @@
+"""Which open decisions matter: every claim awaiting review is scored both ways (accepted, and as now, not
+counted), and every open clarification is weighed, to say whether the award or a rank depends on it.
+
+Only the bid whose claim is decided is scored again; the others' raw values stand and only the relative
+criteria's benchmarks are set again (criteria.scored_among), so weighing a decision costs one bid's scoring,
+not the tender's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from scoring.award.criteria import score_bids, scored_among
+from scoring.award.rank import rank_bids
+from scoring.award.results import BidResult, PendingDecision, Status
+from scoring.claims.reviews import ReviewDecision, Reviews
+from scoring.claims.verdicts import ClaimVerdict, Verdict
+from scoring.claims.verify import Verification
+from scoring.intake.panel_sheets import PanelSheets
+from scoring.models import ReadResult, Tender
+from scoring.rules.schema import RuleSet
+
+WHAT_IF = "what-if of the pending decisions"
+
+
+def weigh_pending(
+    checked: list[ReadResult],
+    results: list[BidResult],
+    tender: Tender,
+    rules: RuleSet,
+    verification: Verification | None,
+    panel: PanelSheets | None = None,
+) -> list[PendingDecision]:
+    """The open decisions, those the award or a rank depends on first."""
+    ranked = sorted((r for r in results if r.status is Status.RANKED), key=lambda r: r.rank or 0)
+    winner = ranked[0].bid_id if ranked else None
+    reads = {r.file: r for r in checked}
+    out = []
+    for b in results:
+        for claim in b.claims:
+            if claim.verdict is not Verdict.NEEDS_REVIEW:
+                continue
+            if b.status is not Status.RANKED or verification is None:
+                out.append(_not_ranked(b, claim, winner))
+                continue
+            out.append(_both_ways(b, claim, ranked, reads, tender, rules, verification, panel))
+        for request in b.clarifications:
+            out.append(_clarification(b, request.field, request.blocking, winner))
+    return sorted(out, key=lambda p: (not p.relevant, p.bid_id, p.subject))
+
+
+def _reference(claim: ClaimVerdict) -> str:
+    return claim.certificate_id or claim.evidence or f"Labels row {claim.row}"
+
+
+def _both_ways(
+    b: BidResult,
+    claim: ClaimVerdict,
+    ranked: list[BidResult],
+    reads: dict[str, ReadResult],
+    tender: Tender,
+    rules: RuleSet,
+    verification: Verification,
+    panel: PanelSheets | None,
+) -> PendingDecision:
+    reference = _reference(claim)
+    decision = ReviewDecision(
+        bid=b.bid_id, claim=reference, decision="accept", by=WHAT_IF, at=tender.bid_deadline.date(), reason=WHAT_IF
+    )
+    accepted = replace(
+        verification, reviews=Reviews(decisions=[*verification.reviews.decisions, decision]), verdicts={}
+    )
+    [alone] = score_bids([reads[b.file]], tender, rules, accepted, panel)  # its raw values, claim accepted
+    combined = [alone if r.bid_id == b.bid_id else r for r in ranked]
+    again, _ = rank_bids(scored_among(combined, rules), [reads[r.file] for r in ranked], rules)
+    now = {r.bid_id: r.rank for r in ranked}
+    then = {r.bid_id: r.rank for r in again if r.status is Status.RANKED}
+    winner_now, winner_then = ranked[0].bid_id, min(then, key=lambda k: then[k] or 0)
+    mine = next(r for r in again if r.bid_id == b.bid_id)
+    changes_winner = winner_now != winner_then
+    changes_ranks = now != then
+    label = claim.label or "label"
+    head = (
+        f"Accepting the {label} claim {reference} of {b.bid_id} would bring its total to {_amount(mine.total)} "
+        f"(now {_amount(b.total)}), rank {then[b.bid_id]} (now {b.rank})"
+    )
+    if changes_winner:
+        tail = f": the winner would be {winner_then} instead of {winner_now}; the award depends on this decision."
+    elif changes_ranks:
+        tail = f"; {winner_now} stays first, but ranks below it change."
+    else:
+        top = next(r for r in again if r.bid_id == winner_now)
+        tail = (
+            f", below the winner's {_amount(top.total)}: the award does not depend on this decision."
+            if b.bid_id != winner_now
+            else ": the bid stays first either way; the award does not depend on this decision."
+        )
+    return PendingDecision(
+        kind="claim",
+        bid_id=b.bid_id,
+        subject=reference,
+        label=claim.label,
+        total_now=b.total,
+        total_if_accepted=mine.total,
+        rank_now=b.rank,
+        rank_if_accepted=then[b.bid_id],
+        winner_now=winner_now,
+        winner_if_accepted=winner_then,
+        changes_winner=changes_winner,
+        changes_ranks=changes_ranks,
+        explanation=head + tail,
+    )
+
+
+def _amount(value: Decimal | None) -> str:
+    return "no total" if value is None else str(value)
+
+
+def _not_ranked(b: BidResult, claim: ClaimVerdict, winner: str | None) -> PendingDecision:
+    return PendingDecision(
+        kind="claim",
+        bid_id=b.bid_id,
+        subject=_reference(claim),
+        label=claim.label,
+        winner_now=winner,
+        changes_winner=False,
+        changes_ranks=False,
+        explanation=f"{b.bid_id} is {b.status.value.replace('_', ' ')} for other reasons: the decision on this claim "
+        "changes no rank.",
+    )
+
+
+def _clarification(b: BidResult, field: str, blocking: bool, winner: str | None) -> PendingDecision:
+    if not blocking:
+        return PendingDecision(
+            kind="clarification",
+            bid_id=b.bid_id,
+            subject=field,
+            winner_now=winner,
+            changes_winner=False,
+            changes_ranks=False,
+            explanation=f"{field} of {b.bid_id} is a formal defect: the answer changes no score.",
+        )
+    return PendingDecision(
+        kind="clarification",
+        bid_id=b.bid_id,
+        subject=field,
+        winner_now=winner,
+        explanation=f"{b.bid_id} cannot be ranked before it states {field}: the answer may change the ranking, "
+        "and the award waits for it.",
+    )
