@@ -121,7 +121,9 @@ def evaluate(
         print("\n" if n else "", end="")
         print_ranking(evaluation)
         folder = lot_dir(evaluation, out) if out else default_out_dir(evaluation)
-        extra = ["letters/", "ocds.json"] + (["diff.md"] if evaluation.previous_run_id else [])
+        asked = any(b.clarifications or b.clarified for b in evaluation.bids)
+        extra = ["letters/", *(["clarifications/"] if asked else []), "ocds.json"]
+        extra += ["diff.md"] if evaluation.previous_run_id else []
         print(f"\nReports in {folder}/: {', '.join([*REPORTS, *extra])}")
         if evaluation.run_id and evaluation.kind:
             print(f"Ledger run {evaluation.run_id} ({evaluation.kind.value})")

@@ -85,3 +85,16 @@ def test_a_claim_for_a_label_no_criterion_uses_is_not_needed(make_tender):
     blue = next(c for c in green.claims if c.label == "Blue Angel")
     assert (blue.verdict.value, blue.reason_code) == ("not_needed", "claim.not_needed")
     assert "not sent to the evaluation committee" in blue.reason
+
+
+def test_placing_the_bid_gives_what_scoring_and_ranking_every_bid_again_gives(deciding, monkeypatch):
+    """The what-if places the re-scored bid among the others' ranking values; scoring and ranking all of them
+    again (what it falls back to on ties or a moved relative criterion) must give the same answers."""
+    from scoring.award import pending
+    from scoring.pipeline import evaluate_tender as evaluate
+
+    evaluation, out = deciding
+    folder = out.parent
+    monkeypatch.setattr(pending, "placed", lambda *args: None)
+    again = evaluate(folder)
+    assert again.pending == evaluation.pending

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-from scoring.award.criteria import score_bids, scored_among
+from scoring.award.criteria import ranking_value, score_bids, scored_among
 from scoring.award.rank import rank_bids
 from scoring.award.results import BidResult, PendingDecision, Status
 from scoring.claims.reviews import ReviewDecision, Reviews
@@ -72,12 +72,16 @@ def _both_ways(
         verification, reviews=Reviews(decisions=[*verification.reviews.decisions, decision]), verdicts={}
     )
     [alone] = score_bids([reads[b.file]], tender, rules, accepted, panel)  # its raw values, claim accepted
-    combined = [alone if r.bid_id == b.bid_id else r for r in ranked]
-    again, _ = rank_bids(scored_among(combined, rules), [reads[r.file] for r in ranked], rules)
     now = {r.bid_id: r.rank for r in ranked}
-    then = {r.bid_id: r.rank for r in again if r.status is Status.RANKED}
+    quick = placed(b, alone, ranked, rules)
+    if quick is None:  # a relative criterion moved, or a tie: the others are scored and ranked again
+        combined = [alone if r.bid_id == b.bid_id else r for r in ranked]
+        again, _ = rank_bids(scored_among(combined, rules), [reads[r.file] for r in ranked], rules)
+        then = {r.bid_id: r.rank for r in again if r.status is Status.RANKED}
+        mine = next(r for r in again if r.bid_id == b.bid_id)
+    else:
+        then, mine = quick
     winner_now, winner_then = ranked[0].bid_id, min(then, key=lambda k: then[k] or 0)
-    mine = next(r for r in again if r.bid_id == b.bid_id)
     changes_winner = winner_now != winner_then
     changes_ranks = now != then
     label = claim.label or "label"
@@ -90,7 +94,7 @@ def _both_ways(
     elif changes_ranks:
         tail = f"; {winner_now} stays first, but ranks below it change."
     else:
-        top = next(r for r in again if r.bid_id == winner_now)
+        top = next(r for r in ranked if r.bid_id == winner_now)
         tail = (
             f", below the winner's {_amount(top.total)}: the award does not depend on this decision."
             if b.bid_id != winner_now
@@ -111,6 +115,37 @@ def _both_ways(
         changes_ranks=changes_ranks,
         explanation=head + tail,
     )
+
+
+def placed(
+    b: BidResult, alone: BidResult, ranked: list[BidResult], rules: RuleSet
+) -> tuple[dict[str, int | None], BidResult] | None:
+    """The ranks, and the bid's result, with its claim accepted, when only its own total moves: no relative
+    criterion's raw value changed (so its relative scores and the others' scores stand) and its new ranking
+    value ties with no other bid's (no tie-break to apply). None otherwise: the caller ranks again. Costs a
+    pass over the ranked bids, not a re-scoring of them."""
+    if alone.status is not Status.RANKED or len(alone.criteria) != len(b.criteria):
+        return None
+    relative = {n for n, c in enumerate(rules.criteria) if c.relative}
+    if any(alone.criteria[n].raw != b.criteria[n].raw for n in relative):
+        return None
+    # Scored alone, a relative criterion compared the bid with itself: those scores are taken as they stand.
+    criteria = [b.criteria[n] if n in relative else c for n, c in enumerate(alone.criteria)]
+    total = sum((c.points for c in criteria), Decimal(0))
+    value = ranking_value(total, alone.total_price, rules)
+    if value is None:
+        return None
+    mine = alone.model_copy(update={"criteria": criteria, "total": total, "ranking_value": value})
+    others = [r for r in ranked if r.bid_id != b.bid_id]
+    if any(r.ranking_value == value for r in others):
+        return None
+    better = (lambda v: v > value) if rules.method.higher_is_better else (lambda v: v < value)
+    ahead = sum(1 for r in others if r.ranking_value is not None and better(r.ranking_value))
+    out: dict[str, int | None] = {}
+    for position, r in enumerate(others, start=1):
+        out[r.bid_id] = position if position <= ahead else position + 1
+    out[b.bid_id] = ahead + 1
+    return out, mine
 
 
 def _amount(value: Decimal | None) -> str:

@@ -72,22 +72,28 @@ class Formats:
             self.locale = Locale.parse(tag)
         except Exception:
             self.locale = Locale.parse(language)
+        from babel.numbers import get_decimal_symbol, get_group_symbol
+
+        self._symbols = str.maketrans({",": get_group_symbol(self.locale), ".": get_decimal_symbol(self.locale)})
 
     def number(self, value: Decimal | int | float | None, places: int = 2) -> str:
-        from babel.numbers import format_decimal
-
+        """A figure with `places` decimals, rounded half-up, grouped by thousands with the locale's symbols
+        (the four shipped languages group by three). Formatted by Python with the symbols Babel gives: the
+        reports show tens of thousands of figures, and Babel's pattern engine costs 100 µs each."""
         if value is None:
             return "–"
         quantum = Decimal(1).scaleb(-places)
-        shown = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
-        pattern = "#,##0" + ("." + "0" * places if places else "")
-        return format_decimal(shown, format=pattern, locale=self.locale, decimal_quantization=False)
+        shown = format(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP), f",.{places}f")
+        return shown.translate(self._symbols)
 
     def figure(self, value: Decimal | None) -> str:
         """A measured value: up to two decimals, no trailing zeros."""
-        from babel.numbers import format_decimal
-
-        return "–" if value is None else format_decimal(value, format="#,##0.##", locale=self.locale)
+        if value is None:
+            return "–"
+        shown = format(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), ",.2f")
+        if "." in shown:
+            shown = shown.rstrip("0").rstrip(".")
+        return shown.translate(self._symbols)
 
     def money(self, value: Decimal | None, currency: str) -> str:
         from babel.numbers import format_currency

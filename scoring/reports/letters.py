@@ -92,16 +92,74 @@ def draft_reasons(evaluation: Evaluation, _: Any) -> list[str]:
     return reasons
 
 
-def letter_context(evaluation: Evaluation, bid: BidResult, ranked: list[BidResult], language: str) -> dict[str, Any]:
-    """Everything one letter says, formatted for its language; the templates only place it."""
-    _ = gettext(language)
-    t = evaluation.tender
-    f = Formats(language, t.locale)
-    settings = t.letters
-    winner = ranked[0] if ranked else None
-    rules = _criteria(evaluation)
-    vfm = evaluation.rules.method.stake == "money"
-    amount = (lambda v: f.money(v, t.currency)) if vfm else (lambda v: f.number(v, 2))
+class Shared:
+    """What every letter of an evaluation says alike, worked out and rendered once: the head (draft line,
+    title, buyer, date, procedure, reference) and the close (standstill, review, signature, references), the
+    successful tender's name and its scores. A letter adds only what is its own."""
+
+    def __init__(self, evaluation: Evaluation, language: str):
+        _ = self._ = gettext(language)
+        t = evaluation.tender
+        self.language = language
+        self.f = f = Formats(language, t.locale)
+        settings = t.letters
+        self.ranked = sorted((b for b in evaluation.bids if b.status is Status.RANKED), key=lambda b: b.rank or 0)
+        self.winner = winner = self.ranked[0] if self.ranked else None
+        self.rules = _criteria(evaluation)
+        self.names = {c.id: c.title(language) for c in evaluation.rules.criteria}
+        vfm = evaluation.rules.method.stake == "money"
+        self.amount = (lambda v: f.money(v, t.currency)) if vfm else (lambda v: f.number(v, 2))
+        self.winner_scores = (
+            {c.id: (f.number(c.score, 2), self.amount(c.points), c) for c in winner.criteria} if winner else {}
+        )
+        ends = settings.standstill_ends()
+        common = {
+            "draft": draft_reasons(evaluation, _),
+            "date": f.date(settings.sent_on) if settings.sent_on else None,
+            "buyer": t.buyer,
+            "signatory": settings.signatory,
+            "contact": settings.contact,
+            "tender": t,
+            "lot": evaluation.lot,
+            "procedure": _(PROCEDURES[t.procedure.type]),
+            "notice": t.procedure.notice,
+            "standstill": {
+                "days": settings.standstill_days.get(settings.means, 10),
+                "means": _(MEANS[settings.means]),
+                "ends": f.date(ends) if ends else None,
+            },
+            "review_body": settings.review_body,
+            "rules": evaluation.rules,
+            "rules_sha256": evaluation.rules_sha256,
+            "run_id": evaluation.run_id,
+            "scenario": evaluation.kind is not None and evaluation.kind.value == "scenario",
+        }
+        from markupsafe import Markup
+
+        self.context = {
+            "buyer": t.buyer,
+            "winner": legal_name(winner.supplier, winner.registration_number, winner.file) if winner else None,
+            "ranked": len(self.ranked),
+            "winner_total": self.amount(winner.total) if winner and winner.total is not None else "",
+            "headings": (_("Your value"), _("Successful tender's value"))
+            if vfm
+            else (_("Your points"), _("Successful tender's points")),
+        }
+        self.markdown = {
+            "head": render("letter_head.md.j2", language, **common),
+            "close": render("letter_close.md.j2", language, **common),
+        }
+        self.html = {
+            "head": Markup(render("letter_head.html.j2", language, **common)),
+            "close": Markup(render("letter_close.html.j2", language, **common)),
+            "title": f"{_('Award decision')}: {t.title}",
+        }
+
+
+def letter_context(evaluation: Evaluation, bid: BidResult, shared: Shared) -> dict[str, Any]:
+    """What one letter says of its own tender, formatted for its language; the templates only place it."""
+    _, f, winner, language = shared._, shared.f, shared.winner, shared.language
+    amount = shared.amount
     if bid.status is Status.RANKED:
         decision = "award" if winner is not None and bid.bid_id == winner.bid_id else "not_selected"
     elif bid.status is Status.EXCLUDED:
@@ -112,17 +170,17 @@ def letter_context(evaluation: Evaluation, bid: BidResult, ranked: list[BidResul
         decision = "rejected"
     scores, advantages = [], []
     if bid.status is Status.RANKED and winner is not None:
-        theirs = {c.id: c for c in winner.criteria}
+        theirs = shared.winner_scores
         for c in bid.criteria:
-            rule, w = rules.get(c.id), theirs.get(c.id)
-            name = rule.title(language) if rule else c.name
+            rule, name = shared.rules.get(c.id), shared.names.get(c.id, c.name)
+            winner_score, winner_points, w = theirs.get(c.id, ("", "", None))
             scores.append(
                 {
                     "criterion": name,
                     "score": f.number(c.score, 2),
                     "points": amount(c.points),
-                    "winner_score": f.number(w.score, 2) if w else "",
-                    "winner_points": amount(w.points) if w else "",
+                    "winner_score": winner_score,
+                    "winner_points": winner_points,
                 }
             )
             if w is not None and w.points > c.points and bid.bid_id != winner.bid_id:
@@ -162,29 +220,13 @@ def letter_context(evaluation: Evaluation, bid: BidResult, ranked: list[BidResul
         }
         for c in bid.claims
     ]
-    ends = settings.standstill_ends()
-    days = settings.standstill_days.get(settings.means, 10)
     return {
-        "draft": draft_reasons(evaluation, _),
-        "date": f.date(settings.sent_on) if settings.sent_on else None,
-        "buyer": t.buyer,
-        "signatory": settings.signatory,
-        "contact": settings.contact,
-        "tender": t,
-        "lot": evaluation.lot,
-        "procedure": _(PROCEDURES[t.procedure.type]),
-        "notice": t.procedure.notice,
+        **shared.context,
         "to": legal_name(bid.supplier, bid.registration_number, bid.file),
-        "bid": bid,
+        "file": bid.file,
         "decision": decision,
-        "winner": legal_name(winner.supplier, winner.registration_number, winner.file) if winner else None,
         "rank": bid.rank,
-        "ranked": len(ranked),
         "total": amount(bid.total) if bid.total is not None else "",
-        "winner_total": amount(winner.total) if winner and winner.total is not None else "",
-        "headings": (_("Your value"), _("Successful tender's value"))
-        if vfm
-        else (_("Your points"), _("Successful tender's points")),
         "scores": scores,
         "advantages": advantages,
         "tie_break": bid.tie_break if bid.status is Status.RANKED and not advantages else None,
@@ -192,28 +234,18 @@ def letter_context(evaluation: Evaluation, bid: BidResult, ranked: list[BidResul
         "errors": errors,
         "requests": [{"field": r.field, "expected": r.expected} for r in bid.clarifications if r.blocking],
         "claims": claims,
-        "standstill": {
-            "days": days,
-            "means": _(MEANS[settings.means]),
-            "ends": f.date(ends) if ends else None,
-        },
-        "review_body": settings.review_body,
-        "rules": evaluation.rules,
-        "rules_sha256": evaluation.rules_sha256,
-        "run_id": evaluation.run_id,
-        "scenario": evaluation.kind is not None and evaluation.kind.value == "scenario",
     }
 
 
 def letters(evaluation: Evaluation, language: str | None = None) -> dict[str, tuple[str, str]]:
     """bid id -> (markdown, html), one letter for every bid file, in the tender's language (or `language`)."""
     language = language or evaluation.tender.language
-    ranked = sorted((b for b in evaluation.bids if b.status is Status.RANKED), key=lambda b: b.rank or 0)
+    shared = Shared(evaluation, language)
     out = {}
     for bid in evaluation.bids:
-        context = letter_context(evaluation, bid, ranked, language)
+        context = letter_context(evaluation, bid, shared)
         out[bid.bid_id] = (
-            render("letter.md.j2", language, **context),
-            render("letter.html.j2", language, lang=language, **context),
+            render("letter.md.j2", language, **shared.markdown, **context),
+            render("letter.html.j2", language, lang=language, **shared.html, **context),
         )
     return out

@@ -67,6 +67,7 @@ class Sheet:
         self.report, self.ws, self.rows = report, ws, 0
         self.kinds: list[str | None] = []  # each column's number format (Report.formats), from columns()
         self.styles = []
+        self._row_styles: dict[tuple, list[Any]] = {}
         self.table: tuple[int, int] | None = None  # the header row and its width, for the autofilter
 
     def columns(self, kinds: list[str | None]) -> None:
@@ -82,11 +83,16 @@ class Sheet:
         if bold:
             styles = [self.report.bold] * len(values)
         elif kinds:
-            formats = self.report.formats
-            styles = [
-                formats[k] if (k := (kinds[c] if c < len(kinds) and kinds[c] else self._kind(c))) else None
-                for c in range(len(values))
-            ]
+            key = (tuple(kinds), len(values))
+            known = self._row_styles.get(key)
+            if known is not None:
+                styles = known
+            else:  # worked out once per pattern of kinds: a sheet has few
+                formats = self.report.formats
+                styles = self._row_styles[key] = [
+                    formats[k] if (k := (kinds[c] if c < len(kinds) and kinds[c] else self._kind(c))) else None
+                    for c in range(len(values))
+                ]
         else:
             styles = self.styles
         width = len(styles)
