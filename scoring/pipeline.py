@@ -458,7 +458,7 @@ def follow_up(
             rules_sha256=rules.sha256,
             inputs=inputs,
         )
-        written = write_follow_up(record, found, follow_up_dir(tender.id, lot, out_dir))
+        written = write_follow_up(record, found, follow_up_dir(tender.id, lot, out_dir), tender.language)
         outcome.append(
             {
                 "tender_id": tender.id,

@@ -234,3 +234,24 @@ def test_follow_up_evidence_is_read_from_follow_up_yaml(tender, tmp_path):
     (tender / "tender" / "follow-up.yaml").write_text("received:\n  - {item: factories}\n")
     [broken] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 2, 1))
     assert broken["failed"] and "received.0.received_on" in broken["reason"]
+
+
+def test_the_follow_up_speaks_the_tenders_language(tender, tmp_path):
+    data = yaml.safe_load((tender / "tender" / "tender.yaml").read_text())
+    data["language"] = "nl"
+    (tender / "tender" / "tender.yaml").write_text(yaml.safe_dump(data))
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    pipeline.award_contract(tender / "tender", AWARD, ledger=ledger)
+    _refresh_tco(tender, "2028-05-11", **{"TCO-9-EB14-0071": {"status": "withdrawn"}})
+    out = tmp_path / "r"
+    pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 5, 12), out_dir=out)
+    report = (out / "follow-up" / "follow-up-2028-05-12.md").read_text()
+    assert report.startswith("# Opvolging van de opdracht CITY-ICT-2026-014")
+    assert "het register vermeldt certificaat TCO-9-EB14-0071 als ingetrokken" in report
+    request = (out / "follow-up" / "requests" / "2028-05-12" / "certificate-TCO-9-EB14-0071.md").read_text()
+    assert request.startswith("# Vraag in het kader van de opdracht")
+    assert "herstelt de leverancier een tekortkoming binnen 30 dagen: uiterlijk op 2028-06-10" in request
+    from icalendar import Calendar
+
+    calendar = Calendar.from_ical((out / "follow-up" / "follow-up.ics").read_bytes())
+    assert any(str(e.get("summary")).startswith("CITY-ICT-2026-014: Te leveren:") for e in calendar.walk("VEVENT"))

@@ -97,4 +97,4 @@ def test_nothing_in_the_templates_is_left_untranslated_by_hand():
         text = re.sub(r"<style>.*?</style>", "", text, flags=re.S)
         text = re.sub(r"<[^>]+>", "", text)  # tags and attributes
         words = re.findall(r"[A-Za-z]{3,}", text)
-        assert words == [] or set(words) <= {"tenderscore", "SHA"}, (template.name, words[:10])
+        assert set(words) <= {"tenderscore", "SHA", "requests"}, (template.name, words[:10])  # names, a folder

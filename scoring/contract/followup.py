@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -55,7 +55,15 @@ class ItemCheck(Frozen):
     kind: str
     subject: str
     state: State
-    detail: str  # what was found, in words
+    detail: str  # what was found, in words (English, as the ledger keeps it)
+    # What was found, as data, so that reports say it in the tender's language (reports/follow_up.py):
+    finding: str = ""  # overdue, due_soon, ended, next_due, answered, running; not_listed, listed_as, expired,
+    # renewed, no_expiry, valid_beyond, valid (with `then`: the dated finding that follows)
+    then: str | None = None
+    status: str | None = None  # the register's status of a withdrawn or suspended certificate
+    registry: str | None = None  # the register snapshot it was checked against
+    snapshot_on: date | None = None
+    ends: date | None = None
     next_due: date | None = None
     valid_until: date | None = None  # a certificate's expiry as now known (a renewal moves it)
     lapsed_on: date | None = None
@@ -158,19 +166,26 @@ def _dated(c: Commitment, answered: list[Evidence], today: date, notice_days: in
             **base,
             state="overdue",
             detail=f"due on {past[0].isoformat()}, no evidence received",
+            finding="overdue",
             next_due=past[0],
             lapsed_on=past[0],
         )
     if coming and coming[0] <= today + timedelta(days=notice_days):
-        return ItemCheck(**base, state="due_soon", detail=f"due on {coming[0].isoformat()}", next_due=coming[0])
+        return ItemCheck(
+            **base, state="due_soon", detail=f"due on {coming[0].isoformat()}", next_due=coming[0], finding="due_soon"
+        )
     if not c.due and c.ends is not None and c.ends < today:
-        return ItemCheck(**base, state="ended", detail=f"the period ended on {c.ends.isoformat()}")
+        return ItemCheck(
+            **base, state="ended", detail=f"the period ended on {c.ends.isoformat()}", finding="ended", ends=c.ends
+        )
     if coming:
-        return ItemCheck(**base, state="ok", detail=f"next due on {coming[0].isoformat()}", next_due=coming[0])
+        return ItemCheck(
+            **base, state="ok", detail=f"next due on {coming[0].isoformat()}", next_due=coming[0], finding="next_due"
+        )
     if c.due:
-        return ItemCheck(**base, state="ok", detail="every due date answered")
+        return ItemCheck(**base, state="ok", detail="every due date answered", finding="answered")
     until = f" until {c.ends.isoformat()}" if c.ends else ""
-    return ItemCheck(**base, state="ok", detail=f"running{until}")
+    return ItemCheck(**base, state="ok", detail=f"running{until}", finding="running", ends=c.ends)
 
 
 def _certificate(
@@ -182,9 +197,11 @@ def _certificate(
     renewal_days: int,
     record: ContractRecord,
 ) -> ItemCheck:
-    base = dict(id=c.id, kind=c.kind, subject=c.subject)
+    base: dict[str, Any] = dict(id=c.id, kind=c.kind, subject=c.subject)
     until, renewed, where = c.ends, False, ""
     snapshot = register.snapshot(c.registry) if c.registry else None
+    if snapshot is not None:
+        base = {**base, "registry": snapshot.registry, "snapshot_on": snapshot.taken_on}
     if c.registry and c.certificate_id and snapshot is not None:
         where = f", per the {snapshot.describe()}"
         entry = register.lookup(c.registry, c.certificate_id)
@@ -193,6 +210,7 @@ def _certificate(
                 **base,
                 state="not_listed",
                 detail=f"certificate {c.certificate_id} is no longer in the register{where}",
+                finding="not_listed",
                 valid_until=until,
                 lapsed_on=snapshot.taken_on,
             )
@@ -201,6 +219,8 @@ def _certificate(
                 **base,
                 state=entry.status,
                 detail=f"the register lists certificate {entry.certificate_id} as {entry.status}{where}",
+                finding="listed_as",
+                status=entry.status,
                 valid_until=entry.valid_until,
                 lapsed_on=snapshot.taken_on,
             )
@@ -211,23 +231,45 @@ def _certificate(
             **base,
             state="expired",
             detail=f"the certificate expired on {until.isoformat()}{where}",
+            finding="expired",
             valid_until=until,
             lapsed_on=until,
         )
     due = [until - timedelta(days=renewal_days)] if until is not None and until <= record.contract_end else []
     dated = _dated(c.model_copy(update={"due": due, "ends": until}), answered, today, notice_days)
+    dated = dated.model_copy(update={k: v for k, v in base.items() if k in ("registry", "snapshot_on")})
     if snapshot is None and c.certificate_id:
         why = f"no {c.registry} register snapshot" if c.registry else "no register for this scheme"
         detail = f"{why}: checked on the calendar only; {dated.detail}"
-        return dated.model_copy(update={"state": "unchecked" if dated.state == "ok" else dated.state, "detail": detail})
+        return dated.model_copy(
+            update={
+                "state": "unchecked" if dated.state == "ok" else dated.state,
+                "detail": detail,
+                "finding": "unchecked",
+                "then": dated.finding,
+            }
+        )
     if renewed and until is not None and dated.state == "ok":
         return dated.model_copy(
-            update={"state": "renewed", "detail": f"valid until {until.isoformat()}{where}", "valid_until": until}
+            update={
+                "state": "renewed",
+                "detail": f"valid until {until.isoformat()}{where}",
+                "valid_until": until,
+                "finding": "renewed",
+            }
         )
     if until is None:
-        return dated.model_copy(update={"detail": f"no expiry stated{where}"})
-    after = "; it runs beyond the contract" if until > record.contract_end else f"; {dated.detail}"
-    return dated.model_copy(update={"detail": f"valid until {until.isoformat()}{where}{after}", "valid_until": until})
+        return dated.model_copy(update={"detail": f"no expiry stated{where}", "finding": "no_expiry"})
+    beyond = until > record.contract_end
+    after = "; it runs beyond the contract" if beyond else f"; {dated.detail}"
+    return dated.model_copy(
+        update={
+            "detail": f"valid until {until.isoformat()}{where}{after}",
+            "valid_until": until,
+            "finding": "valid_beyond" if beyond else "valid",
+            "then": None if beyond else dated.finding,
+        }
+    )
 
 
 def _consequence(item: ItemCheck, c: Commitment) -> ItemCheck:

@@ -35,6 +35,10 @@ class Commitment(Frozen):
     models: list[str] = []
     on_lapse: str = "notify"  # notify, or remedy
     remedy_within_days: int | None = None
+    # What the subject says, as data, so that reports can say it in the tender's language:
+    count: int | None = None  # factories disclosed
+    months: int | None = None  # how often the factory list or the dialogue is due again
+    years: Decimal | None = None  # a warranty, spare parts or security updates period
 
 
 class ContractRecord(Frozen):
@@ -193,6 +197,9 @@ def _others(bid: Bid, rules: RuleSet, terms: FollowUp, start: date, end: date) -
                 f"{', '.join(models) or 'no model'}) disclosed again every {terms.disclosure_months} months, "
                 "with any change",
                 source="Factories sheet",
+                models=models,
+                count=len(bid.factories),
+                months=terms.disclosure_months,
                 due=every(start, end, terms.disclosure_months),
                 ends=end,
             )
@@ -205,6 +212,7 @@ def _others(bid: Bid, rules: RuleSet, terms: FollowUp, start: date, end: date) -
                 subject="Dialogue with Electronics Watch on the factories of the supplied models: monitoring "
                 f"findings and remediation reviewed every {terms.dialogue_months} months",
                 source="Supplier sheet, Enters into dialogue with Electronics Watch",
+                months=terms.dialogue_months,
                 due=every(start, end, terms.dialogue_months),
                 ends=end,
             )
@@ -232,6 +240,7 @@ def _others(bid: Bid, rules: RuleSet, terms: FollowUp, start: date, end: date) -
                 source="Items sheet",
                 due=[],
                 ends=ends,
+                years=least,
             )
         )
     if bid.supplier.take_back:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
-from scoring.contract.followup import LAPSED, WORDS, FollowUpCheck, ItemCheck
+from scoring.contract.followup import LAPSED, FollowUpCheck, ItemCheck
 from scoring.contract.record import Commitment, ContractRecord
 from scoring.formatting import plain
+from scoring.reports.i18n import N_, Formats, gettext, render
 from scoring.reports.xlsxout import Report
 
 FOLDER = "follow-up"
@@ -31,175 +33,299 @@ def safe_name(item_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", item_id).strip("-.") or "item"
 
 
-def _who(record: ContractRecord) -> str:
-    lot = f", lot {record.lot}" if record.lot else ""
-    return f"{record.tender_id}{lot}: {record.tender_title}"
+# --- in the tender's language ------------------------------------------------------------------------------
 
-
-# --- the dated report -------------------------------------------------------------------------------------
-
-
-def render_report(record: ContractRecord, check: FollowUpCheck) -> str:
-    """follow-up-<date>.md: the state of every commitment on the day, what changed, what is asked."""
-    day = check.checked_on.isoformat()
-    lines = [
-        f"# Contract follow-up of {_who(record)}, {day}",
-        "",
-        f"Awarded on {record.awarded_on.isoformat()} to {record.supplier} (bid {record.bid_id}, "
-        f"{record.registration_number or 'no registration number'}); contract {record.contract_start.isoformat()} "
-        f"to {record.contract_end.isoformat()}. The evaluation stays as it was awarded: follow-up changes no score.",
-        "",
-        "Registers: " + ("; ".join(check.registers) if check.registers else "none used") + ".",
-        "",
-        "## Changes since the previous check",
-        "",
-    ]
-    if check.previous_checked_on is None:
-        lines.append("This is the first check of this contract.")
-    elif not check.changes:
-        lines.append(f"Nothing changed since the check of {check.previous_checked_on.isoformat()}.")
-    else:
-        lines.append(f"Since the check of {check.previous_checked_on.isoformat()}:")
-        lines.append("")
-        lines += [f"- {c}" for c in check.changes]
-    lines += ["", "## Commitments", "", "| Item | Commitment | State | Found | Next due | Consequence |"]
-    lines.append("|---|---|---|---|---|---|")
-    for i in check.items:
-        lines.append(
-            f"| `{i.id}` | {_cell(i.subject)} | {WORDS[i.state]} | {_cell(i.detail)} | "
-            f"{i.next_due.isoformat() if i.next_due else ''} | {_cell(i.consequence or '')} |"
-        )
-    asked = check.asked
-    lines += ["", "## Requests to the supplier", ""]
-    if asked:
-        lines.append(f"Drafted in requests/{day}/, one per item due or lapsed:")
-        lines.append("")
-        lines += [f"- `{i.id}`: {WORDS[i.state]} (requests/{day}/{safe_name(i.id)}.md)" for i in asked]
-    else:
-        lines.append("Nothing is due or lapsed: no request.")
-    return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-# --- requests to the supplier ------------------------------------------------------------------------------
-
-ASK = {
-    "certificate": "evidence that the certificate is renewed or remains valid (the register entry or the new "
-    "certificate)",
-    "factories": "the current list of the factories of the supplied models (final assembly and main components), "
-    "with any change since the last disclosure",
-    "ew_dialogue": "a report on your dialogue with Electronics Watch: the monitoring findings for the supplied "
-    "models' factories and the remediation agreed",
-    "take_back": "the arrangements for taking back and reusing the supplied devices",
-    "warranty": "confirmation that the warranty is honoured",
-    "spare_parts": "confirmation that spare parts remain available",
-    "security_updates": "confirmation that security updates remain available",
+STATES = {
+    "ok": N_("in order"),
+    "renewed": N_("renewed"),
+    "due_soon": N_("due soon"),
+    "overdue": N_("overdue"),
+    "expired": N_("expired"),
+    "withdrawn": N_("withdrawn"),
+    "suspended": N_("suspended"),
+    "not_listed": N_("not in the register"),
+    "ended": N_("ended"),
+    "unchecked": N_("not checked"),
 }
 
 
-def render_request(record: ContractRecord, item: ItemCheck, commitment: Commitment, day: date) -> str:
-    """requests/<date>/<item>.md: a request to the supplier, ready to send."""
+class Words:
+    """What the follow-up says of a commitment and of a check, in one language, from the record's data."""
+
+    def __init__(self, language: str):
+        self._ = gettext(language)
+        self.f = Formats(language)
+
+    def state(self, state: str) -> str:
+        return self._(STATES[state])
+
+    def years(self, value: Decimal | None) -> str:
+        return self.f.figure(value) if value is not None else ""
+
+    def subject(self, c: Commitment) -> str:
+        _ = self._
+        if c.kind == "certificate":
+            models = ", ".join(c.models) or _("the offered models")
+            if c.certificate_id:
+                text = _("%(scheme)s certificate %(id)s for %(models)s") % {
+                    "scheme": c.scheme,
+                    "id": c.certificate_id,
+                    "models": models,
+                }
+            else:
+                text = _("%(scheme)s (other proof) for %(models)s") % {"scheme": c.scheme, "models": models}
+            if c.ends:
+                text += _(", valid until %(date)s") % {"date": c.ends.isoformat()}
+            if c.due:
+                text += _(" (expires during the contract: renewal evidence due before it)")
+            return text
+        values = {
+            "count": c.count,
+            "models": ", ".join(c.models) or _("no model"),
+            "months": c.months,
+            "years": self.years(c.years),
+            "date": c.ends.isoformat() if c.ends else "",
+        }
+        return {
+            "factories": _(
+                "The factory list (%(count)s factories disclosed for %(models)s) disclosed again every %(months)s "
+                "months, with any change"
+            ),
+            "ew_dialogue": _(
+                "Dialogue with Electronics Watch on the factories of the supplied models: monitoring findings and "
+                "remediation reviewed every %(months)s months"
+            ),
+            "warranty": _(
+                "Warranty of at least %(years)s years on every item (counted from the contract start: until %(date)s)"
+            ),
+            "spare_parts": _(
+                "Spare parts available for at least %(years)s years (counted from the contract start: until %(date)s)"
+            ),
+            "security_updates": _(
+                "Security updates for at least %(years)s years on the items that get them (counted from the "
+                "contract start: until %(date)s)"
+            ),
+            "take_back": _("Take-back and reuse of the supplied devices at the end of their use"),
+        }[c.kind] % values
+
+    def finding(self, i: ItemCheck, finding: str | None = None) -> str:
+        """What was found, in words (the English is what the ledger keeps as `detail`)."""
+        _ = self._
+        finding = finding or i.finding
+        where = (
+            _(", per the %(registry)s register snapshot of %(date)s")
+            % {"registry": i.registry, "date": i.snapshot_on.isoformat()}
+            if i.registry and i.snapshot_on and i.kind == "certificate"
+            else ""
+        )
+        due = i.next_due.isoformat() if i.next_due else ""
+        until = i.valid_until.isoformat() if i.valid_until else ""
+        values = {"date": due, "where": where, "id": i.id.split(":", 1)[-1]}
+        if finding == "overdue":
+            return _("due on %(date)s, no evidence received") % values
+        if finding == "due_soon":
+            return _("due on %(date)s") % values
+        if finding == "ended":
+            return _("the period ended on %(date)s") % {"date": i.ends.isoformat() if i.ends else ""}
+        if finding == "next_due":
+            return _("next due on %(date)s") % values
+        if finding == "answered":
+            return _("every due date answered")
+        if finding == "running":
+            return _("running until %(date)s") % {"date": i.ends.isoformat()} if i.ends else _("running")
+        if finding == "not_listed":
+            return _("certificate %(id)s is no longer in the register%(where)s") % values
+        if finding == "listed_as":
+            if i.status == "suspended":
+                return _("the register lists certificate %(id)s as suspended%(where)s") % values
+            return _("the register lists certificate %(id)s as withdrawn%(where)s") % values
+        if finding == "expired":
+            return _("the certificate expired on %(date)s%(where)s") % {"date": until, "where": where}
+        if finding == "unchecked":
+            return _("no register snapshot: checked on the calendar only; %(then)s") % {
+                "then": self.finding(i, i.then or "running")
+            }
+        if finding == "renewed":
+            return _("valid until %(date)s%(where)s") % {"date": until, "where": where}
+        if finding == "no_expiry":
+            return _("no expiry stated%(where)s") % {"where": where}
+        if finding == "valid_beyond":
+            return _("valid until %(date)s%(where)s; it runs beyond the contract") % {"date": until, "where": where}
+        if finding == "valid":
+            return _("valid until %(date)s%(where)s; %(then)s") % {
+                "date": until,
+                "where": where,
+                "then": self.finding(i, i.then or "running"),
+            }
+        return i.detail
+
+    def consequence(self, i: ItemCheck, c: Commitment) -> str:
+        _ = self._
+        if not i.consequence:
+            return ""
+        if i.remedy_by is not None and c.remedy_within_days:
+            return _("Under the contract the supplier remedies a lapse within %(days)s days: by %(date)s.") % {
+                "days": c.remedy_within_days,
+                "date": i.remedy_by.isoformat(),
+            }
+        return _("Under the contract the buyer notifies the supplier; no remedy period is set.")
+
+    def changes(self, check: FollowUpCheck) -> list[str]:
+        _ = self._
+        out = [
+            f"{i.id}: {self.state(i.previous_state)} → {self.state(i.state)}"
+            for i in check.items
+            if i.previous_state is not None and i.previous_state != i.state
+        ]
+        if check.previous_checked_on is not None:
+            out += [
+                _("%(id)s: new, %(state)s") % {"id": i.id, "state": self.state(i.state)}
+                for i in check.items
+                if i.previous_state is None
+            ]
+        return out
+
+
+def _context(record: ContractRecord, check: FollowUpCheck, language: str) -> dict:
+    words = Words(language)
+    commitments = {c.id: c for c in record.commitments}
+    return {
+        "record": record,
+        "check": check,
+        "day": check.checked_on.isoformat(),
+        "lot": record.lot,
+        "changes": words.changes(check),
+        "items": [
+            {
+                "id": i.id,
+                "subject": words.subject(commitments[i.id]),
+                "state": words.state(i.state),
+                "found": words.finding(i),
+                "next_due": i.next_due.isoformat() if i.next_due else "",
+                "consequence": words.consequence(i, commitments[i.id]),
+                "file": safe_name(i.id),
+            }
+            for i in check.items
+        ],
+        "asked": [{"id": i.id, "state": words.state(i.state), "file": safe_name(i.id)} for i in check.asked],
+    }
+
+
+def render_report(record: ContractRecord, check: FollowUpCheck, language: str = "en") -> str:
+    """follow-up-<date>.md: the state of every commitment on the day, what changed, what is asked."""
+    return render("follow_up.md.j2", language, **_context(record, check, language))
+
+
+def render_request(
+    record: ContractRecord, item: ItemCheck, commitment: Commitment, day: date, language: str = "en"
+) -> str:
+    """requests/<date>/<item>.md: a request to the supplier, ready to send, in the tender's language."""
+    words = Words(language)
     lapsed = item.state in LAPSED
-    due = item.next_due.isoformat() if item.next_due and not lapsed else None
-    opening = {
-        "due_soon": f"Under the contract, the following is due on {due}.",
-        "overdue": f"Under the contract, the following was due on {item.next_due} and has not been received.",
-        "expired": "A certificate your award relied on has expired.",
-        "withdrawn": "The issuer's register lists a certificate your award relied on as withdrawn.",
-        "suspended": "The issuer's register lists a certificate your award relied on as suspended.",
-        "not_listed": "A certificate your award relied on is no longer listed in the issuer's register.",
-    }[item.state]
-    lines = [
-        f"# Request under the contract: {_who(record)}",
-        "",
-        f"Date: {day.isoformat()}",
-        f"From: {record.buyer}",
-        f"To: {record.supplier}" + (f" <{record.email}>" if record.email else ""),
-        f"Contract: awarded on {record.awarded_on.isoformat()}, {record.contract_start.isoformat()} to "
-        f"{record.contract_end.isoformat()}",
-        "",
-        opening,
-        "",
-        f"- Commitment: {commitment.subject} ({commitment.source} of your bid).",
-        f"- What we found: {item.detail}.",
-    ]
-    if commitment.criteria:
-        lines.append(f"- Your bid scored on it in the award: {'; '.join(commitment.criteria)}.")
-    lines += ["", f"Please send us {ASK[commitment.kind]}" + (f" by {due}." if due else " as soon as possible.")]
-    if item.consequence:
-        lines += ["", item.consequence]
-    lines += ["", f"Reference: follow-up item `{item.id}`.", ""]
-    return "\n".join(lines)
+    return render(
+        "follow_up_request.md.j2",
+        language,
+        record=record,
+        lot=record.lot,
+        day=day.isoformat(),
+        state=item.state,
+        kind=commitment.kind,
+        due=item.next_due.isoformat() if item.next_due and not lapsed else None,
+        was_due=item.next_due.isoformat() if item.next_due else "",
+        subject=words.subject(commitment),
+        source=commitment.source,
+        found=words.finding(item),
+        criteria="; ".join(commitment.criteria),
+        consequence=words.consequence(item, commitment),
+        item=item.id,
+    )
 
 
 # --- the workbook and the calendar ------------------------------------------------------------------------
 
 
-def write_workbook(record: ContractRecord, check: FollowUpCheck, path: Path) -> None:
+def write_workbook(record: ContractRecord, check: FollowUpCheck, path: Path, language: str = "en") -> None:
+    words = Words(language)
+    _ = words._
     states = {i.id: i for i in check.items}
     report = Report(path)
-    sheet = report.sheet("Commitments")
+    sheet = report.sheet(_("Commitments"))
     sheet.header(
-        ["Item", "Kind", "Commitment", "From the bid", "Scored in the award", "State", "Found", "Next due", "Ends"]
-        + ["Lapsed on", "Remedy by", "Consequence"]
+        [_("Item"), _("Kind"), _("Commitment"), _("From the bid"), _("Scored in the award"), _("State"), _("Found")]
+        + [_("Next due"), _("Ends"), _("Lapsed on"), _("Remedy by"), _("Consequence")]
     )
+    sheet.columns([None, None, "wrap", "wrap", "wrap", None, "wrap", None, None, None, None, "wrap"])
     for c in record.commitments:
         i = states[c.id]
         sheet.append(
-            [c.id, c.kind, c.subject, c.source, "; ".join(c.criteria), WORDS[i.state], i.detail, i.next_due]
-            + [i.valid_until or c.ends, i.lapsed_on, i.remedy_by, i.consequence or ""]
+            [c.id, c.kind, words.subject(c), c.source, "; ".join(c.criteria), words.state(i.state), words.finding(i)]
+            + [i.next_due, i.valid_until or c.ends, i.lapsed_on, i.remedy_by, words.consequence(i, c)]
         )
     sheet.widths([28, 14, 60, 24, 30, 14, 50, 12, 12, 12, 12, 50])
-    dates = report.sheet("Due dates")
-    dates.header(["Date", "Item", "What", "State"])
-    for when, c, what in calendar_entries(record, check):
-        dates.append([when, c.id, what, WORDS[states[c.id].state]])
+    dates = report.sheet(_("Due dates"))
+    dates.header([_("Date"), _("Item"), _("What"), _("State")])
+    dates.columns([None, None, "wrap", None])
+    for when, c, what in calendar_entries(record, check, language):
+        dates.append([when, c.id, what, words.state(states[c.id].state)])
     dates.widths([12, 28, 80, 14])
-    changes = report.sheet("Changes")
-    changes.header(["Checked on", "Since", "Change"])
-    for change in check.changes or ["none" if check.previous_checked_on else "first check"]:
+    changes = report.sheet(_("Changes"))
+    changes.header([_("Checked on"), _("Since"), _("Change")])
+    changes.columns([None, None, "wrap"])
+    listed = words.changes(check) or [_("none") if check.previous_checked_on else _("first check")]
+    for change in listed:
         changes.append([check.checked_on, check.previous_checked_on, change])
     changes.widths([12, 12, 80])
     report.close()
 
 
-def calendar_entries(record: ContractRecord, check: FollowUpCheck) -> list[tuple[date, Commitment, str]]:
+def calendar_entries(
+    record: ContractRecord, check: FollowUpCheck, language: str = "en"
+) -> list[tuple[date, Commitment, str]]:
     """Every date of the contract's follow-up: each due date, and each expiry or end of a period."""
+    words = Words(language)
+    _ = words._
     states = {i.id: i for i in check.items}
     out = []
     for c in record.commitments:
+        subject = words.subject(c)
+        due = _("Due: %(what)s") % {"what": subject}
         for when in c.due:
-            out.append((when, c, f"Due: {c.subject}"))
+            out.append((when, c, due))
         ends = states[c.id].valid_until or c.ends
         if ends is not None and ends not in c.due:
-            what = "Certificate expires" if c.kind == "certificate" else "Ends"
-            out.append((ends, c, f"{what}: {c.subject}"))
+            what = _("Certificate expires: %(what)s") if c.kind == "certificate" else _("Ends: %(what)s")
+            out.append((ends, c, what % {"what": subject}))
         current = states[c.id].next_due
         if current is not None and current not in c.due and current != ends:  # a renewal moved the date
-            out.append((current, c, f"Due: {c.subject}"))
+            out.append((current, c, due))
     return sorted(out, key=lambda e: (e[0], e[1].id, e[2]))
 
 
-def render_calendar(record: ContractRecord, check: FollowUpCheck) -> bytes:
+def render_calendar(record: ContractRecord, check: FollowUpCheck, language: str = "en") -> bytes:
     """follow-up.ics: one all-day event per date, with a stable UID so a subscribed calendar updates in place."""
     from icalendar import Calendar, Event  # only the follow-up writes calendars
 
     cal = Calendar()
     cal.add("prodid", "-//tenderscore//contract follow-up//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"Follow-up {record.tender_id}" + (f" lot {record.lot}" if record.lot else ""))
+    _ = gettext(language)
+    cal.add(
+        "x-wr-calname",
+        _("Follow-up of %(tender)s") % {"tender": record.tender_id + (f" {record.lot}" if record.lot else "")},
+    )
     stamp = datetime(check.checked_on.year, check.checked_on.month, check.checked_on.day, tzinfo=UTC)
-    for when, c, what in calendar_entries(record, check):
+    for when, c, what in calendar_entries(record, check, language):
         event = Event()
         uid = f"{record.tender_id}-{record.lot or 'all'}-{safe_name(c.id)}-{when.isoformat()}"
         event.add("uid", f"{safe_name(uid)}@tenderscore")
         event.add("dtstamp", stamp)
         event.add("dtstart", when)
         event.add("summary", f"{record.tender_id}: {what}")
-        event.add("description", f"Follow-up item {c.id} ({c.source} of bid {record.bid_id}, {record.supplier}).")
+        event.add(
+            "description",
+            _("Follow-up item %(item)s (%(source)s of tender %(bid)s, %(supplier)s).")
+            % {"item": c.id, "source": c.source, "bid": record.bid_id, "supplier": record.supplier},
+        )
         event.add("categories", [c.kind])
         cal.add_component(event)
     return cal.to_ical()
@@ -208,7 +334,7 @@ def render_calendar(record: ContractRecord, check: FollowUpCheck) -> bytes:
 # --- all of it --------------------------------------------------------------------------------------------
 
 
-def write_follow_up(record: ContractRecord, check: FollowUpCheck, out: Path) -> list[Path]:
+def write_follow_up(record: ContractRecord, check: FollowUpCheck, out: Path, language: str = "en") -> list[Path]:
     """follow-up.json, .xlsx and .ics (the current state, replaced), the dated report and its requests (kept
     per day); the paths written."""
     out.mkdir(parents=True, exist_ok=True)
@@ -217,10 +343,10 @@ def write_follow_up(record: ContractRecord, check: FollowUpCheck, out: Path) -> 
     text = json.dumps(document(record, check), indent=2, ensure_ascii=False) + "\n"
     _replace(written[0], text.encode())
     staging = out / ".follow-up.xlsx.writing"
-    write_workbook(record, check, staging)
+    write_workbook(record, check, staging, language)
     staging.replace(written[1])
-    _replace(written[2], render_calendar(record, check))
-    _replace(written[3], render_report(record, check).encode())
+    _replace(written[2], render_calendar(record, check, language))
+    _replace(written[3], render_report(record, check, language).encode())
     requests = out / "requests" / day
     if requests.exists():
         for old in requests.glob("*.md"):
@@ -229,7 +355,7 @@ def write_follow_up(record: ContractRecord, check: FollowUpCheck, out: Path) -> 
     for item in check.asked:
         requests.mkdir(parents=True, exist_ok=True)
         path = requests / f"{safe_name(item.id)}.md"
-        _replace(path, render_request(record, item, commitments[item.id], check.checked_on).encode())
+        _replace(path, render_request(record, item, commitments[item.id], check.checked_on, language).encode())
         written.append(path)
     return written
 
