@@ -16,6 +16,7 @@ from scoring.audit.ledger import Ledger
 from scoring.contract.followup import Evidence, check
 from scoring.errors import InputError
 from scoring.models import Award
+from scoring.reports.follow_up import Words
 
 AWARD = Award(bid="01-greenbyte", awarded_on=date(2026, 11, 20), by="College of Aldermen")
 
@@ -214,7 +215,8 @@ def test_a_date_past_without_evidence_is_overdue_and_evidence_answers_it(tender,
     items = {i.id: i for i in check(record, register, [], day, 60, 30).items}
     factories = items["factories"]
     assert (factories.state, factories.lapsed_on, factories.remedy_by) == ("overdue", date(2028, 1, 1), None)
-    assert "notifies the supplier" in factories.consequence  # notify: the sample's default
+    commitment = next(c for c in record.commitments if c.id == "factories")
+    assert "notifies the supplier" in Words("en").consequence(factories, commitment)  # the sample's default
     sent = [Evidence(item="factories", received_on=date(2027, 12, 18))]
     items = {i.id: i for i in check(record, register, sent, day, 60, 30).items}
     assert (items["factories"].state, items["factories"].next_due) == ("ok", date(2029, 1, 1))

@@ -10,7 +10,7 @@ import pytest
 from builders import TENDER, rules
 from conftest import codes, sample_spec
 
-from scoring.award.functions import disclosure, months_before
+from scoring.award.functions import add_months, disclosure
 from scoring.errors import RuleError
 from scoring.models import Factory, Item
 from scoring.pipeline import evaluate_tender
@@ -95,14 +95,15 @@ def test_an_audit_too_old_or_under_an_unrecognised_scheme_does_not_count():
     assert "audit of 2023-09-30 older than 24 months" in raw.text
     assert "own checklist is not a recognised scheme" in raw.text
     assert "no audit stated" in raw.text
-    on_the_day = [_factory("NB 14", last_audit=months_before(DEADLINE, 24))]
+    on_the_day = [_factory("NB 14", last_audit=add_months(DEADLINE, -24))]
     assert _measure(on_the_day, measure="audits", max_age_months=24).value == D(1)
 
 
 def test_months_are_counted_back_on_the_calendar():
-    assert months_before(date(2026, 10, 15), 24) == date(2024, 10, 15)
-    assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
-    assert months_before(date(2026, 1, 5), 13) == date(2024, 12, 5)
+    assert add_months(date(2026, 10, 15), -24) == date(2024, 10, 15)
+    assert add_months(date(2026, 3, 31), -1) == date(2026, 2, 28)
+    assert add_months(date(2026, 1, 5), -13) == date(2024, 12, 5)
+    assert add_months(date(2027, 1, 31), 13) == date(2028, 2, 29)  # forward, into a leap February
 
 
 def test_a_disclosure_criterion_reads_the_factories_and_nothing_else():

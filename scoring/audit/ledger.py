@@ -146,7 +146,7 @@ FOLLOW_UP = "follow-up"  # one follow-up check of the awarded contract
 @dataclass(frozen=True)
 class RunInfo:
     run_id: str
-    kind: str  # official or scenario
+    kind: str  # official or scenario; award or follow-up
     previous_run_id: str | None
     seq: int
     created_at: str
@@ -249,46 +249,18 @@ class Ledger:
     ) -> RunInfo:
         """Append one run; `document` is the evaluation document (report_json) it stores, `sources` where
         each bid file's parse and value checks came from (file, file_sha256, parse, validation)."""
-        tender_id, lot = evaluation.tender.id, evaluation.lot
-        with self.engine.begin() as db:
-            previous = db.execute(
-                sa.select(runs.c.run_id, runs.c.record_hash, runs.c.seq)
-                .where(runs.c.tender_id == tender_id, _lot(lot))
-                .order_by(runs.c.seq.desc())
-                .limit(1)
-            ).first()
-            run: dict[str, Any] = {
-                "run_id": str(uuid.uuid4()),
-                "tender_id": tender_id,
-                "lot": lot,
-                "seq": previous.seq + 1 if previous else 1,
-                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "trigger": Trigger(trigger).value,
-                "kind": RunKind(kind).value,
-                "tool_version": evaluation.tool_version,
-                "tender_dir": tender_dir,
-                "rules_path": evaluation.rules_path,
-                "rules_sha256": evaluation.rules_sha256,
-                "inputs": _canonical(inputs),
-                "payload": _canonical(document),
-                "previous_run_id": previous.run_id if previous else None,
-                "previous_hash": previous.record_hash if previous else GENESIS,
-            }
-            bids, criteria = _rows(run["run_id"], document)
-            run["record_hash"] = record_hash(run, bids, criteria)
-            db.execute(runs.insert().values(**run))
-            if bids:
-                db.execute(bid_rows.insert(), bids)
-            if criteria:
-                db.execute(criterion_rows.insert(), criteria)
-            if sources:
-                db.execute(bid_sources.insert(), [{"run_id": run["run_id"], **row} for row in sources])
-        return RunInfo(
-            run_id=run["run_id"],
-            kind=kind,
-            previous_run_id=run["previous_run_id"],
-            seq=run["seq"],
-            created_at=run["created_at"],
+        return self._append(
+            evaluation.tender.id,
+            evaluation.lot,
+            RunKind(kind).value,
+            document,
+            trigger=trigger,
+            tender_dir=tender_dir,
+            tool_version=evaluation.tool_version,
+            rules_path=evaluation.rules_path,
+            rules_sha256=evaluation.rules_sha256,
+            inputs=inputs,
+            sources=sources,
         )
 
     def record_event(
@@ -308,6 +280,36 @@ class Ledger:
         """Append an award or a follow-up check to the tender's (or lot's) chain, after its evaluation runs:
         chained and hashed like them, with no bid or criterion rows (the evaluation's stay as they were)."""
         assert kind in (AWARD, FOLLOW_UP), kind
+        return self._append(
+            tender_id,
+            lot,
+            kind,
+            document,
+            trigger=trigger,
+            tender_dir=tender_dir,
+            tool_version=tool_version,
+            rules_path=rules_path,
+            rules_sha256=rules_sha256,
+            inputs=inputs,
+        )
+
+    def _append(
+        self,
+        tender_id: str,
+        lot: str | None,
+        kind: str,
+        document: dict,
+        *,
+        trigger: Trigger,
+        tender_dir: str,
+        tool_version: str,
+        rules_path: str,
+        rules_sha256: str,
+        inputs: dict[str, str],
+        sources: Sequence[dict[str, str]] = (),
+    ) -> RunInfo:
+        """One record after the last of its tender's (or lot's) chain, hashed with its bid and criterion rows
+        (an evaluation document has them, an award or follow-up document none)."""
         with self.engine.begin() as db:
             previous = db.execute(
                 sa.select(runs.c.run_id, runs.c.record_hash, runs.c.seq)
@@ -332,8 +334,15 @@ class Ledger:
                 "previous_run_id": previous.run_id if previous else None,
                 "previous_hash": previous.record_hash if previous else GENESIS,
             }
-            run["record_hash"] = record_hash(run, [], [])
+            bids, criteria = _rows(run["run_id"], document)
+            run["record_hash"] = record_hash(run, bids, criteria)
             db.execute(runs.insert().values(**run))
+            if bids:
+                db.execute(bid_rows.insert(), bids)
+            if criteria:
+                db.execute(criterion_rows.insert(), criteria)
+            if sources:
+                db.execute(bid_sources.insert(), [{"run_id": run["run_id"], **row} for row in sources])
         return RunInfo(
             run_id=run["run_id"],
             kind=kind,

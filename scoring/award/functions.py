@@ -6,6 +6,7 @@ the rule it applied, so each point in a report can be retraced by hand.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -253,11 +254,10 @@ def disclosure(p: DisclosureParams, bid: Bid, deadline: date | None) -> Raw:
     return Raw(share, f"{what} disclosed for {base}{gaps}{ignored}")
 
 
-def months_before(day: date, months: int) -> date:
-    """The same day `months` calendar months earlier (the month's last day when it has no such day)."""
-    from calendar import monthrange
-
-    index = day.year * 12 + day.month - 1 - months
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later, or earlier when negative (the month's last day when it
+    has no such day): how audits are dated back from the deadline and contract dates counted forward."""
+    index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
@@ -270,7 +270,7 @@ def _audits(p: DisclosureParams, rows: dict[str, list[Factory]], deadline: date 
     if not factories:
         return Raw(ZERO, f"no factory disclosed for the offered models{ignored}")
     schemes = {canonical(s) for s in p.schemes}
-    oldest = months_before(deadline, p.max_age_months) if deadline else None
+    oldest = add_months(deadline, -p.max_age_months) if deadline else None
     audited, lacking = 0, []
     for f in factories.values():
         why = None

@@ -55,8 +55,7 @@ class ItemCheck(Frozen):
     kind: str
     subject: str
     state: State
-    detail: str  # what was found, in words (English, as the ledger keeps it)
-    # What was found, as data, so that reports say it in the tender's language (reports/follow_up.py):
+    # What was found, as data; reports/follow_up.py words it (in English for the ledger's record):
     finding: str = ""  # overdue, due_soon, ended, next_due, answered, running; not_listed, listed_as, expired,
     # renewed, no_expiry, valid_beyond, valid (with `then`: the dated finding that follows)
     then: str | None = None
@@ -68,7 +67,6 @@ class ItemCheck(Frozen):
     valid_until: date | None = None  # a certificate's expiry as now known (a renewal moves it)
     lapsed_on: date | None = None
     remedy_by: date | None = None
-    consequence: str | None = None  # what the lapse means under the contract
     previous_state: State | None = None
 
 
@@ -165,27 +163,19 @@ def _dated(c: Commitment, answered: list[Evidence], today: date, notice_days: in
         return ItemCheck(
             **base,
             state="overdue",
-            detail=f"due on {past[0].isoformat()}, no evidence received",
             finding="overdue",
             next_due=past[0],
             lapsed_on=past[0],
         )
     if coming and coming[0] <= today + timedelta(days=notice_days):
-        return ItemCheck(
-            **base, state="due_soon", detail=f"due on {coming[0].isoformat()}", next_due=coming[0], finding="due_soon"
-        )
+        return ItemCheck(**base, state="due_soon", next_due=coming[0], finding="due_soon")
     if not c.due and c.ends is not None and c.ends < today:
-        return ItemCheck(
-            **base, state="ended", detail=f"the period ended on {c.ends.isoformat()}", finding="ended", ends=c.ends
-        )
+        return ItemCheck(**base, state="ended", finding="ended", ends=c.ends)
     if coming:
-        return ItemCheck(
-            **base, state="ok", detail=f"next due on {coming[0].isoformat()}", next_due=coming[0], finding="next_due"
-        )
+        return ItemCheck(**base, state="ok", next_due=coming[0], finding="next_due")
     if c.due:
-        return ItemCheck(**base, state="ok", detail="every due date answered", finding="answered")
-    until = f" until {c.ends.isoformat()}" if c.ends else ""
-    return ItemCheck(**base, state="ok", detail=f"running{until}", finding="running", ends=c.ends)
+        return ItemCheck(**base, state="ok", finding="answered")
+    return ItemCheck(**base, state="ok", finding="running", ends=c.ends)
 
 
 def _certificate(
@@ -198,18 +188,16 @@ def _certificate(
     record: ContractRecord,
 ) -> ItemCheck:
     base: dict[str, Any] = dict(id=c.id, kind=c.kind, subject=c.subject)
-    until, renewed, where = c.ends, False, ""
+    until, renewed = c.ends, False
     snapshot = register.snapshot(c.registry) if c.registry else None
     if snapshot is not None:
         base = {**base, "registry": snapshot.registry, "snapshot_on": snapshot.taken_on}
     if c.registry and c.certificate_id and snapshot is not None:
-        where = f", per the {snapshot.describe()}"
         entry = register.lookup(c.registry, c.certificate_id)
         if entry is None:
             return ItemCheck(
                 **base,
                 state="not_listed",
-                detail=f"certificate {c.certificate_id} is no longer in the register{where}",
                 finding="not_listed",
                 valid_until=until,
                 lapsed_on=snapshot.taken_on,
@@ -218,7 +206,6 @@ def _certificate(
             return ItemCheck(
                 **base,
                 state=entry.status,
-                detail=f"the register lists certificate {entry.certificate_id} as {entry.status}{where}",
                 finding="listed_as",
                 status=entry.status,
                 valid_until=entry.valid_until,
@@ -230,7 +217,6 @@ def _certificate(
         return ItemCheck(
             **base,
             state="expired",
-            detail=f"the certificate expired on {until.isoformat()}{where}",
             finding="expired",
             valid_until=until,
             lapsed_on=until,
@@ -239,12 +225,9 @@ def _certificate(
     dated = _dated(c.model_copy(update={"due": due, "ends": until}), answered, today, notice_days)
     dated = dated.model_copy(update={k: v for k, v in base.items() if k in ("registry", "snapshot_on")})
     if snapshot is None and c.certificate_id:
-        why = f"no {c.registry} register snapshot" if c.registry else "no register for this scheme"
-        detail = f"{why}: checked on the calendar only; {dated.detail}"
         return dated.model_copy(
             update={
                 "state": "unchecked" if dated.state == "ok" else dated.state,
-                "detail": detail,
                 "finding": "unchecked",
                 "then": dated.finding,
             }
@@ -253,18 +236,15 @@ def _certificate(
         return dated.model_copy(
             update={
                 "state": "renewed",
-                "detail": f"valid until {until.isoformat()}{where}",
                 "valid_until": until,
                 "finding": "renewed",
             }
         )
     if until is None:
-        return dated.model_copy(update={"detail": f"no expiry stated{where}", "finding": "no_expiry"})
+        return dated.model_copy(update={"finding": "no_expiry"})
     beyond = until > record.contract_end
-    after = "; it runs beyond the contract" if beyond else f"; {dated.detail}"
     return dated.model_copy(
         update={
-            "detail": f"valid until {until.isoformat()}{where}{after}",
             "valid_until": until,
             "finding": "valid_beyond" if beyond else "valid",
             "then": None if beyond else dated.finding,
@@ -273,13 +253,8 @@ def _certificate(
 
 
 def _consequence(item: ItemCheck, c: Commitment) -> ItemCheck:
+    """A lapse under a contract that asks for a remedy: the date it is due by (reports state the consequence)."""
     assert item.lapsed_on is not None, "called for lapsed items only"
     if c.on_lapse == "remedy" and c.remedy_within_days:
-        by = item.lapsed_on + timedelta(days=c.remedy_within_days)
-        text = (
-            f"Under the contract the supplier remedies a lapse within {c.remedy_within_days} days: by {by.isoformat()}."
-        )
-        return item.model_copy(update={"remedy_by": by, "consequence": text})
-    return item.model_copy(
-        update={"consequence": "Under the contract the buyer notifies the supplier; no remedy period is set."}
-    )
+        return item.model_copy(update={"remedy_by": item.lapsed_on + timedelta(days=c.remedy_within_days)})
+    return item

@@ -7,11 +7,11 @@ evaluation, and the evaluation never changes it.
 
 from __future__ import annotations
 
-from calendar import monthrange
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
+from scoring.award.functions import add_months
 from scoring.award.results import BidResult, Evaluation, Status
 from scoring.errors import InputError
 from scoring.models import Award, Bid, Frozen
@@ -62,13 +62,6 @@ class ContractRecord(Frozen):
     evaluation_run_id: str | None = None
     rules_sha256: str
     commitments: list[Commitment]
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` calendar months later (the month's last day when it has no such day)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
 def add_years(day: date, years: Decimal) -> date:

@@ -8,15 +8,13 @@ on them, and the signature lines. Figures are formatted per locale (Babel); bidd
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from scoring.award.results import BidResult, Evaluation, PendingDecision, RunKind, Status
-from scoring.claims.verdicts import Verdict
 from scoring.intake.clarify import CLARIFICATIONS_FILE
 from scoring.reports.clarifications import FOLDER as CLARIFICATIONS
 from scoring.reports.clarifications import answer_rows, request_rows, with_clarifications
-from scoring.reports.evaluation_json import rules_path_shown
+from scoring.reports.evaluation_json import review_queue, rules_path_shown
 from scoring.reports.i18n import N_, Formats, gettext
 from scoring.reports.letters import PROCEDURES, VERDICTS
 
@@ -26,33 +24,25 @@ STATUSES = {
     Status.REJECTED: N_("rejected"),
     Status.AWAITING_CLARIFICATION: N_("awaiting clarification"),
 }
-METHODS = {
-    "weighted_points": (N_("weighted points"), N_("total points, highest first")),
-    "value_for_money": (
-        N_("value for money"),
-        N_("comparison price (price less the quality criteria's money value), lowest first"),
-    ),
-    "price_quality_ratio": (N_("price-quality ratio"), N_("quality points per %(per)s of price, highest first")),
-}
 SEVERITIES = (N_("error"), N_("warning"), N_("info"))
 ROLES = {"chair": N_("chair"), "member": N_("member"), "secretary": N_("secretary"), "expert": N_("expert")}
 
 
+def _per(evaluation: Evaluation, language: str) -> str:
+    """A ratio method's `per`, as the heading and the ranked-on sentence show it."""
+    per = getattr(evaluation.rules.method, "per", None)
+    return Formats(language).number(per, 0) if per is not None else ""
+
+
 def ranking_heading(evaluation: Evaluation, language: str = "en") -> str:
-    _ = gettext(language)
-    method = evaluation.rules.method
-    currency = evaluation.tender.currency
-    if method.name == "value_for_money":
-        return _("Comparison price (%(currency)s)") % {"currency": currency}
-    if method.name == "price_quality_ratio":
-        per = getattr(method, "per", Decimal(1000))
-        return _("Points per %(per)s %(currency)s") % {"per": Formats(language).number(per, 0), "currency": currency}
-    return _("Points")
+    """The heading of the ranking value's column, as the method words it, in the language."""
+    values = {"currency": evaluation.tender.currency, "per": _per(evaluation, language)}
+    return gettext(language)(evaluation.rules.method.heading) % values
 
 
 def ranking_shown(evaluation: Evaluation, b: BidResult, language: str = "en") -> str:
     f = Formats(language, evaluation.tender.locale)
-    if evaluation.rules.method.name == "value_for_money":
+    if evaluation.rules.method.stake == "money":  # a comparison price
         return f.number(b.ranking_value, 2) if b.ranking_value is not None else "–"
     value = b.ranking_value if b.ranking_value is not None else b.total
     return f.number(value, evaluation.rules.rounding.places) if value is not None else "–"
@@ -162,8 +152,6 @@ def report_context(evaluation: Evaluation, diff: dict | None, language: str) -> 
     rules = evaluation.rules
     ranked = sorted((b for b in evaluation.bids if b.status is Status.RANKED), key=lambda b: b.rank or 0)
     criteria = {c.id: c for c in rules.criteria}
-    label, ranked_on = METHODS[rules.method.name]
-    per = getattr(rules.method, "per", None)
     groups = []
     for status, title in (
         (Status.AWAITING_CLARIFICATION, N_("Tenders awaiting clarification")),
@@ -234,8 +222,8 @@ def report_context(evaluation: Evaluation, diff: dict | None, language: str) -> 
             for b in sorted(evaluation.bids, key=lambda b: b.file)
         ],
         "method": {
-            "label": _(label),
-            "ranked_on": _(ranked_on) % {"per": f.number(per, 0)} if per is not None else _(ranked_on),
+            "label": _(rules.method.label),
+            "ranked_on": _(rules.method.ranked_on) % {"per": _per(evaluation, language)},
             "heading": ranking_heading(evaluation, language),
         },
         "ranking": [
@@ -312,19 +300,8 @@ def report_context(evaluation: Evaluation, diff: dict | None, language: str) -> 
             for c in b.claims
         ],
         "pending": pending,
-        "queue": [
-            {"bid_id": b.bid_id, "claim": c.certificate_id or c.evidence, "row": c.row, "reason": c.reason}
-            for b in _review_order(evaluation)
-            for c in b.claims
-            if c.verdict is Verdict.NEEDS_REVIEW
-        ],
+        "queue": review_queue(evaluation),
         "issues": [(b, i) for b in evaluation.bids for i in b.issues],
         "bid_warnings": [(b, i) for b in evaluation.bids for i in b.issues if i.severity.value == "warning"],
         "draft": evaluation.draft,
     }
-
-
-def _review_order(evaluation: Evaluation) -> list[BidResult]:
-    """The bids in the order their claims are reviewed: those the award or a rank depends on first."""
-    relevant = {p.bid_id for p in evaluation.pending if p.kind == "claim" and p.relevant}
-    return sorted(evaluation.bids, key=lambda b: b.bid_id not in relevant)

@@ -24,8 +24,15 @@ FOLDER = "follow-up"
 
 
 def document(record: ContractRecord, check: FollowUpCheck) -> dict:
-    """follow-up.json, and what the ledger records of a check."""
-    return plain({"contract": record.model_dump(mode="json"), "check": check.model_dump(mode="json")})
+    """follow-up.json, and what the ledger records of a check: the facts, and each item's finding and
+    consequence in words (English, as the ledger keeps explanations)."""
+    words = Words("en")
+    commitments = {c.id: c for c in record.commitments}
+    found = check.model_dump(mode="json")
+    for item, shown in zip(check.items, found["items"], strict=True):
+        shown["detail"] = words.finding(item)
+        shown["consequence"] = words.consequence(item, commitments[item.id]) or None
+    return plain({"contract": record.model_dump(mode="json"), "check": found})
 
 
 def safe_name(item_id: str) -> str:
@@ -109,7 +116,7 @@ class Words:
         }[c.kind] % values
 
     def finding(self, i: ItemCheck, finding: str | None = None) -> str:
-        """What was found, in words (the English is what the ledger keeps as `detail`)."""
+        """What was found, in words (in English, the ledger's record keeps it as `detail`)."""
         _ = self._
         finding = finding or i.finding
         where = (
@@ -157,11 +164,12 @@ class Words:
                 "where": where,
                 "then": self.finding(i, i.then or "running"),
             }
-        return i.detail
+        raise AssertionError(f"no wording for the finding {finding!r}")
 
     def consequence(self, i: ItemCheck, c: Commitment) -> str:
+        """What a lapse means under the contract, with the date a remedy is due; empty when nothing lapsed."""
         _ = self._
-        if not i.consequence:
+        if i.state not in LAPSED:
             return ""
         if i.remedy_by is not None and c.remedy_within_days:
             return _("Under the contract the supplier remedies a lapse within %(days)s days: by %(date)s.") % {

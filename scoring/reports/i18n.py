@@ -160,6 +160,7 @@ def messages() -> dict[str, list[str]]:
 
     from scoring.claims.verdicts import REASON_CODES
     from scoring.issues import CODES
+    from scoring.rules.methods import METHODS
 
     found: dict[str, list[str]] = {}
 
@@ -182,6 +183,9 @@ def messages() -> dict[str, list[str]]:
         add(meaning, f"issues.CODES[{code}]")
     for code, (_verdicts, meaning) in REASON_CODES.items():
         add(meaning, f"claims.verdicts.REASON_CODES[{code}]")
+    for method in METHODS.values():
+        for wording in (method.label, method.ranked_on, method.heading):
+            add(wording, f"rules.methods.{method.__name__}")
     return found
 
 

@@ -18,11 +18,13 @@ from typing import Any
 
 from scoring.award.results import BidResult, CriterionResult, Evaluation, Status
 from scoring.claims.verdicts import REASON_CODES, Verdict
+from scoring.intake.parse import FORMULA_STARTS
 from scoring.issues import CODES, Severity
 from scoring.reports.i18n import N_, Formats, gettext, render
 from scoring.rules.schema import Criterion, DisclosureParams, ShareParams
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet would read as a formula: the reader's list, and a leading minus (a name is never a number).
+FORMULA_START = (*FORMULA_STARTS, "-")
 
 VERDICTS = {
     Verdict.ACCEPTED: N_("accepted"),

@@ -35,7 +35,11 @@ class AwardMethod(BaseModel):
     stake: ClassVar[Literal["weight", "money"]] = "weight"  # what each criterion carries
     price_from_bid: ClassVar[bool] = False  # the method sets the bid's price against quality itself
     higher_is_better: ClassVar[bool] = True  # the direction of the ranking value
+    # How reports name the method, what it ranks on and the ranking value's column: English messages that the
+    # reports translate (%(per)s and %(currency)s filled in there; scoring/reports/i18n.py extracts them).
+    label: ClassVar[str]
     ranked_on: ClassVar[str]
+    heading: ClassVar[str] = "Points"
 
     def ranking_value(self, total: Decimal, price: Decimal | None, money_total: Decimal) -> Decimal | None:
         """What the rank is decided on, from the sum of the criteria's points (or money) and the bid's price.
@@ -54,13 +58,6 @@ class AwardMethod(BaseModel):
         """The method's own parameter, in words, for the Rules sheet."""
         return None
 
-    def heading(self, currency: str) -> str:
-        """The heading of the ranking value's column."""
-        return "Points"
-
-    def shown(self, ranking_value: Decimal | None, total: Decimal | None) -> str:
-        return str(ranking_value if ranking_value is not None else total)
-
     def sensitivity_factor(self, price: Decimal | None) -> Decimal:
         """How the weighted points of a bid turn into its ranking value (for weight sensitivity)."""
         return Decimal(1)
@@ -72,6 +69,7 @@ class AwardMethod(BaseModel):
 
 class WeightedPoints(AwardMethod):
     name: Literal["weighted_points"] = "weighted_points"
+    label: ClassVar[str] = "weighted points"
     ranked_on: ClassVar[str] = "total points, highest first"
 
 
@@ -81,7 +79,9 @@ class ValueForMoney(AwardMethod):
     stake: ClassVar[Literal["weight", "money"]] = "money"
     price_from_bid: ClassVar[bool] = True
     higher_is_better: ClassVar[bool] = False
+    label: ClassVar[str] = "value for money"
     ranked_on: ClassVar[str] = "comparison price (price less the quality criteria's money value), lowest first"
+    heading: ClassVar[str] = "Comparison price (%(currency)s)"
 
     def ranking_value(self, total: Decimal, price: Decimal | None, money_total: Decimal) -> Decimal | None:
         if price is None:
@@ -99,18 +99,14 @@ class ValueForMoney(AwardMethod):
     def setting(self) -> str | None:
         return self.direction
 
-    def heading(self, currency: str) -> str:
-        return f"Comparison price ({currency})"
-
-    def shown(self, ranking_value: Decimal | None, total: Decimal | None) -> str:
-        return money(ranking_value) if ranking_value is not None else "n/a"
-
 
 class PriceQualityRatio(AwardMethod):
     name: Literal["price_quality_ratio"] = "price_quality_ratio"
     per: Decimal = Decimal(1000)
     price_from_bid: ClassVar[bool] = True
-    ranked_on: ClassVar[str] = "quality points per {per} of price, highest first"
+    label: ClassVar[str] = "price-quality ratio"
+    ranked_on: ClassVar[str] = "quality points per %(per)s of price, highest first"
+    heading: ClassVar[str] = "Points per %(per)s %(currency)s"
 
     def ranking_value(self, total: Decimal, price: Decimal | None, money_total: Decimal) -> Decimal | None:
         if not price:
@@ -118,13 +114,10 @@ class PriceQualityRatio(AwardMethod):
         return (total / price * self.per).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
 
     def document(self) -> dict[str, Any]:
-        return {"name": self.name, "ranked_on": self.ranked_on.format(per=plain(self.per)), "per": plain(self.per)}
+        return {"name": self.name, "ranked_on": self.ranked_on % {"per": plain(self.per)}, "per": plain(self.per)}
 
     def setting(self) -> str | None:
         return f"per {self.per}"
-
-    def heading(self, currency: str) -> str:
-        return f"Points per {money(self.per)[:-3]} {currency}"
 
     def sensitivity_factor(self, price: Decimal | None) -> Decimal:
         return self.per / price if price else Decimal(0)
