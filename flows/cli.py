@@ -19,7 +19,7 @@ from rich.console import Console
 from typer.exceptions import TyperException
 
 from scoring import __version__
-from scoring.errors import InputError
+from scoring.errors import InputError, LedgerError, OutputError
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -106,9 +106,11 @@ def evaluate(
     verbose: Annotated[bool, typer.Option(help="Show Prefect's flow and task logs.")] = False,
 ) -> int:
     """Evaluate a tender folder: run the evaluate-tender flow, print the ranking, write the reports."""
+    from scoring.audit.ledger import open_ledger
     from scoring.pipeline import prepare
 
     prepare(tender_dir, rules)  # fails fast, before the flow machinery starts
+    open_ledger()  # and so does a ledger that cannot be opened
     from flows.settings import quiet_defaults
 
     quiet_defaults(verbose=verbose)
@@ -142,10 +144,12 @@ def rescore(
     verbose: Annotated[bool, typer.Option(help="Show Prefect's flow and task logs.")] = False,
 ) -> int:
     """Evaluate again the tenders whose rules or inputs changed since their latest run."""
+    from scoring.audit.ledger import open_ledger
     from scoring.audit.rescore import check_dirs
 
     dirs = [str(d) for d in tender_dirs or []]
     check_dirs(dirs)
+    open_ledger()
     from flows.settings import quiet_defaults
 
     quiet_defaults(verbose=verbose)
@@ -337,30 +341,41 @@ def registers_publish(
 
 
 @audit_app.command("verify")
-def audit_verify() -> int:
-    """Walk every tender's chain of runs and name the first broken record."""
-    from scoring.audit.ledger import open_ledger
+def audit_verify(
+    head: Annotated[
+        str | None,
+        typer.Option(
+            metavar="HASH",
+            help="A ledger head a report printed (its record hash): fails when that record is no longer in the ledger.",
+        ),
+    ] = None,
+) -> int:
+    """Walk every tender's chain of runs and the caches, and name the first broken record of each chain."""
+    from scoring.audit.ledger import KEY_VARIABLE, Ledger, ledger_key, where_shown
 
-    ledger = open_ledger()
-    problems = ledger.verify()
+    ledger = Ledger(create=False)  # a LedgerError when there is none, or it cannot be read
+    problems = ledger.verify(head=head)
     records = ledger.runs_of()
+    caches = ledger.check_caches()
+    where = where_shown(ledger.url)
     if problems:
         for problem in problems:
             print(f"BROKEN: {problem}")
-        stderr().print(
-            f"ledger {_redacted(ledger.url)}: {len(problems)} broken chain(s) in {len(records)} records", markup=False
-        )
+        stderr().print(f"ledger {where}: {len(problems)} problem(s) in {len(records)} records", markup=False)
         return EXIT_FAILED
-    tenders = len({(r["tender_id"], r["lot"]) for r in records})
-    print(f"ledger {_redacted(ledger.url)}: {len(records)} records in {tenders} chain(s), all intact")
+    chains = len({(r["tender_id"], r["lot"]) for r in records})
+    signed = sum(1 for r in records if r["record_mac"])
+    checks = ["hash chain"] + (["HMAC of every record"] if ledger_key() else []) + (["the head given"] if head else [])
+    print(f"ledger {where}: {len(records)} records in {chains} chain(s), all intact ({', '.join(checks)} checked)")
+    print(
+        f"caches: {caches.rows} rows, each as its hash says"
+        + (f" ({caches.unverifiable} from an older version or another key: never used)" if caches.unverifiable else "")
+    )
+    if signed and not ledger_key():
+        print(f"{signed} records carry an HMAC: set {KEY_VARIABLE} to check them")
+    if not head:
+        print("the newest records of a chain can be removed unseen without --head HASH (see README, 'The ledger')")
     return EXIT_OK
-
-
-def _redacted(url: str) -> str:
-    """A database URL without its password, for printing."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @app.command("check-rules")
@@ -475,8 +490,12 @@ def main(argv: list[str] | None = None) -> int:
             args=argv if argv is not None else sys.argv[1:], prog_name="tenderscore", standalone_mode=False
         )
     except InputError as exc:
-        stderr().print(f"tenderscore: error: {exc}", markup=False)
+        for problem in exc.problems:
+            stderr().print(f"tenderscore: error: {shown(problem)}", markup=False)
         return EXIT_INPUT
+    except (OutputError, LedgerError) as exc:  # a full disk, a folder that cannot be written, a broken ledger
+        stderr().print(f"tenderscore: error: {shown(exc)}", markup=False)
+        return EXIT_FAILED
     except TyperException as exc:  # usage errors: unknown command or option, missing argument
         exc.show()  # type: ignore[attr-defined]  # every usage error Typer raises can show itself
         return int(getattr(exc, "exit_code", EXIT_INPUT))

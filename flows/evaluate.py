@@ -27,6 +27,7 @@ from scoring import pipeline  # noqa: E402
 from scoring.audit import rescore  # noqa: E402
 from scoring.audit.ledger import Ledger, Trigger, open_ledger  # noqa: E402
 from scoring.award.results import Evaluation  # noqa: E402
+from scoring.intake.tender import BidFile  # noqa: E402
 from scoring.models import ReadResult, Tender  # noqa: E402
 from scoring.reports.summary_md import render_summary  # noqa: E402
 
@@ -37,7 +38,7 @@ read_bid = task(name="read-bid", **TASK)(pipeline.read_bid)
 
 
 def read_bids(
-    files: list[Path], tender: Tender, ledger: Ledger | None, progress: pipeline.Progress
+    files: list[BidFile], tender: Tender, ledger: Ledger | None, progress: pipeline.Progress
 ) -> list[ReadResult]:
     """One read-bid task per file, run concurrently."""
     reads = []

@@ -15,3 +15,6 @@ def quiet_defaults(verbose: bool = False) -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        # The command says what went wrong in one line; Prefect's console would print the traceback of a
+        # failed run again above it. The run's own log (the API's) keeps it for the maintainers.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")

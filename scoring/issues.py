@@ -42,6 +42,16 @@ CODES: dict[str, tuple[Severity, str]] = {
         "A sheet has more rows than the tender accepts (template.max_rows); the file was not read further.",
     ),
     "file.unreadable": (Severity.ERROR, "The workbook is damaged and could not be read."),
+    "file.folder": (
+        Severity.ERROR,
+        "An entry of the bids folder is a folder, not a bid file; nothing inside it was evaluated.",
+    ),
+    "file.not_a_file": (Severity.ERROR, "An entry of the bids folder is not a file (a pipe, socket or device)."),
+    "file.broken_link": (Severity.ERROR, "An entry of the bids folder is a link to a file that does not exist."),
+    "file.outside_folder": (
+        Severity.ERROR,
+        "An entry of the bids folder is a link to a file outside the tender folder; it was refused unread.",
+    ),
     # layout
     "sheet.missing": (Severity.ERROR, "A required sheet of the template is missing."),
     "sheet.extra": (Severity.INFO, "A sheet the template does not define was ignored."),
@@ -107,6 +117,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "items.missing_item": (Severity.ERROR, "An item the tender asks for is not offered."),
     "items.quantity_mismatch": (Severity.ERROR, "The offered quantity differs from the quantity the tender asks for."),
     "items.lot_mismatch": (Severity.ERROR, "The item is listed under another lot than the tender's."),
+    "items.lot_unknown": (Severity.ERROR, "The item is offered in a lot the tender does not have."),
+    "items.lot_invalid": (
+        Severity.ERROR,
+        "The item's lot cannot be read as a lot of the tender (it is not a short code such as 1, A or Lot 2).",
+    ),
     "items.total_row": (Severity.INFO, "A totals row under the items was read as the bid's own total, not an item."),
     "items.total_differs": (
         Severity.WARNING,

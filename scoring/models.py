@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
 
 from scoring.issues import Issue
@@ -27,7 +27,12 @@ class TenderItem(Frozen):
     lot: str
     item: str
     description: str = ""
-    quantity: int | None = None
+    quantity: int | None = PField(default=None, gt=0)
+
+    @field_validator("lot", "item", mode="before")
+    @classmethod
+    def _code(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 LIST_EXTENSIONS = (".xlsx", ".ods", ".xls", ".xlsb")  # a factory list's workbook, in this order when several
@@ -148,6 +153,15 @@ class Tender(Frozen):
     decimal_separator: str | None = None  # overrides what the locale implies
     timezone: str = "UTC"
     items: list[TenderItem] = []
+    lots: list[str] = []  # the tender's lots; with `items:`, their lots are the tender's lots too
+
+    @field_validator("lots", mode="before")
+    @classmethod
+    def _lot_codes(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in value]
+        return value
+
     template: TemplateMapping = TemplateMapping()
     award: Award | None = None  # once the contract is awarded: its follow-up starts
     language: Literal["en", "nl", "fr", "de"] = "en"  # letters and reports
@@ -156,6 +170,11 @@ class Tender(Frozen):
     letters: LetterSettings = LetterSettings()
     publication: Publication = Publication()
     folder: Path = PField(default=Path("."), exclude=True)
+
+    @property
+    def declared_lots(self) -> list[str]:
+        """The lots the tender declares (`lots:`, or the lots of its `items:`); empty when it declares none."""
+        return list(self.lots) or sorted({i.lot for i in self.items})
 
     @property
     def bids_folder(self) -> Path:
@@ -298,6 +317,7 @@ class ReadResult(Frozen):
     file_sha256: str
     bid: Bid | None
     issues: list[Issue]
+    bid_id: str = ""  # unique in the bids/ folder (intake/tender.bid_ids); the bid's own when it was read
     headings: dict[str, dict[str, str]] = {}  # sheet -> field name -> heading in this template
     supplier_rows: dict[str, int] = {}  # Supplier field name -> worksheet row
     titles: dict[str, str] = {}  # standard sheet name -> the sheet's name in this workbook

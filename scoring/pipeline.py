@@ -21,9 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from scoring import __version__
-from scoring.audit.ledger import AWARD, FOLLOW_UP, Ledger, Trigger
+from scoring.audit.ledger import AWARD, FOLLOW_UP, Ledger, Pending, Trigger
 from scoring.audit.rescore import cached_read, cached_validation, previous_document, sources, staleness
-from scoring.audit.runs import input_hashes, record_run
+from scoring.audit.runs import input_hashes, prepare_run
 from scoring.award.agreement import krippendorff_alpha
 from scoring.award.criteria import score_bids
 from scoring.award.panel import sheet_warnings
@@ -42,8 +42,9 @@ from scoring.intake.ingest import sha256_of
 from scoring.intake.lots import lot_tender, split_by_lot
 from scoring.intake.panel_sheets import PanelSheets, read_panel
 from scoring.intake.receipts import load_record, not_received, receipt_source, with_receipts
-from scoring.intake.tender import bid_files, load_tender
+from scoring.intake.tender import BidFile, bid_files, load_tender
 from scoring.models import Award, ReadResult, Tender
+from scoring.names import safe_name
 from scoring.reports.diff import diff_documents
 from scoring.reports.evaluation_json import evaluation_document
 from scoring.reports.follow_up import FOLDER as FOLLOW_UP_FOLDER
@@ -65,7 +66,7 @@ class Unit:
 # --- the steps: each one library call -------------------------------------------------------------
 
 
-def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> tuple[Tender, LoadedRules, list[Path]]:
+def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> tuple[Tender, LoadedRules, list[BidFile]]:
     """Load and check every input the evaluation cannot run without; raises InputError."""
     tender = load_tender(tender_dir)
     rules = load_rules(Path(rules_file) if rules_file else tender.rules_path)
@@ -93,9 +94,9 @@ def read_panel_scores(tender: Tender) -> PanelSheets:
     return read_panel(tender.folder)
 
 
-def read_bid(path: Path, tender: Tender, ledger: Ledger | None = None) -> ReadResult:
+def read_bid(entry: BidFile, tender: Tender, ledger: Ledger | None = None) -> ReadResult:
     """One bid file, parsed; with a ledger, only when these bytes were not parsed before for this tender."""
-    return cached_read(path, tender, ledger)
+    return cached_read(entry, tender, ledger)
 
 
 def validate_bids(
@@ -161,7 +162,7 @@ def assemble(
     warnings = list(warnings)
     competing = [b.bid_id for b in results if b.criteria]
     warnings += sheet_warnings(sheets, rules.rules, competing)
-    warnings += not_received(load_record(unit.tender), [p.name for p in bid_files(unit.tender)])
+    warnings += not_received(load_record(unit.tender), [f.name for f in bid_files(unit.tender)])
     failed = [b.file for b in results if any(i.code == "bid.evaluation_failed" for i in b.issues)]
     if failed:
         warnings.append(
@@ -195,6 +196,16 @@ def assemble(
     )
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A run's record, prepared: the evaluation carrying its run id and ledger head, the changes since the
+    tender's previous run (if any), and the record itself, written once its reports are staged."""
+
+    evaluation: Evaluation
+    diff: dict | None
+    pending: Pending
+
+
 def record(
     evaluation: Evaluation,
     tender: Tender,
@@ -202,18 +213,27 @@ def record(
     trigger: Trigger,
     ledger: Ledger,
     reads: list[ReadResult] | None = None,
-) -> tuple[Evaluation, dict | None]:
-    """Append the run to the ledger, with where each bid's parse and checks came from; with the changes
-    since the tender's previous run, if any."""
+) -> Recorded:
+    """The run's ledger record, with where each bid's parse and checks came from, and the changes since the
+    tender's previous run, if any. Written to the ledger by `write` (or by `run` when nothing is written)."""
     before = previous_document(ledger, evaluation.tender.id, evaluation.lot)
-    evaluation = record_run(ledger, evaluation, tender, rules, trigger, sources(reads or []))
-    return evaluation, diff_documents(before, evaluation_document(evaluation)) if before else None
+    evaluation, pending = prepare_run(ledger, evaluation, tender, rules, trigger, sources(reads or []))
+    return Recorded(evaluation, diff_documents(before, evaluation_document(evaluation)) if before else None, pending)
 
 
-def write(evaluation: Evaluation, out_dir: Path | str | None, diff: dict | None) -> list[Path]:
-    """The reports into out_dir (a lot's into lot-<id>/ below it), or reports/<tender>/ when none is named."""
+def write(
+    evaluation: Evaluation,
+    out_dir: Path | str | None,
+    diff: dict | None,
+    ledger: Ledger | None = None,
+    pending: Pending | None = None,
+) -> list[Path]:
+    """The reports into out_dir (a lot's into lot-<id>/ below it), or reports/<tender>/ when none is named;
+    the run's record is written to the ledger once they are all staged, before they are moved into place:
+    the ledger never holds a run whose reports could not be written, nor reports of a run it does not hold."""
     target = lot_dir(evaluation, out_dir) if out_dir else default_out_dir(evaluation)
-    return write_reports(evaluation, target, diff)
+    commit = (lambda: ledger.commit(pending)) if ledger is not None and pending is not None else None
+    return write_reports(evaluation, target, diff, before_move=commit)
 
 
 # --- the sequence ----------------------------------------------------------------------------------
@@ -225,7 +245,7 @@ def _quiet(stage: str, done: int, total: int) -> None:
     return None
 
 
-def _read_all(files: list[Path], tender: Tender, ledger: Ledger | None, progress: Progress) -> list[ReadResult]:
+def _read_all(files: list[BidFile], tender: Tender, ledger: Ledger | None, progress: Progress) -> list[ReadResult]:
     reads = []
     for n, path in enumerate(files, start=1):
         reads.append(read_bid(path, tender, ledger))
@@ -242,13 +262,13 @@ class Steps:
     """How each step is run: called directly (the default), or as a Prefect task by the flow."""
 
     read_panel: Callable[[Tender], PanelSheets] = read_panel_scores
-    read_bids: Callable[[list[Path], Tender, Ledger | None, Progress], list[ReadResult]] = _read_all
+    read_bids: Callable[[list[BidFile], Tender, Ledger | None, Progress], list[ReadResult]] = _read_all
     validate: Callable[[list[ReadResult], Tender, LoadedRules, Ledger | None], list[ReadResult]] = validate_bids
     score: Callable[..., list[BidResult]] = score_unit
     rank: Callable[..., tuple[list[BidResult], list[str]]] = rank_unit
     assess: Callable[..., RobustnessReport] = assess_unit
     weigh: Callable[..., list[PendingDecision]] = weigh_unit
-    record: Callable[..., tuple[Evaluation, dict | None]] = record
+    record: Callable[..., Recorded] = record
     write: Callable[..., list[Path]] = write
     published: Callable[[Evaluation, list[Path]], None] = field(default=_nothing)
 
@@ -284,7 +304,7 @@ def run(
     trigger: Trigger = Trigger.MANUAL,
     steps: Steps = DIRECT,
     progress: Progress = _quiet,
-    prepared: tuple[Tender, LoadedRules, list[Path]] | None = None,
+    prepared: tuple[Tender, LoadedRules, list[BidFile]] | None = None,
 ) -> list[Evaluation]:
     """Evaluate a tender: one Evaluation, or one per lot when the rule set ranks lots separately.
 
@@ -305,11 +325,14 @@ def run(
         robust = steps.assess(unit, results, rules, checks, sheets)
         pending = steps.weigh(unit, results, rules, checks, sheets)
         evaluation = assemble(unit, rules, results, warnings, checks, sheets, robust, pending)
-        diff = None
+        diff, prepared_record = None, None
         if ledger is not None:
-            evaluation, diff = steps.record(evaluation, tender, rules, trigger, ledger, unit.reads)
+            recorded = steps.record(evaluation, tender, rules, trigger, ledger, unit.reads)
+            evaluation, diff, prepared_record = recorded.evaluation, recorded.diff, recorded.pending
         if write_out or out_dir is not None:
-            steps.published(evaluation, steps.write(evaluation, out_dir, diff))
+            steps.published(evaluation, steps.write(evaluation, out_dir, diff, ledger, prepared_record))
+        elif ledger is not None and prepared_record is not None:
+            ledger.commit(prepared_record)
         evaluations.append(evaluation)
         progress("score, rank and report" + (" each lot" if len(todo) > 1 else ""), n, len(todo))
     return evaluations
@@ -385,7 +408,7 @@ def award_contract(
         lots = ", ".join(str(e.lot) for e in evaluations)
         raise InputError(where, f"there is no lot {award.lot!r} ranked on its own (lots: {lots})", "award.lot")
     winner = winner_of(evaluation, award, where)
-    read = read_bid(tender.bids_folder / winner.file, tender, ledger)
+    read = read_bid(next(f for f in files if f.name == winner.file), tender, ledger)
     assert read.bid is not None, "a ranked bid was read"
     record = contract_record(evaluation, award, read.bid, rules.rules, rules.catalogue, where)
     info = ledger.record_event(
@@ -405,8 +428,8 @@ def award_contract(
 
 def follow_up_dir(tender_id: str, lot: str | None, out_dir: Path | str | None = None) -> Path:
     """reports/<tender>/follow-up/ (lot-<id>/follow-up/ for a lot), or follow-up/ under out_dir."""
-    base = Path(out_dir) if out_dir else Path("reports") / tender_id
-    return (base / f"lot-{lot}" if lot is not None else base) / FOLLOW_UP_FOLDER
+    base = Path(out_dir) if out_dir else Path("reports") / safe_name(tender_id)
+    return (base / f"lot-{safe_name(lot)}" if lot is not None else base) / FOLLOW_UP_FOLDER
 
 
 def follow_up(

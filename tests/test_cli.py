@@ -29,7 +29,7 @@ def test_a_bad_tender_yaml_names_the_key(make_tender, capsys):
     folder = make_tender({}, bid_deadline="next Friday")
     assert main(["evaluate", str(folder)]) == 2
     err = capsys.readouterr().err
-    assert "tender.yaml, at 'bid_deadline'" in err
+    assert "tender.yaml, line 5, at 'bid_deadline': not a date and time" in err
 
 
 def test_a_bad_rule_file_names_file_and_key(make_tender, tmp_path, capsys):

@@ -16,7 +16,15 @@ from scoring.audit.ledger import Ledger
 from scoring.contract.followup import Evidence, check
 from scoring.errors import InputError
 from scoring.models import Award
+from scoring.names import safe_name
 from scoring.reports.follow_up import Words
+
+
+def REQ(certificate: str) -> str:
+    """The request file of a certificate's commitment (certificate:<id>): its id as a file name."""
+    assert safe_name(certificate) == certificate  # a plain certificate id keeps its name
+    return f"certificate-{certificate}.md"
+
 
 AWARD = Award(bid="01-greenbyte", awarded_on=date(2026, 11, 20), by="College of Aldermen")
 
@@ -109,7 +117,7 @@ def test_follow_up_finds_a_withdrawn_and_a_renewed_certificate(tender, database_
     [first] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 5, 10), out_dir=out)
     assert first["states"]["certificate:TCO-9-VG24-0112"] == "due_soon"
     assert first["requests"] == ["certificate:TCO-9-VG24-0112", "factories", "ew_dialogue"]  # those: overdue
-    request = (folder / "requests" / "2028-05-10" / "certificate-TCO-9-VG24-0112.md").read_text()
+    request = (folder / "requests" / "2028-05-10" / REQ("TCO-9-VG24-0112")).read_text()
     assert "due on 2028-05-31" in request and "To: GreenByte Solutions NV <tenders@greenbyte.example>" in request
     assert "TCO Certified or equivalent label (12.00 points)" in request
 
@@ -132,10 +140,10 @@ def test_follow_up_finds_a_withdrawn_and_a_renewed_certificate(tender, database_
     assert "valid until 2031-06-30, per the tco-certified register snapshot of 2028-05-11" in report
     assert "by 2028-06-10" in report  # lapsed when the snapshot was taken, remedied within 30 days
 
-    withdrawn = (folder / "requests" / "2028-05-12" / "certificate-TCO-9-EB14-0071.md").read_text()
+    withdrawn = (folder / "requests" / "2028-05-12" / REQ("TCO-9-EB14-0071")).read_text()
     assert "lists a certificate your award relied on as withdrawn" in withdrawn
     assert "remedies a lapse within 30 days: by 2028-06-10" in withdrawn
-    assert not (folder / "requests" / "2028-05-12" / "certificate-TCO-9-VG24-0112.md").exists()  # renewed
+    assert not (folder / "requests" / "2028-05-12" / REQ("TCO-9-VG24-0112")).exists()  # renewed
 
     runs = ledger.runs_of("CITY-ICT-2026-014")
     assert [r["kind"] for r in runs] == ["official", "award", "follow-up", "follow-up"]
@@ -235,7 +243,7 @@ def test_follow_up_evidence_is_read_from_follow_up_yaml(tender, tmp_path):
     assert done["states"]["factories"] == "ok" and done["states"]["ew_dialogue"] == "overdue"
     (tender / "tender" / "follow-up.yaml").write_text("received:\n  - {item: factories}\n")
     [broken] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 2, 1))
-    assert broken["failed"] and "received.0.received_on" in broken["reason"]
+    assert broken["failed"] and "line 2, at 'received[#1].received_on'" in broken["reason"]
 
 
 def test_the_follow_up_speaks_the_tenders_language(tender, tmp_path):
@@ -250,7 +258,7 @@ def test_the_follow_up_speaks_the_tenders_language(tender, tmp_path):
     report = (out / "follow-up" / "follow-up-2028-05-12.md").read_text()
     assert report.startswith("# Opvolging van de opdracht CITY-ICT-2026-014")
     assert "het register vermeldt certificaat TCO-9-EB14-0071 als ingetrokken" in report
-    request = (out / "follow-up" / "requests" / "2028-05-12" / "certificate-TCO-9-EB14-0071.md").read_text()
+    request = (out / "follow-up" / "requests" / "2028-05-12" / REQ("TCO-9-EB14-0071")).read_text()
     assert request.startswith("# Vraag in het kader van de opdracht")
     assert "herstelt de leverancier een tekortkoming binnen 30 dagen: uiterlijk op 2028-06-10" in request
     from icalendar import Calendar

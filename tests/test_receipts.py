@@ -102,7 +102,7 @@ def test_with_a_record_a_bad_own_time_is_a_formal_defect(make_tender):
 
 def test_a_broken_record_stops_the_run_naming_the_entry(make_tender, tmp_path):
     folder = _tender(make_tender, "file,received_at\n01-greenbyte.xlsx,sometime\n")
-    with pytest.raises(TenderError, match="entry 1: received_at"):
+    with pytest.raises(TenderError, match="opening.csv, line 2, at 'received_at': not a date and time"):
         run(folder)
     (folder / "opening.csv").unlink()
     with pytest.raises(TenderError, match="opening record"):

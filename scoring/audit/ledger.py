@@ -5,26 +5,39 @@ TENDERSCORE_DATABASE_URL is set. A record's hash covers its own fields, its
 bids' and criteria's rows and the previous record's hash, so an edited or
 deleted row breaks the chain and `verify()` names the first broken record.
 Triggers refuse UPDATE and DELETE; the chain catches what gets around them.
+
+What the chain alone cannot see, two more things cover. The head of a chain (its newest record's position
+and hash) is printed in the committee's reports: `verify(head=...)` fails when that record is no longer in
+the ledger, so removing the newest records, or all of them, is found by anyone holding a report. With
+TENDERSCORE_LEDGER_KEY set, every record also carries an HMAC of its hash: a rewrite of the whole chain by
+someone without the key is found. The caches of parses and value checks carry their own hash (an HMAC with
+the key), checked before a row is used and by `verify()`: a changed row is never used.
+
+Every database failure comes out as a LedgerError in words (no ledger there, unreadable, the disk full).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import json
+import logging
 import os
 import threading
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 
 from scoring.award.results import Evaluation, RunKind
+from scoring.errors import LedgerError
 from scoring.issues import Issue
 from scoring.models import ReadResult
 
@@ -37,8 +50,8 @@ runs = sa.Table(
     "runs",
     metadata,
     sa.Column("run_id", sa.String(36), primary_key=True),
-    sa.Column("tender_id", sa.String(200), nullable=False),
-    sa.Column("lot", sa.String(50)),
+    sa.Column("tender_id", sa.Text, nullable=False),
+    sa.Column("lot", sa.Text),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("trigger", sa.String(20), nullable=False),
@@ -52,13 +65,14 @@ runs = sa.Table(
     sa.Column("previous_run_id", sa.String(36)),
     sa.Column("previous_hash", sa.String(64), nullable=False),
     sa.Column("record_hash", sa.String(64), nullable=False),
+    sa.Column("record_mac", sa.String(64)),  # HMAC-SHA256 of record_hash with TENDERSCORE_LEDGER_KEY, when set
     sa.UniqueConstraint("tender_id", "lot", "seq", name="one_record_per_position"),
 )
 bid_rows = sa.Table(
     "bid_results",
     metadata,
     sa.Column("run_id", sa.String(36), sa.ForeignKey("runs.run_id"), nullable=False),
-    sa.Column("bid_id", sa.String(200), nullable=False),
+    sa.Column("bid_id", sa.Text, nullable=False),
     sa.Column("file", sa.Text, nullable=False),
     sa.Column("file_sha256", sa.String(64), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
@@ -70,8 +84,8 @@ criterion_rows = sa.Table(
     "criterion_results",
     metadata,
     sa.Column("run_id", sa.String(36), sa.ForeignKey("runs.run_id"), nullable=False),
-    sa.Column("bid_id", sa.String(200), nullable=False),
-    sa.Column("criterion", sa.String(100), nullable=False),
+    sa.Column("bid_id", sa.Text, nullable=False),
+    sa.Column("criterion", sa.Text, nullable=False),
     sa.Column("raw", sa.Text),
     sa.Column("score", sa.String(40), nullable=False),
     sa.Column("points", sa.String(40), nullable=False),
@@ -84,6 +98,7 @@ parsed = sa.Table(  # parsed bids by file hash: a re-score reads only files that
     sa.Column("file_sha256", sa.String(64), nullable=False),
     sa.Column("tender_key", sa.String(64), nullable=False),  # what reading depended on (locale, mapping)
     sa.Column("read_result", sa.Text, nullable=False),
+    sa.Column("row_hash", sa.Text),  # over the row's content (an HMAC with the key): checked before use
     sa.PrimaryKeyConstraint("file_sha256", "tender_key"),
 )
 validated = sa.Table(  # value-check issues by file hash: a re-score after a rules change runs no GX suite
@@ -92,6 +107,7 @@ validated = sa.Table(  # value-check issues by file hash: a re-score after a rul
     sa.Column("file_sha256", sa.String(64), nullable=False),
     sa.Column("tender_key", sa.String(64), nullable=False),  # the tender's definition, template, tool version
     sa.Column("issues", sa.Text, nullable=False),  # JSON list of issues
+    sa.Column("row_hash", sa.Text),  # over the row's content (an HMAC with the key): checked before use
     sa.PrimaryKeyConstraint("file_sha256", "tender_key"),
 )
 bid_sources = sa.Table(  # per run and file: whether its parse and its value checks came from the caches
@@ -100,23 +116,89 @@ bid_sources = sa.Table(  # per run and file: whether its parse and its value che
     sa.Column("run_id", sa.String(36), sa.ForeignKey("runs.run_id"), nullable=False),
     sa.Column("file", sa.Text, nullable=False),
     sa.Column("file_sha256", sa.String(64), nullable=False),
-    sa.Column("parse", sa.String(10), nullable=False),  # "read" or "cache"
-    sa.Column("validation", sa.String(10), nullable=False),  # "checked" or "cache"
+    sa.Column("parse", sa.String(10), nullable=False),  # "read", "cache", or "rejected" (a cache row failed its hash)
+    sa.Column("validation", sa.String(10), nullable=False),  # "checked", "cache" or "rejected"
     sa.PrimaryKeyConstraint("run_id", "file"),
 )
 APPEND_ONLY = ("runs", "bid_results", "criterion_results", "bid_sources")
+# Columns an older ledger lacks, added when it is opened: (table, column, type).
+ADDED = (
+    ("runs", "record_mac", "VARCHAR(64)"),
+    ("parsed_bids", "row_hash", "TEXT"),
+    ("validated_bids", "row_hash", "TEXT"),
+)
+# Columns an older ledger on PostgreSQL holds as VARCHAR(n), which cut identifiers SQLite takes whole.
+WIDENED = (
+    ("runs", "tender_id"),
+    ("runs", "lot"),
+    ("bid_results", "bid_id"),
+    ("criterion_results", "bid_id"),
+    ("criterion_results", "criterion"),
+)
+KEY_VARIABLE = "TENDERSCORE_LEDGER_KEY"
+log = logging.getLogger(__name__)
+
+
+def ledger_key() -> bytes | None:
+    key = os.environ.get(KEY_VARIABLE)
+    return key.encode("utf-8") if key else None
+
+
+def where_shown(url: str) -> str:
+    """A database URL without its password, or a SQLite ledger's file."""
+    made = sa.engine.make_url(url)
+    if made.get_backend_name() == "sqlite":
+        return made.database or url
+    return made.render_as_string(hide_password=True)
+
+
+def in_words(error: BaseException, url: str) -> str:
+    """A database failure as one line: where, and what happened."""
+    text = str(getattr(error, "orig", None) or error).lower()
+    where = where_shown(url)
+    if "full" in text or "no space" in text or "quota" in text:
+        return f"the ledger {where} could not be written: the disk is full"
+    if "not a database" in text or "malformed" in text or "file is encrypted" in text:
+        return f"the ledger {where} is unreadable: it is not a ledger database, or it is damaged"
+    if "readonly" in text or "read-only" in text or "permission denied" in text:
+        return f"the ledger {where} could not be written: no permission to write there"
+    if "unable to open" in text or "could not connect" in text or "connection refused" in text:
+        return f"the ledger {where} could not be opened: {text.splitlines()[0]}"
+    if "unique" in text or "duplicate key" in text:
+        return f"the ledger {where}: another run of this tender was recorded at the same moment; run it again"
+    return f"the ledger {where} failed: {type(error).__name__}: {text.splitlines()[0] if text else ''}"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _in_words(method: F) -> F:
+    """A database or file system failure inside a ledger method is a LedgerError in words."""
+
+    @functools.wraps(method)
+    def wrapper(self: Ledger, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (sa.exc.SQLAlchemyError, OSError) as error:
+            raise LedgerError(in_words(error, self.url)) from error
+
+    return wrapper  # type: ignore[return-value]
 
 
 def data_folder() -> Path:
     return Path(os.environ.get("TENDERSCORE_HOME", ".tenderscore"))
 
 
-def database_url() -> str:
+def database_url(create: bool = True) -> str:
     url = os.environ.get("TENDERSCORE_DATABASE_URL")
     if url:
         return url
     folder = data_folder()
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise LedgerError(f"the ledger's folder {folder.resolve()} could not be made: {error.strerror}") from None
     return f"sqlite:///{(folder / 'ledger.sqlite').resolve()}"
 
 
@@ -150,6 +232,7 @@ class RunInfo:
     previous_run_id: str | None
     seq: int
     created_at: str
+    record_hash: str = ""
 
 
 def _sqlite_for_concurrency(engine: sa.Engine) -> None:
@@ -173,14 +256,88 @@ def _sqlite_for_concurrency(engine: sa.Engine) -> None:
 BUSY_TIMEOUT_MS = 60_000
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A record computed and hashed, not yet in the ledger: written by `Ledger.commit`, once its reports are
+    in their staging folder (pipeline.run), so that the ledger never holds a run whose reports were not
+    written, and the reports can print the head they are written under."""
+
+    run: dict[str, Any]
+    bids: list[dict] = field(default_factory=list)
+    criteria: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+
+    @property
+    def info(self) -> RunInfo:
+        return RunInfo(
+            run_id=self.run["run_id"],
+            kind=self.run["kind"],
+            previous_run_id=self.run["previous_run_id"],
+            seq=self.run["seq"],
+            created_at=self.run["created_at"],
+            record_hash=self.run["record_hash"],
+        )
+
+
+@dataclass(frozen=True)
+class CacheCheck:
+    """What `verify` found in the caches of parses and value checks."""
+
+    rows: int = 0
+    changed: list[str] = field(default_factory=list)  # rows whose content does not match their hash
+    unverifiable: int = 0  # rows of an older version (no hash) or hashed with a key not given: never used
+
+
 class Ledger:
-    def __init__(self, url: str | None = None):
-        self.url = url or database_url()
-        self.engine = sa.create_engine(self.url)
-        if self.engine.dialect.name == "sqlite":
-            _sqlite_for_concurrency(self.engine)
-        metadata.create_all(self.engine)
-        self._guard()
+    def __init__(self, url: str | None = None, *, create: bool = True):
+        """The ledger at `url` (the default one when None). `create=False` refuses to make one where there is
+        none: `audit verify` looks at a ledger, never creates an empty one to report intact."""
+        self.url = url or database_url(create=create)
+        if not create:
+            self._exists()
+        try:
+            self.engine = sa.create_engine(self.url)
+            if self.engine.dialect.name == "sqlite":
+                _sqlite_for_concurrency(self.engine)
+            metadata.create_all(self.engine)
+            self._migrate()
+            self._guard()
+        except (sa.exc.SQLAlchemyError, OSError) as error:
+            raise LedgerError(in_words(error, self.url)) from error
+
+    def _exists(self) -> None:
+        made = sa.engine.make_url(self.url)
+        if made.get_backend_name() == "sqlite":
+            path = Path(made.database or "")
+            if not made.database or not path.is_file():
+                raise LedgerError(
+                    f"no ledger at {path.resolve() if made.database else self.url} (set TENDERSCORE_HOME to the "
+                    "folder that holds ledger.sqlite, or TENDERSCORE_DATABASE_URL)"
+                )
+        try:
+            engine = sa.create_engine(self.url)
+            try:
+                tables = set(sa.inspect(engine).get_table_names())
+            finally:
+                engine.dispose()
+        except (sa.exc.SQLAlchemyError, OSError) as error:
+            raise LedgerError(in_words(error, self.url)) from error
+        if "runs" not in tables:
+            raise LedgerError(f"no ledger at {where_shown(self.url)}: the database holds no ledger tables")
+
+    def _migrate(self) -> None:
+        """Bring a ledger written by an older version up to this one: the columns it lacks, and identifier
+        columns without a length limit on PostgreSQL. Nothing already recorded changes."""
+        with self.engine.begin() as db:
+            inspector = sa.inspect(db)
+            for table, column, kind in ADDED:
+                if column not in {c["name"] for c in inspector.get_columns(table)}:
+                    db.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            if self.engine.dialect.name == "postgresql":
+                for table, column in WIDENED:
+                    found = {c["name"]: c["type"] for c in inspector.get_columns(table)}
+                    if isinstance(found.get(column), sa.String) and getattr(found[column], "length", None):
+                        db.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT")
 
     def _guard(self) -> None:
         """Refuse UPDATE and DELETE on the ledger's tables."""
@@ -206,6 +363,7 @@ class Ledger:
 
     # --- writing --------------------------------------------------------------------------------
 
+    @_in_words
     def latest(self, tender_id: str, lot: str | None = None, kinds: Sequence[str] = EVALUATIONS) -> dict | None:
         """The newest record of a tender (or lot) of these kinds: by default its latest evaluation run."""
         with self.engine.connect() as db:
@@ -221,6 +379,7 @@ class Ledger:
             )
         return dict(row) if row else None
 
+    @_in_words
     def latest_of_tender(self, tender_id: str) -> dict | None:
         """The newest evaluation run of a tender, whatever its lot."""
         with self.engine.connect() as db:
@@ -249,7 +408,25 @@ class Ledger:
     ) -> RunInfo:
         """Append one run; `document` is the evaluation document (report_json) it stores, `sources` where
         each bid file's parse and value checks came from (file, file_sha256, parse, validation)."""
-        return self._append(
+        return self.commit(
+            self.prepare_run(
+                evaluation, document, trigger=trigger, kind=kind, tender_dir=tender_dir, inputs=inputs, sources=sources
+            )
+        )
+
+    def prepare_run(
+        self,
+        evaluation: Evaluation,
+        document: dict,
+        *,
+        trigger: Trigger,
+        kind: RunKind,
+        tender_dir: str,
+        inputs: dict[str, str],
+        sources: Sequence[dict[str, str]] = (),
+    ) -> Pending:
+        """A run's record, chained and hashed after the tender's (or lot's) newest record, not yet written."""
+        return self.prepare(
             evaluation.tender.id,
             evaluation.lot,
             RunKind(kind).value,
@@ -280,7 +457,7 @@ class Ledger:
         """Append an award or a follow-up check to the tender's (or lot's) chain, after its evaluation runs:
         chained and hashed like them, with no bid or criterion rows (the evaluation's stay as they were)."""
         assert kind in (AWARD, FOLLOW_UP), kind
-        return self._append(
+        pending = self.prepare(
             tender_id,
             lot,
             kind,
@@ -292,8 +469,10 @@ class Ledger:
             rules_sha256=rules_sha256,
             inputs=inputs,
         )
+        return self.commit(pending)
 
-    def _append(
+    @_in_words
+    def prepare(
         self,
         tender_id: str,
         lot: str | None,
@@ -307,50 +486,67 @@ class Ledger:
         rules_sha256: str,
         inputs: dict[str, str],
         sources: Sequence[dict[str, str]] = (),
-    ) -> RunInfo:
+    ) -> Pending:
         """One record after the last of its tender's (or lot's) chain, hashed with its bid and criterion rows
-        (an evaluation document has them, an award or follow-up document none)."""
-        with self.engine.begin() as db:
+        (an evaluation document has them, an award or follow-up document none); written by `commit`."""
+        with self.engine.connect() as db:
             previous = db.execute(
                 sa.select(runs.c.run_id, runs.c.record_hash, runs.c.seq)
                 .where(runs.c.tender_id == tender_id, _lot(lot))
                 .order_by(runs.c.seq.desc())
                 .limit(1)
             ).first()
-            run: dict[str, Any] = {
-                "run_id": str(uuid.uuid4()),
-                "tender_id": tender_id,
-                "lot": lot,
-                "seq": previous.seq + 1 if previous else 1,
-                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "trigger": Trigger(trigger).value,
-                "kind": kind,
-                "tool_version": tool_version,
-                "tender_dir": tender_dir,
-                "rules_path": rules_path,
-                "rules_sha256": rules_sha256,
-                "inputs": _canonical(inputs),
-                "payload": _canonical(document),
-                "previous_run_id": previous.run_id if previous else None,
-                "previous_hash": previous.record_hash if previous else GENESIS,
-            }
-            bids, criteria = _rows(run["run_id"], document)
-            run["record_hash"] = record_hash(run, bids, criteria)
-            db.execute(runs.insert().values(**run))
-            if bids:
-                db.execute(bid_rows.insert(), bids)
-            if criteria:
-                db.execute(criterion_rows.insert(), criteria)
-            if sources:
-                db.execute(bid_sources.insert(), [{"run_id": run["run_id"], **row} for row in sources])
-        return RunInfo(
-            run_id=run["run_id"],
-            kind=kind,
-            previous_run_id=run["previous_run_id"],
-            seq=run["seq"],
-            created_at=run["created_at"],
-        )
+        run: dict[str, Any] = {
+            "run_id": str(uuid.uuid4()),
+            "tender_id": tender_id,
+            "lot": lot,
+            "seq": previous.seq + 1 if previous else 1,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "trigger": Trigger(trigger).value,
+            "kind": kind,
+            "tool_version": tool_version,
+            "tender_dir": tender_dir,
+            "rules_path": rules_path,
+            "rules_sha256": rules_sha256,
+            "inputs": _canonical(inputs),
+            "payload": _canonical(document),
+            "previous_run_id": previous.run_id if previous else None,
+            "previous_hash": previous.record_hash if previous else GENESIS,
+        }
+        bids, criteria = _rows(run["run_id"], document)
+        run["record_hash"] = record_hash(run, bids, criteria)
+        key = ledger_key()
+        run["record_mac"] = _mac(key, run["record_hash"]) if key else None
+        rows = [{"run_id": run["run_id"], **row} for row in sources]
+        return Pending(run, bids, criteria, rows)
 
+    @_in_words
+    def commit(self, pending: Pending) -> RunInfo:
+        """Write a prepared record, when its chain is still where it was prepared (a record written meanwhile
+        by another run of the same tender is refused: the unique position catches it on both databases)."""
+        run = pending.run
+        with self.engine.begin() as db:
+            latest = db.execute(
+                sa.select(runs.c.run_id)
+                .where(runs.c.tender_id == run["tender_id"], _lot(run["lot"]))
+                .order_by(runs.c.seq.desc())
+                .limit(1)
+            ).scalar()
+            if latest != run["previous_run_id"]:
+                raise LedgerError(
+                    f"the ledger {where_shown(self.url)}: another run of tender {run['tender_id']} was recorded "
+                    "while this one ran; run it again"
+                )
+            db.execute(runs.insert().values(**run))
+            if pending.bids:
+                db.execute(bid_rows.insert(), pending.bids)
+            if pending.criteria:
+                db.execute(criterion_rows.insert(), pending.criteria)
+            if pending.sources:
+                db.execute(bid_sources.insert(), pending.sources)
+        return pending.info
+
+    @_in_words
     def awarded(self) -> list[dict]:
         """The latest award record of every awarded tender and lot, oldest tender first."""
         with self.engine.connect() as db:
@@ -361,43 +557,69 @@ class Ledger:
             latest[(r["tender_id"], r["lot"])] = r
         return sorted(latest.values(), key=lambda r: (r["tender_id"], r["lot"] or ""))
 
-    # --- parsed bids ------------------------------------------------------------------------------
+    # --- the caches: parsed bids and value checks, each row checked against its own hash ------------------
 
+    @_in_words
     def parsed_bid(self, file_sha256: str, tender_key: str) -> ReadResult | None:
-        with self.engine.connect() as db:
-            text = db.execute(
-                sa.select(parsed.c.read_result).where(
-                    parsed.c.file_sha256 == file_sha256, parsed.c.tender_key == tender_key
-                )
-            ).scalar()
+        """The parse kept for these bytes and this tender, when its row holds what its hash says."""
+        text, _rejected = self.cached("parse", file_sha256, tender_key)
         return ReadResult.model_validate_json(text) if text else None
 
     def keep_parsed(self, read: ReadResult, tender_key: str) -> None:
         """Keep a parse; one already kept for the same bytes (an identical file, read at the same time by
         another task) stands, in one atomic statement on either database."""
-        self._keep(parsed, file_sha256=read.file_sha256, tender_key=tender_key, read_result=read.model_dump_json())
+        self._keep(parsed, "read_result", read.file_sha256, tender_key, read.model_dump_json())
 
+    @_in_words
     def validated_issues(self, file_sha256: str, tender_key: str) -> list[Issue] | None:
-        """The value checks' issues kept for these bytes and this tender, or None when never checked."""
-        with self.engine.connect() as db:
-            text = db.execute(
-                sa.select(validated.c.issues).where(
-                    validated.c.file_sha256 == file_sha256, validated.c.tender_key == tender_key
-                )
-            ).scalar()
+        """The value checks' issues kept for these bytes and this tender, or None when never checked (or
+        when the row does not hold what its hash says)."""
+        text, _rejected = self.cached("validation", file_sha256, tender_key)
         return None if text is None else _ISSUES.validate_json(text)
 
     def keep_validated(self, file_sha256: str, tender_key: str, issues: list[Issue]) -> None:
-        self._keep(validated, file_sha256=file_sha256, tender_key=tender_key, issues=_ISSUES.dump_json(issues).decode())
+        self._keep(validated, "issues", file_sha256, tender_key, _ISSUES.dump_json(issues).decode())
 
-    def _keep(self, table: sa.Table, **values: str) -> None:
+    @_in_words
+    def cached(self, which: str, file_sha256: str, tender_key: str) -> tuple[str | None, bool]:
+        """A cache row's content ("parse" or "validation"), when it holds what its hash says; and whether a
+        row was there and refused. A refused row is removed (the run that refused it records so in its
+        sources: `rejected`), and what it held is computed again."""
+        table, column = (parsed, "read_result") if which == "parse" else (validated, "issues")
+        where = (table.c.file_sha256 == file_sha256, table.c.tender_key == tender_key)
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(table.c[column], table.c.row_hash).where(*where)).first()
+        if row is None:
+            return None, False
+        content, stored = row
+        if stored == cache_hash(table.name, file_sha256, tender_key, content):
+            return content, False
+        log.warning(
+            "the cached %s of %s does not hold what its hash says (changed outside tenderscore, written by an "
+            "older version or under another ledger key): not used, computed again",
+            which,
+            file_sha256,
+        )
+        with self.engine.begin() as db:
+            db.execute(table.delete().where(*where))
+        return None, True
+
+    @_in_words
+    def _keep(self, table: sa.Table, column: str, file_sha256: str, tender_key: str, content: str) -> None:
         if self.engine.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as upsert
         else:
             from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        values = {
+            "file_sha256": file_sha256,
+            "tender_key": tender_key,
+            column: content,
+            "row_hash": cache_hash(table.name, file_sha256, tender_key, content),
+        }
         with self.engine.begin() as db:
             db.execute(upsert(table).values(**values).on_conflict_do_nothing())
 
+    @_in_words
     def sources_of(self, run_id: str) -> list[dict]:
         """Where each bid file's parse and value checks came from in a run: read or checked now, or cache."""
         with self.engine.connect() as db:
@@ -406,6 +628,7 @@ class Ledger:
 
     # --- reading and checking ---------------------------------------------------------------------
 
+    @_in_words
     def runs_of(self, tender_id: str | None = None) -> list[dict]:
         query = sa.select(runs).order_by(runs.c.tender_id, runs.c.lot, runs.c.seq)
         if tender_id:
@@ -413,9 +636,20 @@ class Ledger:
         with self.engine.connect() as db:
             return [dict(r) for r in db.execute(query).mappings()]
 
-    def verify(self) -> list[str]:
-        """Problems found walking every tender's chain, the first broken record first; empty when intact."""
+    @_in_words
+    def head(self, tender_id: str, lot: str | None = None) -> tuple[int, str] | None:
+        """The newest record of a tender's (or lot's) chain: its position and hash, as reports print it."""
+        latest = self.latest(tender_id, lot, kinds=(*EVALUATIONS, AWARD, FOLLOW_UP))
+        return (latest["seq"], latest["record_hash"]) if latest else None
+
+    @_in_words
+    def verify(self, head: str | None = None) -> list[str]:
+        """Problems found walking every tender's chain, the first broken record first; empty when intact.
+
+        `head` (a record hash as a report prints it, or its first 16 hex digits or more): a problem when no
+        record of the ledger has it. With TENDERSCORE_LEDGER_KEY set, every record's HMAC is checked too."""
         problems = []
+        key = ledger_key()
         with self.engine.connect() as db:
             all_runs = [
                 dict(r)
@@ -441,17 +675,69 @@ class Ledger:
                     problems.append(f"{where}: does not follow the previous record (a record was changed or removed)")
                     break
                 stored_bids, stored_criteria = _rows(run["run_id"], json.loads(run["payload"]))
-                key = lambda rows: sorted(_canonical(r) for r in rows)
-                if key(bids.get(run["run_id"], [])) != key(stored_bids) or key(criteria.get(run["run_id"], [])) != key(
-                    stored_criteria
-                ):
+                sort = lambda rows: sorted(_canonical(r) for r in rows)
+                if sort(bids.get(run["run_id"], [])) != sort(stored_bids) or sort(
+                    criteria.get(run["run_id"], [])
+                ) != sort(stored_criteria):
                     problems.append(f"{where}: its bid or criterion rows differ from the record")
                     break
                 if record_hash(run, stored_bids, stored_criteria) != run["record_hash"]:
                     problems.append(f"{where}: its content does not match its hash (the record was changed)")
                     break
+                if key is not None:
+                    if run["record_mac"] is None:
+                        problems.append(f"{where}: carries no MAC: it was written without the ledger key")
+                        break
+                    if not hmac.compare_digest(run["record_mac"], _mac(key, run["record_hash"])):
+                        problems.append(f"{where}: its MAC does not match: the record was written without this key")
+                        break
                 expected_previous, expected_seq = run["record_hash"], run["seq"] + 1
+        if head is not None:
+            wanted = head.strip().lower()
+            if len(wanted) < 16 or any(c not in "0123456789abcdef" for c in wanted):
+                problems.append(f"the head {head!r} is not a record hash (64 hex digits, or the first 16 or more)")
+            elif not any(r["record_hash"].startswith(wanted) for r in all_runs):
+                problems.append(
+                    f"the head {wanted} is not in the ledger: the record a report was written under has been "
+                    "removed or rewritten"
+                )
+        problems += self.check_caches().changed
         return problems
+
+    @_in_words
+    def check_caches(self) -> CacheCheck:
+        """Every row of the caches against its own hash."""
+        rows = changed = unverifiable = 0
+        named: list[str] = []
+        key = ledger_key()
+        with self.engine.connect() as db:
+            for table, column in ((parsed, "read_result"), (validated, "issues")):
+                for file_sha256, tender_key, content, stored in db.execute(
+                    sa.select(table.c.file_sha256, table.c.tender_key, table.c[column], table.c.row_hash)
+                ):
+                    rows += 1
+                    if stored is None or (stored.startswith("hmac:") and key is None):
+                        unverifiable += 1
+                    elif stored != cache_hash(table.name, file_sha256, tender_key, content):
+                        changed += 1
+                        named.append(
+                            f"cache {table.name}, bytes {file_sha256[:16]}…: its content does not match its hash "
+                            "(changed outside tenderscore); it is never used, and is computed again when needed"
+                        )
+        return CacheCheck(rows, named, unverifiable)
+
+
+def cache_hash(table: str, file_sha256: str, tender_key: str, content: str) -> str:
+    """What a cache row's content must hash to: an HMAC with the ledger key when there is one."""
+    body = f"{table}\0{file_sha256}\0{tender_key}\0{content}".encode()
+    key = ledger_key()
+    if key is not None:
+        return "hmac:" + hmac.new(key, body, hashlib.sha256).hexdigest()
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def _mac(key: bytes, record_hash: str) -> str:
+    return hmac.new(key, record_hash.encode(), hashlib.sha256).hexdigest()
 
 
 _open: dict[str, Ledger] = {}

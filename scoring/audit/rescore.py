@@ -6,32 +6,41 @@ import hashlib
 import json
 from pathlib import Path
 
+from pydantic import TypeAdapter
+
 from scoring.audit.ledger import Ledger
 from scoring.audit.runs import input_hashes, tender_key
 from scoring.errors import InputError
 from scoring.intake.ingest import read_bid, sha256_of
+from scoring.intake.tender import BidFile, entry_of
 from scoring.intake.validate import validate_tender, values_of, with_value_issues
 from scoring.issues import Issue
 from scoring.models import ReadResult, Tender
 from scoring.rules.load import LoadedRules
 
 
-def cached_read(path: Path, tender: Tender, ledger: Ledger | None) -> ReadResult:
+def cached_read(entry: BidFile | Path, tender: Tender, ledger: Ledger | None) -> ReadResult:
     """Read a bid, or reuse its parsed form when the same bytes were read before for this tender."""
-    if ledger is None:
-        return read_bid(path, tender)
+    entry = entry_of(entry, tender)
+    if ledger is None or not entry.readable:
+        return read_bid(entry, tender)
     key = tender_key(tender)
-    listed = tender.factory_list(path.name)
+    listed = tender.factory_list(entry.name)
     if listed is not None:  # the parse is of both files
         key = hashlib.sha256(f"{key} {sha256_of(listed)}".encode()).hexdigest()
-    known = ledger.parsed_bid(sha256_of(path), key)
+    digest = sha256_of(entry.path)
+    text, rejected = ledger.cached("parse", digest, key)
+    known = ReadResult.model_validate_json(text) if text else None
     if known is not None:  # the same bytes may have come under another file name
-        bid = known.bid.model_copy(update={"bid_id": path.stem, "file": path.name}) if known.bid else None
-        issues = [i.model_copy(update={"file": path.name}) for i in known.issues]
-        return known.model_copy(update={"file": path.name, "bid": bid, "issues": issues, "reused": ("parse",)})
-    read = read_bid(path, tender)
+        name, bid_id = entry.name, entry.bid_id
+        bid = known.bid.model_copy(update={"bid_id": bid_id, "file": name}) if known.bid else None
+        issues = [i.model_copy(update={"file": name}) for i in known.issues]
+        return known.model_copy(
+            update={"file": name, "bid_id": bid_id, "bid": bid, "issues": issues, "reused": ("parse",)}
+        )
+    read = read_bid(entry, tender)
     ledger.keep_parsed(read, key)
-    return read
+    return read.model_copy(update={"reused": ("parse:rejected",)}) if rejected else read
 
 
 def cached_validation(
@@ -50,10 +59,16 @@ def cached_validation(
     key = tender_key(tender)
     values: dict[str, list[Issue]] = {}
     fresh = []
+    refused: set[str] = set()
     for read in reads:
         if read.bid is None:
             continue  # nothing to check: the read's own issues say why
-        known = None if _answered(read) else ledger.validated_issues(read.file_sha256, key)
+        known = None
+        if not _answered(read):
+            text, rejected = ledger.cached("validation", read.file_sha256, key)
+            known = None if text is None else TypeAdapter(list[Issue]).validate_json(text)
+            if rejected:
+                refused.add(read.file)
         if known is None:
             fresh.append(read)
         else:  # the same bytes may have come under another file name
@@ -63,7 +78,12 @@ def cached_validation(
         failed = any(i.code == "bid.evaluation_failed" for i in computed[read.file])
         if not failed and not _answered(read):  # kept: what was checked of these bytes
             ledger.keep_validated(read.file_sha256, key, computed[read.file])
-    reads = [r.model_copy(update={"reused": (*r.reused, "validation")}) if r.file in values else r for r in reads]
+    reads = [
+        r.model_copy(update={"reused": (*r.reused, "validation" if r.file in values else "validation:rejected")})
+        if r.file in values or r.file in refused
+        else r
+        for r in reads
+    ]
     return with_value_issues(reads, values | computed, tender, per_lot, formal)
 
 
@@ -77,8 +97,12 @@ def sources(reads: list[ReadResult]) -> list[dict[str, str]]:
         {
             "file": r.file,
             "file_sha256": r.file_sha256,
-            "parse": "cache" if "parse" in r.reused else "read",
-            "validation": "cache" if "validation" in r.reused else "checked",
+            "parse": "cache" if "parse" in r.reused else "rejected" if "parse:rejected" in r.reused else "read",
+            "validation": "cache"
+            if "validation" in r.reused
+            else "rejected"
+            if "validation:rejected" in r.reused
+            else "checked",
         }
         for r in reads
     ]

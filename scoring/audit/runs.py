@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from scoring import __version__
-from scoring.audit.ledger import Ledger, RunInfo, Trigger
+from scoring.audit.ledger import Ledger, Pending, RunInfo, Trigger
 from scoring.award.results import Evaluation, RunKind
 from scoring.claims.reviews import REVIEWS_FILE
 from scoring.intake.clarify import CLARIFICATIONS_FILE
-from scoring.intake.ingest import sha256_of
+from scoring.intake.ingest import entry_sha256, sha256_of
 from scoring.intake.panel_sheets import PANEL_FOLDER
 from scoring.intake.tender import COMMITTEE_FILE, TENDER_FILE, bid_files
 from scoring.models import Tender
@@ -32,7 +32,7 @@ def run_kind(tender: Tender, rules: LoadedRules) -> RunKind:
 def input_hashes(tender: Tender, rules: LoadedRules) -> dict[str, str]:
     """Every file the result depends on besides the rule set: bids, factory lists, tender.yaml, decisions,
     panel sheets, the label catalogue and the register snapshots."""
-    out = {f"bids/{p.name}": sha256_of(p) for p in bid_files(tender)}
+    out = {f"bids/{f.name}": entry_sha256(f) for f in bid_files(tender)}
     for name in (TENDER_FILE, COMMITTEE_FILE, REVIEWS_FILE, CLARIFICATIONS_FILE):
         if (tender.folder / name).is_file():
             out[name] = sha256_of(tender.folder / name)
@@ -70,6 +70,29 @@ def tender_key(tender: Tender) -> str:
     ).hexdigest()
 
 
+def prepare_run(
+    ledger: Ledger,
+    evaluation: Evaluation,
+    tender: Tender,
+    rules: LoadedRules,
+    trigger: Trigger,
+    sources: Sequence[dict[str, str]] = (),
+) -> tuple[Evaluation, Pending]:
+    """The run's record, prepared (see Ledger.commit); the evaluation comes back carrying its run id, kind,
+    predecessor and the ledger head it will be under."""
+    kind = run_kind(tender, rules)
+    pending = ledger.prepare_run(
+        evaluation,
+        evaluation_document(evaluation),
+        trigger=trigger,
+        kind=kind,
+        tender_dir=str(tender.folder.resolve()),
+        inputs=input_hashes(tender, rules),
+        sources=sources,
+    )
+    return with_run(evaluation, pending.info), pending
+
+
 def record_run(
     ledger: Ledger,
     evaluation: Evaluation,
@@ -79,21 +102,19 @@ def record_run(
     sources: Sequence[dict[str, str]] = (),
 ) -> Evaluation:
     """Append the run to the ledger; the evaluation comes back carrying its run id, kind and predecessor."""
-    kind = run_kind(tender, rules)
-    info: RunInfo = ledger.record(
-        evaluation,
-        evaluation_document(evaluation),
-        trigger=trigger,
-        kind=kind,
-        tender_dir=str(tender.folder.resolve()),
-        inputs=input_hashes(tender, rules),
-        sources=sources,
-    )
+    evaluation, pending = prepare_run(ledger, evaluation, tender, rules, trigger, sources)
+    ledger.commit(pending)
+    return evaluation
+
+
+def with_run(evaluation: Evaluation, info: RunInfo) -> Evaluation:
     return evaluation.model_copy(
         update={
             "run_id": info.run_id,
             "kind": RunKind(info.kind),
             "previous_run_id": info.previous_run_id,
             "run_at": info.created_at,
+            "ledger_seq": info.seq,
+            "ledger_hash": info.record_hash,
         }
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from scoring.award.functions import NO_PEERS, Context, Peers, Raw, field_value, holding, holds, raw_value, score_of
 from scoring.award.panel import panel_outcomes
@@ -21,7 +22,7 @@ from scoring.rules.schema import Criterion, DisclosureParams, Knockout, PanelCri
 def _base(read: ReadResult) -> dict:
     bid = read.bid
     return dict(
-        bid_id=bid.bid_id if bid else read.file.rsplit(".", 1)[0],
+        bid_id=bid.bid_id if bid else read.bid_id or Path(read.file).stem,
         file=read.file,
         file_sha256=read.file_sha256,
         # From here on issues name the sheets as the tender's template does (the checks used the standard names).

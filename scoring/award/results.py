@@ -162,6 +162,8 @@ class Evaluation(Frozen):
     kind: RunKind | None = None  # set once the run is in the ledger
     previous_run_id: str | None = None
     run_at: str | None = None
+    ledger_seq: int | None = None  # the run's position in its tender's (or lot's) chain: the head reports print
+    ledger_hash: str | None = None  # and its record's hash (audit verify --head)
     rules: RuleSet
     rules_path: str
     rules_sha256: str

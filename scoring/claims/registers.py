@@ -15,7 +15,7 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scoring.errors import RuleError
-from scoring.yamlio import first_error, load_mapping
+from scoring.yamlio import Document, describe, load_yaml
 
 INDEX = "index.yaml"
 
@@ -30,6 +30,12 @@ class Snapshot(BaseModel):
 
     def describe(self) -> str:
         return f"{self.registry} register snapshot of {self.taken_on.isoformat()} ({self.file})"
+
+
+class Index(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    snapshots: list[Snapshot] = []
 
 
 class RegisterEntry(BaseModel):
@@ -73,22 +79,20 @@ class OfflineRegister:
         index = self.folder / INDEX
         if not index.is_file():
             return  # no snapshots: every lookup goes to review
-        data = load_mapping(index, RuleError)
-        for n, raw in enumerate(data.get("snapshots") or []):
-            try:
-                snap = Snapshot.model_validate(raw)
-            except ValidationError as exc:
-                error = first_error(index, exc, RuleError)
-                raise RuleError(
-                    index, error.problem, f"snapshots.{n}" + (f".{error.key}" if error.key else "")
-                ) from None
+        doc = load_yaml(index, RuleError)
+        snapshots = doc.validate(Index, RuleError).snapshots
+        for n, snap in enumerate(snapshots):
+            if snap.file != Path(snap.file).name or snap.file in ("", ".", ".."):
+                raise doc.error(
+                    "a snapshot file is named as it is in this folder, without a path", f"snapshots.{n}.file", RuleError
+                )
             self.snapshots[snap.registry] = snap
-            self.entries[snap.registry] = self._read(self.folder / snap.file, index, n)
+            self.entries[snap.registry] = self._read(self.folder / snap.file, doc, n)
 
     @staticmethod
-    def _read(path: Path, index: Path, n: int) -> dict[str, RegisterEntry]:
+    def _read(path: Path, index: Document, n: int) -> dict[str, RegisterEntry]:
         if not path.is_file():
-            raise RuleError(index, f"the snapshot file {path.name} does not exist", f"snapshots.{n}.file")
+            raise index.error(f"the snapshot file {path.name} does not exist", f"snapshots.{n}.file", RuleError)
         out = {}
         with path.open(encoding="utf-8", newline="") as handle:
             for line, row in enumerate(csv.DictReader(handle), start=2):
@@ -105,8 +109,12 @@ class OfflineRegister:
                         status=(row.get("status") or "valid").strip().lower(),
                         facility=(row.get("facility") or "").strip(),
                     )
-                except (KeyError, ValidationError) as exc:
-                    raise RuleError(path, f"line {line} is not a register entry: {exc}") from None
+                except KeyError as exc:
+                    raise RuleError(path, f"the column {exc.args[0]} is missing", line=line) from None
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    column = ".".join(str(p) for p in first["loc"])
+                    raise RuleError(path, f"not a register entry: {describe(first)}", column, line=line) from None
                 out[normalise_id(entry.certificate_id)] = entry
         return out
 

@@ -13,10 +13,10 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from scoring.errors import TenderError
-from scoring.yamlio import first_error, load_mapping
+from scoring.yamlio import load_yaml
 
 REVIEWS_FILE = "reviews.yaml"
 
@@ -53,15 +53,14 @@ def load_reviews(tender_folder: Path | str) -> Reviews:
     path = Path(tender_folder) / REVIEWS_FILE
     if not path.is_file():
         return Reviews()
-    data = load_mapping(path, TenderError)
-    try:
-        reviews = Reviews.model_validate(data)
-    except ValidationError as exc:
-        raise first_error(path, exc, TenderError) from None
+    doc = load_yaml(path, TenderError)
+    reviews = doc.validate(Reviews, TenderError)
     keys = [d.key() for d in reviews.decisions]
-    for n, key in enumerate(keys):
-        if keys.index(key) != n:
-            raise TenderError(
-                path, f"a second decision on claim {key[1]!r} of bid {key[0]}; keep one", f"decisions.{n}"
-            )
+    twice = [
+        doc.problem(f"a second decision on claim {key[1]!r} of bid {key[0]}; keep one", f"decisions.{n}")
+        for n, key in enumerate(keys)
+        if keys.index(key) != n
+    ]
+    if twice:
+        raise TenderError.of(twice)
     return reviews

@@ -11,13 +11,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
 from scoring.claims.registers import Register
 from scoring.contract.record import Commitment, ContractRecord
 from scoring.errors import InputError
 from scoring.models import Frozen
-from scoring.yamlio import first_error, load_mapping
+from scoring.yamlio import load_yaml
 
 EVIDENCE_FILE = "follow-up.yaml"
 
@@ -48,6 +46,10 @@ class Evidence(Frozen):
     due: date | None = None  # the due date it answers; the earliest one still open when not given
     note: str = ""
     by: str | None = None
+
+
+class EvidenceFile(Frozen):
+    received: list[Evidence] = []
 
 
 class ItemCheck(Frozen):
@@ -91,15 +93,7 @@ def load_evidence(folder: Path) -> list[Evidence]:
     path = folder / EVIDENCE_FILE
     if not path.is_file():
         return []
-    data = load_mapping(path, InputError)
-    out = []
-    for n, raw in enumerate(data.get("received") or []):
-        try:
-            out.append(Evidence.model_validate(raw))
-        except ValidationError as exc:
-            error = first_error(path, exc, InputError)
-            raise InputError(path, error.problem, f"received.{n}" + (f".{error.key}" if error.key else "")) from None
-    return out
+    return load_yaml(path, InputError).validate(EvidenceFile, InputError).received
 
 
 def check(

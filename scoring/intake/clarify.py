@@ -31,14 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field as PField
-from pydantic import ValidationError, field_validator
+from pydantic import field_validator
 
-from scoring.errors import InputError, TenderError
+from scoring.errors import TenderError
 from scoring.intake.ingest import CellReader
 from scoring.intake.template import SHEETS, SUPPLIER, Field, Kind, Sheet, normalise_heading
+from scoring.intake.tender import BidFile
 from scoring.issues import Issue, Severity, issue, one_per_cell
 from scoring.models import ClarificationRequest, Clarified, Frozen, ReadResult, Tender
-from scoring.yamlio import first_error, load_mapping
+from scoring.yamlio import load_yaml
 
 CLARIFICATIONS_FILE = "clarifications.yaml"
 
@@ -74,6 +75,14 @@ class Answer(Frozen):
     def _text(cls, value: Any) -> Any:
         return str(value).strip() if isinstance(value, (int, float)) else value
 
+    @field_validator("value", mode="before")
+    @classmethod
+    def _one_value(cls, value: Any) -> Any:
+        """An answer is what a cell would hold (a list only for a field that lists, e.g. Covers)."""
+        if isinstance(value, dict) or isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            raise ValueError("an answer is one value, as the cell it answers would hold it")
+        return value
+
 
 class Answers(Frozen):
     answers: list[Answer] = []
@@ -84,10 +93,7 @@ def load_answers(folder: Path) -> list[Answer]:
     path = folder / CLARIFICATIONS_FILE
     if not path.is_file():
         return []
-    try:
-        return Answers.model_validate(load_mapping(path, TenderError)).answers
-    except ValidationError as exc:
-        raise first_error(path, exc, TenderError) from None
+    return load_yaml(path, TenderError).validate(Answers, TenderError).answers
 
 
 # --- which fields are formal -----------------------------------------------------------------------------
@@ -206,12 +212,16 @@ def _request(
 # --- answers ---------------------------------------------------------------------------------------------
 
 
-def check_answers(answers: list[Answer], files: list[Path], folder: Path) -> None:
-    """Every answer names a bid file of the tender (by name or stem); raises InputError naming the entry."""
-    names = {p.name for p in files} | {p.stem for p in files}
-    for n, answer in enumerate(answers, start=1):
-        if answer.bid not in names:
-            raise InputError(folder / CLARIFICATIONS_FILE, f"answer {n}: bid {answer.bid!r} is not a file in bids/")
+def check_answers(answers: list[Answer], files: list[BidFile], folder: Path) -> None:
+    """Every answer names a bid file of the tender (by name or bid id); raises TenderError naming each
+    entry that does not."""
+    names = {f.name for f in files} | {f.bid_id for f in files}
+    wrong = [n for n, answer in enumerate(answers) if answer.bid not in names]
+    if wrong:
+        doc = load_yaml(folder / CLARIFICATIONS_FILE, TenderError)
+        raise TenderError.of(
+            doc.problem(f"bid {answers[n].bid!r} is not a file in bids/", f"answers.{n}.bid") for n in wrong
+        )
 
 
 def apply_answers(
@@ -220,7 +230,7 @@ def apply_answers(
     """The bids with each answer used, or refused with its reason (`clarification.refused`)."""
     if not answers:
         return reads
-    by_name = {r.file: r for r in reads} | {Path(r.file).stem: r for r in reads}
+    by_name = {r.file: r for r in reads} | {r.bid_id or Path(r.file).stem: r for r in reads}
     reader = CellReader(tender)
     changed: dict[str, ReadResult] = {}
     for answer in answers:

@@ -43,6 +43,7 @@ def check_against_tender(read: ReadResult, tender: Tender, per_lot: bool = False
             )
         )
     out.extend(_check_receipt(read, tender))
+    out.extend(_check_lots(read, tender))
     if tender.items:
         out.extend(_check_items(read, tender, per_lot))
     out.extend(_check_stated_total(read))
@@ -84,6 +85,44 @@ def _check_stated_total(read: ReadResult) -> list[Issue]:
             **where,
         )
     ]
+
+
+# A lot as bidders write it when the tender declares none: a short code (1, A, 2b, Lot 3), never a path.
+LOT_CODE = re.compile(r"\w[\w .\-]{0,49}")
+
+
+def _check_lots(read: ReadResult, tender: Tender) -> list[Issue]:
+    """Each item's lot: one the tender declares (`lots:` without `items:`; with items, their lots are checked
+    item by item), or, when it declares none, a short code: a lot is never invented from a path or a text."""
+    bid = read.opened
+    heading = read.headings.get("Items", {}).get("lot", "Lot")
+    declared = {_key(lot) for lot in tender.declared_lots}
+    out = []
+    for item in bid.items:
+        if item.lot is None:
+            continue
+        where: dict[str, Any] = dict(file=bid.file, sheet="Items", row=item.row, field=heading)
+        if declared and not tender.items and _key(item.lot) not in declared:
+            lots = ", ".join(tender.declared_lots)
+            out.append(issue("items.lot_unknown", f"Lot {item.lot!r} is not a lot of this tender ({lots}).", **where))
+        elif not declared and not LOT_CODE.fullmatch(item.lot):
+            out.append(
+                issue(
+                    "items.lot_invalid",
+                    f"{heading}: {item.lot[:60]!r} is not a lot code (a short code such as 1, A or Lot 2).",
+                    **where,
+                )
+            )
+    return out
+
+
+def lot_of(text: str, tender: Tender) -> str | None:
+    """The lot an item's Lot cell names: the tender's own spelling of a declared lot, the code itself when
+    the tender declares none and it is one, else None (no lot of this tender)."""
+    declared = {_key(lot): lot for lot in tender.declared_lots}
+    if declared:
+        return declared.get(_key(text))
+    return text.strip() if LOT_CODE.fullmatch(text) else None
 
 
 def _check_items(read: ReadResult, tender: Tender, per_lot: bool) -> list[Issue]:

@@ -22,6 +22,7 @@ from scoring.intake.parse import (
     parse_yes_no,
 )
 from scoring.intake.template import FACTORIES, ITEMS, LABELS, SUPPLIER, Field, Kind
+from scoring.intake.tender import BROKEN_LINK, FOLDER, NOT_A_FILE, OUTSIDE, TOO_LARGE, BidFile, entry_of
 from scoring.intake.workbook import RawSheet, column_letters, read_workbook, refuse_reason, unreadable
 from scoring.issues import CODES, Issue, issue
 from scoring.models import Bid, Factory, Item, LabelClaim, ReadResult, Supplier, Tender
@@ -68,26 +69,60 @@ class CellReader:
         raise AssertionError(f.kind)
 
 
-def read_bid(path: Path, tender: Tender) -> ReadResult:
-    """Read one file of the tender's bids/ folder; never raises on bad content.
+def read_bid(entry: Path | BidFile, tender: Tender) -> ReadResult:
+    """Read one entry of the tender's bids/ folder; never raises on bad content.
 
-    Whatever goes wrong while reading one file (a library's exception included) becomes an issue on that
-    file, in the bidder's words, and the other files are read as usual.
+    An entry that is not a regular file inside the tender folder (a folder, a FIFO, a link to nothing or
+    outside) is refused with its code and never opened. Whatever goes wrong while reading a file (a
+    library's exception included) becomes an issue on that file, in the bidder's words, and the other files
+    are read as usual.
     """
-    name, digest = path.name, sha256_of(path)
+    entry = entry_of(entry, tender)
+    name = entry.name
+    if not entry.readable:
+        return ReadResult(
+            file=name, file_sha256=entry_sha256(entry), bid=None, bid_id=entry.bid_id, issues=[refused_entry(entry)]
+        )
+    digest = sha256_of(entry.path)
     try:
-        return _read_bid(path, tender, name, digest)
+        return _read_bid(entry.path, tender, name, digest, entry.bid_id)
     except Exception:
-        return ReadResult(file=name, file_sha256=digest, bid=None, issues=[unreadable(name)])
+        return ReadResult(file=name, file_sha256=digest, bid=None, bid_id=entry.bid_id, issues=[unreadable(name)])
 
 
-def _read_bid(path: Path, tender: Tender, name: str, digest: str) -> ReadResult:
+def entry_sha256(entry: BidFile) -> str:
+    """What an entry's content is, as the ledger and the identical-file check compare it: a file's SHA-256;
+    for an entry that is not read, a hash of its name and what it is (never of bytes behind it, and never
+    the same as another entry's)."""
+    if entry.readable:
+        return sha256_of(entry.path)
+    return hashlib.sha256(
+        f"{entry.refused}\0{entry.name}\0{entry.detail}".encode("utf-8", "surrogateescape")
+    ).hexdigest()
+
+
+REFUSED = {
+    FOLDER: "{name} is a folder, not a bid file ({detail}); a bid is one workbook directly in bids/, and nothing "
+    "inside the folder was evaluated.",
+    NOT_A_FILE: "{name} is not a file (a pipe, socket or device); it was not read.",
+    BROKEN_LINK: "{name} is a link to a file that does not exist; it was not read.",
+    OUTSIDE: "{name} is a link to a file outside the tender folder; it was refused unread.",
+    TOO_LARGE: "{name} is larger ({detail}) than any bid workbook; it was not opened.",
+}
+
+
+def refused_entry(entry: BidFile) -> Issue:
+    assert entry.refused is not None, "called for refused entries"
+    return issue(entry.refused, REFUSED[entry.refused].format(name=entry.name, detail=entry.detail), file=entry.name)
+
+
+def _read_bid(path: Path, tender: Tender, name: str, digest: str, bid_id: str) -> ReadResult:
     refused = refuse_reason(path)
     if refused:
-        return ReadResult(file=name, file_sha256=digest, bid=None, issues=[refused])
+        return ReadResult(file=name, file_sha256=digest, bid=None, bid_id=bid_id, issues=[refused])
     raw = read_workbook(path, tender.template)
     if not raw.sheets and raw.issues and all(i.code.startswith("file.") for i in raw.issues):
-        return ReadResult(file=name, file_sha256=digest, bid=None, issues=raw.issues)
+        return ReadResult(file=name, file_sha256=digest, bid=None, bid_id=bid_id, issues=raw.issues)
     reader = CellReader(tender)
     issues = list(raw.issues)
     rows = {}
@@ -119,7 +154,7 @@ def _read_bid(path: Path, tender: Tender, name: str, digest: str) -> ReadResult:
             if key != "row":
                 supplier[key], supplier_rows[key] = value, row["row"]
     bid = Bid(
-        bid_id=path.stem,
+        bid_id=bid_id,
         file=name,
         file_sha256=digest,
         supplier=Supplier(**supplier),
@@ -136,6 +171,7 @@ def _read_bid(path: Path, tender: Tender, name: str, digest: str) -> ReadResult:
         file=name,
         file_sha256=digest,
         bid=bid,
+        bid_id=bid_id,
         issues=issues,
         headings=headings,
         supplier_rows=supplier_rows,

@@ -7,27 +7,32 @@ rejected, so it appears in each report with its reasons.
 
 from __future__ import annotations
 
+from scoring.intake.crosschecks import lot_of
 from scoring.models import ReadResult, Tender
 
 
 def lot_ids(tender: Tender, checked: list[ReadResult]) -> list[str]:
-    if tender.items:
-        return sorted({i.lot for i in tender.items})
-    return sorted({i.lot for r in checked if r.bid for i in r.bid.items if i.lot})
+    """The tender's lots; when it declares none, the lot codes the bids name (never one that is no code)."""
+    if tender.declared_lots:
+        return list(tender.declared_lots)
+    return sorted({lot for r in checked if r.bid for i in r.bid.items if i.lot and (lot := lot_of(i.lot, tender))})
 
 
 def split_by_lot(checked: list[ReadResult], tender: Tender) -> dict[str, list[ReadResult]]:
-    """lot -> the bids as they stand in that lot (items of other lots left out)."""
+    """lot -> the bids as they stand in that lot (items of other lots left out). A bid that names no lot of
+    the tender enters every lot, with the issues that say why."""
     out: dict[str, list[ReadResult]] = {lot: [] for lot in lot_ids(tender, checked)}
     for read in checked:
-        lots = {i.lot for i in read.bid.items if i.lot} if read.bid else set()
+        of = {i.row: lot_of(i.lot, tender) if i.lot else None for i in read.bid.items} if read.bid else {}
+        lots = {lot for lot in of.values() if lot in out}
         for lot in out:
             if read.bid is None or not lots:
                 out[lot].append(read)
             elif lot in lots:
-                items = [i for i in read.bid.items if i.lot == lot]
-                # A fault in another lot's offer does not count against this one.
-                elsewhere = {i.row for i in read.bid.items if i.lot != lot}
+                items = [i for i in read.bid.items if of[i.row] == lot]
+                # A fault in another lot's offer does not count against this one; one in a line that is in no
+                # lot of the tender does, in every lot.
+                elsewhere = {i.row for i in read.bid.items if of[i.row] != lot and of[i.row] in out}
                 issues = [i for i in read.issues if not (i.sheet == "Items" and i.row in elsewhere)]
                 out[lot].append(
                     read.model_copy(update={"bid": read.bid.model_copy(update={"items": items}), "issues": issues})

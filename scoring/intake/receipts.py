@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError, field_validator
 
-from scoring.errors import TenderError
+from scoring.errors import Problem, TenderError
 from scoring.models import Frozen, ReadResult, Tender
-from scoring.yamlio import SafeLoader
+from scoring.yamlio import Document, describe, load_yaml
 
 
 class Receipt(Frozen):
@@ -47,40 +47,44 @@ def load_record(tender: Tender) -> dict[str, Receipt] | None:
         return None
     if not path.is_file():
         raise TenderError(path, "the opening record named by tender.yaml (received:) is not there")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise TenderError(path, "not a UTF-8 text file") from None
+    doc: Document | None = None
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            entries = yaml.load(text, Loader=SafeLoader)
-        except yaml.YAMLError:
-            raise TenderError(path, "not valid YAML") from None
-        if not isinstance(entries, list):
-            raise TenderError(path, "must be a list of entries (file, received_at, withdrawn)")
+        doc = load_yaml(path, TenderError, top=list)
+        entries = doc.data
     else:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise TenderError(path, "not a UTF-8 text file") from None
         sample = text[:4096]
         dialect = ";" if sample.count(";") > sample.count(",") else ","
         entries = list(csv.DictReader(text.splitlines(), delimiter=dialect))
     zone = ZoneInfo(tender.timezone)
     out: dict[str, Receipt] = {}
-    for n, entry in enumerate(entries, start=1):
+    problems: list[Problem] = []
+
+    def problem(n: int, text: str, key: str = "") -> Problem:
+        if doc is not None:
+            return doc.problem(text, (n, key) if key else (n,))
+        return Problem(str(path), text, key or None, line=n + 2)  # the CSV's heading is line 1
+
+    for n, entry in enumerate(entries):
         if not isinstance(entry, dict):
-            raise TenderError(path, f"entry {n}: expected file, received_at and optionally withdrawn")
+            problems.append(problem(n, "expected file, received_at and optionally withdrawn"))
+            continue
         entry = {str(k).strip().casefold(): v for k, v in entry.items() if k is not None}
         try:
             receipt = Receipt.model_validate(entry)
         except ValidationError as exc:
-            problem = exc.errors()[0]
-            key = ".".join(str(p) for p in problem["loc"]) or "entry"
-            raise TenderError(path, f"entry {n}: {key}: {problem['msg']}") from None
+            problems += [problem(n, describe(e), ".".join(str(p) for p in e["loc"])) for e in exc.errors()]
+            continue
         if receipt.received_at.tzinfo is None:
             receipt = receipt.model_copy(update={"received_at": receipt.received_at.replace(tzinfo=zone)})
         if receipt.file in out:
-            raise TenderError(path, f"entry {n}: {receipt.file} is listed twice")
+            problems.append(problem(n, f"{receipt.file} is listed twice", "file"))
         out[receipt.file] = receipt
+    if problems:
+        raise TenderError.of(problems)
     return out
 
 

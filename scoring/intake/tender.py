@@ -2,80 +2,249 @@
 
 from __future__ import annotations
 
+import difflib
+import os
+import stat
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ValidationError
-
 from scoring.errors import TenderError
 from scoring.intake.template import SHEETS
-from scoring.models import Tender
-from scoring.yamlio import first_error, load_mapping
+from scoring.models import Frozen, Member, Tender
+from scoring.yamlio import load_yaml
 
 TENDER_FILE = "tender.yaml"
 COMMITTEE_FILE = "committee.yaml"  # the evaluation committee, when kept apart from tender.yaml (`members:`)
 
 
 def load_tender(folder: Path | str) -> Tender:
+    """tender.yaml (and committee.yaml beside it), checked; every problem of each file named in it."""
     folder = Path(folder)
     if not folder.is_dir():
         raise TenderError(folder, "tender folder not found")
     path = folder / TENDER_FILE
     if not path.is_file():
         raise TenderError(path, f"missing: a tender folder needs a {TENDER_FILE} (see README, 'Writing a tender')")
-    data = load_mapping(path, TenderError)
-    committee = folder / COMMITTEE_FILE
-    if committee.is_file():
-        if "committee" in data:
-            raise TenderError(path, f"the committee is in {COMMITTEE_FILE} too: keep one", "committee")
-        members = load_mapping(committee, TenderError)
-        try:
-            Tender.model_validate({**data, "committee": members.get("members") or [], "folder": folder})
-        except ValidationError as exc:
-            raise first_error(committee, exc, TenderError) from None
-        data = {**data, "committee": members.get("members") or []}
-    try:
-        tender = Tender.model_validate({**data, "folder": folder})
-    except ValidationError as exc:
-        raise first_error(path, exc, TenderError) from None
-    _check(tender, path)
+    doc = load_yaml(path, TenderError)
+    members = None
+    committee_file = folder / COMMITTEE_FILE
+    if committee_file.is_file():
+        if "committee" in doc.data:
+            raise doc.error(f"the committee is in {COMMITTEE_FILE} too: keep one", "committee", TenderError)
+        members = load_committee(committee_file)
+    tender = doc.validate(Tender, TenderError, data={**doc.data, "folder": folder})
+    if members is not None:
+        tender = tender.model_copy(update={"committee": members})
+    problems = _check(tender)
+    if problems:
+        raise TenderError.of(doc.problem(problem, key) for key, problem in problems)
     return tender
 
 
-def _check(tender: Tender, path: Path) -> None:
+class CommitteeFile(Frozen):
+    members: list[Member] = []
+
+
+def load_committee(path: Path) -> list[Member]:
+    """committee.yaml: `members:`, each problem named in that file."""
+    return load_yaml(path, TenderError).validate(CommitteeFile, TenderError).members
+
+
+def _check(tender: Tender) -> list[tuple[str, str]]:
+    """What the model cannot see on one key: (key, problem) for each problem found."""
+    out: list[tuple[str, str]] = []
+    if not tender.id.strip() or any(unicodedata.category(ch).startswith("C") for ch in tender.id):
+        out.append(("id", "must be the tender's reference as printed, without control characters"))
     try:
         ZoneInfo(tender.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise TenderError(path, f"unknown time zone {tender.timezone!r}", "timezone") from None
+        out.append(("timezone", f"unknown time zone {tender.timezone!r} (e.g. Europe/Brussels)"))
+    problem = locale_problem(tender.locale)
+    if problem:
+        out.append(("locale", problem))
     if tender.contract_end < tender.contract_start:
-        raise TenderError(path, "the contract ends before it starts", "contract_end")
+        out.append(("contract_end", "the contract ends before it starts"))
     if tender.decimal_separator not in (None, ".", ","):
-        raise TenderError(path, "must be '.' or ','", "decimal_separator")
+        out.append(("decimal_separator", f"must be '.' or ',' (found {tender.decimal_separator!r})"))
     known = {s.name: s for s in SHEETS}
     for sheet in tender.template.sheets:
         if sheet not in known:
-            raise TenderError(path, f"no such sheet in the standard template: {sheet!r}", "template.sheets")
+            out.append((f"template.sheets.{sheet}", f"no such sheet in the standard template: {sheet!r}"))
     for sheet, headings in tender.template.headings.items():
         if sheet not in known:
-            raise TenderError(path, f"no such sheet in the standard template: {sheet!r}", "template.headings")
+            out.append((f"template.headings.{sheet}", f"no such sheet in the standard template: {sheet!r}"))
+            continue
         standard = {f.heading for f in known[sheet].fields}
         for heading in headings:
             if heading not in standard:
-                raise TenderError(path, f"no such heading on sheet {sheet}: {heading!r}", f"template.headings.{sheet}")
+                close = difflib.get_close_matches(heading, sorted(standard), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                out.append((f"template.headings.{sheet}.{heading}", f"no such heading on sheet {sheet}{hint}"))
     seen = set()
     for n, item in enumerate(tender.items):
         if (item.lot, item.item) in seen:
-            raise TenderError(path, f"item {item.item} of lot {item.lot} is listed twice", f"items.{n}")
+            out.append((f"items.{n}", f"item {item.item} of lot {item.lot} is listed twice"))
         seen.add((item.lot, item.item))
+        if tender.lots and item.lot not in tender.lots:
+            out.append(
+                (f"items.{n}.lot", f"lot {item.lot!r} is not one of the tender's lots ({', '.join(tender.lots)})")
+            )
+    for n, lot in enumerate(tender.lots):
+        if tender.lots.index(lot) != n:
+            out.append((f"lots.{n}", f"lot {lot!r} is listed twice"))
+    return out
 
 
-def bid_files(tender: Tender) -> list[Path]:
-    """Every file in bids/ (hidden files and lock files aside), in name order.
+def locale_problem(tag: str) -> str | None:
+    """Why a locale tag is not one bidders' numbers and dates can be read by (None when it is): a language,
+    optionally with its country, that Babel knows (nl-BE, fr-BE, de-DE, en-GB)."""
+    from babel import Locale, UnknownLocaleError
+    from babel.localedata import locale_identifiers
 
-    Every file is an input: one that is not a workbook is rejected with a reason,
-    never skipped, so nothing a bidder sent goes missing from the report.
+    parts = tag.replace("_", "-").split("-")
+    language = parts[0]
+    if len(parts) == 1 and language.isalpha() and language.isupper():  # BE: a country where a locale goes
+        likely = sorted(i.replace("_", "-") for i in locale_identifiers() if i.endswith(f"_{language}"))
+        hint = f"; for {language}, one of: {', '.join(likely)}" if likely else ""
+        return f"{tag!r} is a country, not a locale: write the language and the country{hint}"
+    if not (language.isalpha() and 2 <= len(language) <= 3):
+        return f"{tag!r} is not a locale (write language-COUNTRY, e.g. nl-BE)"
+    try:
+        Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        likely = sorted(i.replace("_", "-") for i in locale_identifiers() if i.split("_")[0] == language.lower())
+        hint = f"; known for {language}: {', '.join(likely[:8])}" if likely else ""
+        return f"unknown locale {tag!r}{hint}"
+    return None
+
+
+# What a bids/ folder may hold besides bids: set aside, and named in the evaluation's warnings.
+LOCK_PREFIXES = ("~$", ".~lock.")  # Excel's and LibreOffice's lock files of an open workbook
+MAX_FILE_BYTES = 300 * 1024 * 1024  # no bid workbook is this large; larger files are refused unread
+
+# What an entry of bids/ is, when it is not a file to read: the issue code it comes out with.
+FOLDER, NOT_A_FILE, BROKEN_LINK, OUTSIDE, TOO_LARGE = (
+    "file.folder",
+    "file.not_a_file",
+    "file.broken_link",
+    "file.outside_folder",
+    "file.too_large",
+)
+
+
+@dataclass(frozen=True)
+class BidFile:
+    """One entry of the tender's bids/ folder: what it is, and the bid id it comes out under.
+
+    Every entry comes out in the evaluation once: a regular file (or a link to one inside the tender
+    folder) is read; anything else (a folder, a FIFO or device, a link to nothing or to a file outside the
+    tender folder, a file too large to be a bid) is refused with its code and never opened."""
+
+    path: Path
+    bid_id: str  # unique in the folder: the file's stem, or its whole name when another entry shares the stem
+    refused: str | None = None  # the issue code when the entry is not read
+    detail: str = ""  # what the entry holds, for the message (a folder's entries)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def readable(self) -> bool:
+        return self.refused is None
+
+
+def classify(path: Path, roots: tuple[Path, ...], bid_id: str | None = None) -> BidFile:
+    """What an entry of bids/ is, from the file system's own record of it (never by opening it: a FIFO
+    would block a read, a link could lead anywhere)."""
+    bid_id = bid_id if bid_id is not None else path.stem
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            target = path.resolve()
+            if not target.exists():
+                return BidFile(path, bid_id, BROKEN_LINK)
+            if not any(target == root or root in target.parents for root in roots):
+                return BidFile(path, bid_id, OUTSIDE)
+            info = os.stat(path)
+    except OSError:
+        return BidFile(path, bid_id, BROKEN_LINK)
+    if stat.S_ISDIR(info.st_mode):
+        try:
+            inside = sorted(p.name for p in path.iterdir())
+        except OSError:
+            inside = []
+        shown = ", ".join(inside[:5]) + (f" and {len(inside) - 5} more" if len(inside) > 5 else "")
+        return BidFile(
+            path,
+            bid_id,
+            FOLDER,
+            f"{len(inside)} entr{'y' if len(inside) == 1 else 'ies'}" + (f": {shown}" if inside else ""),
+        )
+    if not stat.S_ISREG(info.st_mode):
+        return BidFile(path, bid_id, NOT_A_FILE)
+    if info.st_size > MAX_FILE_BYTES:
+        return BidFile(path, bid_id, TOO_LARGE, f"{info.st_size // (1024 * 1024)} MB")
+    return BidFile(path, bid_id)
+
+
+def entry_of(entry: Path | BidFile, tender: Tender) -> BidFile:
+    """An entry as `bid_files` gives it; a bare path (one file, as tests and tools read it) is classified
+    on its own, with its stem as bid id."""
+    if isinstance(entry, BidFile):
+        return entry
+    return classify(entry, (tender.folder.resolve(), entry.parent.resolve()))
+
+
+def set_aside(name: str) -> str | None:
+    """Why an entry of bids/ is not a bid at all: a hidden file or a spreadsheet program's lock file."""
+    if name.startswith(LOCK_PREFIXES):
+        return "a spreadsheet program's lock file"
+    if name.startswith("."):
+        return "a hidden file"
+    return None
+
+
+def bid_ids(names: list[str]) -> dict[str, str]:
+    """Entry name -> its bid id: the stem when no other entry's stem is the same (ignoring case: letters are
+    written per bid id, and a shared folder may not tell case apart), else the whole name; names that still
+    meet get a number after them, in name order."""
+    stems: dict[str, list[str]] = {}
+    for name in names:
+        stems.setdefault(Path(name).stem.casefold(), []).append(name)
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in sorted(names):
+        wanted = Path(name).stem if len(stems[Path(name).stem.casefold()]) == 1 else name
+        candidate, n = wanted, 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{wanted}~{n}"
+        taken.add(candidate.casefold())
+        out[name] = candidate
+    return out
+
+
+def bid_files(tender: Tender) -> list[BidFile]:
+    """Every entry of bids/ (hidden files and lock files set aside, see `set_aside`), in name order.
+
+    Every entry is an input: one that is not a readable workbook comes out rejected with a reason, never
+    skipped, so nothing a bidder sent goes missing from the report.
     """
     folder = tender.bids_folder
     if not folder.is_dir():
         raise TenderError(folder, "missing: a tender folder needs a bids/ folder with one workbook per bid")
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+    names = sorted(p.name for p in folder.iterdir() if set_aside(p.name) is None)
+    ids = bid_ids(names)
+    roots = (tender.folder.resolve(), folder.resolve())
+    return [classify(folder / name, roots, ids[name]) for name in names]
+
+
+def set_aside_files(tender: Tender) -> list[tuple[str, str]]:
+    """The entries of bids/ that are not bids (name, why), for the evaluation to name."""
+    folder = tender.bids_folder
+    if not folder.is_dir():
+        return []
+    return sorted((p.name, why) for p in folder.iterdir() if (why := set_aside(p.name)) is not None)

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from scoring.contract.followup import LAPSED, FollowUpCheck, ItemCheck
 from scoring.contract.record import Commitment, ContractRecord
+from scoring.errors import OutputError, os_problem
 from scoring.formatting import plain
+from scoring.names import inside, safe_name
 from scoring.reports.i18n import N_, Formats, gettext, render
 from scoring.reports.xlsxout import Report
 
@@ -35,8 +37,15 @@ def document(record: ContractRecord, check: FollowUpCheck) -> dict:
     return plain({"contract": record.model_dump(mode="json"), "check": found})
 
 
-def safe_name(item_id: str) -> str:
-    """A commitment id as a file name: certificate:TCO-9/1 -> certificate-TCO-9-1."""
+def request_name(item_id: str) -> str:
+    """A commitment's file name: its kind and its subject each through safe_name (certificate:TCO-9-X ->
+    certificate-TCO-9-X; an id from a bid that is no plain name gets its hash)."""
+    kind, _, subject = item_id.partition(":")
+    return f"{safe_name(kind)}-{safe_name(subject)}" if subject else safe_name(kind)
+
+
+def uid_part(item_id: str) -> str:
+    """A commitment id inside a calendar event's UID (kept as before: calendars match events by UID)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", item_id).strip("-.") or "item"
 
 
@@ -211,11 +220,11 @@ def _context(record: ContractRecord, check: FollowUpCheck, language: str) -> dic
                 "found": words.finding(i),
                 "next_due": i.next_due.isoformat() if i.next_due else "",
                 "consequence": words.consequence(i, commitments[i.id]),
-                "file": safe_name(i.id),
+                "file": request_name(i.id),
             }
             for i in check.items
         ],
-        "asked": [{"id": i.id, "state": words.state(i.state), "file": safe_name(i.id)} for i in check.asked],
+        "asked": [{"id": i.id, "state": words.state(i.state), "file": request_name(i.id)} for i in check.asked],
     }
 
 
@@ -324,8 +333,8 @@ def render_calendar(record: ContractRecord, check: FollowUpCheck, language: str 
     stamp = datetime(check.checked_on.year, check.checked_on.month, check.checked_on.day, tzinfo=UTC)
     for when, c, what in calendar_entries(record, check, language):
         event = Event()
-        uid = f"{record.tender_id}-{record.lot or 'all'}-{safe_name(c.id)}-{when.isoformat()}"
-        event.add("uid", f"{safe_name(uid)}@tenderscore")
+        uid = f"{record.tender_id}-{record.lot or 'all'}-{uid_part(c.id)}-{when.isoformat()}"
+        event.add("uid", f"{uid_part(uid)}@tenderscore")
         event.add("dtstamp", stamp)
         event.add("dtstart", when)
         event.add("summary", f"{record.tender_id}: {what}")
@@ -344,7 +353,14 @@ def render_calendar(record: ContractRecord, check: FollowUpCheck, language: str 
 
 def write_follow_up(record: ContractRecord, check: FollowUpCheck, out: Path, language: str = "en") -> list[Path]:
     """follow-up.json, .xlsx and .ics (the current state, replaced), the dated report and its requests (kept
-    per day); the paths written."""
+    per day); the paths written. A folder that cannot be written is an OutputError in words."""
+    try:
+        return _write_follow_up(record, check, out, language)
+    except OSError as error:
+        raise OutputError(out, f"the follow-up could not be written: {os_problem(error)}") from None
+
+
+def _write_follow_up(record: ContractRecord, check: FollowUpCheck, out: Path, language: str) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     day = check.checked_on.isoformat()
     written = [out / "follow-up.json", out / "follow-up.xlsx", out / "follow-up.ics", out / f"follow-up-{day}.md"]
@@ -362,7 +378,7 @@ def write_follow_up(record: ContractRecord, check: FollowUpCheck, out: Path, lan
     commitments = {c.id: c for c in record.commitments}
     for item in check.asked:
         requests.mkdir(parents=True, exist_ok=True)
-        path = requests / f"{safe_name(item.id)}.md"
+        path = inside(out, requests / f"{request_name(item.id)}.md")
         _replace(path, render_request(record, item, commitments[item.id], check.checked_on, language).encode())
         written.append(path)
     return written

@@ -6,10 +6,13 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from scoring.award.results import Evaluation, RunKind
+from scoring.errors import OutputError, os_problem
 from scoring.formatting import plain
+from scoring.names import inside, safe_name
 from scoring.reports.clarifications import FOLDER as CLARIFICATIONS
 from scoring.reports.clarifications import render_request, with_clarifications
 from scoring.reports.diff import render_diff_md
@@ -25,50 +28,76 @@ FOLDERS = ("letters", CLARIFICATIONS)  # written whole; clarifications/ only whe
 
 
 def default_out_dir(evaluation: Evaluation, base: Path | str = "reports") -> Path:
-    """reports/<tender>/ for official runs; a scenario never overwrites them: reports/<tender>/scenarios/<run>/."""
-    folder = Path(base) / evaluation.tender.id
+    """reports/<tender>/ for official runs; a scenario never overwrites them: reports/<tender>/scenarios/<run>/.
+    The tender's id is a folder name only through `safe_name`."""
+    folder = Path(base) / safe_name(evaluation.tender.id)
     if evaluation.kind is RunKind.SCENARIO and evaluation.run_id:
-        folder = folder / "scenarios" / evaluation.run_id[:8]
+        folder = folder / "scenarios" / safe_name(evaluation.run_id[:8])
     return lot_dir(evaluation, folder)
 
 
 def lot_dir(evaluation: Evaluation, out: Path | str) -> Path:
     """Reports of a lot evaluated on its own go into lot-<id>/ under the tender's folder."""
-    return Path(out) / f"lot-{evaluation.lot}" if evaluation.lot is not None else Path(out)
+    return Path(out) / f"lot-{safe_name(evaluation.lot)}" if evaluation.lot is not None else Path(out)
 
 
-def write_reports(evaluation: Evaluation, out_dir: Path | str, diff: dict | None = None) -> list[Path]:
+STAGING = ".writing-"
+
+
+def write_reports(
+    evaluation: Evaluation,
+    out_dir: Path | str,
+    diff: dict | None = None,
+    before_move: Callable[[], object] | None = None,
+) -> list[Path]:
     """The reports, report.html, a letter per bid in letters/, and the OCDS export; the paths written.
 
-    Everything is written into a fresh folder beside out_dir first and moved into place only once complete:
-    a run stopped or failing while it writes leaves the previous reports as they were, never a half-written
-    file. The moves are renames within one folder (each file replaced at once, letters/ as a whole).
+    Everything is written into a fresh staging folder inside out_dir first (on its own file system, whatever
+    links lead there), every path checked to be inside it, and moved into place only once complete: a run
+    stopped or failing while it writes leaves the previous reports as they were, never a half-written file.
+    `before_move` runs once all is staged (the pipeline writes the run's ledger record there): when it
+    fails, nothing is moved. A full disk or a folder that cannot be written is an OutputError in words.
     """
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_abandoned(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.writing-{os.getpid()}-", dir=out.parent))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        real = out.resolve()
+        _remove_abandoned(real)
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=real))
+    except OSError as error:
+        raise OutputError(out, f"the reports could not be written: {os_problem(error)}") from None
+    moving = False
     try:
         written = _write_all(evaluation, staging, diff)
-        out.mkdir(exist_ok=True)
         for path in written:
-            if path.parent.name not in FOLDERS:
-                os.replace(staging / path, out / path)
+            inside(staging, staging / path)
+        if before_move is not None:
+            before_move()
+        moving = True
+        for path in written:
+            if path.parts[0] not in FOLDERS:
+                os.replace(staging / path, inside(real, real / path))
         for folder in FOLDERS:  # each folder replaced as a whole: no file of an earlier run is left in it
-            if (out / folder).exists():
-                os.replace(out / folder, staging / f"{folder}-before")
+            if (real / folder).exists():
+                os.replace(real / folder, staging / f"{folder}-before")
             if (staging / folder).exists():
-                os.replace(staging / folder, out / folder)
+                os.replace(staging / folder, inside(real, real / folder))
+    except OSError as error:
+        recorded = f"; the run is recorded in the ledger as {evaluation.run_id}" if moving and evaluation.run_id else ""
+        raise OutputError(out, f"the reports could not be written: {os_problem(error)}{recorded}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [out / path for path in written]
 
 
 def _remove_abandoned(out: Path) -> None:
-    """Staging folders of runs that were stopped while writing (their process is gone)."""
-    for folder in out.parent.glob(f".{out.name}.writing-*"):
+    """Staging folders of runs that were stopped while writing (their process is gone): inside the folder,
+    and beside it where earlier versions staged."""
+    found = [(f, f.name[len(STAGING) :]) for f in out.glob(f"{STAGING}*")]
+    found += [(f, f.name.rsplit(".writing-", 1)[1]) for f in out.parent.glob(f".{out.name}.writing-*")]
+    for folder, rest in found:
         try:
-            pid = int(folder.name.rsplit(".writing-", 1)[1].split("-", 1)[0])
+            pid = int(rest.split("-", 1)[0])
             os.kill(pid, 0)  # raises when no such process
         except ProcessLookupError:
             shutil.rmtree(folder, ignore_errors=True)
@@ -86,12 +115,12 @@ def _write_all(evaluation: Evaluation, out: Path, diff: dict | None) -> list[Pat
     (out / "letters").mkdir()
     for bid_id, (markdown, html) in letters(evaluation).items():
         for suffix, text in ((".md", markdown), (".html", html)):
-            letter = Path("letters") / f"{bid_id}{suffix}"
+            letter = Path("letters") / f"{safe_name(bid_id)}{suffix}"
             (out / letter).write_text(text, encoding="utf-8")
             written.append(letter)
     for bid in with_clarifications(evaluation):
         (out / CLARIFICATIONS).mkdir(exist_ok=True)
-        request = Path(CLARIFICATIONS) / f"{bid.bid_id}.md"
+        request = Path(CLARIFICATIONS) / f"{safe_name(bid.bid_id)}.md"
         (out / request).write_text(render_request(evaluation, bid), encoding="utf-8")
         written.append(request)
     (out / "ocds.json").write_text(render_ocds(evaluation), encoding="utf-8")

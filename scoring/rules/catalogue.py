@@ -10,13 +10,12 @@ from typing import Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
 from scoring.errors import RuleError
-from scoring.yamlio import first_error, load_mapping
+from scoring.yamlio import load_yaml
 
 # yes / no / unknown; YAML reads a bare yes or no as a boolean.
 Tri = Literal["yes", "no", "unknown"]
@@ -147,8 +146,5 @@ class Catalogue(BaseModel):
 
 def load_catalogue(path: Path | str) -> Catalogue:
     path = Path(path)
-    data = load_mapping(path, RuleError)
-    try:
-        return Catalogue.model_validate({**data, "path": str(path)})
-    except ValidationError as exc:
-        raise first_error(path, exc, RuleError) from None
+    doc = load_yaml(path, RuleError)
+    return doc.validate(Catalogue, RuleError, data={**doc.data, "path": str(path)})

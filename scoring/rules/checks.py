@@ -4,10 +4,12 @@ A rule file that is wrong stops the evaluation with a RuleError naming the file,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from scoring.errors import RuleError
+from scoring.errors import Problem, RuleError
 from scoring.intake.template import ITEM_FIELDS, SUPPLIER_FIELDS, Kind
 from scoring.rules.catalogue import Catalogue
 from scoring.rules.schema import (
@@ -29,36 +31,49 @@ from scoring.rules.schema import (
 
 
 def check_rules(rules: RuleSet, path: Path, catalogue: Catalogue | None = None) -> None:
-    """What pydantic cannot see on one key: references, parameters per function, weights."""
+    """What pydantic cannot see on one key: references, parameters per function, weights. Raises one
+    RuleError with a problem for each label requirement, criterion, knock-out and tie-break that is wrong."""
+    problems: list[Problem] = []
+
+    def collect(check: Callable[..., None], *args: Any, **kwargs: Any) -> None:
+        try:
+            check(*args, **kwargs)
+        except RuleError as error:
+            problems.extend(error.problems)
+
     for name, requirement in rules.labels.items():
-        _check_label_requirement(name, requirement, catalogue, path)
+        collect(_check_label_requirement, name, requirement, catalogue, path)
     ids = [c.id for c in rules.criteria]
     for n, c in enumerate(rules.criteria):
         key = f"criteria.{n}"
-        if ids.count(c.id) > 1:
-            raise RuleError(path, f"criterion id {c.id!r} is used twice", f"{key}.id")
-        _check_criterion(c, rules, path, key)
-    _check_method(rules, path)
+        if ids.count(c.id) > 1 and ids.index(c.id) != n:
+            problems.append(Problem(str(path), f"criterion id {c.id!r} is used twice", f"{key}.id"))
+        collect(_check_criterion, c, rules, path, key)
+    collect(_check_method, rules, path)
     knockout_ids = [k.id for k in rules.knockouts]
     for n, k in enumerate(rules.knockouts):
         key = f"knockouts.{n}"
-        if knockout_ids.count(k.id) > 1:
-            raise RuleError(path, f"knock-out id {k.id!r} is used twice", f"{key}.id")
+        if knockout_ids.count(k.id) > 1 and knockout_ids.index(k.id) != n:
+            problems.append(Problem(str(path), f"knock-out id {k.id!r} is used twice", f"{key}.id"))
         if k.check is not None:
-            _check_condition(k.check, path, f"{key}.check", item_context=False, labels=rules.labels)
+            collect(_check_condition, k.check, path, f"{key}.check", item_context=False, labels=rules.labels)
         else:
-            _check_condition(k.condition, path, f"{key}.every_item", item_context=True, labels=rules.labels)
+            collect(_check_condition, k.condition, path, f"{key}.every_item", item_context=True, labels=rules.labels)
     for n, entry in enumerate(rules.tie_break):
         if entry in TIE_BREAKS:
             continue
         if entry.startswith("criterion:") and entry.split(":", 1)[1] in ids:
             continue
-        raise RuleError(
-            path,
-            f"unknown tie-break {entry!r}; use lowest_price, earliest_submission or "
-            f"criterion:<id> with one of: {', '.join(ids)}",
-            f"tie_break.{n}",
+        problems.append(
+            Problem(
+                str(path),
+                f"unknown tie-break {entry!r}; use lowest_price, earliest_submission or "
+                f"criterion:<id> with one of: {', '.join(ids)}",
+                f"tie_break.{n}",
+            )
         )
+    if problems:
+        raise RuleError.of(problems)
 
 
 def _check_criterion(c: Criterion, rules: RuleSet, path: Path, key: str) -> None:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from scoring.errors import RuleError
+from scoring.errors import Problem, RuleError
 from scoring.rules.catalogue import Catalogue, load_catalogue
 from scoring.rules.checks import check_rules
 from scoring.rules.lint import RuleWarning, lint_rules
 from scoring.rules.methods import METHODS
 from scoring.rules.schema import FUNCTIONS, RuleSet
-from scoring.yamlio import first_error, load_mapping
+from scoring.yamlio import Document, load_yaml
 
 
 class LoadedRules(BaseModel):
@@ -54,38 +55,44 @@ def merge(base: Any, variant: Any) -> Any:
     return variant
 
 
-def _read_with_base(path: Path, seen: tuple = ()) -> tuple[dict, bytes]:
-    """The rule file's data merged over the file it `extends`, and the bytes both hash over."""
-    data = load_mapping(path, RuleError)
+def _read_with_base(path: Path, seen: tuple = ()) -> tuple[dict, bytes, list[Document]]:
+    """The rule file's data merged over the file it `extends`, the bytes both hash over, and the files
+    themselves (the variant first) to name the line of a problem in."""
+    doc = load_yaml(path, RuleError)
+    data = dict(doc.data)
     content = path.read_bytes()
     base_name = data.pop("extends", None)
     if base_name is None:
-        return data, content
+        return data, content, [doc]
     base_path = (path.parent / str(base_name)).resolve()
     if base_path in seen or base_path == path:
-        raise RuleError(path, f"extends {base_name}, which extends this file again", "extends")
-    base, base_content = _read_with_base(base_path, seen + (path,))
+        raise doc.error(f"extends {base_name}, which extends this file again", "extends", RuleError)
+    if not base_path.is_file():
+        raise doc.error(f"extends {base_name}, which does not exist", "extends", RuleError)
+    base, base_content, base_docs = _read_with_base(base_path, seen + (path,))
     # Paths in the base are relative to the base's folder, wherever the variant lives.
     for key, default in (("catalogue", "labels.yaml"), ("registers", "registers")):
         base[key] = str(base_path.parent / base.get(key, default))
-    return merge(base, data), content + b"\0" + base_content
+    return merge(base, data), content + b"\0" + base_content, [doc, *base_docs]
 
 
 def load_rules(path: Path | str) -> LoadedRules:
+    """A rule file loaded with every check the evaluation applies; a RuleError naming each problem."""
     path = Path(path).resolve()
-    data, content = _read_with_base(path)
-    _check_names(data, path)
+    data, content, docs = _read_with_base(path)
+    merged = Document(path, data, docs[0].lines)
     try:
-        rules = RuleSet.model_validate(data)
-    except ValidationError as exc:
-        raise first_error(path, exc, RuleError, untag=_untag) from None
-    catalogue_path = path.parent / rules.catalogue
-    catalogue = load_catalogue(catalogue_path) if catalogue_path.is_file() else None
-    if rules.labels and catalogue is None:
-        raise RuleError(
-            path, f"label requirements need the catalogue {catalogue_path}, which does not exist", "catalogue"
-        )
-    check_rules(rules, path, catalogue)
+        _check_names(data, path)
+        rules = merged.validate(RuleSet, RuleError, untag=_untag)
+        catalogue_path = path.parent / rules.catalogue
+        catalogue = load_catalogue(catalogue_path) if catalogue_path.is_file() else None
+        if rules.labels and catalogue is None:
+            raise RuleError(
+                path, f"label requirements need the catalogue {rules.catalogue}, which does not exist", "catalogue"
+            )
+        check_rules(rules, path, catalogue)
+    except RuleError as error:
+        raise _located(error, merged, docs) from None
     return LoadedRules(
         rules=rules,
         path=str(path),
@@ -96,20 +103,69 @@ def load_rules(path: Path | str) -> LoadedRules:
     )
 
 
+def _located(error: RuleError, merged: Document, docs: list[Document]) -> RuleError:
+    """Each problem of the merged rule set in the file its key comes from (the variant, else its base), with
+    its line there, and criteria and knock-outs named by their id."""
+    out = []
+    for p in error.problems:
+        if p.path != str(merged.path) or p.key is None:
+            out.append(p)
+            continue
+        loc = tuple(int(k) if k.isdigit() else k for k in p.key.split("."))
+        found = [(len(here), -n, d, here) for n, d in enumerate(docs) if (here := _same_place(merged.data, d, loc))]
+        if not found:
+            out.append(Problem(str(docs[0].path), p.problem, p.key, merged.shown(loc)))
+            continue
+        _depth, _n, home, here = max(found, key=lambda f: f[:2])
+        out.append(Problem(str(home.path), p.problem, p.key, merged.shown(loc), home.line_of(here)))
+    return RuleError.of(out)
+
+
+def _same_place(merged: Any, doc: Document, loc: tuple) -> tuple:
+    """How far along `loc` (a key of the merged data) this file goes, as a key into the file: entries of a
+    list are matched by their id, which merging keeps and positions do not."""
+    here: Any = doc.data
+    out: list = []
+    for part in loc:
+        if isinstance(part, int) and isinstance(merged, list) and isinstance(here, list):
+            entry = merged[part] if part < len(merged) else None
+            wanted = entry.get("id") if isinstance(entry, dict) else None
+            n = next((i for i, e in enumerate(here) if isinstance(e, dict) and e.get("id") == wanted), None)
+            if wanted is None or n is None:
+                break
+            merged, here = entry, here[n]
+            out.append(n)
+        elif isinstance(merged, dict) and isinstance(here, dict) and part in here:
+            merged, here = merged.get(part), here[part]
+            out.append(part)
+        else:
+            break
+    return tuple(out)
+
+
 def _check_names(data: dict, path: Path) -> None:
     """Scoring functions and the award method are chosen by name: an unknown name is named in the error."""
+    problems = []
     for n, c in enumerate(data.get("criteria") or []):
         if isinstance(c, dict) and "function" in c and c["function"] not in FUNCTIONS:
-            raise RuleError(
-                path,
-                f"unknown scoring function {c['function']!r}; use one of: {', '.join(FUNCTIONS)}",
-                f"criteria.{n}.function",
+            close = difflib.get_close_matches(str(c["function"]), list(FUNCTIONS), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(
+                Problem(
+                    str(path),
+                    f"unknown scoring function {c['function']!r}; {hint}use one of: {', '.join(FUNCTIONS)}",
+                    f"criteria.{n}.function",
+                )
             )
     method = data.get("method")
     if isinstance(method, dict) and method.get("name", "weighted_points") not in METHODS:
-        raise RuleError(
-            path, f"unknown award method {method['name']!r}; use one of: {', '.join(METHODS)}", "method.name"
+        problems.append(
+            Problem(
+                str(path), f"unknown award method {method['name']!r}; use one of: {', '.join(METHODS)}", "method.name"
+            )
         )
+    if problems:
+        raise RuleError.of(problems)
 
 
 def _untag(loc: tuple) -> tuple:
