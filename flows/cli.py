@@ -22,7 +22,7 @@ from scoring import __version__
 from scoring.errors import InputError, LedgerError, OutputError
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 app = typer.Typer(
     name="tenderscore",
@@ -114,11 +114,14 @@ def evaluate(
     from flows.settings import quiet_defaults
 
     quiet_defaults(verbose=verbose)
-    from flows.evaluate import evaluate_tender
+    from flows.serve import prefect_api
     from scoring.reports.write import REPORTS, default_out_dir, lot_dir
 
-    with stopped_on_signals(), progress_display(verbose):
-        evaluations = evaluate_tender(tender_dir=tender_dir, rules_file=rules, out_dir=out)
+    with stopped_on_signals(), prefect_api():
+        from flows.evaluate import evaluate_tender
+
+        with progress_display(verbose):
+            evaluations = evaluate_tender(tender_dir=tender_dir, rules_file=rules, out_dir=out)
     for n, evaluation in enumerate(evaluations):
         print("\n" if n else "", end="")
         print_ranking(evaluation)
@@ -128,7 +131,10 @@ def evaluate(
         extra += ["diff.md"] if evaluation.previous_run_id else []
         print(f"\nReports in {folder}/: {', '.join([*REPORTS, *extra])}")
         if evaluation.run_id and evaluation.kind:
-            print(f"Ledger run {evaluation.run_id} ({evaluation.kind.value})")
+            print(
+                f"Ledger run {evaluation.run_id} ({evaluation.kind.value}), record {evaluation.ledger_seq}; "
+                f"head {evaluation.ledger_hash} (tenderscore audit verify --head checks it)"
+            )
     return EXIT_OK
 
 
@@ -153,10 +159,13 @@ def rescore(
     from flows.settings import quiet_defaults
 
     quiet_defaults(verbose=verbose)
-    from flows.evaluate import rescore_tenders
+    from flows.serve import prefect_api
 
-    with stopped_on_signals(), progress_display(verbose):
-        outcome = rescore_tenders(tender_dirs=dirs or None, rules_file=rules)
+    with stopped_on_signals(), prefect_api():
+        from flows.evaluate import rescore_tenders
+
+        with progress_display(verbose):
+            outcome = rescore_tenders(tender_dirs=dirs or None, rules_file=rules)
     failed = 0
     for o in outcome:
         if o.get("failed"):
@@ -282,10 +291,13 @@ def follow_up_command(
     from flows.settings import quiet_defaults
 
     quiet_defaults(verbose=verbose)
-    from flows.evaluate import follow_up_contracts
+    from flows.serve import prefect_api
 
-    with stopped_on_signals(), progress_display(verbose):
-        outcome = follow_up_contracts(tender_dirs=dirs or None, on=on, out_dir=out)
+    with stopped_on_signals(), prefect_api():
+        from flows.evaluate import follow_up_contracts
+
+        with progress_display(verbose):
+            outcome = follow_up_contracts(tender_dirs=dirs or None, on=on, out_dir=out)
     _print_follow_up(outcome)
     return EXIT_FAILED if any(o.get("failed") for o in outcome) else EXIT_OK
 
@@ -375,6 +387,34 @@ def audit_verify(
         print(f"{signed} records carry an HMAC: set {KEY_VARIABLE} to check them")
     if not head:
         print("the newest records of a chain can be removed unseen without --head HASH (see README, 'The ledger')")
+    return EXIT_OK
+
+
+@app.command("check")
+def check_command(
+    tender_dir: Annotated[str, typer.Argument(metavar="TENDER_DIR", help="Folder with tender.yaml and bids/.")],
+) -> int:
+    """Check a tender folder as evaluate would before it scores, and list every problem at once; nothing is
+    written or recorded. Exit 0 when evaluate can run, 1 when problems were found, 2 when there is no folder."""
+    from scoring.pipeline import check_inputs
+
+    found = check_inputs(tender_dir)
+    print(f"checked {shown(found.folder)}: {', '.join(shown(c) for c in found.checked)}")
+    for problem in found.problems:
+        print(f"problem: {shown(problem)}")
+    for note in found.notes:
+        print(f"note: {shown(note)}")
+    if found.bids:
+        readable = sum(1 for _name, code, _message in found.bids if code is None)
+        print(f"bids: {len(found.bids)} file(s), {readable} readable as bids")
+        for name, code, message in found.bids:
+            if code is not None:
+                print(f"  {shown(name)}: {code}: {shown(message)}")
+    if found.problems:
+        count = len(found.problems)
+        print(f"{count} problem{'s' * (count != 1)}: evaluate would stop at the first file above")
+        return EXIT_FAILED
+    print("no problem: evaluate can run (unreadable bids are rejected with their reason, as listed)")
     return EXIT_OK
 
 
@@ -476,6 +516,9 @@ def stop_now(signum: int, frame: object) -> None:
             f"tenderscore: stopped ({name}); the run was not completed and the previous reports are unchanged.",
             markup=False,
         )
+        served = sys.modules.get("flows.serve")
+        if served is not None:
+            served.TemporaryServer.stop_all()
         server = sys.modules.get("prefect.server.api.server")
         for instance in list(getattr(getattr(server, "SubprocessASGIServer", None), "_instances", {}).values()):
             instance.stop()

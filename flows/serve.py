@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flows.settings import quiet_defaults
 
@@ -59,6 +61,98 @@ def start_local_server(port: int, timeout: float = 120) -> subprocess.Popen:
         time.sleep(0.5)
     process.terminate()
     raise RuntimeError(f"the Prefect server on port {port} did not start within {timeout:.0f} s")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _dies_with(parent: int):  # type: ignore[no-untyped-def]
+    """For a child process: it is sent SIGTERM when `parent` ends, however it ends (kill -9 included)."""
+
+    def set_up() -> None:
+        import signal
+
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent ended before the request took effect
+            os._exit(1)
+
+    return set_up
+
+
+class TemporaryServer:
+    """Prefect's server for one command, on a free port of loopback, as Prefect's own ephemeral server runs
+    (uvicorn on its app factory, no UI, no services), but tied to this process: it ends when the command ends,
+    also when the command is killed (kill -9): a parent-death signal on Linux, which Prefect's own does not ask
+    for (it would be left running under PID 1)."""
+
+    running: list[TemporaryServer] = []
+
+    def __init__(self, timeout: float = 120):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        env.pop("PREFECT_API_URL", None)
+        command = [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
+        self.process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_dies_with(os.getpid()),  # the one thing done between fork and exec
+        )
+        deadline = time.time() + timeout
+        while not healthy(self.url):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Prefect's server stopped while starting (exit {self.process.returncode})")
+            if time.time() > deadline:
+                self.stop()
+                raise RuntimeError(f"Prefect's server did not start within {timeout:.0f} s")
+            time.sleep(0.1)
+        TemporaryServer.running.append(self)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self in TemporaryServer.running:
+            TemporaryServer.running.remove(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        for server in list(cls.running):
+            server.stop()
+
+
+@contextmanager
+def prefect_api() -> Iterator[str]:
+    """The Prefect API a command's flows report to: PREFECT_API_URL when set, else a temporary server for
+    the length of the command (set before Prefect is imported: its settings are read then)."""
+    if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
+        # a standing server, or a program (a test) whose Prefect is set up already: its settings decide
+        yield os.environ.get("PREFECT_API_URL", "")
+        return
+    server = TemporaryServer()
+    os.environ["PREFECT_API_URL"] = server.url
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        os.environ.pop("PREFECT_API_URL", None)
 
 
 def deployments(cron: str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -20,10 +22,41 @@ def money(value: Decimal | None) -> str:
     return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
 
 
+# Unicode's explicit direction controls (embeddings, overrides, isolates, marks): in bidder text they can make
+# a name or a figure read differently from what it holds ("Trojan Source"). Wherever such text is written
+# (the terminal, Markdown, HTML, workbooks, JSON) they are shown as what they are instead.
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+_BIDI_SHOWN = {ord(c): f"[U+{ord(c):04X}]" for c in BIDI}
+_BIDI_ESCAPED = {ord(c): f"\\u{ord(c):04x}" for c in BIDI}
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
+def inert(text: str) -> str:
+    """Text with its direction controls shown as [U+202E] and the like: it reads as what it holds."""
+    return text.translate(_BIDI_SHOWN)
+
+
+def json_text(value: Any) -> str:
+    """A JSON document as the reports write it: UTF-8 text, with direction controls as \\u escapes (the data
+    is kept exactly; no viewer reorders the text around them)."""
+    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").translate(_BIDI_ESCAPED)
+
+
 def cell(text: object) -> str:
-    """Table-safe: bidder text cannot break the table or start markup of its own."""
-    shown = "" if text is None else str(text)
-    return shown.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ").replace("`", "\\`")
+    """Markdown-safe: bidder text cannot break a table, start markup of its own or carry HTML (which any
+    Markdown viewer would render): tags and entities are written as text, links and images cannot form,
+    and direction controls are shown as what they are."""
+    shown = "" if text is None else inert(str(text))
+    shown = _ENTITY.sub("&amp;", shown).replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        shown.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("\r", " ")
+        .replace("\n", " ")
+        .replace("`", "\\`")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+    )
 
 
 def plain(value: Any) -> Any:

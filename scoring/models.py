@@ -171,6 +171,25 @@ class Tender(Frozen):
     publication: Publication = Publication()
     folder: Path = PField(default=Path("."), exclude=True)
 
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        problem = locale_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Brussels)") from None
+        return value
+
     @property
     def declared_lots(self) -> list[str]:
         """The lots the tender declares (`lots:`, or the lots of its `items:`); empty when it declares none."""
@@ -191,6 +210,29 @@ class Tender(Frozen):
         folder = self.folder / self.template.factory_lists.folder
         stem = Path(bid_file).stem
         return next((p for ext in LIST_EXTENSIONS if (p := folder / f"{stem}{ext}").is_file()), None)
+
+
+def locale_problem(tag: str) -> str | None:
+    """Why a locale tag is not one bidders' numbers and dates can be read by (None when it is): a language,
+    optionally with its country, that Babel knows (nl-BE, fr-BE, de-DE, en-GB)."""
+    from babel import Locale, UnknownLocaleError
+    from babel.localedata import locale_identifiers
+
+    parts = tag.replace("_", "-").split("-")
+    language = parts[0]
+    if len(parts) == 1 and language.isalpha() and language.isupper():  # BE: a country where a locale goes
+        likely = sorted(i.replace("_", "-") for i in locale_identifiers() if i.endswith(f"_{language}"))
+        hint = f"; for {language}, one of: {', '.join(likely)}" if likely else ""
+        return f"{tag!r} is a country, not a locale: write the language and the country{hint}"
+    if not (language.isalpha() and 2 <= len(language) <= 3):
+        return f"{tag!r} is not a locale (write language-COUNTRY, e.g. nl-BE)"
+    try:
+        Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        likely = sorted(i.replace("_", "-") for i in locale_identifiers() if i.split("_")[0] == language.lower())
+        hint = f"; known for {language}: {', '.join(likely[:8])}" if likely else ""
+        return f"unknown locale {tag!r}{hint}"
+    return None
 
 
 # --- a bid, as read from its workbook --------------------------------------

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from scoring import __version__
 from scoring.audit.ledger import AWARD, FOLLOW_UP, Ledger, Pending, Trigger
@@ -36,13 +37,14 @@ from scoring.claims.reviews import REVIEWS_FILE, load_reviews
 from scoring.claims.verify import Verification, unused_decisions
 from scoring.contract.followup import EVIDENCE_FILE, check, load_evidence
 from scoring.contract.record import ContractRecord, contract_record, winner_of
-from scoring.errors import InputError
-from scoring.intake.clarify import apply_answers, check_answers, formal_fields, load_answers
+from scoring.errors import InputError, Problem, TenderError
+from scoring.intake.clarify import CLARIFICATIONS_FILE, apply_answers, check_answers, formal_fields, load_answers
+from scoring.intake.ingest import read_bid as read_file
 from scoring.intake.ingest import sha256_of
 from scoring.intake.lots import lot_tender, split_by_lot
 from scoring.intake.panel_sheets import PanelSheets, read_panel
 from scoring.intake.receipts import load_record, not_received, receipt_source, with_receipts
-from scoring.intake.tender import BidFile, bid_files, load_tender
+from scoring.intake.tender import TENDER_FILE, BidFile, bid_files, load_tender, set_aside_files
 from scoring.models import Award, ReadResult, Tender
 from scoring.names import safe_name
 from scoring.reports.diff import diff_documents
@@ -52,6 +54,7 @@ from scoring.reports.follow_up import document as follow_up_document
 from scoring.reports.follow_up import write_follow_up
 from scoring.reports.write import default_out_dir, lot_dir, write_reports
 from scoring.rules.load import LoadedRules, load_rules
+from scoring.yamlio import load_yaml
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,69 @@ def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> tup
     check_answers(load_answers(tender.folder), files, tender.folder)  # likewise clarifications.yaml
     load_record(tender)  # and the opening record
     return tender, rules, files
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What `check` found in a tender folder: every problem of its input files, and each bid file's state."""
+
+    folder: Path
+    checked: list[str]  # the input files looked at, in order
+    problems: list[Problem]  # each problem that would stop `evaluate`
+    notes: list[str]  # what would not stop it but is worth knowing (panel sheets, set-aside files)
+    bids: list[tuple[str, str | None, str]]  # (file, issue code or None when it reads as a bid, message)
+
+
+def check_inputs(tender_dir: Path | str) -> Checked:
+    """Every check `evaluate` applies before it scores (tender.yaml and committee.yaml, the rule set, the
+    review decisions, the clarification answers, the opening record, follow-up.yaml, panel sheets, whether
+    each bid file can be read), each input's problems all listed; nothing written, nothing recorded. Raises
+    InputError only when there is no tender folder to check."""
+    folder = Path(tender_dir)
+    if not folder.is_dir():
+        raise TenderError(folder, "tender folder not found")
+    problems: list[Problem] = []
+    checked: list[str] = []
+
+    def attempt(name: str, load: Callable[[], Any]) -> Any:
+        checked.append(name)
+        try:
+            return load()
+        except InputError as error:
+            problems.extend(error.problems)
+            return None
+
+    tender = attempt(TENDER_FILE, lambda: load_tender(folder))
+    rules_path = tender.rules_path if tender is not None else _named_rules(folder)
+    if rules_path is not None:
+        attempt(f"rule set {rules_path.name}", lambda: load_rules(rules_path))
+    attempt(REVIEWS_FILE, lambda: load_reviews(folder))
+    answers = attempt(CLARIFICATIONS_FILE, lambda: load_answers(folder))
+    attempt(EVIDENCE_FILE, lambda: load_evidence(folder))
+    notes: list[str] = []
+    bids: list[tuple[str, str | None, str]] = []
+    if tender is not None:
+        if tender.received:
+            attempt(f"opening record {tender.received}", lambda: load_record(tender))
+        files = attempt("bids/", lambda: bid_files(tender)) or []
+        if answers:
+            attempt(CLARIFICATIONS_FILE, lambda: check_answers(answers, files, folder))
+        notes += read_panel(folder).problems
+        notes += [f"bids/{name} is set aside ({why})" for name, why in set_aside_files(tender)]
+        for entry in files:
+            read = read_file(entry, tender)
+            fatal = [i for i in read.issues if i.code.startswith("file.") or i.code == "sheet.missing"]
+            bids.append((entry.name, fatal[0].code, fatal[0].message) if fatal else (entry.name, None, "readable"))
+    return Checked(folder, list(dict.fromkeys(checked)), problems, notes, bids)
+
+
+def _named_rules(folder: Path) -> Path | None:
+    """The rule set tender.yaml names, when tender.yaml itself does not load (so its rules are checked too)."""
+    try:
+        rules = load_yaml(folder / TENDER_FILE, TenderError).data.get("rules")
+    except InputError:
+        return None
+    return (folder / rules).resolve() if isinstance(rules, str) else None
 
 
 def verification(tender: Tender, rules: LoadedRules) -> Verification | None:
@@ -163,6 +229,21 @@ def assemble(
     competing = [b.bid_id for b in results if b.criteria]
     warnings += sheet_warnings(sheets, rules.rules, competing)
     warnings += not_received(load_record(unit.tender), [f.name for f in bid_files(unit.tender)])
+    aside = set_aside_files(unit.tender)
+    if aside:
+        listed = "; ".join(f"{name} ({why})" for name, why in aside)
+        warnings.append(f"Set aside in bids/, not evaluated as bids: {listed}.")
+    if unit.lot is not None and not unit.tender.declared_lots:
+        warnings.append(
+            f"The tender declares no lots (lots: or items: in tender.yaml): lot {unit.lot} is one the bids name."
+        )
+    for read in unit.reads:
+        for what in ("parse", "validation"):
+            if f"{what}:rejected" in read.reused:
+                warnings.append(
+                    f"The ledger's cached {what} of {read.file} did not hold what its hash says (it was changed "
+                    "outside tenderscore): it was not used, and the file was read and checked again."
+                )
     failed = [b.file for b in results if any(i.code == "bid.evaluation_failed" for i in b.issues)]
     if failed:
         warnings.append(

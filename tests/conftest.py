@@ -65,6 +65,24 @@ class TenderBuilder:
         return folder
 
 
+@pytest.fixture(autouse=True)
+def _in_own_folder(tmp_path, monkeypatch):
+    """Every test runs in its own temporary folder: whatever it writes by default (reports/, a data folder)
+    lands there, never in the repository."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _repository_untouched():
+    """The run leaves the repository as it found it: no reports/ or ledger written into it by a test."""
+    watched = [ROOT / "reports", ROOT / ".tenderscore", ROOT / "sample_bids" / "city-computers-2026" / "reports"]
+    before = {p: sorted(p.rglob("*")) if p.exists() else None for p in watched}
+    yield
+    after = {p: sorted(p.rglob("*")) if p.exists() else None for p in watched}
+    changed = [str(p.relative_to(ROOT)) for p in watched if before[p] != after[p]]
+    assert changed == [], f"tests wrote into the repository: {changed}"
+
+
 @pytest.fixture
 def make_tender(tmp_path) -> TenderBuilder:
     return TenderBuilder(tmp_path)

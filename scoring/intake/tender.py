@@ -8,7 +8,6 @@ import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scoring.errors import TenderError
 from scoring.intake.template import SHEETS
@@ -28,19 +27,24 @@ def load_tender(folder: Path | str) -> Tender:
     if not path.is_file():
         raise TenderError(path, f"missing: a tender folder needs a {TENDER_FILE} (see README, 'Writing a tender')")
     doc = load_yaml(path, TenderError)
+    problems = []
     members = None
     committee_file = folder / COMMITTEE_FILE
     if committee_file.is_file():
         if "committee" in doc.data:
-            raise doc.error(f"the committee is in {COMMITTEE_FILE} too: keep one", "committee", TenderError)
-        members = load_committee(committee_file)
-    tender = doc.validate(Tender, TenderError, data={**doc.data, "folder": folder})
-    if members is not None:
-        tender = tender.model_copy(update={"committee": members})
-    problems = _check(tender)
+            problems.append(doc.problem(f"the committee is in {COMMITTEE_FILE} too: keep one", "committee"))
+        try:
+            members = load_committee(committee_file)
+        except TenderError as error:
+            problems += error.problems
+    try:
+        tender = doc.validate(Tender, TenderError, data={**doc.data, "folder": folder})
+    except TenderError as error:
+        raise TenderError.of(problems + error.problems) from None
+    problems += [doc.problem(problem, key) for key, problem in _check(tender)]
     if problems:
-        raise TenderError.of(doc.problem(problem, key) for key, problem in problems)
-    return tender
+        raise TenderError.of(problems)
+    return tender.model_copy(update={"committee": members}) if members is not None else tender
 
 
 class CommitteeFile(Frozen):
@@ -57,13 +61,6 @@ def _check(tender: Tender) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if not tender.id.strip() or any(unicodedata.category(ch).startswith("C") for ch in tender.id):
         out.append(("id", "must be the tender's reference as printed, without control characters"))
-    try:
-        ZoneInfo(tender.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        out.append(("timezone", f"unknown time zone {tender.timezone!r} (e.g. Europe/Brussels)"))
-    problem = locale_problem(tender.locale)
-    if problem:
-        out.append(("locale", problem))
     if tender.contract_end < tender.contract_start:
         out.append(("contract_end", "the contract ends before it starts"))
     if tender.decimal_separator not in (None, ".", ","):
@@ -95,29 +92,6 @@ def _check(tender: Tender) -> list[tuple[str, str]]:
         if tender.lots.index(lot) != n:
             out.append((f"lots.{n}", f"lot {lot!r} is listed twice"))
     return out
-
-
-def locale_problem(tag: str) -> str | None:
-    """Why a locale tag is not one bidders' numbers and dates can be read by (None when it is): a language,
-    optionally with its country, that Babel knows (nl-BE, fr-BE, de-DE, en-GB)."""
-    from babel import Locale, UnknownLocaleError
-    from babel.localedata import locale_identifiers
-
-    parts = tag.replace("_", "-").split("-")
-    language = parts[0]
-    if len(parts) == 1 and language.isalpha() and language.isupper():  # BE: a country where a locale goes
-        likely = sorted(i.replace("_", "-") for i in locale_identifiers() if i.endswith(f"_{language}"))
-        hint = f"; for {language}, one of: {', '.join(likely)}" if likely else ""
-        return f"{tag!r} is a country, not a locale: write the language and the country{hint}"
-    if not (language.isalpha() and 2 <= len(language) <= 3):
-        return f"{tag!r} is not a locale (write language-COUNTRY, e.g. nl-BE)"
-    try:
-        Locale.parse(tag.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        likely = sorted(i.replace("_", "-") for i in locale_identifiers() if i.split("_")[0] == language.lower())
-        hint = f"; known for {language}: {', '.join(likely[:8])}" if likely else ""
-        return f"unknown locale {tag!r}{hint}"
-    return None
 
 
 # What a bids/ folder may hold besides bids: set aside, and named in the evaluation's warnings.

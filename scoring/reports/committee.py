@@ -14,7 +14,7 @@ from scoring.award.results import BidResult, Evaluation, PendingDecision, RunKin
 from scoring.intake.clarify import CLARIFICATIONS_FILE
 from scoring.reports.clarifications import FOLDER as CLARIFICATIONS
 from scoring.reports.clarifications import answer_rows, request_rows, with_clarifications
-from scoring.reports.evaluation_json import review_queue, rules_path_shown
+from scoring.reports.evaluation_json import ledger_head, review_queue, rules_path_shown
 from scoring.reports.i18n import N_, Formats, gettext
 from scoring.reports.letters import PROCEDURES, VERDICTS
 
@@ -193,7 +193,7 @@ def report_context(evaluation: Evaluation, diff: dict | None, language: str) -> 
         "official": evaluation.kind is RunKind.OFFICIAL,
         "run_id": evaluation.run_id,
         "previous_run_id": evaluation.previous_run_id,
-        "run_at": evaluation.run_at,
+        "ledger_head": ledger_head(evaluation) if evaluation.ledger_hash else None,
         "procedure": _(PROCEDURES[t.procedure.type]),
         "notice": t.procedure.notice,
         "estimated_value": f.money(t.procedure.estimated_value, t.currency) if t.procedure.estimated_value else None,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 from scoring.award.results import BidResult, Evaluation, PanelOutcome, Status
 from scoring.claims.verdicts import ClaimVerdict, Verdict
-from scoring.formatting import plain
+from scoring.formatting import json_text, plain
 
 SCHEMA = "tenderscore/evaluation/1"
 
@@ -137,6 +136,11 @@ def review_queue(evaluation: Evaluation) -> list[dict[str, Any]]:
     return sorted(queue, key=lambda q: not q["decides"])
 
 
+def ledger_head(evaluation: Evaluation) -> dict[str, Any]:
+    """The ledger head a recorded run's reports are written under (`tenderscore audit verify --head`)."""
+    return {"record": evaluation.ledger_seq, "hash": evaluation.ledger_hash}
+
+
 def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
     t = evaluation.tender
     counts = {s.value: sum(1 for b in evaluation.bids if b.status is s) for s in Status}
@@ -174,8 +178,14 @@ def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
         "robustness": plain(evaluation.robustness.document()),
         "panel_agreement": plain(evaluation.agreement),
         "bids": [bid_document(b) for b in evaluation.bids],
+        # the ledger head this document is written under, once recorded (never in the ledger's own copy)
+        **(
+            {"ledger": {"record": evaluation.ledger_seq, "hash": evaluation.ledger_hash}}
+            if evaluation.ledger_hash
+            else {}
+        ),
     }
 
 
 def render_json(evaluation: Evaluation) -> str:
-    return json.dumps(evaluation_document(evaluation), indent=2, ensure_ascii=False) + "\n"
+    return json_text(evaluation_document(evaluation))

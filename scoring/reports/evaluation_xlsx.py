@@ -340,6 +340,20 @@ def _rules_sheet(wb: Report, evaluation: Evaluation, rules: RuleSet, language: s
         (_("Register snapshots"), "; ".join(evaluation.registers)),
         (_("Method"), f"{rules.method.name} {rules.method.setting() or ''}".strip()),
         ("tenderscore", evaluation.tool_version),
+        *(
+            [
+                (
+                    _("Ledger head"),
+                    _(
+                        "record %(record)s of this tender's chain, hash %(hash)s (tenderscore audit verify --head "
+                        "checks it is still there)"
+                    )
+                    % {"record": evaluation.ledger_seq, "hash": evaluation.ledger_hash},
+                )
+            ]
+            if evaluation.ledger_hash
+            else []
+        ),
     ):
         ws.append([key, value])
     ws.widths([30, 100])

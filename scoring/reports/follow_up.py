@@ -8,7 +8,6 @@ never over them. The same record, check and day give the same bytes.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -17,7 +16,7 @@ from pathlib import Path
 from scoring.contract.followup import LAPSED, FollowUpCheck, ItemCheck
 from scoring.contract.record import Commitment, ContractRecord
 from scoring.errors import OutputError, os_problem
-from scoring.formatting import plain
+from scoring.formatting import json_text, plain
 from scoring.names import inside, safe_name
 from scoring.reports.i18n import N_, Formats, gettext, render
 from scoring.reports.xlsxout import Report
@@ -364,7 +363,7 @@ def _write_follow_up(record: ContractRecord, check: FollowUpCheck, out: Path, la
     out.mkdir(parents=True, exist_ok=True)
     day = check.checked_on.isoformat()
     written = [out / "follow-up.json", out / "follow-up.xlsx", out / "follow-up.ics", out / f"follow-up-{day}.md"]
-    text = json.dumps(document(record, check), indent=2, ensure_ascii=False) + "\n"
+    text = json_text(document(record, check))
     _replace(written[0], text.encode())
     staging = out / ".follow-up.xlsx.writing"
     write_workbook(record, check, staging, language)

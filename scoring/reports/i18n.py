@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from scoring.formatting import cell
+from scoring.formatting import cell, inert
 from scoring.models import LANGUAGES
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -140,9 +140,14 @@ def environment(language: str, html: bool) -> Any:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.finalize = _shown  # every value a template writes: direction controls shown as what they are
     env.filters["md"] = cell
     env.globals["translate"] = gettext(language)
     return env
+
+
+def _shown(value: Any) -> Any:
+    return inert(value) if isinstance(value, str) else value
 
 
 def render(template: str, language: str, **context: Any) -> str:

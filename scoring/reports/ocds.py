@@ -4,12 +4,11 @@ statistics unless the buyer publishes them in full, names as inert text."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from scoring.award.results import BidResult, Evaluation, Status
-from scoring.formatting import plain
+from scoring.formatting import json_text, plain
 from scoring.reports.letters import FORMULA_START
 
 PREFIX = "ocds-tenderscore"  # replace with the publisher's registered OCID prefix before publishing
@@ -68,7 +67,9 @@ def ocds_package(evaluation: Evaluation) -> dict:
     tender_status, award_status = statuses(evaluation)
     award = t.award if t.award is not None and t.award.lot == evaluation.lot else None
     winner = next((b for b in ranked if award and b.bid_id == award.bid), ranked[0] if ranked else None)
-    when = evaluation.run_at or t.bid_deadline.isoformat()
+    # From the tender's data, never the clock: the same inputs give the same bytes (the award's date once
+    # there is one, else the bid deadline).
+    when = f"{award.awarded_on.isoformat()}T00:00:00Z" if award else t.bid_deadline.isoformat()
     suffix = f"-lot-{evaluation.lot}" if evaluation.lot else ""
     buyer = {"id": "buyer", "name": t.buyer}
     parties: list[dict[str, Any]] = [{**buyer, "roles": ["buyer", "procuringEntity"]}]
@@ -167,7 +168,7 @@ def ocds_package(evaluation: Evaluation) -> dict:
                 "id": f"{t.id}{suffix}-award",
                 "title": (f"Award of {t.title}" if award_status == "active" else f"Intended award of {t.title}"),
                 "status": award_status,
-                "date": award.awarded_on.isoformat() + "T00:00:00Z" if award else when,
+                "date": when,
                 "suppliers": [{"id": _party_id(winner), "name": inert(winner.supplier)}],
                 "value": {"amount": plain(winner.total_price), "currency": t.currency},
                 **({"relatedBids": [winner.bid_id]} if full else {}),
@@ -185,4 +186,4 @@ def ocds_package(evaluation: Evaluation) -> dict:
 
 
 def render_ocds(evaluation: Evaluation) -> str:
-    return json.dumps(ocds_package(evaluation), indent=2, ensure_ascii=False) + "\n"
+    return json_text(ocds_package(evaluation))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -11,7 +10,7 @@ from pathlib import Path
 
 from scoring.award.results import Evaluation, RunKind
 from scoring.errors import OutputError, os_problem
-from scoring.formatting import plain
+from scoring.formatting import json_text, plain
 from scoring.names import inside, safe_name
 from scoring.reports.clarifications import FOLDER as CLARIFICATIONS
 from scoring.reports.clarifications import render_request, with_clarifications
@@ -126,7 +125,7 @@ def _write_all(evaluation: Evaluation, out: Path, diff: dict | None) -> list[Pat
     (out / "ocds.json").write_text(render_ocds(evaluation), encoding="utf-8")
     written.append(Path("ocds.json"))
     if diff is not None:
-        (out / "diff.json").write_text(json.dumps(plain(diff), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (out / "diff.json").write_text(json_text(plain(diff)), encoding="utf-8")
         (out / "diff.md").write_text(render_diff_md(diff), encoding="utf-8")
         written += [Path("diff.json"), Path("diff.md")]
     return written

@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from scoring.formatting import inert
+
 FIXED_TIME = datetime(2000, 1, 1)  # workbook properties carry no wall-clock time
 
 
@@ -101,7 +103,7 @@ class Sheet:
             kind = type(value)
             if kind is str:  # the common cases first, by exact type
                 if value:
-                    ws.write_string(r, c, value, style)
+                    ws.write_string(r, c, inert(value), style)
             elif kind is int or kind is Decimal or kind is float:
                 ws.write_number(r, c, value, style)
             elif value is None or value == "":
@@ -115,7 +117,7 @@ class Sheet:
             elif isinstance(value, date):
                 ws.write_datetime(r, c, datetime(value.year, value.month, value.day), self.report.day)
             else:
-                ws.write_string(r, c, str(value), style)
+                ws.write_string(r, c, inert(str(value)), style)
         self.rows += 1
 
     def _kind(self, column: int) -> str | None:
