@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flows.settings import quiet_defaults
@@ -72,7 +72,7 @@ def free_port() -> int:
         return port
 
 
-def _dies_with(parent: int):  # type: ignore[no-untyped-def]
+def _dies_with(parent: int) -> Callable[[], None]:
     """For a child process: it is sent SIGTERM when `parent` ends, however it ends (kill -9 included)."""
 
     def set_up() -> None:
