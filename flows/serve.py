@@ -151,8 +151,24 @@ def prefect_api() -> Iterator[str]:
     try:
         yield server.url
     finally:
+        _drain()
         server.stop()
         os.environ.pop("PREFECT_API_URL", None)
+
+
+def _drain() -> None:
+    """Prefect's log and event workers send what they hold before the server they send to is stopped (they
+    would print a connection error at exit)."""
+    if "prefect" not in sys.modules:
+        return
+    try:
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=10)
+        EventsWorker.drain_all(timeout=10)
+    except Exception:  # a worker that cannot drain must not turn a finished command into a failure
+        return
 
 
 def deployments(cron: str):

@@ -550,7 +550,7 @@ def follow_up(
         found = check(
             record, register, evidence, today, terms.notice_days, terms.renewal_evidence_days, previous=previous
         )
-        info = ledger.record_event(
+        pending = ledger.prepare(
             tender.id,
             lot,
             FOLLOW_UP,
@@ -562,7 +562,9 @@ def follow_up(
             rules_sha256=rules.sha256,
             inputs=inputs,
         )
+        # written first, recorded once written: the ledger never holds a check whose reports are not there
         written = write_follow_up(record, found, follow_up_dir(tender.id, lot, out_dir), tender.language)
+        info = ledger.commit(pending)
         outcome.append(
             {
                 "tender_id": tender.id,
