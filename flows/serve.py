@@ -111,6 +111,7 @@ class TemporaryServer:
             stderr=subprocess.DEVNULL,
             preexec_fn=_dies_with(os.getpid()),  # the one thing done between fork and exec
         )
+        TemporaryServer.running.append(self)  # from now on: a stop while it starts stops it too
         deadline = time.time() + timeout
         while not healthy(self.url):
             if self.process.poll() is not None:
@@ -119,7 +120,6 @@ class TemporaryServer:
                 self.stop()
                 raise RuntimeError(f"Prefect's server did not start within {timeout:.0f} s")
             time.sleep(0.1)
-        TemporaryServer.running.append(self)
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -212,11 +212,12 @@ def test_deep_nesting_an_alias_bomb_and_an_impossible_date_exit_2_naming_the_fil
     }
     for name, content in cases.items():
         _write_tender_yaml(folder, content)
-        done = subprocess.run(
-            [sys.executable, "-m", "flows.cli", "check", str(folder)], capture_output=True, text=True, timeout=120
-        )
-        assert done.returncode == 1, (name, done.returncode, done.stderr[-500:])
-        assert "tender.yaml, line" in done.stdout and "Traceback" not in done.stderr, name
+        for command, code, said in (("check", 1, "stdout"), ("evaluate", 2, "stderr")):
+            done = subprocess.run(
+                [sys.executable, "-m", "flows.cli", command, str(folder)], capture_output=True, text=True, timeout=120
+            )
+            assert done.returncode == code, (name, command, done.returncode, done.stderr[-500:])
+            assert "tender.yaml, line" in getattr(done, said) and "Traceback" not in done.stderr, (name, command)
     _write_tender_yaml(folder, text)
     (folder / "reviews.yaml").write_text(
         "decisions:\n  - {bid: a, claim: X, decision: accept, by: me, at: 2026-02-30, reason: ok}\n"
@@ -439,6 +440,17 @@ def test_audit_verify_refuses_a_missing_or_broken_ledger(tmp_path, monkeypatch, 
     monkeypatch.setenv("TENDERSCORE_HOME", str(real))
     assert main(["audit", "verify"]) == 1
     assert "tenderscore: error: the ledger" in capsys.readouterr().err
+
+
+def test_verify_never_makes_a_ledger_where_there_is_none(database_url):
+    with pytest.raises(LedgerError, match="no ledger at"):
+        Ledger(database_url, create=False)
+    if database_url.startswith("sqlite"):
+        assert not Path(sa.engine.make_url(database_url).database or "").exists()
+    else:
+        engine = sa.create_engine(database_url)
+        assert sa.inspect(engine).get_table_names() == []  # nothing created in the database
+        engine.dispose()
 
 
 def test_long_identifiers_are_taken_by_both_databases(make_tender, tmp_path, database_url):

@@ -78,9 +78,9 @@ def test_a_stopped_run_exits_at_once_and_leaves_the_previous_reports_intact(big_
     run = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ledger = tmp_path / "home" / "ledger.sqlite"
     deadline = time.monotonic() + 120
-    while not ledger.exists() and time.monotonic() < deadline and run.poll() is None:
-        time.sleep(0.2)  # the ledger is opened once the flow runs: from then on, the run is under way
-    time.sleep(2)
+    while not (ledger.exists() and _children(run.pid)) and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.2)  # the ledger is opened and the command's Prefect server started: the run is under way
+    time.sleep(3)
     assert run.poll() is None, "the run ended before it could be stopped"
     children = _children(run.pid)
     stopped = time.monotonic()
