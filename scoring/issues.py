@@ -12,6 +12,8 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict
 
+from scoring.facts import N_, Fact, english, fact
+
 
 class Severity(str, Enum):
     ERROR = "error"  # the bid is rejected
@@ -189,11 +191,16 @@ class Issue(BaseModel):
 
     code: str
     severity: Severity
-    message: str
+    message: str  # in English: the fact worded (facts.english), as the ledger and evaluation.json keep it
     file: str = ""
     sheet: str | None = None
     row: int | None = None
     field: str | None = None
+    fact: Fact | None = None  # what was found, for the reports to word in each language
+
+    def reworded(self, message: Fact, **update: object) -> Issue:
+        """The issue saying something else (and with other fields changed, when given)."""
+        return self.model_copy(update={"message": english(message), "fact": message, **update})
 
     def sort_key(self) -> tuple:
         return (self.sheet or "", self.row or 0, self.field or "", self.severity.order, self.code, self.message)
@@ -201,7 +208,7 @@ class Issue(BaseModel):
 
 def issue(
     code: str,
-    message: str,
+    message: Fact,
     *,
     file: str = "",
     sheet: str | None = None,
@@ -209,10 +216,18 @@ def issue(
     field: str | None = None,
     severity: Severity | None = None,
 ) -> Issue:
-    """Build an issue from the catalogue; an unknown code is a programming error."""
+    """Build an issue from the catalogue; an unknown code is a programming error. The message is a fact:
+    the reports word it in each language; `message` keeps it in English."""
     default_severity, _ = CODES[code]
     return Issue(
-        code=code, severity=severity or default_severity, message=message, file=file, sheet=sheet, row=row, field=field
+        code=code,
+        severity=severity or default_severity,
+        message=english(message),
+        file=file,
+        sheet=sheet,
+        row=row,
+        field=field,
+        fact=message,
     )
 
 
@@ -239,14 +254,19 @@ def one_per_cell(issues: list[Issue]) -> list[Issue]:
     return sorted(kept, key=Issue.sort_key)
 
 
-def evaluation_failed(file: str, stage: str) -> Issue:
+def evaluation_failed(file: str, stage: Fact) -> Issue:
     """`bid.evaluation_failed` for the bid whose `stage` (e.g. "the value checks") raised; call it in the
     `except` block. The traceback goes to the log for the maintainers; the issue says what it means for
     the bid, never the exception's text, which means nothing to a bidder and may name a server path."""
     logging.getLogger("tenderscore").exception("%s: %s failed", file, stage)
     return issue(
         "bid.evaluation_failed",
-        f"The tool failed during {stage} of this bid; this is not a defect of the bid. The bid is not ranked "
-        "until it is evaluated by hand or the tool is corrected: do not award before then.",
+        fact(
+            N_(
+                "The tool failed during %(stage)s of this bid; this is not a defect of the bid. The bid is not "
+                "ranked until it is evaluated by hand or the tool is corrected: do not award before then."
+            ),
+            stage=stage,
+        ),
         file=file,
     )

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
 
+from scoring.facts import Fact
 from scoring.issues import Issue
 
 
@@ -332,8 +333,8 @@ class ClarificationRequest(Frozen):
     row: int | None
     field: str  # the heading in the tender's template
     cell: str | None  # e.g. "B6", when known
-    found: str  # what the bid holds, in words
-    expected: str  # what the template asks for
+    found: Fact  # what the bid holds
+    expected: Fact  # what the template asks for
     code: str  # the issue that asks for it
     blocking: bool = False  # the bid cannot be ranked before the answer (a formula's value on a scored field)
 
@@ -344,12 +345,12 @@ class Clarified(Frozen):
     sheet: str
     row: int | None
     field: str
-    original: str  # what the bid held, in words ("empty" when nothing)
-    answer: str  # the answer as received
+    original: Fact  # what the bid held ("empty" when nothing)
+    answer: Fact  # the answer as received
     received_on: date
     by: str  # who received or recorded it
     used: bool
-    reason: str = ""  # why it was not used
+    reason: Fact | None = None  # why it was not used
 
 
 class ReadResult(Frozen):

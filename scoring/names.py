@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -43,3 +44,12 @@ def inside(base: Path | str, path: Path | str) -> Path:
     if target != root and root not in target.parents:
         raise OutsideFolder(f"{target} is outside {root}")
     return Path(path)
+
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]")
+
+
+@lru_cache(maxsize=65536)  # the same few model names come back in every bid and register entry
+def normalise_model(name: str) -> str:
+    """'ThinkPad T14 Gen 5' and 'thinkpad-t14 gen5' name the same model."""
+    return _NOT_ALNUM.sub("", name.casefold())

@@ -38,6 +38,7 @@ from scoring.claims.verify import Verification, unused_decisions
 from scoring.contract.followup import EVIDENCE_FILE, check, load_evidence
 from scoring.contract.record import ContractRecord, contract_record, winner_of
 from scoring.errors import InputError, Problem, TenderError
+from scoring.facts import N_, Fact, Listing, english, fact
 from scoring.intake.clarify import CLARIFICATIONS_FILE, apply_answers, check_answers, formal_fields, load_answers
 from scoring.intake.ingest import read_bid as read_file
 from scoring.intake.ingest import sha256_of
@@ -125,8 +126,8 @@ def check_inputs(tender_dir: Path | str) -> Checked:
         files = attempt("bids/", lambda: bid_files(tender)) or []
         if answers:
             attempt(CLARIFICATIONS_FILE, lambda: check_answers(answers, files, folder))
-        notes += read_panel(folder).problems
-        notes += [f"bids/{name} is set aside ({why})" for name, why in set_aside_files(tender)]
+        notes += [english(p) for p in read_panel(folder).problems]
+        notes += [f"bids/{name} is set aside ({english(why)})" for name, why in set_aside_files(tender)]
         for entry in files:
             read = read_file(entry, tender)
             fatal = [i for i in read.issues if i.code.startswith("file.") or i.code == "sheet.missing"]
@@ -188,7 +189,7 @@ def score_unit(unit: Unit, rules: LoadedRules, checks: Verification | None, shee
     return score_bids(unit.reads, unit.tender, rules.rules, checks, sheets)
 
 
-def rank_unit(results: list[BidResult], unit: Unit, rules: LoadedRules) -> tuple[list[BidResult], list[str]]:
+def rank_unit(results: list[BidResult], unit: Unit, rules: LoadedRules) -> tuple[list[BidResult], list[Fact]]:
     return rank_bids(results, unit.reads, rules.rules)
 
 
@@ -219,7 +220,7 @@ def assemble(
     unit: Unit,
     rules: LoadedRules,
     results: list[BidResult],
-    warnings: list[str],
+    warnings: list[Fact],
     checks: Verification | None,
     sheets: PanelSheets,
     robustness: RobustnessReport,
@@ -231,31 +232,53 @@ def assemble(
     warnings += not_received(load_record(unit.tender), [f.name for f in bid_files(unit.tender)])
     aside = set_aside_files(unit.tender)
     if aside:
-        listed = "; ".join(f"{name} ({why})" for name, why in aside)
-        warnings.append(f"Set aside in bids/, not evaluated as bids: {listed}.")
+        listed = Listing(tuple(fact("%(file)s (%(why)s)", file=name, why=why) for name, why in aside), "; ")
+        warnings.append(fact(N_("Set aside in bids/, not evaluated as bids: %(files)s."), files=listed))
     if unit.lot is not None and not unit.tender.declared_lots:
         warnings.append(
-            f"The tender declares no lots (lots: or items: in tender.yaml): lot {unit.lot} is one the bids name."
+            fact(
+                N_("The tender declares no lots (lots: or items: in tender.yaml): lot %(lot)s is one the bids name."),
+                lot=unit.lot,
+            )
         )
     for read in unit.reads:
-        for what in ("parse", "validation"):
+        for what, which in (("parse", N_("parse")), ("validation", N_("validation"))):
             if f"{what}:rejected" in read.reused:
                 warnings.append(
-                    f"The ledger's cached {what} of {read.file} did not hold what its hash says (it was changed "
-                    "outside tenderscore): it was not used, and the file was read and checked again."
+                    fact(
+                        N_(
+                            "The ledger's cached %(what)s of %(file)s did not hold what its hash says (it was changed "
+                            "outside tenderscore): it was not used, and the file was read and checked again."
+                        ),
+                        what=fact(which),
+                        file=read.file,
+                    )
                 )
     failed = [b.file for b in results if any(i.code == "bid.evaluation_failed" for i in b.issues)]
     if failed:
         warnings.append(
-            f"The tool failed to evaluate {len(failed)} bid(s) ({', '.join(failed)}); they are not ranked and the "
-            "ranking is incomplete: do not award before they are evaluated. The log holds the details."
+            fact(
+                N_(
+                    "The tool failed to evaluate %(count)s bid(s) (%(files)s); they are not ranked and the ranking is "
+                    "incomplete: do not award before they are evaluated. The log holds the details."
+                ),
+                count=len(failed),
+                files=", ".join(failed),
+            )
         )
     registers: list[str] = []
     if checks is not None:
         for d in unused_decisions(checks.reviews, {b.bid_id: b.claims for b in results}):
             warnings.append(
-                f"The review decision on claim {d.claim!r} of bid {d.bid} ({REVIEWS_FILE}) matches no "
-                "claim awaiting review; it was not applied."
+                fact(
+                    N_(
+                        "The review decision on claim %(claim)s of bid %(bid)s (%(file)s) matches no claim awaiting "
+                        "review; it was not applied."
+                    ),
+                    claim=repr(d.claim),
+                    bid=d.bid,
+                    file=REVIEWS_FILE,
+                )
             )
         registers = sorted({c.register_snapshot for b in results for c in b.claims if c.register_snapshot})
     return Evaluation(
@@ -346,7 +369,7 @@ class Steps:
     read_bids: Callable[[list[BidFile], Tender, Ledger | None, Progress], list[ReadResult]] = _read_all
     validate: Callable[[list[ReadResult], Tender, LoadedRules, Ledger | None], list[ReadResult]] = validate_bids
     score: Callable[..., list[BidResult]] = score_unit
-    rank: Callable[..., tuple[list[BidResult], list[str]]] = rank_unit
+    rank: Callable[..., tuple[list[BidResult], list[Fact]]] = rank_unit
     assess: Callable[..., RobustnessReport] = assess_unit
     weigh: Callable[..., list[PendingDecision]] = weigh_unit
     record: Callable[..., Recorded] = record

@@ -86,7 +86,7 @@ def test_a_lot_cell_never_becomes_a_path_and_invents_no_lot(make_tender, tmp_pat
     hostile_result = next(b for b in lot.bids if b.bid_id == "b-hostile")
     assert hostile_result.status.value == "rejected"
     assert "items.lot_invalid" in {i.code for i in hostile_result.issues}
-    assert any("declares no lots" in w for w in lot.warnings)
+    assert any("declares no lots" in w for w in map(str, lot.warnings))
     assert not Path("/x").exists() and not (tmp_path / "x").exists()
     assert _files_under(tmp_path) - _files_under(out) - {out} == outside  # nothing written beside the reports
     assert sorted(p.name for p in out.iterdir()) == ["lot-1"]
@@ -178,7 +178,7 @@ def test_every_entry_of_the_bids_folder_comes_out_once_with_its_code(make_tender
     messages = [i.message for b in evaluation.bids for i in b.issues]
     assert not [m for m in messages if str(tmp_path) in m or "/etc" in m]  # never a server path
     assert "bid.xlsx" in next(m for m in messages if m.startswith("02-in-a-folder"))
-    assert any(".DS_Store (a hidden file)" in w and "~$01-plain.xlsx" in w for w in evaluation.warnings)
+    assert any(".DS_Store (a hidden file)" in w and "~$01-plain.xlsx" in w for w in map(str, evaluation.warnings))
 
 
 # --- YAML: one strict loader for every file ----------------------------------------------------------------
@@ -349,7 +349,7 @@ def test_a_changed_cache_row_is_never_used_and_verify_names_it(sample_copy, data
         [second] = run(sample_copy, ledger=ledger)
         greenbyte = next(b for b in second.bids if b.bid_id == "01-greenbyte")
         assert greenbyte.total_price == next(b for b in first.bids if b.bid_id == "01-greenbyte").total_price
-        assert any("did not hold what its hash says" in w for w in second.warnings)
+        assert any("did not hold what its hash says" in w for w in map(str, second.warnings))
         sources = {s["file"]: s["parse"] for s in ledger.sources_of(second.run_id or "")}
         assert sources["01-greenbyte.xlsx"] == "rejected" and sources["02-officeline.xlsx"] == "cache"
         assert ledger.verify() == []  # the refused row was computed again

@@ -46,7 +46,7 @@ def test_value_for_money_by_hand():
     assert (out["a"].total, out["a"].ranking_value) == (D("1000.00"), D("9000.00"))
     assert (out["b"].total, out["b"].ranking_value) == (D("0.00"), D("9500"))
     assert [r.bid_id for r in ordered] == ["a", "b"]
-    assert criterion(out["a"], "warranty").explanation.endswith("× 1,000.00 = 1,000.00 off the price")
+    assert str(criterion(out["a"], "warranty").explanation).endswith("× 1,000.00 = 1,000.00 off the price")
     # Adding what is not earned instead ranks the same: a 10,000 + 0 = 10,000; b 9,500 + 1,000 = 10,500.
     out, _, ordered = scored(
         [bid("a", 1000, warranty=6), bid("b", 950, warranty=3)],

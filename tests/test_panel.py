@@ -87,12 +87,11 @@ def test_moderated_consensus_without_a_moderation_falls_back_to_the_median(tmp_p
         },
     )
     evaluation = evaluate_tender(folder, path)
-    assert (
-        "eval-a.xlsx row 3: a second score by eval-a for 01-greenbyte on dd_plan; the first one counts."
-        in evaluation.warnings
+    assert "eval-a.xlsx row 3: a second score by eval-a for 01-greenbyte on dd_plan; the first one counts." in map(
+        str, evaluation.warnings
     )
-    assert "eval-a.xlsx row 4: 'design' is not a panel criterion of the rule set." in evaluation.warnings
-    assert any("row 5: '08-lowcost' is not a bid being scored" in w for w in evaluation.warnings)
+    assert "eval-a.xlsx row 4: 'design' is not a panel criterion of the rule set." in map(str, evaluation.warnings)
+    assert any("row 5: '08-lowcost' is not a bid being scored" in w for w in map(str, evaluation.warnings))
     c, issues = dd(evaluation, "02-officeline")
     assert "panel.moderation_missing" in issues and c.raw == D("2.5")  # median of 3 and 2 (eval-a refused)
     green, green_issues = dd(evaluation, "01-greenbyte")
@@ -123,5 +122,5 @@ def test_a_damaged_or_misnamed_score_sheet_is_a_warning_and_the_others_count(tmp
     (folder / "panel" / "eval-c.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     sheets = read_panel(folder)
     assert [(s.evaluator, s.row, s.score) for s in sheets.scores] == [("eval-a", 2, 4), ("eval-b", 2, 4.5)]
-    [problem] = sheets.problems
+    [problem] = map(str, sheets.problems)
     assert problem.startswith("eval-c.xlsx could not be read as a workbook;") and str(tmp_path) not in problem

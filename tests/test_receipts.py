@@ -32,7 +32,7 @@ def test_without_a_record_the_bids_own_times_decide_and_the_reports_say_so(make_
     evaluation = evaluate_tender(_tender(make_tender, None))
     bids = _by(evaluation)
     assert bids["06-nordic-first"].status is Status.REJECTED and "bid.superseded" in _codes(bids["06-nordic-first"])
-    assert "the bids' own Submitted at" in evaluation.receipt
+    assert "the bids' own Submitted at" in str(evaluation.receipt)
     assert "| Receipt times | the bids' own Submitted at" in render_summary(evaluation)
 
 
@@ -49,11 +49,11 @@ def test_the_record_decides_which_submission_stands_and_flags_the_bids_own_times
     assert bids["06-nordic-first"].status is Status.RANKED
     revised = bids["07-nordic-revised"]
     assert revised.status is Status.REJECTED and "bid.superseded" in _codes(revised)
-    assert "received 2026-10-15T11:00:00+02:00" in revised.reasons[0]
+    assert "received 2026-10-15T11:00:00+02:00" in str(revised.reasons[0])
     differs = next(i for i in bids["06-nordic-first"].issues if i.code == "bid.submitted_at_differs")
     assert (differs.sheet, differs.field, differs.severity.value) == ("Supplier", "Submitted at", "warning")
     assert "bid.submitted_at_differs" not in _codes(bids["01-greenbyte"])  # one minute off: within the tolerance
-    assert "opening record opening.csv" in evaluation.receipt
+    assert "opening record opening.csv" in str(evaluation.receipt)
 
 
 def test_the_record_decides_lateness_both_ways(make_tender):
@@ -73,7 +73,7 @@ def test_the_record_decides_lateness_both_ways(make_tender):
     assert "bid.submitted_at_differs" in _codes(bids["01-greenbyte"])
     first = bids["06-nordic-first"]
     assert first.status is Status.REJECTED and "bid.late" in _codes(first)
-    assert "Received at 2026-10-15T12:00:01+02:00" in first.reasons[0]
+    assert "Received at 2026-10-15T12:00:01+02:00" in str(first.reasons[0])
     # The withdrawn revision neither stands nor replaces the first submission.
     revised = bids["07-nordic-revised"]
     assert _codes(revised) == ["bid.withdrawn"] and revised.status is Status.REJECTED
@@ -86,7 +86,7 @@ def test_files_missing_from_the_record_and_from_the_folder_are_both_reported(mak
     bids = _by(evaluation)
     assert "bid.receipt_unknown" in _codes(bids["07-nordic-revised"])
     assert bids["07-nordic-revised"].status is Status.RANKED  # a warning: its own time is used, and said so
-    assert any("99-lost.xlsx" in w and "not in bids/" in w for w in evaluation.warnings)
+    assert any("99-lost.xlsx" in w and "not in bids/" in w for w in map(str, evaluation.warnings))
 
 
 def test_with_a_record_a_bad_own_time_is_a_formal_defect(make_tender):

@@ -41,12 +41,12 @@ def test_every_file_appears_once_with_its_status(sample_evaluation):
 
 def test_rejected_and_excluded_bids_carry_their_reasons(sample_evaluation):
     incomplete = by_id(sample_evaluation, "05-incomplete")
-    assert any("Unit price" in r for r in incomplete.reasons)
+    assert any("Unit price" in r for r in map(str, incomplete.reasons))
     # The missing registration number is formal: a clarification request, not a reason for the rejection.
-    assert not any("Registration number" in r for r in incomplete.reasons)
+    assert not any("Registration number" in r for r in map(str, incomplete.reasons))
     assert [r.field for r in incomplete.clarifications] == ["Registration number"]
-    assert "superseded" in by_id(sample_evaluation, "06-nordic-first").reasons[0]
-    assert "not a spreadsheet workbook" in by_id(sample_evaluation, "10-not-a-workbook").reasons[0]
+    assert "superseded" in str(by_id(sample_evaluation, "06-nordic-first").reasons[0])
+    assert "not a spreadsheet workbook" in str(by_id(sample_evaluation, "10-not-a-workbook").reasons[0])
     lowcost = by_id(sample_evaluation, "08-lowcost")
     assert [k.id for k in lowcost.knockouts if not k.passed] == ["ew_dialogue", "ew_conditions"]
     for b in sample_evaluation.bids:

@@ -229,5 +229,5 @@ def test_a_failure_of_the_tool_on_one_bid_is_an_issue_on_that_bid_and_the_others
         assert by_file[name].status.value == "rejected" and "not a defect of the bid" in failure.message
         assert "/srv" not in failure.message and "library" not in failure.message
     assert by_file[names[3]].status.value == "ranked" and by_file[names[3]].rank == 1
-    assert any("failed to evaluate 3 bid(s)" in w for w in evaluation.warnings)
+    assert any("failed to evaluate 3 bid(s)" in w for w in map(str, evaluation.warnings))
     assert "internal library failure" in caplog.text  # the details are in the log, for the maintainers

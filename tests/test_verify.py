@@ -234,7 +234,7 @@ def test_a_reject_decision_and_a_decision_that_matches_nothing(tmp_path):
     assert "no test reports for hazardous substances" in dossier.reason
     # A decision cannot overrule the register: the rejected certificate stays rejected, and the run says so.
     assert claims["TCO-9-AL16-7700"].reason_code == "certificate.model_not_covered"
-    assert any("TCO-9-AL16-7700" in w and "not applied" in w for w in evaluation.warnings)
+    assert any("TCO-9-AL16-7700" in w and "not applied" in w for w in map(str, evaluation.warnings))
 
 
 # --- every other verdict, on constructed bids ---------------------------------------------------------

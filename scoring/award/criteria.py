@@ -5,18 +5,20 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
-from scoring.award.functions import NO_PEERS, Context, Peers, Raw, field_value, holding, holds, raw_value, score_of
 from scoring.award.panel import panel_outcomes
 from scoring.award.results import BidResult, CriterionResult, CriterionStatus, KnockoutResult, Status
 from scoring.claims.verdicts import ClaimVerdict, Verdict
 from scoring.claims.verify import Verification, verify_claims
-from scoring.formatting import money, num
+from scoring.facts import N_, Fact, Listing, Money, Written, fact, name
 from scoring.intake.panel_sheets import PanelSheets
 from scoring.intake.parse import Locale
 from scoring.issues import Issue, Severity, evaluation_failed, has_errors, issue, one_per_cell
-from scoring.models import Bid, ReadResult, Tender
-from scoring.rules.schema import Criterion, DisclosureParams, Knockout, PanelCriterion, RuleSet
+from scoring.models import Bid, Item, ReadResult, Tender
+from scoring.rules.conditions import Context, field_value, holding, holds
+from scoring.rules.functions import NO_PEERS, Peers, Raw, raw_value, score_of
+from scoring.rules.schema import Criterion, Knockout, RuleSet
 
 
 def _base(read: ReadResult) -> dict:
@@ -41,28 +43,63 @@ def _base(read: ReadResult) -> dict:
 
 
 def check_knockout(k: Knockout, bid: Bid, ctx: Context) -> KnockoutResult:
-    answer = None
+    answer: Fact | None = None
     if k.check is not None:
         passed = holds(k.check, bid, None, ctx)
-        why = f"required {k.check.describe()}" + ("" if passed else "; not met")
+        why = fact(
+            N_("required %(condition)s") if passed else N_("required %(condition)s; not met"),
+            condition=k.check.describe(),
+        )
         if not passed:
-            answer = "; ".join(f"{_heading(f)}: {_answer(field_value(bid, f))}" for f in k.check.fields()) or None
+            answers = tuple(
+                fact("%(field)s: %(answer)s", field=_heading(f), answer=_answer(field_value(bid, f)))
+                for f in k.check.fields()
+            )
+            answer = fact("%(answers)s", answers=Listing(answers, "; ")) if answers else None
     else:
         failing = [i for i, met in zip(bid.items, holding(k.condition, bid, ctx), strict=True) if not met]
         passed = bool(bid.items) and not failing
-        rows = ", ".join(f"{i.model or i.item} (Items row {i.row})" for i in failing)
-        why = f"every item: {k.condition.describe()}" + ("" if passed else f"; not met by {rows}")
+        rows = Listing(tuple(_item(i) for i in failing))
+        why = (
+            fact(N_("every item: %(condition)s"), condition=k.condition.describe())
+            if passed
+            else fact(N_("every item: %(condition)s; not met by %(rows)s"), condition=k.condition.describe(), rows=rows)
+        )
         if not passed:
             fields = k.condition.fields()
             answer = (
-                "; ".join(
-                    f"{i.model or i.item} (Items row {i.row})"
-                    + "".join(f", {_heading(f)}: {_answer(field_value(bid, f, i))}" for f in fields)
-                    for i in failing
+                fact(
+                    "%(answers)s",
+                    answers=Listing(
+                        tuple(
+                            fact(
+                                "%(item)s%(answers)s",
+                                item=_item(i),
+                                answers=Listing(
+                                    tuple(
+                                        fact(
+                                            ", %(field)s: %(answer)s",
+                                            field=_heading(f),
+                                            answer=_answer(field_value(bid, f, i)),
+                                        )
+                                        for f in fields
+                                    ),
+                                    "",
+                                ),
+                            )
+                            for i in failing
+                        ),
+                        "; ",
+                    ),
                 )
-                or "no items"
+                if failing
+                else fact(N_("no items"))
             )
     return KnockoutResult(id=k.id, requirement=k.requirement, passed=passed, explanation=why, answer=answer)
+
+
+def _item(i: Item) -> Fact:
+    return fact(N_("%(item)s (Items row %(row)s)"), item=i.model or i.item, row=i.row)
 
 
 def _heading(name: str) -> str:
@@ -74,13 +111,12 @@ def _heading(name: str) -> str:
     return fields[field_name].heading if field_name in fields else field_name
 
 
-def _answer(value: object) -> str:
+def _answer(value: object) -> Any:
+    """A bid's answer as a fact's value: Yes or No, a figure, its text; "not stated" when empty."""
     if value is None:
-        return "not stated"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, Decimal):
-        return num(value)
+        return fact(N_("not stated"))
+    if isinstance(value, (bool, Decimal)):
+        return value
     return str(value)
 
 
@@ -122,18 +158,26 @@ def score_bids(
             pending[read.file] = {c.requirement for c in claims if c.verdict is Verdict.NEEDS_REVIEW and c.requirement}
             if read.bid is None or has_errors(read.issues):
                 errors = [i for i in read.issues if i.severity is Severity.ERROR]
-                reasons = [f"{i.code}: {i.message}" for i in errors]
+                reasons = [_reason(i) for i in errors]
                 awaiting = read.bid is not None and all(i.code == "cell.formula_uncalculated" for i in errors)
                 status = Status.AWAITING_CLARIFICATION if awaiting else Status.REJECTED
                 results[read.file] = BidResult(**_base(read), status=status, reasons=reasons, claims=claims)
                 continue
             knockouts = [check_knockout(k, read.bid, contexts[read.file]) for k in rules.knockouts]
         except Exception:
-            results[read.file] = _failed(read, "the verification of its claims and the knock-outs")
+            results[read.file] = _failed(read, fact(N_("the verification of its claims and the knock-outs")))
             continue
         failed = [k for k in knockouts if not k.passed]
         if failed:
-            reasons = [f"Knock-out '{k.id}': {k.requirement} ({k.explanation})." for k in failed]
+            reasons = [
+                fact(
+                    N_("Knock-out '%(id)s': %(requirement)s (%(why)s)."),
+                    id=k.id,
+                    requirement=fact(k.requirement),
+                    why=k.explanation,
+                )
+                for k in failed
+            ]
             results[read.file] = BidResult(
                 **_base(read), status=Status.EXCLUDED, knockouts=knockouts, reasons=reasons, claims=claims
             )
@@ -172,18 +216,18 @@ def score_bids(
 
 def score_competing(
     competing: list[ReadResult], contexts: dict[str, Context], pending: dict[str, set[str]], rules: RuleSet
-) -> tuple[dict[str, list[CriterionResult]], dict[str, str]]:
+) -> tuple[dict[str, list[CriterionResult]], dict[str, Fact]]:
     """Every criterion of every competing bid (the others set no benchmark), by file; and the bids the tool
     failed to score, by file, with the stage that failed. A bid that fails sets no benchmark either: the
     others are scored as if it had not competed."""
     # Relative functions compare each bid with the best competing bid, so raw values come first.
     raws: dict[str, dict[str, Raw]] = {}
-    failures: dict[str, str] = {}
+    failures: dict[str, Fact] = {}
     for read in competing:
         try:
             raws[read.file] = {c.id: raw_value(c, read.opened, contexts[read.file]) for c in rules.criteria}
         except Exception:
-            failures[read.file] = "the reading of its values for the criteria"
+            failures[read.file] = fact(N_("the reading of its values for the criteria"))
     while True:
         scoring = [r for r in competing if r.file not in failures]
         peers = {
@@ -200,7 +244,7 @@ def score_competing(
                     for c in rules.criteria
                 ]
             except Exception:
-                failures[read.file] = "the scoring of its criteria"
+                failures[read.file] = fact(N_("the scoring of its criteria"))
         if len(scored) == len(scoring):  # else the benchmarks are set again without the bids that failed
             return scored, failures
 
@@ -212,8 +256,13 @@ def flagged(read: ReadResult, claims: list[ClaimVerdict]) -> list[Issue]:
     return [
         issue(
             "claim.possible_misrepresentation",
-            f"Possible misrepresentation, for the committee to consider (Art. 57(4)(h) of Directive 2014/24/EU): "
-            f"{c.misrepresentation}",
+            fact(
+                N_(
+                    "Possible misrepresentation, for the committee to consider (Art. 57(4)(h) of Directive "
+                    "2014/24/EU): %(evidence)s"
+                ),
+                evidence=c.misrepresentation,
+            ),
             file=read.file,
             sheet="Labels",
             row=c.row,
@@ -228,26 +277,36 @@ def undisclosed(read: ReadResult, rules: RuleSet) -> list[Issue]:
     """`factories.none_disclosed` when the rule set scores transparency and the bid discloses no factory."""
     if read.bid is None or read.bid.factories or not rules.scores_transparency:
         return []
-    names = ", ".join(c.name for c in rules.criteria if isinstance(c.params, DisclosureParams))
+    names = ", ".join(c.name for c in rules.criteria if c.kernel.transparency)
     return [
         issue(
             "factories.none_disclosed",
-            f"The bid discloses no factory (its Factories sheet or factory list is missing or empty): the "
-            f"transparency criteria ({names}) score nothing.",
+            fact(
+                N_(
+                    "The bid discloses no factory (its Factories sheet or factory list is missing or empty): the "
+                    "transparency criteria (%(criteria)s) score nothing."
+                ),
+                criteria=names,
+            ),
             file=read.file,
             sheet=read.titles.get("Factories", "Factories"),
         )
     ]
 
 
-def _failed(read: ReadResult, stage: str) -> BidResult:
+def _failed(read: ReadResult, stage: Fact) -> BidResult:
     """A bid the tool failed to evaluate: not ranked, with `bid.evaluation_failed` saying why."""
     failure = evaluation_failed(read.file, stage)
     return BidResult(
         **(_base(read) | {"issues": [*read.issues, failure]}),
         status=Status.REJECTED,
-        reasons=[f"{failure.code}: {failure.message}"],
+        reasons=[_reason(failure)],
     )
+
+
+def _reason(i: Issue) -> Fact:
+    """An error as a reason for rejecting the bid: its code and its message."""
+    return fact("%(code)s: %(message)s", code=i.code, message=i.fact or i.message)
 
 
 def ranking_value(total: Decimal, price: Decimal | None, rules: RuleSet) -> Decimal | None:
@@ -261,14 +320,24 @@ def _criterion_result(
     scored = score_of(c, raw.value, rules.scale, peers)
     score, points = _points(c, rules, scored.score)
     stake = c.stake(rules.method)
-    explanation = (
-        f"{c.name}: {raw.text} → {score}/{num(rules.scale)} ({scored.rule}); {rules.method.worth(stake, points)}"
+    explanation = fact(
+        "%(criterion)s: %(raw)s → %(score)s/%(scale)s (%(rule)s); %(worth)s",
+        criterion=name(c.name, c.names),
+        raw=raw.fact,
+        score=Written(score),
+        scale=rules.scale,
+        rule=scored.rule,
+        worth=rules.method.worth(stake, points),
     )
     waiting = sorted(pending & set(c.labels))
     status = CriterionStatus.NEEDS_REVIEW if waiting else CriterionStatus.FINAL
     if waiting:
-        explanation += f"; claims for {', '.join(waiting)} await review and are not counted yet"
-    outcome = ctx.panel.get(c.id) if isinstance(c, PanelCriterion) else None
+        explanation = fact(
+            N_("%(explanation)s; claims for %(labels)s await review and are not counted yet"),
+            explanation=explanation,
+            labels=", ".join(waiting),
+        )
+    outcome = ctx.panel.get(c.id) if c.kernel.judged else None
     if outcome is not None and outcome.consensus is None:
         status = CriterionStatus.NEEDS_REVIEW
     return CriterionResult(
@@ -338,8 +407,12 @@ def abnormally_low(prices: dict[str, Decimal | None], rules: RuleSet) -> dict[st
             gap = (mean - price) / mean * hundred
             if gap > rule.below_mean_of_others_pct:
                 reasons.append(
-                    f"{gap.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} % below the mean of the "
-                    f"other bids ({money(mean)}; the rule set asks from {rule.below_mean_of_others_pct} %)"
+                    fact(
+                        N_("%(gap)s %% below the mean of the other bids (%(mean)s; the rule set asks from %(pct)s %%)"),
+                        gap=Written(gap.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)),
+                        mean=Money(mean),
+                        pct=Written(rule.below_mean_of_others_pct),
+                    )
                 )
         if rule.below_next_pct is not None:
             first, after = bisect_left(ordered, price), bisect_right(ordered, price)
@@ -348,16 +421,25 @@ def abnormally_low(prices: dict[str, Decimal | None], rules: RuleSet) -> dict[st
                 gap = (nxt - price) / nxt * hundred
                 if gap > rule.below_next_pct:
                     reasons.append(
-                        f"{gap.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} % below the next bid "
-                        f"({money(nxt)}; the rule set asks from {rule.below_next_pct} %)"
+                        fact(
+                            N_("%(gap)s %% below the next bid (%(next)s; the rule set asks from %(pct)s %%)"),
+                            gap=Written(gap.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)),
+                            next=Money(nxt),
+                            pct=Written(rule.below_next_pct),
+                        )
                     )
         if reasons:
             out[file] = [
                 issue(
                     "price.abnormally_low",
-                    f"The total price {money(price)} is "
-                    + " and ".join(reasons)
-                    + ": ask the bidder to explain it (Art. 69); this is not an exclusion.",
+                    fact(
+                        N_(
+                            "The total price %(price)s is %(reasons)s: ask the bidder to explain it (Art. 69); this "
+                            "is not an exclusion."
+                        ),
+                        price=Money(price),
+                        reasons=Listing(tuple(reasons), fact(N_(" and "))),
+                    ),
                     file=file,
                     sheet="Items",
                     field="Unit price",

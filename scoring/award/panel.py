@@ -14,31 +14,56 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
 from scoring.award.results import Moderation, PanelOutcome, PanelScore
+from scoring.facts import N_, Fact, Listing, Written, fact
 from scoring.intake.panel_sheets import MODERATION, PanelSheets, RawScore
 from scoring.intake.parse import Locale, parse_decimal
 from scoring.issues import Issue, issue
-from scoring.rules.schema import PanelCriterion, PanelParams, RuleSet
+from scoring.rules.functions import PanelParams
+from scoring.rules.schema import RuleSet
 
 PLACES = Decimal("0.0001")
 
 
-def sheet_warnings(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str]) -> list[str]:
+def sheet_warnings(sheets: PanelSheets, rules: RuleSet, bid_ids: list[str]) -> list[Fact]:
     """What is wrong with the score sheets themselves: unreadable files, rows about no criterion or no bid
     being scored, and second scores by the same evaluator (the first one counts)."""
-    criteria = {c.id for c in rules.criteria if isinstance(c, PanelCriterion)}
+    criteria = {c.id for c in rules.criteria if c.kernel.judged}
     if not criteria:
         return []
     warnings = list(sheets.problems)
     seen = set()
     for raw in sheets.scores + sheets.moderations:
         if raw.criterion not in criteria:
-            warnings.append(f"{raw.file} row {raw.row}: '{raw.criterion}' is not a panel criterion of the rule set.")
+            warnings.append(
+                fact(
+                    N_("%(file)s row %(row)s: '%(criterion)s' is not a panel criterion of the rule set."),
+                    file=raw.file,
+                    row=raw.row,
+                    criterion=raw.criterion,
+                )
+            )
         elif raw.bid not in bid_ids:
-            warnings.append(f"{raw.file} row {raw.row}: '{raw.bid}' is not a bid being scored; the score is not used.")
+            warnings.append(
+                fact(
+                    N_("%(file)s row %(row)s: '%(bid)s' is not a bid being scored; the score is not used."),
+                    file=raw.file,
+                    row=raw.row,
+                    bid=raw.bid,
+                )
+            )
         elif (raw.file, raw.bid, raw.criterion) in seen:
             warnings.append(
-                f"{raw.file} row {raw.row}: a second score by {raw.evaluator} for {raw.bid} on "
-                f"{raw.criterion}; the first one counts."
+                fact(
+                    N_(
+                        "%(file)s row %(row)s: a second score by %(evaluator)s for %(bid)s on %(criterion)s; the "
+                        "first one counts."
+                    ),
+                    file=raw.file,
+                    row=raw.row,
+                    evaluator=raw.evaluator,
+                    bid=raw.bid,
+                    criterion=raw.criterion,
+                )
             )
         seen.add((raw.file, raw.bid, raw.criterion))
     return warnings
@@ -48,7 +73,7 @@ def panel_outcomes(
     sheets: PanelSheets, rules: RuleSet, bid_ids: list[str], locale: Locale
 ) -> tuple[dict[tuple[str, str], PanelOutcome], dict[str, list[Issue]]]:
     """Outcomes by (bid, criterion) and issues by bid (see sheet_warnings for the sheets themselves)."""
-    criteria = {c.id: c.params for c in rules.criteria if isinstance(c, PanelCriterion)}
+    criteria = {c.id: c.params for c in rules.criteria if c.kernel.judged}
     issues: dict[str, list[Issue]] = defaultdict(list)
     if not criteria:
         return {}, issues
@@ -70,8 +95,15 @@ def panel_outcomes(
                 _issue(
                     "panel.comment_missing",
                     raw,
-                    f"{raw.evaluator}'s score {score} on {raw.criterion} has no comment, which "
-                    "this criterion requires; the score is not used.",
+                    fact(
+                        N_(
+                            "%(evaluator)s's score %(score)s on %(criterion)s has no comment, which this criterion "
+                            "requires; the score is not used."
+                        ),
+                        evaluator=raw.evaluator,
+                        score=Written(score),
+                        criterion=raw.criterion,
+                    ),
                 )
             )
             continue
@@ -87,8 +119,14 @@ def panel_outcomes(
                 _issue(
                     "panel.moderation_incomplete",
                     raw,
-                    f"The moderated score for {raw.bid} on {raw.criterion} needs a reason and "
-                    "who set it; it is not used.",
+                    fact(
+                        N_(
+                            "The moderated score for %(bid)s on %(criterion)s needs a reason and who set it; it is "
+                            "not used."
+                        ),
+                        bid=raw.bid,
+                        criterion=raw.criterion,
+                    ),
                 )
             )
             continue
@@ -116,7 +154,7 @@ def _known(raw: RawScore, criteria: dict, bid_ids: list[str]) -> tuple[str, str]
     return (raw.bid, raw.criterion) if raw.criterion in criteria and raw.bid in bid_ids else None
 
 
-def _issue(code: str, raw: RawScore, message: str) -> Issue:
+def _issue(code: str, raw: RawScore, message: Fact) -> Issue:
     sheet = "Moderation" if raw.evaluator.casefold() == MODERATION else "Scores"
     return issue(code, message, file=raw.file, sheet=sheet, row=raw.row, field="Score")
 
@@ -124,12 +162,18 @@ def _issue(code: str, raw: RawScore, message: str) -> Issue:
 def _score(raw: RawScore, params: PanelParams, locale: Locale, issues) -> Decimal | None:
     parsed = parse_decimal(raw.score, locale)
     if parsed.value is None:
-        what = "no score" if parsed.ok else f"{raw.score!r}, not a number"
+        what = fact(N_("no score")) if parsed.ok else fact(N_("%(score)s, not a number"), score=repr(raw.score))
         issues[raw.bid].append(
             _issue(
                 "panel.not_a_score",
                 raw,
-                f"{raw.evaluator} gave {what} for {raw.bid} on {raw.criterion}; it is not used.",
+                fact(
+                    N_("%(evaluator)s gave %(what)s for %(bid)s on %(criterion)s; it is not used."),
+                    evaluator=raw.evaluator,
+                    what=what,
+                    bid=raw.bid,
+                    criterion=raw.criterion,
+                ),
             )
         )
         return None
@@ -138,8 +182,18 @@ def _score(raw: RawScore, params: PanelParams, locale: Locale, issues) -> Decima
             _issue(
                 "panel.out_of_range",
                 raw,
-                f"{raw.evaluator}'s score {parsed.value} for {raw.bid} on {raw.criterion} is "
-                f"outside {params.minimum}..{params.maximum}; it is not used.",
+                fact(
+                    N_(
+                        "%(evaluator)s's score %(score)s for %(bid)s on %(criterion)s is outside "
+                        "%(minimum)s..%(maximum)s; it is not used."
+                    ),
+                    evaluator=raw.evaluator,
+                    score=Written(parsed.value),
+                    bid=raw.bid,
+                    criterion=raw.criterion,
+                    minimum=Written(params.minimum),
+                    maximum=Written(params.maximum),
+                ),
             )
         )
         return None
@@ -162,7 +216,15 @@ def _outcome(
         issues[bid].append(
             issue(
                 "panel.score_missing",
-                f"{evaluator} has not scored {bid} on {criterion}; the consensus is formed without that score.",
+                fact(
+                    N_(
+                        "%(evaluator)s has not scored %(bid)s on %(criterion)s; the consensus is formed without that "
+                        "score."
+                    ),
+                    evaluator=evaluator,
+                    bid=bid,
+                    criterion=criterion,
+                ),
                 file=f"{evaluator}.xlsx",
                 sheet="Scores",
                 field="Score",
@@ -176,12 +238,22 @@ def _outcome(
     spread = (max(values) - min(values)) if values else None
     flagged = bool(params.max_spread is not None and spread is not None and spread > params.max_spread)
     if flagged:
-        listing = ", ".join(f"{s.evaluator} {s.score}" for s in scores)
+        listing = Listing(
+            tuple(fact("%(evaluator)s %(score)s", evaluator=s.evaluator, score=Written(s.score)) for s in scores)
+        )
         issues[bid].append(
             issue(
                 "panel.disagreement",
-                f"Evaluators differ by {spread} on {criterion} ({listing}), "
-                f"more than the {params.max_spread} the rule set allows: discuss and moderate.",
+                fact(
+                    N_(
+                        "Evaluators differ by %(spread)s on %(criterion)s (%(scores)s), more than the %(allowed)s "
+                        "the rule set allows: discuss and moderate."
+                    ),
+                    spread=Written(spread or Decimal(0)),
+                    criterion=criterion,
+                    scores=listing,
+                    allowed=Written(params.max_spread or Decimal(0)),
+                ),
                 sheet="Scores",
                 field="Score",
             )
@@ -201,8 +273,15 @@ def _outcome(
         issues[bid].append(
             issue(
                 "panel.moderation_missing",
-                f"{criterion} is to be moderated, but there is no "
-                f"moderated score for {bid}; the median {consensus} is used meanwhile.",
+                fact(
+                    N_(
+                        "%(criterion)s is to be moderated, but there is no moderated score for %(bid)s; the median "
+                        "%(consensus)s is used meanwhile."
+                    ),
+                    criterion=criterion,
+                    bid=bid,
+                    consensus=Written(consensus),
+                ),
                 file=f"{MODERATION}.xlsx",
                 sheet="Moderation",
                 field="Score",

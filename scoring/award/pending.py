@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 from scoring.award.criteria import ranking_value, score_bids, scored_among
 from scoring.award.rank import rank_bids
-from scoring.award.results import BidResult, PendingDecision, Status
+from scoring.award.results import STATUS_WORDS, BidResult, PendingDecision, Status
 from scoring.claims.reviews import ReviewDecision, Reviews
 from scoring.claims.verdicts import ClaimVerdict, Verdict
 from scoring.claims.verify import Verification
+from scoring.facts import N_, Written, fact
 from scoring.intake.panel_sheets import PanelSheets
 from scoring.models import ReadResult, Tender
 from scoring.rules.schema import RuleSet
@@ -51,7 +53,9 @@ def weigh_pending(
 
 
 def _reference(claim: ClaimVerdict) -> str:
-    return claim.certificate_id or claim.evidence or f"Labels row {claim.row}"
+    return (
+        claim.certificate_id or claim.evidence or f"Labels row {claim.row}"
+    )  # an identifier, as reviews.yaml names it
 
 
 def _both_ways(
@@ -84,22 +88,38 @@ def _both_ways(
     winner_now, winner_then = ranked[0].bid_id, min(then, key=lambda k: then[k] or 0)
     changes_winner = winner_now != winner_then
     changes_ranks = now != then
-    label = claim.label or "label"
-    head = (
-        f"Accepting the {label} claim {reference} of {b.bid_id} would bring its total to {_amount(mine.total)} "
-        f"(now {_amount(b.total)}), rank {then[b.bid_id]} (now {b.rank})"
+    head = fact(
+        N_(
+            "Accepting the %(label)s claim %(claim)s of %(bid)s would bring its total to %(total)s (now %(now)s), "
+            "rank %(rank)s (now %(rank_now)s)"
+        ),
+        label=claim.label or fact(N_("label")),
+        claim=reference,
+        bid=b.bid_id,
+        total=_amount(mine.total),
+        now=_amount(b.total),
+        rank=then[b.bid_id],
+        rank_now=b.rank,
     )
     if changes_winner:
-        tail = f": the winner would be {winner_then} instead of {winner_now}; the award depends on this decision."
+        tail = fact(
+            N_("%(head)s: the winner would be %(then)s instead of %(winner)s; the award depends on this decision."),
+            then=winner_then,
+            winner=winner_now,
+        )
     elif changes_ranks:
-        tail = f"; {winner_now} stays first, but ranks below it change."
+        tail = fact(N_("%(head)s; %(winner)s stays first, but ranks below it change."), winner=winner_now)
     else:
         top = next(r for r in ranked if r.bid_id == winner_now)
         tail = (
-            f", below the winner's {_amount(top.total)}: the award does not depend on this decision."
+            fact(
+                N_("%(head)s, below the winner's %(top)s: the award does not depend on this decision."),
+                top=_amount(top.total),
+            )
             if b.bid_id != winner_now
-            else ": the bid stays first either way; the award does not depend on this decision."
+            else fact(N_("%(head)s: the bid stays first either way; the award does not depend on this decision."))
         )
+    tail.values["head"] = head
     return PendingDecision(
         kind="claim",
         bid_id=b.bid_id,
@@ -113,7 +133,7 @@ def _both_ways(
         winner_if_accepted=winner_then,
         changes_winner=changes_winner,
         changes_ranks=changes_ranks,
-        explanation=head + tail,
+        explanation=tail,
     )
 
 
@@ -148,8 +168,8 @@ def placed(
     return out, mine
 
 
-def _amount(value: Decimal | None) -> str:
-    return "no total" if value is None else str(value)
+def _amount(value: Decimal | None) -> Any:
+    return fact(N_("no total")) if value is None else Written(value)
 
 
 def _not_ranked(b: BidResult, claim: ClaimVerdict, winner: str | None) -> PendingDecision:
@@ -161,8 +181,11 @@ def _not_ranked(b: BidResult, claim: ClaimVerdict, winner: str | None) -> Pendin
         winner_now=winner,
         changes_winner=False,
         changes_ranks=False,
-        explanation=f"{b.bid_id} is {b.status.value.replace('_', ' ')} for other reasons: the decision on this claim "
-        "changes no rank.",
+        explanation=fact(
+            N_("%(bid)s is %(status)s for other reasons: the decision on this claim changes no rank."),
+            bid=b.bid_id,
+            status=fact(STATUS_WORDS[b.status]),
+        ),
     )
 
 
@@ -175,13 +198,21 @@ def _clarification(b: BidResult, field: str, blocking: bool, winner: str | None)
             winner_now=winner,
             changes_winner=False,
             changes_ranks=False,
-            explanation=f"{field} of {b.bid_id} is a formal defect: the answer changes no score.",
+            explanation=fact(
+                N_("%(field)s of %(bid)s is a formal defect: the answer changes no score."), field=field, bid=b.bid_id
+            ),
         )
     return PendingDecision(
         kind="clarification",
         bid_id=b.bid_id,
         subject=field,
         winner_now=winner,
-        explanation=f"{b.bid_id} cannot be ranked before it states {field}: the answer may change the ranking, "
-        "and the award waits for it.",
+        explanation=fact(
+            N_(
+                "%(bid)s cannot be ranked before it states %(field)s: the answer may change the ranking, and the "
+                "award waits for it."
+            ),
+            bid=b.bid_id,
+            field=field,
+        ),
     )

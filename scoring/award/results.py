@@ -8,6 +8,7 @@ from enum import Enum, StrEnum
 from typing import Any, Literal
 
 from scoring.claims.verdicts import ClaimVerdict
+from scoring.facts import N_, Fact
 from scoring.issues import Issue
 from scoring.models import ClarificationRequest, Clarified, Frozen, Tender
 from scoring.rules.lint import RuleWarning
@@ -21,6 +22,14 @@ class Status(str, Enum):
     # Not ranked until the tenderer answers a clarification the evaluation needs (the calculated value of
     # a formula in a scored field): not a rejection (Art. 56(3)).
     AWAITING_CLARIFICATION = "awaiting_clarification"
+
+
+STATUS_WORDS = {  # each status as a word in a sentence
+    Status.RANKED: N_("ranked"),
+    Status.EXCLUDED: N_("excluded"),
+    Status.REJECTED: N_("rejected"),
+    Status.AWAITING_CLARIFICATION: N_("awaiting clarification"),
+}
 
 
 class PanelScore(Frozen):
@@ -65,7 +74,7 @@ class CriterionResult(Frozen):
     raw: Any
     score: Decimal  # on the rule set's scale (0..scale)
     points: Decimal
-    explanation: str
+    explanation: Fact  # raw value, rule, score and points, in words (reports/words.py)
     status: CriterionStatus = CriterionStatus.FINAL
     stake: Decimal | None = None  # weight (%), or money under value_for_money
     panel: PanelOutcome | None = None  # every evaluator's score behind a judged criterion
@@ -75,8 +84,8 @@ class KnockoutResult(Frozen):
     id: str
     requirement: str
     passed: bool
-    explanation: str
-    answer: str | None = None  # what the bid answered, in its own terms, when it failed
+    explanation: Fact
+    answer: Fact | None = None  # what the bid answered, in its own terms, when it failed
 
 
 class BidResult(Frozen):
@@ -94,8 +103,8 @@ class BidResult(Frozen):
     knockouts: list[KnockoutResult] = []
     claims: list[ClaimVerdict] = []
     issues: list[Issue] = []
-    reasons: list[str] = []  # why rejected or excluded, in plain words
-    tie_break: str | None = None  # how a tie on total was decided, when there was one
+    reasons: list[Fact] = []  # why rejected or excluded
+    tie_break: Fact | None = None  # how a tie on total was decided, when there was one
     received_at: datetime | None = None  # from the opening record, or the bid's own Submitted at
     received_from_record: bool = False  # whether the opening record gave the time
     withdrawn: bool = False  # the opening record marks it withdrawn
@@ -147,7 +156,7 @@ class PendingDecision(Frozen):
     winner_if_accepted: str | None = None
     changes_winner: bool | None = None  # None: cannot be known before the decision (an answer not yet given)
     changes_ranks: bool | None = None
-    explanation: str
+    explanation: Fact
 
     @property
     def relevant(self) -> bool:
@@ -169,13 +178,13 @@ class Evaluation(Frozen):
     rules_sha256: str
     tool_version: str
     bids: list[BidResult]  # ranked first by rank, then excluded, then rejected
-    warnings: list[str] = []  # about the evaluation as a whole (e.g. an undecided tie)
+    warnings: list[Fact] = []  # about the evaluation as a whole (e.g. an undecided tie)
     rule_warnings: list[RuleWarning] = []  # the criteria linter's
     catalogue_version: str | None = None
     registers: list[str] = []  # the register snapshots claims were checked against
     agreement: dict[str, Decimal | None] = {}  # judged criterion -> Krippendorff's alpha
     robustness: RobustnessReport = RobustnessReport()  # award/robustness.py
-    receipt: str = ""  # what decided lateness and which submission stands (intake/receipts.py)
+    receipt: Fact | None = None  # what decided lateness and which submission stands (intake/receipts.py)
     pending: list[PendingDecision] = []  # open decisions and whether the ranking depends on them (award/pending.py)
 
     @property

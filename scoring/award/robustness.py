@@ -11,13 +11,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from scoring.award.criteria import score_bids, scored_among
-from scoring.award.functions import Peers
 from scoring.award.rank import rank_bids
 from scoring.award.results import BidResult, RankReversal, RobustnessReport, Status, WeightSensitivity
 from scoring.claims.verify import Verification
 from scoring.intake.panel_sheets import PanelSheets
 from scoring.models import ReadResult, Tender
-from scoring.rules.schema import MinMaxParams, RelativeParams, RuleSet
+from scoring.rules.functions import MinMaxParams, Peers, RelativeParams
+from scoring.rules.schema import RuleSet
 
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")

@@ -9,17 +9,17 @@ decision in reviews.yaml resolves it on the next run.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from scoring.claims.registers import Register, RegisterEntry
 from scoring.claims.reviews import ReviewDecision, Reviews, claim_key
 from scoring.claims.verdicts import ClaimVerdict, Verdict
 from scoring.models import Bid, LabelClaim, Tender
+from scoring.names import normalise_model
 from scoring.rules.catalogue import (
     ART43_FAILED,
     ART43_WORDS,
@@ -30,15 +30,6 @@ from scoring.rules.catalogue import (
 from scoring.rules.schema import LabelRequirement, RuleSet
 
 # code -> what it means; the sentence in each verdict says it for the case at hand.
-
-
-_NOT_ALNUM = re.compile(r"[^0-9a-z]")
-
-
-@lru_cache(maxsize=65536)  # the same few model names come back in every bid and register entry
-def normalise_model(name: str) -> str:
-    """'ThinkPad T14 Gen 5' and 'thinkpad-t14 gen5' name the same model."""
-    return _NOT_ALNUM.sub("", name.casefold())
 
 
 @dataclass

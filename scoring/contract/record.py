@@ -11,12 +11,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from scoring.award.functions import add_months
 from scoring.award.results import BidResult, Evaluation, Status
+from scoring.dates import add_months
 from scoring.errors import InputError
 from scoring.models import Award, Bid, Frozen
 from scoring.rules.catalogue import Catalogue
-from scoring.rules.schema import FollowUp, Remedy, RuleSet, ShareParams
+from scoring.rules.schema import FollowUp, Remedy, RuleSet
 
 Kind = Literal["certificate", "factories", "ew_dialogue", "warranty", "spare_parts", "security_updates", "take_back"]
 
@@ -151,7 +151,7 @@ def _certificates(
         scored = [
             f"{c.name} ({points[c.id].points} points)"
             for c in rules.criteria
-            if isinstance(c.params, ShareParams) and claim.requirement in c.params.where.labels() and c.id in points
+            if claim.requirement in c.labels and c.id in points
         ]
         scheme = next((s for s in catalogue.schemes if s.id == claim.scheme), None) if catalogue else None
         until = claim.valid_until

@@ -34,6 +34,7 @@ from pydantic import Field as PField
 from pydantic import field_validator
 
 from scoring.errors import TenderError
+from scoring.facts import N_, Fact, Unprefixed, fact
 from scoring.intake.ingest import CellReader
 from scoring.intake.template import SHEETS, SUPPLIER, Field, Kind, Sheet, normalise_heading
 from scoring.intake.tender import BidFile
@@ -118,25 +119,28 @@ def formal_fields(tender: Tender, read_by_rules: set[str]) -> set[tuple[str, str
     return out
 
 
-def expected(f: Field) -> str:
+KIND_ASKED = {
+    Kind.TEXT: N_("a value"),
+    Kind.LIST: N_("one or more values, separated by ';'"),
+    Kind.INTEGER: N_("a whole number"),
+    Kind.DECIMAL: N_("a number"),
+    Kind.DATE: N_("a date"),
+    Kind.DATETIME: N_("a date and time"),
+    Kind.YES_NO: N_("Yes or No"),
+    Kind.YES_NO_NA: N_("Yes, No or n/a"),
+    Kind.CHOICE: N_("a value"),
+}
+
+
+def expected(f: Field) -> Fact:
     """What the template asks for in a field, in the bidder's words."""
     if f.pattern_hint:
-        return f.pattern_hint
+        return fact(f.pattern_hint)
     if f.codelist == "countries":
-        return "an ISO 3166-1 alpha-2 country code (e.g. BE, DE, CN)"
+        return fact(N_("an ISO 3166-1 alpha-2 country code (e.g. BE, DE, CN)"))
     if f.choices:
-        return "one of: " + ", ".join(f.choices)
-    return {
-        Kind.TEXT: "a value",
-        Kind.LIST: "one or more values, separated by ';'",
-        Kind.INTEGER: "a whole number",
-        Kind.DECIMAL: "a number",
-        Kind.DATE: "a date",
-        Kind.DATETIME: "a date and time",
-        Kind.YES_NO: "Yes or No",
-        Kind.YES_NO_NA: "Yes, No or n/a",
-        Kind.CHOICE: "a value",
-    }[f.kind]
+        return fact(N_("one of: %(choices)s"), choices=", ".join(f.choices))
+    return fact(KIND_ASKED[f.kind])
 
 
 # --- requests --------------------------------------------------------------------------------------------
@@ -158,18 +162,17 @@ def proportion(read: ReadResult, formal: set[tuple[str, str]]) -> ReadResult:
         sheet, f = located
         is_formal = (sheet.name, f.name) in formal
         if i.code == "items.total_differs":
-            requests.append(_request(read, i, sheet, f, "the bid's own total to equal the sum of its lines"))
+            requests.append(_request(read, i, sheet, f, fact(N_("the bid's own total to equal the sum of its lines"))))
         elif is_formal and i.severity is Severity.ERROR:
             requests.append(_request(read, i, sheet, f, expected(f)))
-            i = i.model_copy(
-                update={
-                    "severity": Severity.WARNING,
-                    "message": f"{i.message} A formal defect: the tenderer is asked to clarify it (Art. 56(3)); "
-                    "the bid is not rejected for it.",
-                }
+            said = N_(
+                "%(message)s A formal defect: the tenderer is asked to clarify it (Art. 56(3)); the bid is not "
+                "rejected for it."
             )
+            i = i.reworded(fact(said, message=i.fact or i.message), severity=Severity.WARNING)
         elif i.code == "cell.formula_uncalculated":
-            requests.append(_request(read, i, sheet, f, "the value the formula calculates", blocking=not is_formal))
+            wanted = fact(N_("the value the formula calculates"))
+            requests.append(_request(read, i, sheet, f, wanted, blocking=not is_formal))
         issues.append(i)
     return read.model_copy(update={"issues": one_per_cell(issues), "requests": requests})
 
@@ -190,13 +193,10 @@ def _field_of(read: ReadResult, i: Issue) -> tuple[Sheet, Field] | None:
 
 
 def _request(
-    read: ReadResult, i: Issue, sheet: Sheet, f: Field, wanted: str, blocking: bool = False
+    read: ReadResult, i: Issue, sheet: Sheet, f: Field, wanted: Fact, blocking: bool = False
 ) -> ClarificationRequest:
     column = read.columns.get(sheet.name, {}).get(f.name)
-    found = i.message
-    prefix = f"{i.field}: "
-    if found.startswith(prefix):
-        found = found[len(prefix) :]
+    found = fact("%(found)s", found=Unprefixed(i.fact or i.message, f"{i.field}: "))
     return ClarificationRequest(
         sheet=read.titles.get(sheet.name, sheet.name),
         row=i.row,
@@ -239,18 +239,23 @@ def apply_answers(
             continue  # check_answers names the unknown ones; a file that could not be read has nothing to answer
         read = changed.get(read.file, read)
         located = _answered_field(read, answer, tender)
-        if isinstance(located, str):
+        if isinstance(located, Fact):
             changed[read.file] = _refused(read, answer, located)
             continue
         changed[read.file] = _answer(read, answer, *located, reader, formal)
     return [changed.get(r.file, r) for r in reads]
 
 
-def _refused(read: ReadResult, answer: Answer, reason: str) -> ReadResult:
+def _refused(read: ReadResult, answer: Answer, reason: Fact) -> ReadResult:
     """An answer that names no cell of the bid."""
     refused = issue(
         "clarification.refused",
-        f"The answer received on {answer.received_on.isoformat()} for {answer.field!r} was not used: {reason}.",
+        fact(
+            N_("The answer received on %(received)s for %(field)s was not used: %(reason)s."),
+            received=answer.received_on,
+            field=repr(answer.field),
+            reason=reason,
+        ),
         file=read.file,
     )
     record = Clarified(
@@ -269,7 +274,7 @@ def _refused(read: ReadResult, answer: Answer, reason: str) -> ReadResult:
     )
 
 
-def _answered_field(read: ReadResult, answer: Answer, tender: Tender) -> tuple[Sheet, Field] | str:
+def _answered_field(read: ReadResult, answer: Answer, tender: Tender) -> tuple[Sheet, Field] | Fact:
     wanted = normalise_heading(answer.sheet)
     sheet = next(
         (
@@ -280,7 +285,7 @@ def _answered_field(read: ReadResult, answer: Answer, tender: Tender) -> tuple[S
         None,
     )
     if sheet is None:
-        return f"the template has no sheet {answer.sheet!r}"
+        return fact(N_("the template has no sheet %(sheet)s"), sheet=repr(answer.sheet))
     headings = read.headings.get(sheet.name, {})
     name = normalise_heading(answer.field)
     f = next(
@@ -292,13 +297,19 @@ def _answered_field(read: ReadResult, answer: Answer, tender: Tender) -> tuple[S
         None,
     )
     if f is None:
-        return f"the sheet {answer.sheet!r} has no field {answer.field!r}"
+        return fact(
+            N_("the sheet %(sheet)s has no field %(field)s"), sheet=repr(answer.sheet), field=repr(answer.field)
+        )
     if not sheet.key_value:
         rows = {r.row for r in _rows_of(read, sheet)}
         if answer.row is None:
-            return f"an answer on the sheet {answer.sheet!r} needs the row it answers"
+            return fact(N_("an answer on the sheet %(sheet)s needs the row it answers"), sheet=repr(answer.sheet))
         if answer.row not in rows:
-            return f"row {answer.row} of the sheet {answer.sheet!r} holds no line of the bid"
+            return fact(
+                N_("row %(row)s of the sheet %(sheet)s holds no line of the bid"),
+                row=answer.row,
+                sheet=repr(answer.sheet),
+            )
     return sheet, f
 
 
@@ -324,7 +335,7 @@ def _answer(
         on_cell += [i for i in read.issues if i.sheet == sheet.name and i.field == heading and i.row is None]
     formula = any(i.code == "cell.formula_uncalculated" for i in on_cell)
     current = getattr(bid.supplier, f.name) if sheet.key_value else getattr(_row(read, sheet, row), f.name)
-    shown_before = _shown(current) if not formula else "a formula without a calculated value"
+    shown_before = _shown(current) if not formula else fact(N_("a formula without a calculated value"))
     record = dict(
         sheet=read.titles.get(sheet.name, sheet.name),
         row=row,
@@ -335,23 +346,35 @@ def _answer(
         by=answer.by,
     )
     where: dict[str, Any] = dict(file=read.file, sheet=sheet.name, row=row, field=heading)
-    reason = ""
+    reason: Fact | None = None
     if not formula and (sheet.name, f.name) not in formal:
-        reason = (
-            "a clarification may not change the price or the offered products: that would be a new offer "
-            "(Art. 56(3) of Directive 2014/24/EU)"
+        reason = fact(
+            N_(
+                "a clarification may not change the price or the offered products: that would be a new offer "
+                "(Art. 56(3) of Directive 2014/24/EU)"
+            )
             if sheet is not SUPPLIER and f.name in PRICE_AND_PRODUCTS
-            else "the field goes to the substance of the offer, which a clarification may not change "
-            "(Art. 56(3) of Directive 2014/24/EU)"
+            else N_(
+                "the field goes to the substance of the offer, which a clarification may not change "
+                "(Art. 56(3) of Directive 2014/24/EU)"
+            )
         )
     parsed = reader.parse(f, answer.value)
     if not reason and (parsed.error or parsed.value is None):
-        reason = f"the answer is not {expected(f)}"
+        reason = fact(N_("the answer is not %(expected)s"), expected=expected(f))
     if reason:
         refused = issue(
             "clarification.refused",
-            f"{heading}: the answer {_shown(answer.value)} received on {answer.received_on.isoformat()} was not "
-            f"used: {reason}. The bid is evaluated as submitted.",
+            fact(
+                N_(
+                    "%(heading)s: the answer %(answer)s received on %(received)s was not used: %(reason)s. The bid "
+                    "is evaluated as submitted."
+                ),
+                heading=heading,
+                answer=_shown(answer.value),
+                received=answer.received_on,
+                reason=reason,
+            ),
             **where,
         )
         return read.model_copy(
@@ -367,8 +390,17 @@ def _answer(
         bid = bid.model_copy(update={sheet.name.lower(): rows})
     answered = issue(
         "clarification.answered",
-        f"{heading}: {shown_before} was clarified as {_shown(answer.value)} (received on "
-        f"{answer.received_on.isoformat()}, recorded by {answer.by}); the original is kept in the record.",
+        fact(
+            N_(
+                "%(heading)s: %(before)s was clarified as %(answer)s (received on %(received)s, recorded by "
+                "%(by)s); the original is kept in the record."
+            ),
+            heading=heading,
+            before=shown_before,
+            answer=_shown(answer.value),
+            received=answer.received_on,
+            by=answer.by,
+        ),
         **where,
     )
     kept = [i for i in read.issues if i not in on_cell]
@@ -385,9 +417,10 @@ def _row(read: ReadResult, sheet: Sheet, row: int | None) -> Any:
     return next(r for r in _rows_of(read, sheet) if r.row == row)
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any) -> Any:
+    """A value as the answer or the bid gave it: quoted text, a figure, a date; "empty" in words."""
     if value is None or isinstance(value, str) and not value.strip():
-        return "empty"
+        return fact(N_("empty"))
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, list):

@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from scoring.formatting import money
+from scoring.facts import N_, Money, fact
 from scoring.intake.receipts import submission_time
 from scoring.issues import Issue, issue
 from scoring.models import ReadResult, Tender
@@ -24,7 +24,11 @@ def check_against_tender(read: ReadResult, tender: Tender, per_lot: bool = False
         out.append(
             issue(
                 "bid.tender_mismatch",
-                f"The bid is for tender '{s.tender_reference}', not '{tender.id}'.",
+                fact(
+                    N_("The bid is for tender '%(named)s', not '%(tender)s'."),
+                    named=s.tender_reference,
+                    tender=tender.id,
+                ),
                 file=name,
                 sheet="Supplier",
                 row=rows.get("tender_reference"),
@@ -35,7 +39,11 @@ def check_against_tender(read: ReadResult, tender: Tender, per_lot: bool = False
         out.append(
             issue(
                 "bid.currency_mismatch",
-                f"Prices are in {s.currency}; this tender is priced in {tender.currency}.",
+                fact(
+                    N_("Prices are in %(currency)s; this tender is priced in %(tender_currency)s."),
+                    currency=s.currency,
+                    tender_currency=tender.currency,
+                ),
                 file=name,
                 sheet="Supplier",
                 row=rows.get("currency"),
@@ -62,8 +70,15 @@ def _check_stated_total(read: ReadResult) -> list[Issue]:
         return [
             issue(
                 "items.total_row",
-                f"Row {bid.stated_total_row} is read as the bid's own totals row, not as an item"
-                + ("; it holds no total in the price column." if bid.stated_total is None else "."),
+                fact(
+                    N_(
+                        "Row %(row)s is read as the bid's own totals row, not as an item; it holds no total in the "
+                        "price column."
+                    )
+                    if bid.stated_total is None
+                    else N_("Row %(row)s is read as the bid's own totals row, not as an item."),
+                    row=bid.stated_total_row,
+                ),
                 **where,
             )
         ]
@@ -71,17 +86,29 @@ def _check_stated_total(read: ReadResult) -> list[Issue]:
         return [
             issue(
                 "items.total_row",
-                f"Row {bid.stated_total_row} is read as the bid's own total ({money(computed)}), not as an item; "
-                "it matches the item lines.",
+                fact(
+                    N_(
+                        "Row %(row)s is read as the bid's own total (%(total)s), not as an item; it matches the item "
+                        "lines."
+                    ),
+                    row=bid.stated_total_row,
+                    total=Money(computed),
+                ),
                 **where,
             )
         ]
     return [
         issue(
             "items.total_differs",
-            f"The bid's own total on row {bid.stated_total_row} is {money(bid.stated_total)}, but its item lines "
-            f"add up to {money(computed)}. The item lines are evaluated; ask the tenderer to confirm them "
-            "(a clarification, Art. 56(3)).",
+            fact(
+                N_(
+                    "The bid's own total on row %(row)s is %(stated)s, but its item lines add up to %(total)s. The "
+                    "item lines are evaluated; ask the tenderer to confirm them (a clarification, Art. 56(3))."
+                ),
+                row=bid.stated_total_row,
+                stated=Money(bid.stated_total),
+                total=Money(computed),
+            ),
             **where,
         )
     ]
@@ -104,12 +131,17 @@ def _check_lots(read: ReadResult, tender: Tender) -> list[Issue]:
         where: dict[str, Any] = dict(file=bid.file, sheet="Items", row=item.row, field=heading)
         if declared and not tender.items and _key(item.lot) not in declared:
             lots = ", ".join(tender.declared_lots)
-            out.append(issue("items.lot_unknown", f"Lot {item.lot!r} is not a lot of this tender ({lots}).", **where))
+            said = fact(N_("Lot %(lot)s is not a lot of this tender (%(lots)s)."), lot=repr(item.lot), lots=lots)
+            out.append(issue("items.lot_unknown", said, **where))
         elif not declared and not LOT_CODE.fullmatch(item.lot):
             out.append(
                 issue(
                     "items.lot_invalid",
-                    f"{heading}: {item.lot[:60]!r} is not a lot code (a short code such as 1, A or Lot 2).",
+                    fact(
+                        N_("%(heading)s: %(lot)s is not a lot code (a short code such as 1, A or Lot 2)."),
+                        heading=heading,
+                        lot=repr(item.lot[:60]),
+                    ),
                     **where,
                 )
             )
@@ -140,7 +172,7 @@ def _check_items(read: ReadResult, tender: Tender, per_lot: bool) -> list[Issue]
             out.append(
                 issue(
                     "items.unknown_item",
-                    f"Item '{item.item}' is not an item of this tender.",
+                    fact(N_("Item '%(item)s' is not an item of this tender."), item=item.item),
                     field=heading.get("item", "Item"),
                     **where,
                 )
@@ -151,7 +183,12 @@ def _check_items(read: ReadResult, tender: Tender, per_lot: bool) -> list[Issue]
             out.append(
                 issue(
                     "items.lot_mismatch",
-                    f"Item '{item.item}' belongs to lot {wanted.lot}, not {item.lot}.",
+                    fact(
+                        N_("Item '%(item)s' belongs to lot %(lot)s, not %(offered)s."),
+                        item=item.item,
+                        lot=wanted.lot,
+                        offered=item.lot,
+                    ),
                     field=heading.get("lot", "Lot"),
                     **where,
                 )
@@ -160,7 +197,12 @@ def _check_items(read: ReadResult, tender: Tender, per_lot: bool) -> list[Issue]
             out.append(
                 issue(
                     "items.quantity_mismatch",
-                    f"Item '{item.item}': {item.quantity} offered, the tender asks for {wanted.quantity}.",
+                    fact(
+                        N_("Item '%(item)s': %(offered)s offered, the tender asks for %(asked)s."),
+                        item=item.item,
+                        offered=item.quantity,
+                        asked=wanted.quantity,
+                    ),
                     field=heading.get("quantity", "Quantity"),
                     **where,
                 )
@@ -170,11 +212,15 @@ def _check_items(read: ReadResult, tender: Tender, per_lot: bool) -> list[Issue]
         if per_lot and _key(wanted.lot) not in lots_offered:
             continue  # a lot this bid does not bid for
         if key not in offered:
-            label = f"'{wanted.item}'" + (f" ({wanted.description})" if wanted.description else "")
+            label = (
+                fact(N_("'%(item)s' (%(description)s)"), item=wanted.item, description=wanted.description)
+                if wanted.description
+                else fact(N_("'%(item)s'"), item=wanted.item)
+            )
             out.append(
                 issue(
                     "items.missing_item",
-                    f"Item {label} of lot {wanted.lot} is not offered.",
+                    fact(N_("Item %(item)s of lot %(lot)s is not offered."), item=label, lot=wanted.lot),
                     file=bid.file,
                     sheet="Items",
                 )
@@ -195,13 +241,18 @@ def _check_receipt(read: ReadResult, tender: Tender) -> list[Issue]:
     """Withdrawn, late, or not in the opening record; and a bid's own time that the record contradicts."""
     s, name, row = read.opened.supplier, read.file, read.supplier_rows.get("submitted_at")
     own: dict[str, Any] = dict(file=name, sheet="Supplier", row=row, field="Submitted at")
-    deadline = tender.bid_deadline.isoformat()
     if read.withdrawn:
         return [
             issue(
                 "bid.withdrawn",
-                f"The opening record ({tender.received}) marks {name} as withdrawn by the tenderer; it is not "
-                "evaluated.",
+                fact(
+                    N_(
+                        "The opening record (%(record)s) marks %(file)s as withdrawn by the tenderer; it is not "
+                        "evaluated."
+                    ),
+                    record=tender.received,
+                    file=name,
+                ),
                 file=name,
             )
         ]
@@ -211,8 +262,14 @@ def _check_receipt(read: ReadResult, tender: Tender) -> list[Issue]:
             out.append(
                 issue(
                     "bid.late",
-                    f"Received at {read.received_at.isoformat()} (opening record {tender.received}), after the bid "
-                    f"deadline {deadline}.",
+                    fact(
+                        N_(
+                            "Received at %(received)s (opening record %(record)s), after the bid deadline %(deadline)s."
+                        ),
+                        received=read.received_at,
+                        record=tender.received,
+                        deadline=tender.bid_deadline,
+                    ),
                     file=name,
                 )
             )
@@ -224,9 +281,15 @@ def _check_receipt(read: ReadResult, tender: Tender) -> list[Issue]:
             out.append(
                 issue(
                     "bid.submitted_at_differs",
-                    f"The bid says it was submitted at {stated.isoformat()}; the platform received it at "
-                    f"{read.received_at.isoformat()} (opening record {tender.received}). The platform's time "
-                    "counts.",
+                    fact(
+                        N_(
+                            "The bid says it was submitted at %(stated)s; the platform received it at %(received)s "
+                            "(opening record %(record)s). The platform's time counts."
+                        ),
+                        stated=stated,
+                        received=read.received_at,
+                        record=tender.received,
+                    ),
                     **own,
                 )
             )
@@ -235,8 +298,14 @@ def _check_receipt(read: ReadResult, tender: Tender) -> list[Issue]:
         out.append(
             issue(
                 "bid.receipt_unknown",
-                f"{name} is not in the opening record ({tender.received}): its own Submitted at is used; check how "
-                "it was received.",
+                fact(
+                    N_(
+                        "%(file)s is not in the opening record (%(record)s): its own Submitted at is used; check how "
+                        "it was received."
+                    ),
+                    file=name,
+                    record=tender.received,
+                ),
                 file=name,
             )
         )
@@ -244,11 +313,27 @@ def _check_receipt(read: ReadResult, tender: Tender) -> list[Issue]:
         out.append(
             issue(
                 "bid.late",
-                f"Submitted at {s.submitted_at.isoformat()}, after the bid deadline {deadline}.",
+                fact(
+                    N_("Submitted at %(stated)s, after the bid deadline %(deadline)s."),
+                    stated=s.submitted_at,
+                    deadline=tender.bid_deadline,
+                ),
                 **own,
             )
         )
     return out
+
+
+SUPERSEDED = {  # (the platform's receipt time, this one's time known): the message
+    (True, True): N_(
+        "Replaced by %(kept)s from the same tenderer (%(number)s), received %(latest)s, after this one (%(when)s)."
+    ),
+    (True, False): N_("Replaced by %(kept)s from the same tenderer (%(number)s), received %(latest)s."),
+    (False, True): N_(
+        "Replaced by %(kept)s from the same tenderer (%(number)s), submitted %(latest)s, after this one (%(when)s)."
+    ),
+    (False, False): N_("Replaced by %(kept)s from the same tenderer (%(number)s), submitted %(latest)s."),
+}
 
 
 def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
@@ -283,8 +368,14 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
                 out[file].append(
                     issue(
                         "bid.identical_copy",
-                        f"A copy, byte for byte, of {winners[0].file} from the same tenderer ({number}); "
-                        f"the offer is evaluated once, as {winners[0].file}.",
+                        fact(
+                            N_(
+                                "A copy, byte for byte, of %(kept)s from the same tenderer (%(number)s); the offer is "
+                                "evaluated once, as %(kept)s."
+                            ),
+                            kept=winners[0].file,
+                            number=number,
+                        ),
                         file=file,
                         sheet="Supplier",
                     )
@@ -294,8 +385,14 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
                 out[r.file].append(
                     issue(
                         "bid.duplicate_undecidable",
-                        f"Tenderer {number} submitted {files} at the same time; the buyer must "
-                        "clarify which bid stands.",
+                        fact(
+                            N_(
+                                "Tenderer %(number)s submitted %(files)s at the same time; the buyer must clarify "
+                                "which bid stands."
+                            ),
+                            number=number,
+                            files=files,
+                        ),
                         file=r.file,
                         sheet="Supplier",
                     )
@@ -310,10 +407,13 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
             out[r.file].append(
                 issue(
                     "bid.superseded",
-                    f"Replaced by {kept.file} from the same tenderer ({number}), "
-                    + ("received" if kept.received_at else "submitted")
-                    + f" {latest.isoformat()}"
-                    + (f", after this one ({when.isoformat()})." if when else "."),
+                    fact(
+                        SUPERSEDED[(kept.received_at is not None, when is not None)],
+                        kept=kept.file,
+                        number=number,
+                        latest=latest,
+                        when=when,
+                    ),
                     file=r.file,
                     sheet="Supplier",
                 )
@@ -321,7 +421,11 @@ def check_duplicates(reads: list[ReadResult]) -> dict[str, list[Issue]]:
             out[kept.file].append(
                 issue(
                     "bid.supersedes",
-                    f"Replaces the earlier submission {r.file} from the same tenderer ({number}).",
+                    fact(
+                        N_("Replaces the earlier submission %(file)s from the same tenderer (%(number)s)."),
+                        file=r.file,
+                        number=number,
+                    ),
                     file=kept.file,
                     sheet="Supplier",
                 )
@@ -342,7 +446,11 @@ def identical_files(reads: list[ReadResult]) -> dict[str, list[Issue]]:
             out[file] = [
                 issue(
                     "bid.identical_file",
-                    f"{file} has the same bytes as {others}: the same file was submitted more than once.",
+                    fact(
+                        N_("%(file)s has the same bytes as %(others)s: the same file was submitted more than once."),
+                        file=file,
+                        others=others,
+                    ),
                     file=file,
                 )
             ]

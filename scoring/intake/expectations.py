@@ -16,6 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from scoring.facts import N_, Clause, Fact, Listing, fact
 from scoring.intake.template import (
     FACTORIES,
     ITEMS,
@@ -192,7 +193,11 @@ def validate_many(reads: list[ReadResult]) -> dict[str, list[Issue]]:
             out[file].append(
                 issue(
                     "table.empty",
-                    f"The sheet '{ITEMS.name}' lists no items; at least {ITEMS.min_rows} is required.",
+                    fact(
+                        N_("The sheet '%(sheet)s' lists no items; at least %(minimum)s is required."),
+                        sheet=ITEMS.name,
+                        minimum=ITEMS.min_rows,
+                    ),
                     file=file,
                     sheet=ITEMS.name,
                 )
@@ -218,10 +223,14 @@ def _issue_from(
     meta = outcome.expectation_config.meta or {}
     code = meta["code"]
     if code == "table.duplicate_row":
-        cols = " and ".join(headings[c] for c in sheet.unique)
+        cols = Listing(tuple(headings[c] for c in sheet.unique), fact(N_(" and ")))
         return issue(
             code,
-            f"The same {cols} ({', '.join(str(hit[c]) for c in sheet.unique)}) appears on more than one row.",
+            fact(
+                N_("The same %(columns)s (%(values)s) appears on more than one row."),
+                columns=cols,
+                values=", ".join(str(hit[c]) for c in sheet.unique),
+            ),
             file=file,
             sheet=sheet.name,
             row=int(hit[ROW]),
@@ -232,7 +241,7 @@ def _issue_from(
     severity = Severity(meta.get("severity", "error"))
     message = _message(code, f, heading, hit.get(f.name), severity)
     if meta.get("why"):
-        message = f"{message[:-1]}: {meta['why']}."
+        message = fact(N_("%(message)s: %(why)s."), message=Clause(message), why=fact(meta["why"]))
     return issue(
         code,
         message,
@@ -244,21 +253,40 @@ def _issue_from(
     )
 
 
-def _message(code: str, f: Field, heading: str, value: Any, severity: Severity) -> str:
+def _message(code: str, f: Field, heading: str, value: Any, severity: Severity) -> Fact:
     shown = _shown(value)
     if code == "field.missing":
         if severity is Severity.ERROR:
-            return f"{heading}: a value is required."
-        return f"{heading}: not stated; criteria that use it score no points for it."
+            return fact(N_("%(heading)s: a value is required."), heading=heading)
+        return fact(N_("%(heading)s: not stated; criteria that use it score no points for it."), heading=heading)
     if code == "field.out_of_range":
-        low = "" if f.minimum is None else (f"more than {f.minimum}" if f.strict_minimum else f"at least {f.minimum}")
-        high = "" if f.maximum is None else f"at most {f.maximum}"
-        return f"{heading}: {shown} is not allowed; it must be {' and '.join(p for p in (low, high) if p)}."
+        bounds = []
+        if f.minimum is not None:
+            bounds.append(fact(N_("more than %(n)s") if f.strict_minimum else N_("at least %(n)s"), n=str(f.minimum)))
+        if f.maximum is not None:
+            bounds.append(fact(N_("at most %(n)s"), n=str(f.maximum)))
+        return fact(
+            N_("%(heading)s: %(value)s is not allowed; it must be %(bounds)s."),
+            heading=heading,
+            value=shown,
+            bounds=Listing(tuple(bounds), fact(N_(" and "))),
+        )
     if code == "field.not_allowed":
-        return f"{heading}: {shown} is not allowed; use one of: {', '.join(f.choices)}."
+        return fact(
+            N_("%(heading)s: %(value)s is not allowed; use one of: %(choices)s."),
+            heading=heading,
+            value=shown,
+            choices=", ".join(f.choices),
+        )
     if f.codelist == "countries":
-        return f"{heading}: {shown} is not an ISO 3166-1 alpha-2 country code (e.g. BE, DE, CN)."
-    return f"{heading}: {shown} is not {f.pattern_hint}."
+        return fact(
+            N_("%(heading)s: %(value)s is not an ISO 3166-1 alpha-2 country code (e.g. BE, DE, CN)."),
+            heading=heading,
+            value=shown,
+        )
+    return fact(
+        N_("%(heading)s: %(value)s is not %(expected)s."), heading=heading, value=shown, expected=fact(f.pattern_hint)
+    )
 
 
 def _shown(value: Any) -> str:

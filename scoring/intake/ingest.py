@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scoring.facts import N_, Listing, Lowered, fact
 from scoring.intake.parse import (
     Locale,
     Parsed,
@@ -102,18 +103,20 @@ def entry_sha256(entry: BidFile) -> str:
 
 
 REFUSED = {
-    FOLDER: "{name} is a folder, not a bid file ({detail}); a bid is one workbook directly in bids/, and nothing "
-    "inside the folder was evaluated.",
-    NOT_A_FILE: "{name} is not a file (a pipe, socket or device); it was not read.",
-    BROKEN_LINK: "{name} is a link to a file that does not exist; it was not read.",
-    OUTSIDE: "{name} is a link to a file outside the tender folder; it was refused unread.",
-    TOO_LARGE: "{name} is larger ({detail}) than any bid workbook; it was not opened.",
+    FOLDER: N_(
+        "%(file)s is a folder, not a bid file (%(detail)s); a bid is one workbook directly in bids/, and nothing "
+        "inside the folder was evaluated."
+    ),
+    NOT_A_FILE: N_("%(file)s is not a file (a pipe, socket or device); it was not read."),
+    BROKEN_LINK: N_("%(file)s is a link to a file that does not exist; it was not read."),
+    OUTSIDE: N_("%(file)s is a link to a file outside the tender folder; it was refused unread."),
+    TOO_LARGE: N_("%(file)s is larger (%(detail)s) than any bid workbook; it was not opened."),
 }
 
 
 def refused_entry(entry: BidFile) -> Issue:
     assert entry.refused is not None, "called for refused entries"
-    return issue(entry.refused, REFUSED[entry.refused].format(name=entry.name, detail=entry.detail), file=entry.name)
+    return issue(entry.refused, fact(REFUSED[entry.refused], file=entry.name, detail=entry.detail), file=entry.name)
 
 
 def _read_bid(path: Path, tender: Tender, name: str, digest: str, bid_id: str) -> ReadResult:
@@ -139,7 +142,10 @@ def _read_bid(path: Path, tender: Tender, name: str, digest: str, bid_id: str) -
                 issues.append(
                     issue(
                         "factories.two_lists",
-                        f"The workbook's own factory rows are set aside: the factory list {title} is read.",
+                        fact(
+                            N_("The workbook's own factory rows are set aside: the factory list %(list)s is read."),
+                            list=title,
+                        ),
                         file=name,
                         sheet=FACTORIES.name,
                     )
@@ -202,11 +208,18 @@ def _factory_list(
     sheet = raw.sheets.get(FACTORIES.name) if raw else None
     found = [refused] if refused else [] if raw is None else raw.issues
     if sheet is None:
-        why = " ".join(i.message for i in found) or "it holds no sheet"
+        why = Listing(tuple(i.fact for i in found), " ") if found else fact(N_("it holds no sheet"))
         issues.append(
             issue(
                 "factories.list_unreadable",
-                f"The factory list {shown} could not be read ({why}); the workbook's own Factories sheet is read.",
+                fact(
+                    N_(
+                        "The factory list %(list)s could not be read (%(why)s); the workbook's own Factories sheet is "
+                        "read."
+                    ),
+                    list=shown,
+                    why=why,
+                ),
                 file=name,
                 sheet=FACTORIES.name,
             )
@@ -244,12 +257,19 @@ def _typed_rows(name: str, raw: RawSheet, reader: CellReader, issues: list[Issue
                 heading = raw.display[field_name]
                 column, formula = raw.uncalculated[(raw_row.row, field_name)]
                 cell = f"{column_letters(column)}{raw_row.row}"
-                written = f"the formula {formula}" if formula else "the formula"
+                written = fact(N_("the formula %(formula)s"), formula=formula) if formula else fact(N_("the formula"))
                 issues.append(
                     issue(
                         "cell.formula_uncalculated",
-                        f"{heading}: {written} in cell {cell} has no calculated value; the tenderer is asked to "
-                        "state the value it calculates (a clarification).",
+                        fact(
+                            N_(
+                                "%(heading)s: %(formula)s in cell %(cell)s has no calculated value; the tenderer is "
+                                "asked to state the value it calculates (a clarification)."
+                            ),
+                            heading=heading,
+                            formula=written,
+                            cell=cell,
+                        ),
                         file=name,
                         sheet=raw.sheet.name,
                         row=raw_row.row,
@@ -267,18 +287,32 @@ def _typed_rows(name: str, raw: RawSheet, reader: CellReader, issues: list[Issue
                 where: dict[str, Any] = dict(file=name, sheet=raw.sheet.name, row=raw_row.row, field=heading)
                 if parsed.error:
                     issues.append(
-                        issue(parsed.error, f"{heading}: {_describe(parsed.error)} ({parsed.note}).", **where)
+                        issue(
+                            parsed.error,
+                            fact(
+                                N_("%(heading)s: %(meaning)s (%(note)s)."),
+                                heading=heading,
+                                meaning=_describe(parsed.error),
+                                note=parsed.note,
+                            ),
+                            **where,
+                        )
                     )
                     typed[field_name] = None
                     continue
                 if parsed.warning:
-                    detail = f" ({parsed.note})" if parsed.note else ""
-                    issues.append(issue(parsed.warning, f"{heading}: {_describe(parsed.warning)}{detail}", **where))
+                    said = (
+                        fact(N_("%(heading)s: %(meaning)s (%(note)s)"), note=parsed.note)
+                        if parsed.note
+                        else fact(N_("%(heading)s: %(meaning)s"))
+                    )
+                    said.values.update(heading=heading, meaning=_describe(parsed.warning))
+                    issues.append(issue(parsed.warning, said, **where))
             typed[field_name] = parsed.value
         out.append(typed)
     return out
 
 
-def _describe(code: str) -> str:
-    text = CODES[code][1]
-    return text[0].lower() + text[1:].rstrip(".")
+def _describe(code: str) -> Lowered:
+    """An issue code's meaning, as a phrase inside a message."""
+    return Lowered(fact(CODES[code][1]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scoring.facts import N_, Fact, fact
 from scoring.intake.parse import parse_text
 
 PANEL_FOLDER = "panel"
@@ -30,7 +31,7 @@ class RawScore:
 class PanelSheets:
     scores: list[RawScore] = field(default_factory=list)
     moderations: list[RawScore] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)  # files that could not be read
+    problems: list[Fact] = field(default_factory=list)  # files that could not be read
 
 
 def read_panel(tender_folder: Path | str) -> PanelSheets:
@@ -53,11 +54,14 @@ def read_panel(tender_folder: Path | str) -> PanelSheets:
                 rows = sheet_rows(wb, title) if title is not None else []
         except Exception:  # a damaged sheet must not stop the evaluation
             sheets.problems.append(
-                f"{path.name} could not be read as a workbook; save it again as .xlsx in a spreadsheet program."
+                fact(
+                    N_("%(file)s could not be read as a workbook; save it again as .xlsx in a spreadsheet program."),
+                    file=path.name,
+                )
             )
             continue
         if title is None:
-            sheets.problems.append(f"{path.name} has no sheet '{wanted.title()}'.")
+            sheets.problems.append(fact(N_("%(file)s has no sheet '%(sheet)s'."), file=path.name, sheet=wanted.title()))
             continue
         if not rows:
             continue

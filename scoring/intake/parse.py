@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from openpyxl.utils.datetime import from_excel
 
+from scoring.facts import N_, Fact, fact
+
 # Languages whose number format puts a comma before the decimals (1.234,56).
 DECIMAL_COMMA_LANGUAGES = frozenset(
     "bg cs da de el es et fi fr hr hu id it lt lv nb nl nn no pl pt ro ru sk sl sr sv tr uk".split()
@@ -67,7 +69,7 @@ class Parsed:
     value: Any = None
     error: str | None = None  # issue code when the cell could not be read
     warning: str | None = None  # issue code for a value read with a caveat
-    note: str = ""  # detail for the message
+    note: Fact | None = None  # detail for the message
 
     @property
     def ok(self) -> bool:
@@ -75,6 +77,11 @@ class Parsed:
 
 
 EMPTY = Parsed()
+
+
+def _found(text: str) -> Fact:
+    """What a cell holds that is not what it should, as the bidder wrote it (quoted)."""
+    return fact(N_("found %(value)s"), value=text)
 
 
 def is_blank(raw: Any) -> bool:
@@ -112,14 +119,14 @@ def parse_decimal(raw: Any, locale: Locale) -> Parsed:
     if is_blank(raw):
         return EMPTY
     if isinstance(raw, bool):
-        return Parsed(error="cell.not_a_number", note=f"found {raw!r}")
+        return Parsed(error="cell.not_a_number", note=_found(repr(raw)))
     if isinstance(raw, int):
         return Parsed(Decimal(raw))
     if isinstance(raw, float):
         # repr gives the shortest text that round-trips: 0.1 stays 0.1, not 0.1000000000000000055
         return Parsed(Decimal(repr(raw)))
     if not isinstance(raw, str):
-        return Parsed(error="cell.not_a_number", note=f"found {raw!r}")
+        return Parsed(error="cell.not_a_number", note=_found(repr(raw)))
     return _decimal_from_text(raw, locale)
 
 
@@ -129,20 +136,22 @@ def _decimal_from_text(raw: str, locale: Locale) -> Parsed:
     negative = text.startswith("-")
     text = text.lstrip("+-")
     if not text or not re.fullmatch(r"[\d.,]+", text) or not text[0].isdigit() and text[0] not in ".,":
-        return Parsed(error="cell.not_a_number", note=f"found {raw.strip()!r}")
+        return Parsed(error="cell.not_a_number", note=_found(repr(raw.strip())))
     decimal_sep, warning = _decimal_separator(text, locale)
     if decimal_sep is None:
-        return Parsed(error="cell.not_a_number", note=f"found {raw.strip()!r}")
+        return Parsed(error="cell.not_a_number", note=_found(repr(raw.strip())))
     thousands = "," if decimal_sep == "." else "."
     whole, _, decimals = text.partition(decimal_sep)
     if decimal_sep in decimals or not _grouped(whole, thousands):
-        return Parsed(error="cell.not_a_number", note=f"found {raw.strip()!r}")
+        return Parsed(error="cell.not_a_number", note=_found(repr(raw.strip())))
     try:
         value = Decimal(whole.replace(thousands, "") + ("." + decimals if decimals else ""))
     except InvalidOperation:
-        return Parsed(error="cell.not_a_number", note=f"found {raw.strip()!r}")
+        return Parsed(error="cell.not_a_number", note=_found(repr(raw.strip())))
     return Parsed(
-        -value if negative else value, warning=warning, note=f"read {raw.strip()!r} as {value}" if warning else ""
+        -value if negative else value,
+        warning=warning,
+        note=fact(N_("read %(raw)s as %(value)s"), raw=repr(raw.strip()), value=str(value)) if warning else None,
     )
 
 
@@ -180,7 +189,7 @@ def parse_integer(raw: Any, locale: Locale) -> Parsed:
     if number.value is None or number.error:
         return number
     if number.value != number.value.to_integral_value():
-        return Parsed(error="cell.not_a_whole_number", note=f"found {number.value}")
+        return Parsed(error="cell.not_a_whole_number", note=_found(str(number.value)))
     return Parsed(int(number.value), warning=number.warning, note=number.note)
 
 
@@ -206,7 +215,7 @@ def parse_datetime(raw: Any, locale: Locale, zone: ZoneInfo) -> Parsed:
     elif isinstance(raw, str):
         value = _datetime_from_text(raw.strip(), locale)
     if value is None:
-        return Parsed(error="cell.not_a_date", note=f"found {str(raw).strip()!r}")
+        return Parsed(error="cell.not_a_date", note=_found(repr(str(raw).strip())))
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
     return Parsed(value)
@@ -240,4 +249,4 @@ def parse_yes_no(raw: Any, words: Words, allow_na: bool = False) -> Parsed:
         return Parsed("no")
     if allow_na and text in words.not_applicable:
         return Parsed("n/a")
-    return Parsed(error="cell.not_yes_no", note=f"found {str(raw).strip()!r}")
+    return Parsed(error="cell.not_yes_no", note=_found(repr(str(raw).strip())))

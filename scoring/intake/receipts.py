@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError, field_validator
 
 from scoring.errors import Problem, TenderError
+from scoring.facts import N_, Fact, fact
 from scoring.models import Frozen, ReadResult, Tender
 from scoring.yamlio import Document, describe, load_yaml
 
@@ -107,21 +108,27 @@ def submission_time(read: ReadResult) -> datetime | None:
     return read.bid.supplier.submitted_at if read.bid is not None else None
 
 
-def not_received(record: dict[str, Receipt] | None, files: list[str]) -> list[str]:
+def not_received(record: dict[str, Receipt] | None, files: list[str]) -> list[Fact]:
     """Warnings for the files the record lists that are not in bids/: a received bid would be lost."""
     if record is None:
         return []
     present = set(files)
     return [
-        f"The opening record lists {name}, received {r.received_at.isoformat()}, which is not in bids/: every bid "
-        "received must be evaluated; add the file and evaluate again."
+        fact(
+            N_(
+                "The opening record lists %(file)s, received %(received)s, which is not in bids/: every bid received "
+                "must be evaluated; add the file and evaluate again."
+            ),
+            file=name,
+            received=r.received_at,
+        )
         for name, r in sorted(record.items())
         if name not in present and not r.withdrawn
     ]
 
 
-def receipt_source(tender: Tender) -> str:
+def receipt_source(tender: Tender) -> Fact:
     """What decided lateness and which submission stands, as the reports say it."""
     if tender.received:
-        return f"the opening record {tender.received} (the platform's receipt times)"
-    return "the bids' own Submitted at (no opening record in tender.yaml, received:)"
+        return fact(N_("the opening record %(record)s (the platform's receipt times)"), record=tender.received)
+    return fact(N_("the bids' own Submitted at (no opening record in tender.yaml, received:)"))

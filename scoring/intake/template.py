@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
+from scoring.facts import N_
+
 
 class Kind(str, Enum):
     TEXT = "text"
@@ -74,14 +76,14 @@ SUPPLIER = Sheet(
         Field("name", "Supplier name", Kind.TEXT, formal=True),
         Field("registration_number", "Registration number", Kind.TEXT, formal=True),
         Field("country", "Country", Kind.TEXT, codelist="countries", formal=True),
-        Field("email", "Contact email", Kind.TEXT, pattern=EMAIL, pattern_hint="an e-mail address", formal=True),
+        Field("email", "Contact email", Kind.TEXT, pattern=EMAIL, pattern_hint=N_("an e-mail address"), formal=True),
         Field("submitted_at", "Submitted at", Kind.DATETIME),
         Field(
             "currency",
             "Currency",
             Kind.TEXT,
             pattern=CURRENCY,
-            pattern_hint="a three-letter ISO 4217 code such as EUR",
+            pattern_hint=N_("a three-letter ISO 4217 code such as EUR"),
             formal=True,  # the tender fixes it; a bid in another currency is bid.currency_mismatch
         ),
         Field("ew_conditions", "Accepts Electronics Watch contract conditions", Kind.YES_NO),
@@ -102,7 +104,13 @@ ITEMS = Sheet(
         Field("brand", "Brand", Kind.TEXT),
         Field("model", "Model", Kind.TEXT),
         Field(
-            "gtin", "GTIN", Kind.TEXT, required=None, pattern=GTIN, pattern_hint="8, 12, 13 or 14 digits", formal=True
+            "gtin",
+            "GTIN",
+            Kind.TEXT,
+            required=None,
+            pattern=GTIN,
+            pattern_hint=N_("8, 12, 13 or 14 digits"),
+            formal=True,
         ),  # the product is the brand and model; its GTIN's format is formal
         Field("quantity", "Quantity", Kind.INTEGER, minimum=ZERO, strict_minimum=True),
         Field("unit_price", "Unit price", Kind.DECIMAL, minimum=ZERO),
@@ -145,7 +153,7 @@ LABELS = Sheet(
             Kind.TEXT,
             required=None,
             required_unless="evidence",
-            why="a claim needs a certificate ID, or other means of proof under Evidence",
+            why=N_("a claim needs a certificate ID, or other means of proof under Evidence"),
         ),
         Field("scope", "Scope", Kind.CHOICE, choices=("product", "facility", "company")),
         Field("covers", "Covers", Kind.LIST),
@@ -156,7 +164,7 @@ LABELS = Sheet(
             Kind.DATE,
             required=None,
             required_unless="evidence",
-            why="a certificate's validity must be stated",
+            why=N_("a certificate's validity must be stated"),
         ),
         Field("equivalent_to", "Claimed as equivalent to", Kind.TEXT, required=None),
         Field("evidence", "Evidence", Kind.TEXT, required=None),
@@ -175,7 +183,7 @@ FACTORIES = Sheet(
             Kind.TEXT,
             required=None,
             required_when=("tier", "component"),
-            why="a component factory must say which component it makes",
+            why=N_("a component factory must say which component it makes"),
         ),
         Field("name", "Factory name", Kind.TEXT),
         Field("country", "Country", Kind.TEXT, codelist="countries"),

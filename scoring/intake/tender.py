@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scoring.errors import TenderError
+from scoring.facts import N_, Fact, fact
 from scoring.intake.template import SHEETS
 from scoring.models import Frozen, Member, Tender
 from scoring.yamlio import load_yaml
@@ -172,12 +173,12 @@ def entry_of(entry: Path | BidFile, tender: Tender) -> BidFile:
     return classify(entry, (tender.folder.resolve(), entry.parent.resolve()))
 
 
-def set_aside(name: str) -> str | None:
+def set_aside(name: str) -> Fact | None:
     """Why an entry of bids/ is not a bid at all: a hidden file or a spreadsheet program's lock file."""
     if name.startswith(LOCK_PREFIXES):
-        return "a spreadsheet program's lock file"
+        return fact(N_("a spreadsheet program's lock file"))
     if name.startswith("."):
-        return "a hidden file"
+        return fact(N_("a hidden file"))
     return None
 
 
@@ -216,9 +217,10 @@ def bid_files(tender: Tender) -> list[BidFile]:
     return [classify(folder / name, roots, ids[name]) for name in names]
 
 
-def set_aside_files(tender: Tender) -> list[tuple[str, str]]:
+def set_aside_files(tender: Tender) -> list[tuple[str, Fact]]:
     """The entries of bids/ that are not bids (name, why), for the evaluation to name."""
     folder = tender.bids_folder
     if not folder.is_dir():
         return []
-    return sorted((p.name, why) for p in folder.iterdir() if (why := set_aside(p.name)) is not None)
+    found = [(p.name, why) for p in folder.iterdir() if (why := set_aside(p.name)) is not None]
+    return sorted(found, key=lambda entry: entry[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scoring.facts import N_, fact
 from scoring.intake.clarify import formal_fields, proportion
 from scoring.intake.crosschecks import check_against_tender, check_duplicates
 from scoring.intake.expectations import validate_many, validate_values
@@ -37,7 +38,7 @@ def values_of(reads: list[ReadResult]) -> dict[str, list[Issue]]:
             try:
                 out |= validate_many([read])
             except Exception:
-                out[read.file] = [evaluation_failed(read.file, "the value checks")]
+                out[read.file] = [evaluation_failed(read.file, fact(N_("the value checks")))]
         return out
 
 
@@ -60,7 +61,7 @@ def _with(read: ReadResult, value_issues: list[Issue], tender: Tender, per_lot: 
     try:
         against = check_against_tender(read, tender, per_lot)
     except Exception:
-        against = [evaluation_failed(read.file, "the checks against the tender")]
+        against = [evaluation_failed(read.file, fact(N_("the checks against the tender")))]
     issues = read.issues + value_issues + against
     return read.model_copy(update={"issues": one_per_cell(issues)})
 

@@ -17,6 +17,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from scoring.facts import N_, Count, fact
 from scoring.intake.template import SHEETS, Sheet, normalise_heading
 from scoring.issues import Issue, Severity, issue
 from scoring.models import TemplateMapping
@@ -76,16 +77,16 @@ def refuse_reason(path: Path) -> Issue | None:
             names = {e.filename for e in entries}
             manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
     except zipfile.BadZipFile:
-        return issue(
-            "file.not_workbook",
-            f"{name} is not a spreadsheet workbook (.xlsx, .ods or .xls); it could not be read as a bid.",
-            file=name,
-        )
+        return not_workbook(name)
     except Exception:  # a damaged archive raises more than BadZipFile
         return unreadable(name)
     ods = "content.xml" in names and "mimetype" in names
     if "xl/workbook.xml" not in names and not ods:
-        return issue("file.not_workbook", f"{name} is a zip archive but not a spreadsheet workbook.", file=name)
+        return issue(
+            "file.not_workbook",
+            fact(N_("%(file)s is a zip archive but not a spreadsheet workbook."), file=name),
+            file=name,
+        )
     if (
         any(n.lower().endswith("vbaproject.bin") for n in names)
         or any(n.startswith(("Basic/", "Scripts/")) for n in names)
@@ -97,18 +98,43 @@ def refuse_reason(path: Path) -> Issue | None:
     unpacked = sum(e.file_size for e in entries)
     packed = max(1, sum(e.compress_size for e in entries))
     if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_RATIO:
-        return issue("file.too_large", f"{name} unpacks to {unpacked:,} bytes; it was not opened.", file=name)
+        return issue(
+            "file.too_large",
+            fact(N_("%(file)s unpacks to %(bytes)s bytes; it was not opened."), file=name, bytes=Count(unpacked)),
+            file=name,
+        )
     return None
 
 
+def not_workbook(name: str) -> Issue:
+    return issue(
+        "file.not_workbook",
+        fact(
+            N_("%(file)s is not a spreadsheet workbook (.xlsx, .ods or .xls); it could not be read as a bid."),
+            file=name,
+        ),
+        file=name,
+    )
+
+
 def encrypted(name: str) -> Issue:
-    return issue("file.encrypted", f"{name} is encrypted or password-protected; send it without a password.", file=name)
+    return issue(
+        "file.encrypted",
+        fact(N_("%(file)s is encrypted or password-protected; send it without a password."), file=name),
+        file=name,
+    )
 
 
 def macros(name: str) -> Issue:
     return issue(
         "file.macros",
-        f"{name} contains macros; save it as a plain workbook without macros (.xlsx or .ods) and send it again.",
+        fact(
+            N_(
+                "%(file)s contains macros; save it as a plain workbook without macros (.xlsx or .ods) and send it "
+                "again."
+            ),
+            file=name,
+        ),
         file=name,
     )
 
@@ -145,8 +171,13 @@ def _is_ole(path: Path) -> bool:
 def legacy(name: str) -> Issue:
     return issue(
         "file.legacy_format",
-        f"{name} is in an old spreadsheet format that cannot be read (or is password-protected); save it as "
-        ".xlsx or .ods and send it again.",
+        fact(
+            N_(
+                "%(file)s is in an old spreadsheet format that cannot be read (or is password-protected); save it "
+                "as .xlsx or .ods and send it again."
+            ),
+            file=name,
+        ),
         file=name,
     )
 
@@ -156,8 +187,13 @@ def unreadable(name: str) -> Issue:
     nothing to a bidder and may name a server path."""
     return issue(
         "file.unreadable",
-        f"{name} could not be read as a workbook: its contents are damaged or not what an .xlsx file holds; "
-        "open it in a spreadsheet program, save it as .xlsx and send it again.",
+        fact(
+            N_(
+                "%(file)s could not be read as a workbook: its contents are damaged or not what an .xlsx file "
+                "holds; open it in a spreadsheet program, save it as .xlsx and send it again."
+            ),
+            file=name,
+        ),
         file=name,
     )
 
@@ -165,8 +201,17 @@ def unreadable(name: str) -> Issue:
 def too_many_rows(name: str, sheet: str, rows: int, limit: int) -> Issue:
     return issue(
         "file.too_many_rows",
-        f"The sheet '{sheet}' of {name} has {rows:,} rows; this tender accepts at most {limit:,} rows per sheet. "
-        "The file was not read further: send the offer on fewer rows, or ask the buyer about the limit.",
+        fact(
+            N_(
+                "The sheet '%(sheet)s' of %(file)s has %(rows)s rows; this tender accepts at most %(limit)s rows per "
+                "sheet. The file was not read further: send the offer on fewer rows, or ask the buyer about the "
+                "limit."
+            ),
+            sheet=sheet,
+            file=name,
+            rows=Count(rows),
+            limit=Count(limit),
+        ),
         file=name,
         sheet=sheet,
     )
@@ -357,9 +402,9 @@ def _read_sheets(
         if title is None:
             severity = None if sheet.required else "warning"
             msg = (
-                f"The sheet '{local}' is missing."
+                fact(N_("The sheet '%(sheet)s' is missing."), sheet=local)
                 if sheet.required
-                else f"The sheet '{local}' is missing; it is read as empty."
+                else fact(N_("The sheet '%(sheet)s' is missing; it is read as empty."), sheet=local)
             )
             issues.append(
                 issue(
@@ -396,7 +441,7 @@ def _read_sheets(
             issues.append(
                 issue(
                     "sheet.extra",
-                    f"The sheet '{title}' is not part of the template and was ignored.",
+                    fact(N_("The sheet '%(sheet)s' is not part of the template and was ignored."), sheet=title),
                     file=name,
                     sheet=title,
                 )
@@ -429,7 +474,10 @@ def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[i
     if header_at is None:
         issues.append(
             issue(
-                "column.missing", f"The sheet '{title}' is empty: it has no heading row.", file=name, sheet=sheet.name
+                "column.missing",
+                fact(N_("The sheet '%(sheet)s' is empty: it has no heading row."), sheet=title),
+                file=name,
+                sheet=sheet.name,
             )
         )
         return issues
@@ -443,7 +491,7 @@ def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[i
             issues.append(
                 issue(
                     "column.extra",
-                    f"The column '{heading}' is not part of the template and was ignored.",
+                    fact(N_("The column '%(heading)s' is not part of the template and was ignored."), heading=heading),
                     file=name,
                     sheet=sheet.name,
                     row=header_row,
@@ -458,7 +506,7 @@ def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[i
             issues.append(
                 issue(
                     "column.missing",
-                    f"The column '{heading}' is missing.",
+                    fact(N_("The column '%(heading)s' is missing."), heading=heading),
                     file=name,
                     sheet=sheet.name,
                     row=header_row,
@@ -553,7 +601,7 @@ def _read_key_value(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tup
             issues.append(
                 issue(
                     "field.unknown",
-                    f"The field '{key}' is not part of the template and was ignored.",
+                    fact(N_("The field '%(field)s' is not part of the template and was ignored."), field=key),
                     file=name,
                     sheet=sheet.name,
                     row=r,
@@ -576,7 +624,7 @@ def _read_key_value(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tup
             issues.append(
                 issue(
                     "field.missing",
-                    f"The field '{heading}' is missing from the sheet.",
+                    fact(N_("The field '%(field)s' is missing from the sheet."), field=heading),
                     file=name,
                     sheet=sheet.name,
                     field=heading,

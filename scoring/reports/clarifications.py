@@ -7,6 +7,8 @@ A request names the sheet, the cell, what the bid holds and what the template ex
 
 from __future__ import annotations
 
+from typing import Any
+
 from scoring.award.results import BidResult, Evaluation, Status
 from scoring.formatting import cell
 from scoring.intake.clarify import CLARIFICATIONS_FILE
@@ -26,7 +28,7 @@ def where(sheet: str, row: int | None, cell_ref: str | None) -> str:
     return f"{sheet}, row {row}" if row else sheet
 
 
-def request_rows(bid: BidResult) -> list[list[str]]:
+def request_rows(bid: BidResult) -> list[list[Any]]:
     """Per request: where, field, what the bid holds, what is expected, and whether ranking waits for it."""
     return [
         [
@@ -40,7 +42,7 @@ def request_rows(bid: BidResult) -> list[list[str]]:
     ]
 
 
-def answer_rows(bid: BidResult) -> list[list[str]]:
+def answer_rows(bid: BidResult) -> list[list[Any]]:
     """Per answer: where, field, the original, the answer, received on, recorded by, and what became of it."""
     return [
         [

@@ -17,6 +17,7 @@ from scoring.reports.clarifications import answer_rows, request_rows, with_clari
 from scoring.reports.evaluation_json import ledger_head, review_queue, rules_path_shown
 from scoring.reports.i18n import N_, Formats, gettext
 from scoring.reports.letters import PROCEDURES, VERDICTS
+from scoring.reports.words import word
 
 STATUSES = {
     Status.RANKED: N_("ranked"),
@@ -242,7 +243,7 @@ def report_context(evaluation: Evaluation, diff: dict | None, language: str) -> 
                 "price": f.number(b.total_price, 2) if b.total_price is not None else "",
                 "value": ranking_shown(evaluation, b, language) if b.status is Status.RANKED else "",
                 "status": _(STATUSES[b.status]),
-                "note": " ".join(b.reasons) if b.reasons else (b.tie_break or ""),
+                "note": " ".join(word(r, language) for r in b.reasons) if b.reasons else (b.tie_break or ""),
             }
             for b in evaluation.bids
         ],

@@ -7,6 +7,7 @@ from typing import Any
 
 from scoring.award.results import BidResult, Evaluation, PanelOutcome, Status
 from scoring.claims.verdicts import ClaimVerdict, Verdict
+from scoring.facts import Fact, english
 from scoring.formatting import json_text, plain
 
 SCHEMA = "tenderscore/evaluation/1"
@@ -32,8 +33,8 @@ def bid_document(b: BidResult) -> dict[str, Any]:
         "total": plain(b.total),
         "ranking_value": plain(b.ranking_value),
         "total_price": plain(b.total_price),
-        "reasons": b.reasons,
-        "tie_break": b.tie_break,
+        "reasons": [english(r) for r in b.reasons],
+        "tie_break": english(b.tie_break) if b.tie_break is not None else None,
         "received_at": plain(b.received_at),
         "withdrawn": b.withdrawn,
         "criteria": [
@@ -44,7 +45,7 @@ def bid_document(b: BidResult) -> dict[str, Any]:
                 "raw": plain(c.raw),
                 "score": plain(c.score),
                 "points": plain(c.points),
-                "explanation": c.explanation,
+                "explanation": english(c.explanation),
                 "status": c.status.value,
                 **({"money": plain(c.stake)} if c.weight is None else {}),
                 **({"panel": panel_document(c.panel)} if c.panel is not None else {}),
@@ -52,7 +53,7 @@ def bid_document(b: BidResult) -> dict[str, Any]:
             for c in b.criteria
         ],
         "claims": [claim_document(c) for c in b.claims],
-        "knockouts": [k.model_dump() for k in b.knockouts],
+        "knockouts": [in_english(k) for k in b.knockouts],
         "issues": [
             {
                 "code": i.code,
@@ -65,9 +66,20 @@ def bid_document(b: BidResult) -> dict[str, Any]:
             for i in b.issues
         ],
         # Only when there are any: the documents of tenders without clarifications stay as they were.
-        **({"clarifications": [plain(r.model_dump()) for r in b.clarifications]} if b.clarifications else {}),
-        **({"clarified": [plain(a.model_dump()) for a in b.clarified]} if b.clarified else {}),
+        **({"clarifications": [in_english(r) for r in b.clarifications]} if b.clarifications else {}),
+        **({"clarified": [in_english(a) for a in b.clarified]} if b.clarified else {}),
     }
+
+
+def in_english(model: Any) -> dict[str, Any]:
+    """A model's fields as JSON-ready values, its facts worded in English (as the ledger keeps them)."""
+    out = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        out[name] = (
+            english(value) if isinstance(value, Fact) else "" if value is None and name == "reason" else plain(value)
+        )
+    return out
 
 
 def panel_document(p: PanelOutcome) -> dict[str, Any]:
@@ -158,7 +170,7 @@ def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
             "buyer": t.buyer,
             "currency": t.currency,
             "bid_deadline": t.bid_deadline.isoformat(),
-            "receipt_times": evaluation.receipt,
+            "receipt_times": english(evaluation.receipt) if evaluation.receipt else "",
             "contract_start": t.contract_start.isoformat(),
             "contract_end": t.contract_end.isoformat(),
         },
@@ -170,11 +182,11 @@ def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
         "register_snapshots": evaluation.registers,
         "method": method_document(evaluation),
         "counts": {"files": len(evaluation.bids), **counts},
-        "warnings": evaluation.warnings,
+        "warnings": [english(w) for w in evaluation.warnings],
         "rule_warnings": [w.model_dump() for w in evaluation.rule_warnings],
         "review_queue": review_queue(evaluation),
         "provisional": evaluation.draft,
-        "pending_decisions": [{**plain(p.model_dump()), "decides": p.relevant} for p in evaluation.pending],
+        "pending_decisions": [{**in_english(p), "decides": p.relevant} for p in evaluation.pending],
         "robustness": plain(evaluation.robustness.document()),
         "panel_agreement": plain(evaluation.agreement),
         "bids": [bid_document(b) for b in evaluation.bids],

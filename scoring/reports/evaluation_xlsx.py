@@ -16,8 +16,9 @@ from scoring.reports.committee import STATUSES, ranking_heading, robustness_line
 from scoring.reports.evaluation_json import rules_path_shown
 from scoring.reports.i18n import gettext
 from scoring.reports.letters import VERDICTS
+from scoring.reports.words import worded
 from scoring.reports.xlsxout import Report, Sheet
-from scoring.rules.schema import Criterion, DisclosureParams, RuleSet, ShareParams
+from scoring.rules.schema import Criterion, RuleSet
 
 
 def _raw(value: object, _) -> object:
@@ -27,19 +28,14 @@ def _raw(value: object, _) -> object:
 
 
 def raw_kind(c: Criterion | None) -> str:
-    """How a criterion's raw value is shown: money, a share, or a measure."""
-    if c is None:
-        return "number"
-    if c.field == "bid.total_price":
-        return "money"
-    if isinstance(c.params, (ShareParams, DisclosureParams)):
-        return "percent"
-    return "number"
+    """How a criterion's raw value is shown (its scoring function says): money, a share, or a measure."""
+    return "number" if c is None else c.kernel.shown(c)
 
 
 def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) -> None:
     language = language or evaluation.tender.language
     _ = gettext(language)
+    w = worded(language)
     rules = evaluation.rules
     currency = evaluation.tender.currency
     criteria = {c.id: c for c in rules.criteria}
@@ -69,7 +65,7 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
         ["integer", None, None, None, None, None, "money", points, *(["points"] if separate else []), "wrap", None]
     )
     for b in evaluation.bids:
-        note = " ".join(b.reasons) if b.reasons else (b.tie_break or "")
+        note = " ".join(w(r) for r in b.reasons) if b.reasons else (w(b.tie_break) if b.tie_break else "")
         ranking.append(
             [
                 b.rank,
@@ -125,13 +121,15 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
                     _raw(c.raw, _),
                     c.score,
                     c.points,
-                    c.explanation,
+                    w(c.explanation),
                     c.status.value,
                 ],
                 kinds=[None, None, None, None, kind],
             )
         for k in b.knockouts:
-            details.append([b.bid_id, f"knock-out {k.id}", k.requirement, None, _("passed"), None, None, k.explanation])
+            details.append(
+                [b.bid_id, f"knock-out {k.id}", k.requirement, None, _("passed"), None, None, w(k.explanation)]
+            )
     for b in evaluation.bids:
         if b.status is Status.EXCLUDED:
             for k in b.knockouts:
@@ -144,7 +142,7 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
                         _("passed") if k.passed else _("FAILED"),
                         None,
                         None,
-                        k.explanation,
+                        w(k.explanation),
                     ],
                 )
     details.widths([22, 18, 40, 12, 14, 8, 10, 110, 10])
@@ -210,8 +208,16 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
         [_("Criterion"), _("Weight (%)"), _("Winner changes at (%)"), _("New winner"), _("Searched (± pp)")]
     )
     sensitivity.columns(["wrap", "number", "number", None, "number"])
-    for w in evaluation.robustness.weight_sensitivity:
-        sensitivity.append([name(w.criterion, w.criterion), w.weight, w.flip_at, w.new_winner, w.searched_pp])
+    for ws_row in evaluation.robustness.weight_sensitivity:
+        sensitivity.append(
+            [
+                name(ws_row.criterion, ws_row.criterion),
+                ws_row.weight,
+                ws_row.flip_at,
+                ws_row.new_winner,
+                ws_row.searched_pp,
+            ]
+        )
     for bid, share in (evaluation.robustness.win_shares or {}).items():
         sensitivity.append([_("Win share of %(bid)s") % {"bid": bid}, share], kinds=[None, "percent"])
     sensitivity.widths([50, 12, 20, 22, 14])
@@ -270,7 +276,9 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
     issues.columns([None, None, None, None, None, "integer", None, "wrap"])
     for b in evaluation.bids:
         for i in b.issues:
-            issues.append([b.bid_id, b.file, _(i.severity.value), i.code, i.sheet, i.row, i.field, i.message])
+            issues.append(
+                [b.bid_id, b.file, _(i.severity.value), i.code, i.sheet, i.row, i.field, w(i.fact or i.message)]
+            )
     issues.widths([22, 24, 10, 26, 14, 6, 30, 100])
 
     pending = evaluation.pending
@@ -285,7 +293,7 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
                     _(decision.kind),
                     decision.subject,
                     _("yes") if decision.relevant else _("no"),
-                    decision.explanation,
+                    w(decision.explanation),
                 ],
             )
         sheet.widths([22, 14, 30, 10, 120])

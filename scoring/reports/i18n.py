@@ -20,17 +20,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from scoring.facts import N_, Fact  # noqa: F401  # N_ is imported from here by the report modules
 from scoring.formatting import cell, inert
 from scoring.models import LANGUAGES
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DOMAIN = "tenderscore"
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction; translated where it is shown."""
-    return message
 
 
 @cache
@@ -74,7 +70,8 @@ class Formats:
             self.locale = Locale.parse(language)
         from babel.numbers import get_decimal_symbol, get_group_symbol
 
-        self._symbols = str.maketrans({",": get_group_symbol(self.locale), ".": get_decimal_symbol(self.locale)})
+        self.decimal = get_decimal_symbol(self.locale)
+        self._symbols = str.maketrans({",": get_group_symbol(self.locale), ".": self.decimal})
 
     def number(self, value: Decimal | int | float | None, places: int = 2) -> str:
         """A figure with `places` decimals, rounded half-up, grouped by thousands with the locale's symbols
@@ -140,8 +137,12 @@ def environment(language: str, html: bool) -> Any:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    env.finalize = _shown  # every value a template writes: direction controls shown as what they are
-    env.filters["md"] = cell
+    from scoring.reports.words import word
+
+    # every value a template writes: a fact worded in the language, direction controls shown as they are
+    env.finalize = lambda value: _shown(word(value, language) if isinstance(value, Fact) else value)
+    env.filters["md"] = lambda value: cell(word(value, language) if isinstance(value, Fact) else value)
+    env.filters["words"] = lambda value: word(value, language)
     env.globals["translate"] = gettext(language)
     return env
 
@@ -184,6 +185,12 @@ def messages() -> dict[str, list[str]]:
             "python", str(module), keywords={"_": None, "N_": None}
         ):
             add(message if isinstance(message, str) else message[0], f"reports/{module.name}:{line}")
+    package = here.parent
+    for module in sorted(package.rglob("*.py")):  # the facts the domain finds: their messages are marked N_
+        if module.parent == here:
+            continue
+        for line, message, _comments, _context in extract_from_file("python", str(module), keywords={"N_": None}):
+            add(message if isinstance(message, str) else message[0], f"{module.relative_to(package)}:{line}")
     for code, (_severity, meaning) in CODES.items():
         add(meaning, f"issues.CODES[{code}]")
     for code, (_verdicts, meaning) in REASON_CODES.items():

@@ -21,7 +21,7 @@ from scoring.claims.verdicts import REASON_CODES, Verdict
 from scoring.intake.parse import FORMULA_STARTS
 from scoring.issues import CODES, Severity
 from scoring.reports.i18n import N_, Formats, gettext, render
-from scoring.rules.schema import Criterion, DisclosureParams, ShareParams
+from scoring.rules.schema import Criterion
 
 # What a spreadsheet would read as a formula: the reader's list, and a leading minus (a name is never a number).
 FORMULA_START = (*FORMULA_STARTS, "-")
@@ -66,9 +66,10 @@ def shown_raw(c: CriterionResult, rule: Criterion | None, evaluation: Evaluation
         return _("not stated")
     if isinstance(raw, bool):
         return _("yes") if raw else _("no")
-    if rule is not None and rule.field == "bid.total_price":
+    shown = rule.kernel.shown(rule) if rule is not None else "number"
+    if shown == "money":
         return f.money(Decimal(raw), evaluation.tender.currency)
-    if rule is not None and isinstance(rule.params, (ShareParams, DisclosureParams)):
+    if shown == "percent":
         return f.percent(Decimal(raw))
     if isinstance(raw, Decimal | int | float):
         return f.figure(Decimal(str(raw))) + (f" {rule.unit}" if rule is not None and rule.unit else "")

@@ -34,7 +34,7 @@ def inert(text: str | None) -> str | None:
 def _bid_status(b: BidResult) -> str:
     if b.status is Status.RANKED:
         return "valid"
-    if any(reason.startswith("bid.superseded") for reason in b.reasons) or b.withdrawn:
+    if any(i.code == "bid.superseded" for i in b.issues) or b.withdrawn:
         return "withdrawn"  # replaced by the same tenderer's later bid, or withdrawn by it
     return "disqualified"
 

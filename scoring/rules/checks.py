@@ -10,24 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from scoring.errors import Problem, RuleError
-from scoring.intake.template import ITEM_FIELDS, SUPPLIER_FIELDS, Kind
 from scoring.rules.catalogue import Catalogue
-from scoring.rules.schema import (
-    AGGREGATES,
-    HUNDRED,
-    TIE_BREAKS,
-    Condition,
-    Criterion,
-    DisclosureCriterion,
-    LabelRequirement,
-    LookupParams,
-    PanelCriterion,
-    RuleSet,
-    ShareCriterion,
-    StepsParams,
-    Strict,
-    YesNoParams,
-)
+from scoring.rules.conditions import Condition, Wrong, condition_problems
+from scoring.rules.schema import HUNDRED, TIE_BREAKS, Criterion, LabelRequirement, RuleSet
 
 
 def check_rules(rules: RuleSet, path: Path, catalogue: Catalogue | None = None) -> None:
@@ -77,107 +62,29 @@ def check_rules(rules: RuleSet, path: Path, catalogue: Catalogue | None = None) 
 
 
 def _check_criterion(c: Criterion, rules: RuleSet, path: Path, key: str) -> None:
-    params = c.params
-    # Which fields each function can read.
-    if isinstance(c, PanelCriterion):
-        if c.field != "panel" or c.aggregate:
-            raise RuleError(path, "a panel criterion is judged by evaluators: set field: panel", f"{key}.field")
-    elif isinstance(c, ShareCriterion):
-        if c.field != "items" or c.aggregate:
-            raise RuleError(path, "share_of_value reads the items: set field: items and no aggregate", f"{key}.field")
-        _check_condition(c.params.where, path, f"{key}.params.where", item_context=True, labels=rules.labels)
-    elif isinstance(c, DisclosureCriterion):
-        if c.field != "factories" or c.aggregate:
-            raise RuleError(
-                path, "disclosure scores the disclosed factories: set field: factories and no aggregate", f"{key}.field"
-            )
-    elif c.function == "price_proportional":
-        if c.field != "bid.total_price":
-            raise RuleError(
-                path, "price_proportional scores the bid's total price: set field: bid.total_price", f"{key}.field"
-            )
-    else:
-        kind = _field_kind(c.field, path, f"{key}.field", item_context=False, aggregate=c.aggregate)
-        numeric = kind in (Kind.DECIMAL, Kind.INTEGER)
-        if c.function in ("linear", "steps", "relative") and not numeric:
-            raise RuleError(path, f"{c.function} needs a numeric field; {c.field} is not one", f"{key}.field")
-        if c.function == "yes_no" and kind is not Kind.YES_NO:
-            raise RuleError(path, f"yes_no needs a Yes/No field; {c.field} is not one", f"{key}.field")
-        if c.function == "lookup" and kind not in (Kind.TEXT, Kind.CHOICE, Kind.YES_NO_NA):
-            raise RuleError(path, f"lookup needs a text field; {c.field} is not one", f"{key}.field")
-    for name, score in _scores(params):
+    """The criterion's scoring function checks the field it reads and its parameters; every score its
+    parameters give lies on the scale."""
+    problems = [Problem(str(path), wrong.problem, f"{key}.{wrong.key}") for wrong in _wrongs(c, rules)]
+    for name, score in c.kernel.scores(c.params):
         if not Decimal(0) <= score <= rules.scale:
-            raise RuleError(path, f"score {score} is outside the scale 0..{rules.scale}", f"{key}.params.{name}")
-    if isinstance(params, StepsParams):
-        directions = {s.at_least is not None for s in params.steps}
-        if len(directions) > 1:
-            raise RuleError(path, "steps mix at_least and at_most; a ladder goes one way", f"{key}.params.steps")
+            problems.append(
+                Problem(str(path), f"score {score} is outside the scale 0..{rules.scale}", f"{key}.params.{name}")
+            )
+    if problems:
+        raise RuleError.of(problems)
 
 
-def _scores(params: Strict) -> list[tuple[str, Decimal]]:
-    if isinstance(params, StepsParams):
-        return [(f"steps.{i}.score", s.score) for i, s in enumerate(params.steps)] + [("otherwise", params.otherwise)]
-    if isinstance(params, YesNoParams):
-        return [("no", params.no)] + ([("yes", params.yes)] if params.yes is not None else [])
-    if isinstance(params, LookupParams):
-        return [(f"values.{k}", v) for k, v in params.values.items()] + [("otherwise", params.otherwise)]
-    return []
-
-
-def _field_kind(name: str, path: Path, key: str, *, item_context: bool, aggregate: str | None = None) -> Kind:
-    """The kind of a referenced field; a RuleError when it does not exist or is used wrongly."""
-    scope, _, field_name = name.partition(".")
-    if name == "bid.total_price":
-        if aggregate:
-            raise RuleError(path, "bid.total_price is one number per bid: remove aggregate", key)
-        return Kind.DECIMAL
-    if scope == "supplier" and field_name in SUPPLIER_FIELDS:
-        if aggregate:
-            raise RuleError(path, f"{name} is one value per bid: remove aggregate", key)
-        return SUPPLIER_FIELDS[field_name].kind
-    if scope == "items" and field_name in ITEM_FIELDS:
-        kind = ITEM_FIELDS[field_name].kind
-        if not item_context:
-            if aggregate is None:
-                raise RuleError(
-                    path,
-                    f"{name} has one value per item: set aggregate to one of {', '.join(AGGREGATES)}",
-                    key.rsplit(".", 1)[0] + ".aggregate",
-                )
-            if kind not in (Kind.DECIMAL, Kind.INTEGER):
-                raise RuleError(path, f"{name} is not numeric and cannot be aggregated", key)
-        return kind
-    known = ["bid.total_price"] + [f"supplier.{f}" for f in SUPPLIER_FIELDS] + [f"items.{f}" for f in ITEM_FIELDS]
-    raise RuleError(path, f"unknown field {name!r}; fields are: {', '.join(known)}", key)
+def _wrongs(c: Criterion, rules: RuleSet) -> list[Wrong]:
+    try:
+        return list(c.kernel.check(c, rules))
+    except Wrong as wrong:  # a field that does not exist stops the function's other checks
+        return [wrong]
 
 
 def _check_condition(cond: Condition, path: Path, key: str, *, item_context: bool, labels: dict) -> None:
-    if cond.all is not None or cond.any is not None:
-        for n, sub in enumerate(cond.all or cond.any or []):
-            _check_condition(
-                sub,
-                path,
-                f"{key}.{'all' if cond.all is not None else 'any'}.{n}",
-                item_context=item_context,
-                labels=labels,
-            )
-        return
-    if cond.label is not None:
-        if not item_context:
-            raise RuleError(path, "label conditions test items: use them under every_item or share_of_value", key)
-        if cond.label not in labels:
-            raise RuleError(
-                path,
-                f"no label requirement {cond.label!r} under labels (there are: {', '.join(labels) or 'none'})",
-                f"{key}.label",
-            )
-        return
-    assert cond.field is not None, "a condition without label, all or any names a field (checked on load)"
-    if not item_context and cond.field.startswith("items."):
-        raise RuleError(path, f"{cond.field} has one value per item: test it with every_item", f"{key}.field")
-    kind = _field_kind(cond.field, path, f"{key}.field", item_context=item_context)
-    if (cond.at_least is not None or cond.at_most is not None) and kind not in (Kind.DECIMAL, Kind.INTEGER):
-        raise RuleError(path, f"at_least and at_most need a numeric field; {cond.field} is not one", key)
+    problems = condition_problems(cond, key, item_context=item_context, labels=labels)
+    if problems:
+        raise RuleError.of(Problem(str(path), problem, at) for at, problem in problems)
 
 
 def _check_label_requirement(name: str, req: LabelRequirement, catalogue: Catalogue | None, path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from scoring.rules.schema import LookupParams
+from scoring.rules.functions import LookupParams
 
 if TYPE_CHECKING:
     from scoring.rules.catalogue import Catalogue, Scheme

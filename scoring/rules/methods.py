@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
 
-from scoring.formatting import money, num, plain
+from scoring.facts import N_, Fact, Money, Written, fact
+from scoring.formatting import plain
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,9 +47,9 @@ class AwardMethod(BaseModel):
         `money_total`: the money all criteria are worth at full score (value for money)."""
         return total
 
-    def worth(self, stake: Decimal, points: Decimal) -> str:
+    def worth(self, stake: Decimal, points: Decimal) -> Fact:
         """The end of a criterion's explanation: what its score earned."""
-        return f"× {num(stake)} % = {points} pts"
+        return fact(N_("× %(weight)s %% = %(points)s pts"), weight=stake, points=Written(points))
 
     def document(self) -> dict[str, Any]:
         """As evaluation.json shows it."""
@@ -88,10 +89,10 @@ class ValueForMoney(AwardMethod):
             return None
         return price - total if self.direction == "deduct" else price + (money_total - total)
 
-    def worth(self, stake: Decimal, points: Decimal) -> str:
+    def worth(self, stake: Decimal, points: Decimal) -> Fact:
         if self.direction == "deduct":
-            return f"× {money(stake)} = {money(points)} off the price"
-        return f"× {money(stake)} = {money(points)} of {money(stake)} earned"
+            return fact(N_("× %(money)s = %(points)s off the price"), money=Money(stake), points=Money(points))
+        return fact(N_("× %(money)s = %(points)s of %(money)s earned"), money=Money(stake), points=Money(points))
 
     def document(self) -> dict[str, Any]:
         return {**super().document(), "direction": self.direction}

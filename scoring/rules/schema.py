@@ -8,235 +8,27 @@ the key and the problem; nothing is scored under a rule set that does not hold
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Tag, model_validator
 from pydantic import Field as PField
+from pydantic import SerializeAsAny, ValidationError, create_model, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from scoring.rules.conditions import AGGREGATES, Condition, Strict
+from scoring.rules.functions import FUNCTIONS, ScoringFunction
 from scoring.rules.methods import AwardMethod, Method, WeightedPoints
 
+__all__ = ["AGGREGATES", "FUNCTIONS", "Condition", "Criterion", "CriterionBase", "RuleSet", "Strict"]
+
 HUNDRED = Decimal(100)
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# --- conditions --------------------------------------------------------------
-
-
-class Condition(Strict):
-    """A test on a bid or an item: exactly one of the operators, or all/any of others.
-
-    `label` names one of the rule set's label requirements; it holds when the
-    item's model is covered by a claim accepted for that requirement.
-    """
-
-    field: str | None = None
-    equals: Any = None
-    in_: list[Any] | None = PField(default=None, alias="in")
-    at_least: Decimal | None = None
-    at_most: Decimal | None = None
-    label: str | None = None
-    all: list[Condition] | None = None
-    any: list[Condition] | None = None
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @model_validator(mode="after")
-    def _one_operator(self):
-        on_field = [k for k in ("equals", "in_", "at_least", "at_most") if getattr(self, k) is not None]
-        combined = [k for k in ("label", "all", "any") if getattr(self, k) is not None]
-        if self.field is not None and len(on_field) != 1:
-            raise ValueError("a condition on a field needs exactly one of: equals, in, at_least, at_most")
-        if self.field is None and (on_field or len(combined) != 1):
-            raise ValueError("a condition needs a field with one operator, or one of: label, all, any")
-        if self.field is not None and combined:
-            raise ValueError("label, all and any do not go with field")
-        return self
-
-    def describe(self, label_names: dict[str, str] | None = None) -> str:
-        """In words; `label_names` maps label requirement ids to the labels' names."""
-        if self.all is not None:
-            return "(" + " and ".join(c.describe(label_names) for c in self.all) + ")"
-        if self.any is not None:
-            return "(" + " or ".join(c.describe(label_names) for c in self.any) + ")"
-        if self.label is not None:
-            return f"covered by an accepted {(label_names or {}).get(self.label, self.label)} claim or equivalent"
-        name = (self.field or "").split(".", 1)[-1].replace("_", " ")
-        if self.equals is not None:
-            return f"{name} = {_word(self.equals)}"
-        if self.in_ is not None:
-            return f"{name} in {', '.join(_word(v) for v in self.in_)}"
-        if self.at_least is not None:
-            return f"{name} ≥ {self.at_least}"
-        return f"{name} ≤ {self.at_most}"
-
-    def labels(self) -> list[str]:
-        """The label requirements this condition refers to."""
-        nested = (self.all or []) + (self.any or [])
-        return ([self.label] if self.label else []) + [lab for c in nested for lab in c.labels()]
-
-    def fields(self) -> list[str]:
-        """The fields this condition reads (`supplier.<f>`, `items.<f>`)."""
-        nested = (self.all or []) + (self.any or [])
-        return ([self.field] if self.field else []) + [f for c in nested for f in c.fields()]
-
-
-def _word(value: Any) -> str:
-    return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
-
-
-# --- function parameters -----------------------------------------------------
-
-
-class LinearParams(Strict):
-    """0 points at `worst`, full score at `best`, straight line between, clamped outside."""
-
-    worst: Decimal
-    best: Decimal
-
-    @model_validator(mode="after")
-    def _distinct(self):
-        if self.worst == self.best:
-            raise ValueError("worst and best must differ")
-        return self
-
-
-class Step(Strict):
-    at_least: Decimal | None = None
-    at_most: Decimal | None = None
-    score: Decimal
-
-    @model_validator(mode="after")
-    def _one_bound(self):
-        if (self.at_least is None) == (self.at_most is None):
-            raise ValueError("a step needs exactly one of at_least, at_most")
-        return self
-
-    @property
-    def bound(self) -> Decimal:
-        bound = self.at_least if self.at_least is not None else self.at_most
-        assert bound is not None, "checked on load: exactly one of at_least, at_most"
-        return bound
-
-
-class StepsParams(Strict):
-    """The highest score among the steps the value reaches; `otherwise` when none."""
-
-    steps: list[Step] = PField(min_length=1)
-    otherwise: Decimal = Decimal(0)
-
-
-class YesNoParams(Strict):
-    yes: Decimal | None = None  # default: the full scale
-    no: Decimal = Decimal(0)
-
-
-class LookupParams(Strict):
-    """A score per text value (compared case-insensitively), `otherwise` for the rest."""
-
-    values: dict[str, Decimal] = PField(min_length=1)
-    otherwise: Decimal = Decimal(0)
-
-
-class RelativeParams(Strict):
-    """Proportional to the best bid: value / best (max) or best / value (min)."""
-
-    objective: Literal["min", "max"]
-
-
-class PriceParams(Strict):
-    """lowest price / price × scale."""
-
-
-class ShareParams(Strict):
-    """The share of the bid's line value (quantity × unit price) on items meeting `where`."""
-
-    where: Condition
-
-
-class MinMaxParams(Strict):
-    """Full score for the best competing bid, 0 for the worst, straight between (min-max over the bids)."""
-
-    objective: Literal["min", "max"]
-
-
-class PanelParams(Strict):
-    """A judged criterion: evaluators score each bid on `minimum`..`maximum` in their score sheets."""
-
-    minimum: Decimal = Decimal(0)
-    maximum: Decimal = Decimal(5)
-    consensus: Literal["mean", "median", "moderated"] = "mean"
-    max_spread: Decimal | None = None  # flag when evaluators differ by more than this
-    comment_required: bool = False
-    evaluators: list[str] = []  # who must score; a missing score is an issue, never a zero
-
-    @model_validator(mode="after")
-    def _range(self):
-        if self.maximum <= self.minimum:
-            raise ValueError("maximum must be above minimum")
-        return self
-
-
-class DisclosureParams(Strict):
-    """Supply-chain transparency, from the factories the bid discloses (its Factories sheet or factory list).
-
-    A factory counts as disclosed when its row names the factory, country, city and address, for an offered
-    model (or `all`); rows for models not offered do not count.
-    - `final_assembly`: the share of offered models whose final assembly factory is disclosed;
-    - `components`: the share whose factories are disclosed for the listed components, every one of them
-      (`together: true`) or each on its own (`together: false`: each model-component pair counts); the
-      components may be listed per item category (`{notebook: [battery, display], monitor: [display]}`);
-    - `audits`: the share of the disclosed factories with a social audit under one of `schemes` (any stated
-      scheme when empty) dated at most `max_age_months` before the bid deadline.
-    `per: value` weighs models by their line value instead of counting them (final_assembly, components)."""
-
-    measure: Literal["final_assembly", "components", "audits"]
-    components: list[str] | dict[str, list[str]] = []  # for every model, or per item category ("*": the rest)
-    together: bool = True
-    per: Literal["model", "value"] = "model"
-    schemes: list[str] = []
-    max_age_months: int = PField(default=36, gt=0)
-
-    def components_of(self, category: str | None) -> list[str]:
-        """The components whose factories a model of this category must disclose."""
-        if isinstance(self.components, list):
-            return self.components
-        wanted = {k.casefold(): v for k, v in self.components.items()}
-        return wanted.get((category or "").casefold(), wanted.get("*", []))
-
-    @model_validator(mode="after")
-    def _components(self):
-        if self.measure == "components" and not self.components:
-            raise ValueError("the components measure needs the components it asks for, e.g. [display, battery]")
-        if self.measure == "audits" and self.per == "value":
-            raise ValueError("audits are counted per factory: remove per")
-        return self
-
-
-FUNCTIONS: dict[str, type[Strict]] = {
-    "linear": LinearParams,
-    "steps": StepsParams,
-    "yes_no": YesNoParams,
-    "lookup": LookupParams,
-    "relative": RelativeParams,
-    "price_proportional": PriceParams,
-    "min_max": MinMaxParams,
-    "share_of_value": ShareParams,
-    "panel": PanelParams,
-    "disclosure": DisclosureParams,
-}
-# Functions whose score depends on the other bids: withdrawing a bid can change the others' order.
-RELATIVE_FUNCTIONS = ("relative", "price_proportional", "min_max")
-AGGREGATES = ("min", "max", "mean", "quantity_weighted_mean", "value_weighted_mean")
 
 
 # --- the rule set ------------------------------------------------------------
 
 
 class CriterionBase(Strict):
-    """What every criterion declares; each scoring function adds its `function` tag and typed `params`."""
+    """What every criterion declares; each scoring function adds its `function` tag and typed `params`
+    (`criterion_model`), and its kernel (`rules/functions.py`) gives it meaning."""
 
     id: str
     name: str
@@ -249,7 +41,12 @@ class CriterionBase(Strict):
     aggregate: Literal["min", "max", "mean", "quantity_weighted_mean", "value_weighted_mean"] | None = None
     unit: str = ""
     function: str
-    params: Strict
+    params: Any = None
+
+    @property
+    def kernel(self) -> ScoringFunction:
+        """The scoring function this criterion uses."""
+        return FUNCTIONS[self.function]
 
     def title(self, language: str) -> str:
         """The criterion's name in a language, its `name` when the rule set gives none."""
@@ -264,87 +61,68 @@ class CriterionBase(Strict):
     @property
     def relative(self) -> bool:
         """Whether the score depends on the other bids (withdrawing a bid can change the others' order)."""
-        return self.function in RELATIVE_FUNCTIONS
+        return self.kernel.relative
 
     @property
     def labels(self) -> list[str]:
-        """The label requirements the criterion's condition refers to."""
-        return self.params.where.labels() if isinstance(self.params, ShareParams) else []
+        """The label requirements the criterion refers to."""
+        return self.kernel.labels(self)
 
 
-class LinearCriterion(CriterionBase):
-    function: Literal["linear"]
-    params: LinearParams
+Criterion = CriterionBase  # a criterion of any scoring function (its class is made per function)
+_MODELS: dict[str, type[CriterionBase]] = {}
 
 
-class StepsCriterion(CriterionBase):
-    function: Literal["steps"]
-    params: StepsParams
-
-
-class YesNoCriterion(CriterionBase):
-    function: Literal["yes_no"]
-    params: YesNoParams = YesNoParams()
-
-
-class LookupCriterion(CriterionBase):
-    function: Literal["lookup"]
-    params: LookupParams
-
-
-class RelativeCriterion(CriterionBase):
-    function: Literal["relative"]
-    params: RelativeParams
-
-
-class PriceCriterion(CriterionBase):
-    function: Literal["price_proportional"]
-    params: PriceParams = PriceParams()
-
-
-class MinMaxCriterion(CriterionBase):
-    function: Literal["min_max"]
-    params: MinMaxParams
-
-
-class ShareCriterion(CriterionBase):
-    function: Literal["share_of_value"]
-    params: ShareParams
-
-
-class PanelCriterion(CriterionBase):
-    function: Literal["panel"]
-    params: PanelParams = PanelParams()
-
-
-class DisclosureCriterion(CriterionBase):
-    function: Literal["disclosure"]
-    params: DisclosureParams
-
-
-def _function_of(value: Any) -> str | None:
-    return (
-        value.function
-        if isinstance(value, CriterionBase)
-        else value.get("function")
-        if isinstance(value, dict)
-        else None
+def criterion_model(kernel: ScoringFunction) -> type[CriterionBase]:
+    """The criterion class of a scoring function: `function` fixed to its name, `params` typed by it."""
+    known = _MODELS.get(kernel.name)
+    if known is not None and known.model_fields["params"].annotation is kernel.Params:
+        return known
+    default = kernel.Params() if kernel.params_optional else ...
+    title = "".join(part.title() for part in kernel.name.split("_")) + "Criterion"
+    model = create_model(
+        title,
+        __base__=CriterionBase,
+        function=(Literal[kernel.name], ...),  # type: ignore[arg-type]  # one literal per registered name
+        params=(kernel.Params, default),
     )
+    _MODELS[kernel.name] = model
+    return model
 
 
-Criterion = Annotated[
-    Annotated[LinearCriterion, Tag("linear")]
-    | Annotated[StepsCriterion, Tag("steps")]
-    | Annotated[YesNoCriterion, Tag("yes_no")]
-    | Annotated[LookupCriterion, Tag("lookup")]
-    | Annotated[RelativeCriterion, Tag("relative")]
-    | Annotated[PriceCriterion, Tag("price_proportional")]
-    | Annotated[MinMaxCriterion, Tag("min_max")]
-    | Annotated[ShareCriterion, Tag("share_of_value")]
-    | Annotated[PanelCriterion, Tag("panel")]
-    | Annotated[DisclosureCriterion, Tag("disclosure")],
-    Discriminator(_function_of, custom_error_type="unknown_function", custom_error_message="unknown scoring function"),
-]
+def criteria_of(entries: Any) -> tuple[list[Any], list[InitErrorDetails]]:
+    """Each entry as the criterion of its scoring function, and the errors of those that are not one: the
+    registry decides, so a function registered at any time is read like the others."""
+    out, errors = [], []
+    for n, entry in enumerate(entries):
+        if isinstance(entry, CriterionBase):
+            out.append(entry)
+            continue
+        function = entry.get("function") if isinstance(entry, dict) else None
+        kernel = FUNCTIONS.get(function) if isinstance(function, str) else None
+        if kernel is None:
+            errors.append(
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        "unknown_function",
+                        "unknown scoring function; use one of: {functions}",
+                        {"functions": ", ".join(FUNCTIONS)},
+                    ),
+                    loc=(n, "function") if isinstance(entry, dict) else (n,),
+                    input=function if isinstance(entry, dict) else entry,
+                )
+            )
+            continue
+        try:
+            out.append(criterion_model(kernel).model_validate(entry))
+        except ValidationError as exc:
+            errors += [
+                InitErrorDetails(type=e["type"], loc=(n, *e["loc"]), input=e.get("input"), ctx=e.get("ctx", {}))
+                if "ctx" in e
+                else InitErrorDetails(type=e["type"], loc=(n, *e["loc"]), input=e.get("input"))
+                for e in exc.errors()
+            ]
+    return out, errors
 
 
 class Knockout(Strict):
@@ -448,25 +226,50 @@ class RuleSet(Strict):
     registers: str = "registers"  # register snapshots folder, relative to the rule file
     labels: dict[str, LabelRequirement] = {}
     knockouts: list[Knockout] = []
-    criteria: list[Criterion] = PField(min_length=1)
+    criteria: list[SerializeAsAny[CriterionBase]] = PField(min_length=1)
     tie_break: list[str] = ["lowest_price", "earliest_submission"]
     abnormally_low: AbnormallyLow = AbnormallyLow()
     robustness: Robustness = Robustness()
     follow_up: FollowUp = FollowUp()
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _criteria_by_function(cls, data: Any, handler: Any) -> Any:
+        """Each criterion read as the criterion of its scoring function (see `criteria_of`); every problem of
+        the rule set is reported, the criteria's and the others'."""
+        if not isinstance(data, dict) or not isinstance(data.get("criteria"), list):
+            return handler(data)
+        criteria, errors = criteria_of(data["criteria"])
+        errors = [{**e, "loc": ("criteria", *e["loc"])} for e in errors]
+        try:
+            result = handler({**data, "criteria": criteria})
+        except ValidationError as exc:
+            if not errors:
+                raise
+            more = [e for e in exc.errors() if not (errors and e["loc"] == ("criteria",) and e["type"] == "too_short")]
+            errors += [_detail(e) for e in more]
+            raise ValidationError.from_exception_data(cls.__name__, errors) from None
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return result
+
     def fields_read(self) -> set[str]:
         """Every bid field a criterion or knock-out reads (`supplier.<f>`, `items.<f>`): a defect in one
         of them goes to the substance of the offer, whatever the template declares."""
-        read = {c.field for c in self.criteria}
-        read |= {f for c in self.criteria if isinstance(c.params, ShareParams) for f in c.params.where.fields()}
+        read = {f for c in self.criteria for f in c.kernel.fields(c)}
         read |= {f for k in self.knockouts for f in k.condition.fields()}
         if any(c.field == "items" or c.field == "bid.total_price" for c in self.criteria):
             read |= {"items.quantity", "items.unit_price"}
-        if self.scores_transparency:
-            read |= {"items.model", "items.quantity", "items.unit_price"}
         return read
 
     @property
     def scores_transparency(self) -> bool:
         """Whether a criterion scores the disclosed factories."""
-        return any(isinstance(c.params, DisclosureParams) for c in self.criteria)
+        return any(c.kernel.transparency for c in self.criteria)
+
+
+def _detail(e: Any) -> InitErrorDetails:
+    detail = InitErrorDetails(type=e["type"], loc=tuple(e["loc"]), input=e.get("input"))
+    if "ctx" in e:
+        detail["ctx"] = e["ctx"]
+    return detail
