@@ -23,22 +23,20 @@ def main(count: int = 60) -> None:
         folder = many_bids(Path(tmp) / "tender", count, ROOT / "rules" / "computers-2026.yaml")
         t0 = time.perf_counter()
         from scoring import pipeline
-        from scoring.intake.panel_sheets import PanelSheets
 
-        tender, rules, files = pipeline.prepare(folder)
+        prepared = pipeline.prepare(folder)
         t1 = time.perf_counter()
-        reads = [pipeline.read_bid(p, tender) for p in files]
+        reads = [pipeline.read_bid(p, prepared.tender, None, prepared.files) for p in prepared.entries]
         t2 = time.perf_counter()
-        checked = pipeline.validate_bids(reads, tender, rules)
+        checked = pipeline.validate_bids(reads, prepared)
         t3 = time.perf_counter()
-        checks, sheets = pipeline.verification(tender, rules), PanelSheets()
-        [unit] = pipeline.units(checked, tender, rules)
-        results, warnings = pipeline.rank_unit(pipeline.score_unit(unit, rules, checks, sheets), unit, rules)
+        [unit] = pipeline.units(checked, prepared)
+        results, warnings = pipeline.rank_unit(pipeline.score_unit(unit), unit)
         t4 = time.perf_counter()
-        robust = pipeline.assess_unit(unit, results, rules, checks, sheets)
-        pending = pipeline.weigh_unit(unit, results, rules, checks, sheets)
+        robust = pipeline.assess_unit(unit, results)
+        pending = pipeline.weigh_unit(unit, results)
         t45 = time.perf_counter()
-        evaluation = pipeline.assemble(unit, rules, results, warnings, checks, sheets, robust, pending)
+        evaluation = pipeline.assemble(unit, prepared, results, warnings, robust, pending)
         pipeline.write(evaluation, Path(tmp) / "out", None)
         t5 = time.perf_counter()
     print(f"{count} bids")

@@ -168,16 +168,16 @@ def rescore(
             outcome = rescore_tenders(tender_dirs=dirs or None, rules_file=rules)
     failed = 0
     for o in outcome:
-        if o.get("failed"):
+        if o.failed:
             failed += 1
-            print(f"{o['tender_id']}: not re-scored: {o['reason']}")
+            print(f"{o.tender_id}: not re-scored: {o.reason}")
             continue
-        if not o["rescored"]:
-            print(f"{o['tender_id']}: up to date")
+        if not o.rescored:
+            print(f"{o.tender_id}: up to date")
             continue
-        for run in o["runs"]:
-            lot = f" lot {run['lot']}" if run["lot"] else ""
-            print(f"{o['tender_id']}{lot}: re-scored as {run['kind']} run {run['run_id']} ({o['reason']})")
+        for run in o.runs:
+            lot = f" lot {run.lot}" if run.lot else ""
+            print(f"{o.tender_id}{lot}: re-scored as {run.kind} run {run.run_id} ({o.reason})")
     if not outcome:
         print("no tender in the ledger yet: evaluate one first")
     return EXIT_FAILED if failed else EXIT_OK
@@ -299,26 +299,26 @@ def follow_up_command(
         with progress_display(verbose):
             outcome = follow_up_contracts(tender_dirs=dirs or None, on=on, out_dir=out)
     _print_follow_up(outcome)
-    return EXIT_FAILED if any(o.get("failed") for o in outcome) else EXIT_OK
+    return EXIT_FAILED if any(o.failed for o in outcome) else EXIT_OK
 
 
-def _print_follow_up(outcome: list[dict]) -> None:
+def _print_follow_up(outcome: list[Any]) -> None:
     for o in outcome:
-        lot = f" lot {o['lot']}" if o.get("lot") else ""
-        if not o["followed"]:
-            print(f"{o['tender_id']}: {'not followed up: ' if o.get('failed') else ''}{o['reason']}")
+        lot = f" lot {o.lot}" if o.lot else ""
+        if not o.followed:
+            print(f"{o.tender_id}: {'not followed up: ' if o.failed else ''}{o.reason}")
             continue
-        lapsed = [k for k, v in o["states"].items() if v not in ("ok", "renewed", "ended")]
+        lapsed = [k for k, v in o.states.items() if v not in ("ok", "renewed", "ended")]
         print(
-            f"{o['tender_id']}{lot}: follow-up of {o['checked_on']}, {len(o['states'])} items, "
-            f"{len(lapsed)} needing action; ledger run {o['run_id']}"
+            f"{o.tender_id}{lot}: follow-up of {o.checked_on}, {len(o.states)} items, "
+            f"{len(lapsed)} needing action; ledger run {o.run_id}"
         )
-        for change in o["changes"]:
+        for change in o.changes:
             print(f"  changed: {shown(change)}")
         for item in lapsed:
-            print(f"  {item}: {o['states'][item].replace('_', ' ')}")
-        if o["written"]:
-            print(f"  written to {os.path.dirname(o['written'][0])}/")
+            print(f"  {item}: {o.states[item].replace('_', ' ')}")
+        if o.written:
+            print(f"  written to {os.path.dirname(o.written[0])}/")
     if not outcome:
         print("no tender in the ledger yet: evaluate and award one first")
 
@@ -375,8 +375,8 @@ def audit_verify(
             print(f"BROKEN: {problem}")
         stderr().print(f"ledger {where}: {len(problems)} problem(s) in {len(records)} records", markup=False)
         return EXIT_FAILED
-    chains = len({(r["tender_id"], r["lot"]) for r in records})
-    signed = sum(1 for r in records if r["record_mac"])
+    chains = len({(r.tender_id, r.lot) for r in records})
+    signed = sum(1 for r in records if r.record_mac)
     checks = ["hash chain"] + (["HMAC of every record"] if ledger_key() else []) + (["the head given"] if head else [])
     print(f"ledger {where}: {len(records)} records in {chains} chain(s), all intact ({', '.join(checks)} checked)")
     print(

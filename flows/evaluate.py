@@ -27,8 +27,7 @@ from scoring import pipeline  # noqa: E402
 from scoring.audit import rescore  # noqa: E402
 from scoring.audit.ledger import Ledger, Trigger, open_ledger  # noqa: E402
 from scoring.award.results import Evaluation  # noqa: E402
-from scoring.intake.tender import BidFile  # noqa: E402
-from scoring.models import ReadResult, Tender  # noqa: E402
+from scoring.models import ReadResult  # noqa: E402
 from scoring.reports.summary_md import render_summary  # noqa: E402
 
 # Inputs are in-memory values; hashing them for a cache key buys nothing here.
@@ -37,14 +36,16 @@ TASK: dict[str, Any] = dict(cache_policy=NO_CACHE, persist_result=False)
 read_bid = task(name="read-bid", **TASK)(pipeline.read_bid)
 
 
-def read_bids(
-    files: list[BidFile], tender: Tender, ledger: Ledger | None, progress: pipeline.Progress
-) -> list[ReadResult]:
+def read_bids(prepared: pipeline.Prepared, ledger: Ledger | None, progress: pipeline.Progress) -> list[ReadResult]:
     """One read-bid task per file, run concurrently."""
     reads = []
-    for n, future in enumerate(read_bid.map(files, tender=unmapped(tender), ledger=unmapped(ledger)), start=1):
+    entries = prepared.entries
+    futures = read_bid.map(
+        entries, tender=unmapped(prepared.tender), ledger=unmapped(ledger), files=unmapped(prepared.files)
+    )
+    for n, future in enumerate(futures, start=1):
         reads.append(future.result())
-        progress("read bids", n, len(files))
+        progress("read bids", n, len(entries))
     return reads
 
 
@@ -105,7 +106,7 @@ def publish_artifacts(evaluation: Evaluation, written: list[Path]) -> None:
 
 
 TASKS = pipeline.Steps(
-    read_panel=task(name="read-panel-scores", **TASK)(pipeline.read_panel_scores),
+    prepare=task(name="prepare-inputs", **TASK)(pipeline.prepare),
     read_bids=read_bids,
     validate=task(name="validate-bids", **TASK)(pipeline.validate_bids),
     score=task(name="verify-and-score-bids", **TASK)(pipeline.score_unit),
@@ -136,7 +137,7 @@ def evaluate_tender(
     )
 
 
-def rescore_one(tender_dir: str, rules_file: str | None, trigger: Trigger, database: str) -> dict:
+def rescore_one(tender_dir: str, rules_file: str | None, trigger: Trigger, database: str) -> pipeline.RescoreOutcome:
     """One tender's re-score, in one task: the pipeline's steps run directly inside it."""
     return pipeline.rescore(tender_dir, rules_file, ledger=open_ledger(database), trigger=trigger)
 
@@ -156,7 +157,7 @@ def rescore_tenders(
     rules_file: str | None = None,
     trigger: Trigger = Trigger.MANUAL,
     rules_sha256: str | None = None,
-) -> list[dict]:
+) -> list[pipeline.RescoreOutcome]:
     """Evaluate again every tender whose latest run used other rules or inputs; skip the rest.
 
     One `rescore-tender` task per tender (checking whether it is stale, and re-scoring it if so), one at a
@@ -171,10 +172,10 @@ def rescore_tenders(
     futures = rescore_tender.map(
         dirs, rules_file=unmapped(rules_file), trigger=unmapped(Trigger(trigger)), database=unmapped(ledger.url)
     )
-    outcome: list[dict] = []
+    outcome: list[pipeline.RescoreOutcome] = []
     for n, future in enumerate(futures, start=1):
         done = future.result()
-        print(f"{done['tender_id']}: " + (f"re-scored ({done['reason']})" if done["rescored"] else done["reason"]))
+        print(f"{done.tender_id}: " + (f"re-scored ({done.reason})" if done.rescored else done.reason))
         outcome.append(done)
         progress("tenders", n, len(dirs))
     if rules_sha256:
@@ -182,7 +183,9 @@ def rescore_tenders(
     return outcome
 
 
-def follow_up_one(tender_dir: str, trigger: Trigger, database: str, on: str | None, out_dir: str | None) -> list[dict]:
+def follow_up_one(
+    tender_dir: str, trigger: Trigger, database: str, on: str | None, out_dir: str | None
+) -> list[pipeline.FollowUpOutcome]:
     """One tender's contracts checked, in one task."""
     today = date.fromisoformat(on) if on else None
     return pipeline.follow_up(tender_dir, ledger=open_ledger(database), today=today, trigger=trigger, out_dir=out_dir)
@@ -198,7 +201,7 @@ def follow_up_contracts(
     on: str | None = None,
     out_dir: str | None = None,
     registers_sha256: str | None = None,
-) -> list[dict]:
+) -> list[pipeline.FollowUpOutcome]:
     """Check every awarded contract against the current register snapshots and the calendar: expired,
     withdrawn, suspended, renewed, due soon. One `follow-up-tender` task per tender; with no tender_dirs, every
     tender the ledger knows (those not awarded are reported as such). `on` (YYYY-MM-DD) checks as of that day
@@ -213,16 +216,16 @@ def follow_up_contracts(
         on=unmapped(on),
         out_dir=unmapped(out_dir),
     )
-    outcome: list[dict] = []
+    outcome: list[pipeline.FollowUpOutcome] = []
     for n, future in enumerate(futures, start=1):
         for done in future.result():
-            lot = f" lot {done['lot']}" if done.get("lot") else ""
-            if done["followed"]:
-                asked = f", {len(done['requests'])} request(s) drafted" if done["requests"] else ""
-                changed = f", {len(done['changes'])} change(s)" if done["changes"] else ""
-                print(f"{done['tender_id']}{lot}: checked on {done['checked_on']}{changed}{asked}")
+            lot = f" lot {done.lot}" if done.lot else ""
+            if done.followed:
+                asked = f", {len(done.requests)} request(s) drafted" if done.requests else ""
+                changed = f", {len(done.changes)} change(s)" if done.changes else ""
+                print(f"{done.tender_id}{lot}: checked on {done.checked_on}{changed}{asked}")
             else:
-                print(f"{done['tender_id']}: {done['reason']}")
+                print(f"{done.tender_id}: {done.reason}")
             outcome.append(done)
         progress("tenders", n, len(dirs))
     if registers_sha256:

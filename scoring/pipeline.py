@@ -12,39 +12,47 @@ Reports are written only when an output folder is given, and the run recorded on
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+from pydantic import BaseModel
 
 from scoring import __version__
-from scoring.audit.ledger import AWARD, FOLLOW_UP, Ledger, Pending, Trigger
+from scoring.audit.ledger import AWARD, FOLLOW_UP, Ledger, Pending, Record, Trigger
 from scoring.audit.rescore import cached_read, cached_validation, previous_document, sources, staleness
 from scoring.audit.runs import input_hashes, prepare_run
 from scoring.award.agreement import krippendorff_alpha
-from scoring.award.criteria import score_bids
+from scoring.award.criteria import Scoring, score_bids
 from scoring.award.panel import sheet_warnings
 from scoring.award.pending import weigh_pending
 from scoring.award.rank import rank_bids
 from scoring.award.results import BidResult, Evaluation, PendingDecision, RobustnessReport
 from scoring.award.robustness import assess
 from scoring.claims.registers import OfflineRegister
-from scoring.claims.reviews import REVIEWS_FILE, load_reviews
+from scoring.claims.reviews import REVIEWS_FILE, Reviews, load_reviews
 from scoring.claims.verify import Verification, unused_decisions
 from scoring.contract.followup import EVIDENCE_FILE, check, load_evidence
 from scoring.contract.record import ContractRecord, contract_record, winner_of
 from scoring.errors import InputError, Problem, TenderError
 from scoring.facts import N_, Fact, Listing, english, fact
-from scoring.intake.clarify import CLARIFICATIONS_FILE, apply_answers, check_answers, formal_fields, load_answers
+from scoring.intake.clarify import (
+    CLARIFICATIONS_FILE,
+    Answer,
+    apply_answers,
+    check_answers,
+    formal_fields,
+    load_answers,
+)
+from scoring.intake.folder import Files
 from scoring.intake.ingest import read_bid as read_file
-from scoring.intake.ingest import sha256_of
 from scoring.intake.lots import lot_tender, split_by_lot
 from scoring.intake.panel_sheets import PanelSheets, read_panel
-from scoring.intake.receipts import load_record, not_received, receipt_source, with_receipts
+from scoring.intake.receipts import Receipt, load_record, not_received, receipt_source, with_receipts
 from scoring.intake.tender import TENDER_FILE, BidFile, bid_files, load_tender, set_aside_files
 from scoring.models import Award, ReadResult, Tender
 from scoring.names import safe_name
@@ -59,26 +67,57 @@ from scoring.yamlio import load_yaml
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """A tender's inputs, each read once (`files` holds their bytes and hashes): what every step of a run
+    takes instead of a handful of separate arguments. Built by `prepare`."""
+
+    tender: Tender
+    rules: LoadedRules
+    entries: list[BidFile]  # every entry of bids/, as it is read
+    reviews: Reviews
+    answers: list[Answer]
+    record: dict[str, Receipt] | None  # the platform's opening record, when the tender names one
+    panel: PanelSheets
+    checks: Verification | None  # the catalogue, the register snapshots and the reviews; None without labels
+    files: Files
+
+    @property
+    def scoring(self) -> Scoring:
+        return Scoring(self.tender, self.rules.rules, self.checks, self.panel)
+
+
+@dataclass(frozen=True)
 class Unit:
     """What is ranked together: the whole tender, or one lot of it."""
 
     lot: str | None
     tender: Tender
     reads: list[ReadResult]
+    scoring: Scoring
 
 
 # --- the steps: each one library call -------------------------------------------------------------
 
 
-def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> tuple[Tender, LoadedRules, list[BidFile]]:
-    """Load and check every input the evaluation cannot run without; raises InputError."""
-    tender = load_tender(tender_dir)
-    rules = load_rules(Path(rules_file) if rules_file else tender.rules_path)
-    load_reviews(tender.folder)  # a broken reviews.yaml stops the run here, naming the key
-    files = bid_files(tender)
-    check_answers(load_answers(tender.folder), files, tender.folder)  # likewise clarifications.yaml
-    load_record(tender)  # and the opening record
-    return tender, rules, files
+def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> Prepared:
+    """Load and check every input the evaluation cannot run without, each file read once; raises
+    InputError naming the file, the line and the key of each problem."""
+    files = Files()
+    tender = load_tender(tender_dir, files)
+    rules = load_rules(Path(rules_file) if rules_file else tender.rules_path, files)
+    reviews = load_reviews(tender.folder, files)
+    entries = bid_files(tender)
+    answers = load_answers(tender.folder, files)
+    check_answers(answers, entries, tender.folder, files)
+    record = load_record(tender, files)
+    panel = read_panel(tender.folder, files)
+    checks = None
+    if rules.catalogue is not None:
+        register = OfflineRegister(rules.registers_folder, files)
+        checks = Verification(
+            tender=tender, rules=rules.rules, catalogue=rules.catalogue, register=register, reviews=reviews
+        )
+    return Prepared(tender, rules, entries, reviews, answers, record, panel, checks, files)
 
 
 @dataclass(frozen=True)
@@ -144,66 +183,48 @@ def _named_rules(folder: Path) -> Path | None:
     return (folder / rules).resolve() if isinstance(rules, str) else None
 
 
-def verification(tender: Tender, rules: LoadedRules) -> Verification | None:
-    """Catalogue, register snapshots and the tender's review decisions; None when nothing asks for labels."""
-    if rules.catalogue is None:
-        return None
-    return Verification(
-        tender=tender,
-        rules=rules.rules,
-        catalogue=rules.catalogue,
-        register=OfflineRegister(rules.registers_folder),
-        reviews=load_reviews(tender.folder),
-    )
-
-
-def read_panel_scores(tender: Tender) -> PanelSheets:
-    return read_panel(tender.folder)
-
-
-def read_bid(entry: BidFile, tender: Tender, ledger: Ledger | None = None) -> ReadResult:
+def read_bid(entry: BidFile, tender: Tender, ledger: Ledger | None = None, files: Files | None = None) -> ReadResult:
     """One bid file, parsed; with a ledger, only when these bytes were not parsed before for this tender."""
-    return cached_read(entry, tender, ledger)
+    return cached_read(entry, tender, ledger, files)
 
 
-def validate_bids(
-    reads: list[ReadResult], tender: Tender, rules: LoadedRules, ledger: Ledger | None = None
-) -> list[ReadResult]:
+def validate_bids(reads: list[ReadResult], prepared: Prepared, ledger: Ledger | None = None) -> list[ReadResult]:
     """The tenderers' answers to clarifications applied, then value checks, checks against the tender and
     between the bids, with formal defects as clarification requests; with a ledger, the value checks of
     bytes already checked for this tender are taken from it."""
-    formal = formal_fields(tender, rules.rules.fields_read())
-    reads = with_receipts(reads, load_record(tender))
-    answered = apply_answers(reads, load_answers(tender.folder), tender, formal)
-    return cached_validation(answered, tender, rules.rules.lots == "separate", ledger, formal)
+    tender, rules = prepared.tender, prepared.rules.rules
+    formal = formal_fields(tender, rules.fields_read())
+    reads = with_receipts(reads, prepared.record)
+    answered = apply_answers(reads, prepared.answers, tender, formal)
+    return cached_validation(answered, tender, rules.lots == "separate", ledger, formal)
 
 
-def units(checked: list[ReadResult], tender: Tender, rules: LoadedRules) -> list[Unit]:
+def units(checked: list[ReadResult], prepared: Prepared) -> list[Unit]:
     """What is ranked: the whole tender, or each lot on its own when the rule set says so."""
-    if rules.rules.lots == "separate":
-        return [Unit(lot, lot_tender(tender, lot), reads) for lot, reads in split_by_lot(checked, tender).items()]
-    return [Unit(None, tender, checked)]
+    tender, scoring = prepared.tender, prepared.scoring
+    if prepared.rules.rules.lots == "separate":
+        return [
+            Unit(lot, part := lot_tender(tender, lot), reads, replace(scoring, tender=part))
+            for lot, reads in split_by_lot(checked, tender).items()
+        ]
+    return [Unit(None, tender, checked, scoring)]
 
 
-def score_unit(unit: Unit, rules: LoadedRules, checks: Verification | None, sheets: PanelSheets) -> list[BidResult]:
-    return score_bids(unit.reads, unit.tender, rules.rules, checks, sheets)
+def score_unit(unit: Unit) -> list[BidResult]:
+    return score_bids(unit.reads, unit.scoring)
 
 
-def rank_unit(results: list[BidResult], unit: Unit, rules: LoadedRules) -> tuple[list[BidResult], list[Fact]]:
-    return rank_bids(results, unit.reads, rules.rules)
+def rank_unit(results: list[BidResult], unit: Unit) -> tuple[list[BidResult], list[Fact]]:
+    return rank_bids(results, unit.reads, unit.scoring.rules)
 
 
-def assess_unit(
-    unit: Unit, results: list[BidResult], rules: LoadedRules, checks: Verification | None, sheets: PanelSheets
-) -> RobustnessReport:
-    return assess(unit.reads, results, unit.tender, rules.rules, checks, sheets)
+def assess_unit(unit: Unit, results: list[BidResult]) -> RobustnessReport:
+    return assess(unit.reads, results, unit.scoring)
 
 
-def weigh_unit(
-    unit: Unit, results: list[BidResult], rules: LoadedRules, checks: Verification | None, sheets: PanelSheets
-) -> list[PendingDecision]:
+def weigh_unit(unit: Unit, results: list[BidResult]) -> list[PendingDecision]:
     """Every open decision, scored both ways where it can be: does the award or a rank depend on it?"""
-    return weigh_pending(unit.reads, results, unit.tender, rules.rules, checks, sheets)
+    return weigh_pending(unit.reads, results, unit.scoring)
 
 
 def panel_agreement(results: list[BidResult]) -> dict[str, Decimal | None]:
@@ -218,18 +239,17 @@ def panel_agreement(results: list[BidResult]) -> dict[str, Decimal | None]:
 
 def assemble(
     unit: Unit,
-    rules: LoadedRules,
+    prepared: Prepared,
     results: list[BidResult],
     warnings: list[Fact],
-    checks: Verification | None,
-    sheets: PanelSheets,
     robustness: RobustnessReport,
     pending: list[PendingDecision] | None = None,
 ) -> Evaluation:
+    rules, checks = prepared.rules, unit.scoring.checks
     warnings = list(warnings)
     competing = [b.bid_id for b in results if b.criteria]
-    warnings += sheet_warnings(sheets, rules.rules, competing)
-    warnings += not_received(load_record(unit.tender), [f.name for f in bid_files(unit.tender)])
+    warnings += sheet_warnings(prepared.panel, rules.rules, competing)
+    warnings += not_received(prepared.record, [f.name for f in prepared.entries])
     aside = set_aside_files(unit.tender)
     if aside:
         listed = Listing(tuple(fact("%(file)s (%(why)s)", file=name, why=why) for name, why in aside), "; ")
@@ -311,17 +331,14 @@ class Recorded:
 
 
 def record(
-    evaluation: Evaluation,
-    tender: Tender,
-    rules: LoadedRules,
-    trigger: Trigger,
-    ledger: Ledger,
-    reads: list[ReadResult] | None = None,
+    evaluation: Evaluation, prepared: Prepared, trigger: Trigger, ledger: Ledger, reads: list[ReadResult]
 ) -> Recorded:
     """The run's ledger record, with where each bid's parse and checks came from, and the changes since the
     tender's previous run, if any. Written to the ledger by `write` (or by `run` when nothing is written)."""
     before = previous_document(ledger, evaluation.tender.id, evaluation.lot)
-    evaluation, pending = prepare_run(ledger, evaluation, tender, rules, trigger, sources(reads or []))
+    evaluation, pending = prepare_run(
+        ledger, evaluation, prepared.tender, prepared.rules, trigger, sources(reads), prepared.files, reads
+    )
     return Recorded(evaluation, diff_documents(before, evaluation_document(evaluation)) if before else None, pending)
 
 
@@ -349,11 +366,12 @@ def _quiet(stage: str, done: int, total: int) -> None:
     return None
 
 
-def _read_all(files: list[BidFile], tender: Tender, ledger: Ledger | None, progress: Progress) -> list[ReadResult]:
+def _read_all(prepared: Prepared, ledger: Ledger | None, progress: Progress) -> list[ReadResult]:
     reads = []
-    for n, path in enumerate(files, start=1):
-        reads.append(read_bid(path, tender, ledger))
-        progress("read bids", n, len(files))
+    entries = prepared.entries
+    for n, entry in enumerate(entries, start=1):
+        reads.append(read_bid(entry, prepared.tender, ledger, prepared.files))
+        progress("read bids", n, len(entries))
     return reads
 
 
@@ -361,20 +379,71 @@ def _nothing(evaluation: Evaluation, written: list[Path]) -> None:
     return None
 
 
+class PrepareStep(Protocol):
+    def __call__(self, tender_dir: Path | str, rules_file: Path | str | None = None) -> Prepared: ...
+
+
+class ReadStep(Protocol):
+    def __call__(self, prepared: Prepared, ledger: Ledger | None, progress: Progress) -> list[ReadResult]: ...
+
+
+class ValidateStep(Protocol):
+    def __call__(
+        self, reads: list[ReadResult], prepared: Prepared, ledger: Ledger | None = None
+    ) -> list[ReadResult]: ...
+
+
+class ScoreStep(Protocol):
+    def __call__(self, unit: Unit) -> list[BidResult]: ...
+
+
+class RankStep(Protocol):
+    def __call__(self, results: list[BidResult], unit: Unit) -> tuple[list[BidResult], list[Fact]]: ...
+
+
+class AssessStep(Protocol):
+    def __call__(self, unit: Unit, results: list[BidResult]) -> RobustnessReport: ...
+
+
+class WeighStep(Protocol):
+    def __call__(self, unit: Unit, results: list[BidResult]) -> list[PendingDecision]: ...
+
+
+class RecordStep(Protocol):
+    def __call__(
+        self, evaluation: Evaluation, prepared: Prepared, trigger: Trigger, ledger: Ledger, reads: list[ReadResult]
+    ) -> Recorded: ...
+
+
+class WriteStep(Protocol):
+    def __call__(
+        self,
+        evaluation: Evaluation,
+        out_dir: Path | str | None,
+        diff: dict | None,
+        ledger: Ledger | None = None,
+        pending: Pending | None = None,
+    ) -> list[Path]: ...
+
+
+class PublishStep(Protocol):
+    def __call__(self, evaluation: Evaluation, written: list[Path]) -> None: ...
+
+
 @dataclass(frozen=True)
 class Steps:
     """How each step is run: called directly (the default), or as a Prefect task by the flow."""
 
-    read_panel: Callable[[Tender], PanelSheets] = read_panel_scores
-    read_bids: Callable[[list[BidFile], Tender, Ledger | None, Progress], list[ReadResult]] = _read_all
-    validate: Callable[[list[ReadResult], Tender, LoadedRules, Ledger | None], list[ReadResult]] = validate_bids
-    score: Callable[..., list[BidResult]] = score_unit
-    rank: Callable[..., tuple[list[BidResult], list[Fact]]] = rank_unit
-    assess: Callable[..., RobustnessReport] = assess_unit
-    weigh: Callable[..., list[PendingDecision]] = weigh_unit
-    record: Callable[..., Recorded] = record
-    write: Callable[..., list[Path]] = write
-    published: Callable[[Evaluation, list[Path]], None] = field(default=_nothing)
+    prepare: PrepareStep = prepare
+    read_bids: ReadStep = _read_all
+    validate: ValidateStep = validate_bids
+    score: ScoreStep = score_unit
+    rank: RankStep = rank_unit
+    assess: AssessStep = assess_unit
+    weigh: WeighStep = weigh_unit
+    record: RecordStep = record
+    write: WriteStep = write
+    published: PublishStep = field(default=_nothing)
 
 
 DIRECT = Steps()
@@ -408,30 +477,28 @@ def run(
     trigger: Trigger = Trigger.MANUAL,
     steps: Steps = DIRECT,
     progress: Progress = _quiet,
-    prepared: tuple[Tender, LoadedRules, list[BidFile]] | None = None,
+    prepared: Prepared | None = None,
 ) -> list[Evaluation]:
     """Evaluate a tender: one Evaluation, or one per lot when the rule set ranks lots separately.
 
     With a ledger, bids are parsed only when their bytes are new and the run is recorded; with
-    `write_out` (or an `out_dir`), the reports are written.
+    `write_out` (or an `out_dir`), the reports are written. Every input file is read once.
     """
-    tender, rules, files = prepared or prepare(tender_dir, rules_file)
-    checks = verification(tender, rules)
-    sheets = steps.read_panel(tender)
-    progress("read bids", 0, len(files))
-    reads = steps.read_bids(files, tender, ledger, progress)
-    checked = steps.validate(reads, tender, rules, ledger)
+    prepared = prepared or steps.prepare(tender_dir, rules_file)
+    progress("read bids", 0, len(prepared.entries))
+    reads = steps.read_bids(prepared, ledger, progress)
+    checked = steps.validate(reads, prepared, ledger)
     progress("validate", 1, 1)
     evaluations = []
-    todo = units(checked, tender, rules)
+    todo = units(checked, prepared)
     for n, unit in enumerate(todo, start=1):
-        results, warnings = steps.rank(steps.score(unit, rules, checks, sheets), unit, rules)
-        robust = steps.assess(unit, results, rules, checks, sheets)
-        pending = steps.weigh(unit, results, rules, checks, sheets)
-        evaluation = assemble(unit, rules, results, warnings, checks, sheets, robust, pending)
+        results, warnings = steps.rank(steps.score(unit), unit)
+        robust = steps.assess(unit, results)
+        pending = steps.weigh(unit, results)
+        evaluation = assemble(unit, prepared, results, warnings, robust, pending)
         diff, prepared_record = None, None
         if ledger is not None:
-            recorded = steps.record(evaluation, tender, rules, trigger, ledger, unit.reads)
+            recorded = steps.record(evaluation, prepared, trigger, ledger, unit.reads)
             evaluation, diff, prepared_record = recorded.evaluation, recorded.diff, recorded.pending
         if write_out or out_dir is not None:
             steps.published(evaluation, steps.write(evaluation, out_dir, diff, ledger, prepared_record))
@@ -442,6 +509,24 @@ def run(
     return evaluations
 
 
+class RunDone(BaseModel):
+    """One run a re-score recorded."""
+
+    run_id: str | None
+    kind: str | None
+    lot: str | None = None
+
+
+class RescoreOutcome(BaseModel):
+    """What a re-score did with one tender."""
+
+    tender_id: str
+    rescored: bool
+    failed: bool = False  # its inputs could not be loaded: the reason says why
+    reason: str  # why it was re-scored, or why not ("up to date")
+    runs: list[RunDone] = []
+
+
 def rescore(
     tender_dir: Path | str,
     rules_file: Path | str | None = None,
@@ -449,33 +534,33 @@ def rescore(
     ledger: Ledger,
     trigger: Trigger = Trigger.MANUAL,
     steps: Steps = DIRECT,
-) -> dict:
+) -> RescoreOutcome:
     """Evaluate a tender again when its rules or inputs changed since its latest run (recorded, reports
-    written); leave it when not. What was done, as the rescore command and flow report it.
+    written); leave it when not.
 
     A tender whose inputs cannot be loaded (a broken tender.yaml or rule set) is reported as failed, with
     the reason, and never stops the re-scoring of the others.
     """
     try:
-        inputs = prepare(tender_dir, rules_file)
+        prepared = prepare(tender_dir, rules_file)
     except InputError as error:
-        return {"tender_id": Path(tender_dir).name, "rescored": False, "failed": True, "reason": str(error)}
-    tender, rules, _ = inputs
-    reason = staleness(ledger, tender, rules)
+        return RescoreOutcome(tender_id=Path(tender_dir).name, rescored=False, failed=True, reason=str(error))
+    tender = prepared.tender
+    reason = staleness(ledger, tender, prepared.rules, prepared.files)
     if reason is None:
-        return {"tender_id": tender.id, "rescored": False, "reason": "up to date"}
+        return RescoreOutcome(tender_id=tender.id, rescored=False, reason="up to date")
     try:
         evaluations = run(
-            tender_dir, rules_file, ledger=ledger, write_out=True, trigger=trigger, steps=steps, prepared=inputs
+            tender_dir, rules_file, ledger=ledger, write_out=True, trigger=trigger, steps=steps, prepared=prepared
         )
     except InputError as error:  # e.g. a reviews.yaml or panel sheet that cannot be used
-        return {"tender_id": tender.id, "rescored": False, "failed": True, "reason": str(error)}
-    return {
-        "tender_id": tender.id,
-        "rescored": True,
-        "reason": reason,
-        "runs": [{"run_id": e.run_id, "kind": e.kind.value if e.kind else None, "lot": e.lot} for e in evaluations],
-    }
+        return RescoreOutcome(tender_id=tender.id, rescored=False, failed=True, reason=str(error))
+    return RescoreOutcome(
+        tender_id=tender.id,
+        rescored=True,
+        reason=reason,
+        runs=[RunDone(run_id=e.run_id, kind=e.kind.value if e.kind else None, lot=e.lot) for e in evaluations],
+    )
 
 
 # --- after the award ---------------------------------------------------------------------------------
@@ -495,24 +580,25 @@ def award_contract(
 
     An award rests on a recorded evaluation of the tender's current inputs: when the latest run is not one,
     the tender is evaluated again first (recorded, reports written), as a re-score would."""
-    tender, rules, files = prepare(tender_dir)
+    prepared = prepare(tender_dir)
+    tender, rules = prepared.tender, prepared.rules
     award = award or tender.award
     if award is None:
-        raise InputError(tender.folder / "tender.yaml", "no award recorded: name the awarded bid", "award")
-    if staleness(ledger, tender, rules) is None:
-        evaluations = run(tender_dir, prepared=(tender, rules, files))
+        raise InputError(tender.folder / TENDER_FILE, "no award recorded: name the awarded bid", "award")
+    if staleness(ledger, tender, rules, prepared.files) is None:
+        evaluations = run(tender_dir, prepared=prepared)
         latest = ledger.latest(tender.id, award.lot)
-        evaluations = [e.model_copy(update={"run_id": latest["run_id"] if latest else None}) for e in evaluations]
+        evaluations = [e.model_copy(update={"run_id": latest.run_id if latest else None}) for e in evaluations]
     else:
         evaluations = run(
-            tender_dir, ledger=ledger, write_out=True, out_dir=out_dir, trigger=trigger, prepared=(tender, rules, files)
+            tender_dir, ledger=ledger, write_out=True, out_dir=out_dir, trigger=trigger, prepared=prepared
         )
     evaluation = next((e for e in evaluations if e.lot == award.lot), None)
     if evaluation is None:
         lots = ", ".join(str(e.lot) for e in evaluations)
         raise InputError(where, f"there is no lot {award.lot!r} ranked on its own (lots: {lots})", "award.lot")
     winner = winner_of(evaluation, award, where)
-    read = read_bid(next(f for f in files if f.name == winner.file), tender, ledger)
+    read = read_bid(next(f for f in prepared.entries if f.name == winner.file), tender, ledger, prepared.files)
     assert read.bid is not None, "a ranked bid was read"
     record = contract_record(evaluation, award, read.bid, rules.rules, rules.catalogue, where)
     info = ledger.record_event(
@@ -525,7 +611,7 @@ def award_contract(
         tool_version=__version__,
         rules_path=rules.path,
         rules_sha256=rules.sha256,
-        inputs=input_hashes(tender, rules),
+        inputs=input_hashes(tender, rules, prepared.files),
     )
     return record, info.run_id
 
@@ -536,6 +622,22 @@ def follow_up_dir(tender_id: str, lot: str | None, out_dir: Path | str | None = 
     return (base / f"lot-{safe_name(lot)}" if lot is not None else base) / FOLLOW_UP_FOLDER
 
 
+class FollowUpOutcome(BaseModel):
+    """What a follow-up did with one awarded contract (a tender's, or one lot's)."""
+
+    tender_id: str
+    lot: str | None = None
+    followed: bool
+    failed: bool = False  # the tender could not be loaded: the reason says why
+    reason: str = ""  # why it was not followed up ("not awarded"), when it was not
+    run_id: str | None = None
+    checked_on: str | None = None
+    states: dict[str, str] = {}  # commitment -> its state
+    changes: list[str] = []  # since the previous check, in words
+    requests: list[str] = []  # the commitments a request to the supplier was drafted for
+    written: list[str] = []
+
+
 def follow_up(
     tender_dir: Path | str,
     *,
@@ -543,33 +645,35 @@ def follow_up(
     today: date | None = None,
     trigger: Trigger = Trigger.MANUAL,
     out_dir: Path | str | None = None,
-) -> list[dict]:
+) -> list[FollowUpOutcome]:
     """Check every awarded contract of a tender (each lot's) against the current register snapshots and the
     calendar: recorded in the ledger (kind follow-up) and written to its follow-up folder; what was done.
     A tender whose award is only in tender.yaml is awarded first. A tender that cannot be loaded or was not
     awarded is reported as such and never raises."""
     today = today or date.today()
     try:
-        tender, rules, _ = prepare(tender_dir)
-        recorded = {r["lot"]: r for r in ledger.awarded() if r["tender_id"] == tender.id}
+        prepared = prepare(tender_dir)
+        tender, rules = prepared.tender, prepared.rules
+        recorded = {r.lot: r for r in ledger.awarded() if r.tender_id == tender.id}
         if tender.award is not None and not _same_award(recorded.get(tender.award.lot), tender.award):
             award_contract(tender_dir, tender.award, ledger=ledger, trigger=trigger, where=str(tender.folder))
-            recorded = {r["lot"]: r for r in ledger.awarded() if r["tender_id"] == tender.id}
-        evidence = load_evidence(tender.folder)
+            recorded = {r.lot: r for r in ledger.awarded() if r.tender_id == tender.id}
+        evidence = load_evidence(tender.folder, prepared.files)
     except InputError as error:
-        return [{"tender_id": Path(tender_dir).name, "followed": False, "failed": True, "reason": str(error)}]
+        return [FollowUpOutcome(tender_id=Path(tender_dir).name, followed=False, failed=True, reason=str(error))]
     if not recorded:
-        return [{"tender_id": tender.id, "followed": False, "reason": "not awarded"}]
-    register = OfflineRegister(rules.registers_folder)
+        return [FollowUpOutcome(tender_id=tender.id, followed=False, reason="not awarded")]
+    register = prepared.checks.register if prepared.checks else OfflineRegister(rules.registers_folder, prepared.files)
     terms = rules.rules.follow_up
-    inputs = {k: v for k, v in input_hashes(tender, rules).items() if k.startswith("registers/")}
+    hashes = input_hashes(tender, rules, prepared.files)
+    inputs = {k: v for k, v in hashes.items() if k.startswith("registers/")}
     if (tender.folder / EVIDENCE_FILE).is_file():
-        inputs[EVIDENCE_FILE] = sha256_of(tender.folder / EVIDENCE_FILE)
+        inputs[EVIDENCE_FILE] = prepared.files.sha256(tender.folder / EVIDENCE_FILE)
     outcome = []
     for lot, row in sorted(recorded.items(), key=lambda kv: kv[0] or ""):
-        record = ContractRecord.model_validate_json(row["payload"])
+        record = ContractRecord.model_validate_json(row.payload)
         before = ledger.latest(tender.id, lot, kinds=(FOLLOW_UP,))
-        previous = json.loads(before["payload"])["check"] if before else None
+        previous = before.document["check"] if before else None
         found = check(
             record, register, evidence, today, terms.notice_days, terms.renewal_evidence_days, previous=previous
         )
@@ -589,25 +693,25 @@ def follow_up(
         written = write_follow_up(record, found, follow_up_dir(tender.id, lot, out_dir), tender.language)
         info = ledger.commit(pending)
         outcome.append(
-            {
-                "tender_id": tender.id,
-                "lot": lot,
-                "followed": True,
-                "run_id": info.run_id,
-                "checked_on": today.isoformat(),
-                "states": {i.id: i.state for i in found.items},
-                "changes": found.changes,
-                "requests": [i.id for i in found.asked],
-                "written": [str(p) for p in written],
-            }
+            FollowUpOutcome(
+                tender_id=tender.id,
+                lot=lot,
+                followed=True,
+                run_id=info.run_id,
+                checked_on=today.isoformat(),
+                states={i.id: i.state for i in found.items},
+                changes=found.changes,
+                requests=[i.id for i in found.asked],
+                written=[str(p) for p in written],
+            )
         )
     return outcome
 
 
-def _same_award(row: dict | None, award: Award) -> bool:
+def _same_award(row: Record | None, award: Award) -> bool:
     if row is None:
         return False
-    payload = json.loads(row["payload"])
+    payload = row.document
     return payload["bid_id"] == award.bid and payload["awarded_on"] == award.awarded_on.isoformat()
 
 

@@ -124,15 +124,22 @@ class Document:
         return out
 
 
-def load_yaml(path: Path | str, cls: type[InputError] = InputError, *, top: type = dict) -> Document:
-    """A YAML file read strictly (see the module's notes); raises `cls` naming the file and line."""
+def load_yaml(
+    path: Path | str, cls: type[InputError] = InputError, *, top: type = dict, data: bytes | None = None
+) -> Document:
+    """A YAML file read strictly (see the module's notes); raises `cls` naming the file and line. `data`: the
+    file's bytes, when the caller has read them already (a run reads each input once)."""
     path = Path(path)
-    if not path.is_file():
-        raise cls(path, "file not found")
-    if path.stat().st_size > MAX_BYTES:
+    if data is None:
+        if not path.is_file():
+            raise cls(path, "file not found")
+        if path.stat().st_size > MAX_BYTES:
+            raise cls(path, f"larger than {MAX_BYTES // (1024 * 1024)} MB: not an input this tool reads")
+        data = path.read_bytes()
+    elif len(data) > MAX_BYTES:
         raise cls(path, f"larger than {MAX_BYTES // (1024 * 1024)} MB: not an input this tool reads")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise cls(path, "not a UTF-8 text file") from None
     try:
@@ -159,6 +166,13 @@ def load_mapping(path: Path | str, cls: type[InputError] = InputError) -> dict[s
     """A YAML file whose top level is a mapping, read by `load_yaml`."""
     data: dict[str, Any] = load_yaml(path, cls).data
     return data
+
+
+def read_input(path: Path, cls: type[InputError], files: Any = None) -> bytes:
+    """An input file's bytes (through the run's `Files` when given), or `cls` saying it is not there."""
+    if not path.is_file():
+        raise cls(path, "file not found")
+    return files.read(path) if files is not None else path.read_bytes()
 
 
 class _Refused(Exception):

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from pathlib import Path
 
-from scoring.award.criteria import score_bids
+from scoring.award.criteria import Scoring, score_bids
 from scoring.award.rank import rank_bids
 from scoring.models import Bid, Item, ReadResult, Supplier, Tender
 from scoring.rules.checks import check_rules
@@ -98,5 +98,5 @@ WARRANTY = {
 
 
 def scored(reads, rule_set):
-    results, warnings = rank_bids(score_bids(reads, TENDER, rule_set), reads, rule_set)
+    results, warnings = rank_bids(score_bids(reads, Scoring(TENDER, rule_set)), reads, rule_set)
     return {r.bid_id: r for r in results}, warnings, results

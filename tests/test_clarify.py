@@ -1,7 +1,6 @@
 """Formal slips are clarification requests, not rejections (Art. 56(3)); answers are used, or refused when they
 would change the offer; the ledger and the reports keep the original beside the answer."""
 
-import json
 from datetime import date
 
 import pytest
@@ -107,7 +106,7 @@ def test_an_answer_is_used_with_the_original_kept_in_the_reports_and_the_ledger(
     assert str(answered.answer) == "'bids@officeline.example'" and answered.received_on == date(2026, 10, 20)
     assert [i.code for i in bid.issues if i.field == "Contact email"] == ["clarification.answered"]
     # The ledger's record of the run holds both values.
-    payload = json.loads(ledger.latest(evaluation.tender.id, None)["payload"])
+    payload = ledger.latest(evaluation.tender.id, None).document
     recorded = next(b for b in payload["bids"] if b["bid_id"] == "02-officeline")["clarified"]
     assert recorded[0]["original"] == "'bids(at)officeline'" and recorded[0]["used"] is True
     request = (tmp_path / "out" / "clarifications" / "02-officeline.md").read_text()
@@ -176,7 +175,8 @@ def test_a_new_answer_makes_the_tender_stale_for_rescoring(make_tender, tmp_path
     folder = make_tender(_bids(supplier={"Contact email": "bids(at)officeline"}))
     ledger = open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}")
     run(folder, ledger=ledger)
-    tender, rules, _ = prepare(folder)
+    prepared = prepare(folder)
+    tender, rules = prepared.tender, prepared.rules
     assert staleness(ledger, tender, rules) is None
     _answers(folder, _answer("Contact email", "a@b.example"))
     assert "clarifications.yaml" in staleness(ledger, tender, rules)

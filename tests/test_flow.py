@@ -10,7 +10,7 @@ from conftest import SAMPLE_TENDER
 pytestmark = pytest.mark.slow
 
 STEPS = {
-    "read-panel-scores",
+    "prepare-inputs",
     "read-bid",
     "validate-bids",
     "verify-and-score-bids",

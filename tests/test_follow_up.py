@@ -85,9 +85,9 @@ def test_the_award_records_every_commitment_of_the_winning_bid(tender, database_
     assert commitments["warranty"].ends == date(2032, 1, 1)  # 5 years from the contract start
     assert commitments["take_back"].due == [date(2030, 12, 31)]
     runs = ledger.runs_of("CITY-ICT-2026-014")
-    assert [(r["kind"], r["trigger"]) for r in runs] == [("official", "manual"), ("award", "manual")]
-    assert runs[1]["run_id"] == run_id and json.loads(runs[1]["payload"])["evaluation_run_id"] == runs[0]["run_id"]
-    assert ledger.latest("CITY-ICT-2026-014")["kind"] == "official"  # re-scoring still sees the evaluation
+    assert [(r.kind, r.trigger) for r in runs] == [("official", "manual"), ("award", "manual")]
+    assert runs[1].run_id == run_id and runs[1].document["evaluation_run_id"] == runs[0].run_id
+    assert ledger.latest("CITY-ICT-2026-014").kind == "official"  # re-scoring still sees the evaluation
     assert ledger.verify() == []
 
 
@@ -115,8 +115,8 @@ def test_follow_up_finds_a_withdrawn_and_a_renewed_certificate(tender, database_
 
     # Three weeks before the monitor certificate's renewal evidence is due: a request is drafted.
     [first] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 5, 10), out_dir=out)
-    assert first["states"]["certificate:TCO-9-VG24-0112"] == "due_soon"
-    assert first["requests"] == ["certificate:TCO-9-VG24-0112", "factories", "ew_dialogue"]  # those: overdue
+    assert first.states["certificate:TCO-9-VG24-0112"] == "due_soon"
+    assert first.requests == ["certificate:TCO-9-VG24-0112", "factories", "ew_dialogue"]  # those: overdue
     request = (folder / "requests" / "2028-05-10" / REQ("TCO-9-VG24-0112")).read_text()
     assert "due on 2028-05-31" in request and "To: GreenByte Solutions NV <tenders@greenbyte.example>" in request
     assert "TCO Certified or equivalent label (12.00 points)" in request
@@ -127,9 +127,9 @@ def test_follow_up_finds_a_withdrawn_and_a_renewed_certificate(tender, database_
         **{"TCO-9-EB14-0071": {"status": "withdrawn"}, "TCO-9-VG24-0112": {"valid_until": "2031-06-30"}},
     )
     [second] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 5, 12), out_dir=out)
-    assert second["states"]["certificate:TCO-9-EB14-0071"] == "withdrawn"
-    assert second["states"]["certificate:TCO-9-VG24-0112"] == "renewed"
-    assert set(second["changes"]) == {
+    assert second.states["certificate:TCO-9-EB14-0071"] == "withdrawn"
+    assert second.states["certificate:TCO-9-VG24-0112"] == "renewed"
+    assert set(second.changes) == {
         "certificate:TCO-9-EB14-0071: in order → withdrawn",
         "certificate:TCO-9-VG24-0112: due soon → renewed",
     }
@@ -146,15 +146,15 @@ def test_follow_up_finds_a_withdrawn_and_a_renewed_certificate(tender, database_
     assert not (folder / "requests" / "2028-05-12" / REQ("TCO-9-VG24-0112")).exists()  # renewed
 
     runs = ledger.runs_of("CITY-ICT-2026-014")
-    assert [r["kind"] for r in runs] == ["official", "award", "follow-up", "follow-up"]
-    items = {i["id"]: i for i in json.loads(runs[-1]["payload"])["check"]["items"]}
+    assert [r.kind for r in runs] == ["official", "award", "follow-up", "follow-up"]
+    items = {i["id"]: i for i in runs[-1].document["check"]["items"]}
     assert items["certificate:TCO-9-EB14-0071"]["state"] == "withdrawn"
     assert items["certificate:TCO-9-EB14-0071"]["remedy_by"] == "2028-06-10"
     assert items["certificate:TCO-9-VG24-0112"]["valid_until"] == "2031-06-30"
-    assert json.loads(runs[-1]["inputs"])["registers/tco-certified.csv"]  # which snapshot it was checked against
+    assert runs[-1].input_hashes["registers/tco-certified.csv"]  # which snapshot it was checked against
     assert ledger.verify() == []
-    evaluation = json.loads(runs[0]["payload"])  # the evaluation as awarded is untouched
-    assert ledger.latest("CITY-ICT-2026-014")["payload"] == runs[0]["payload"]
+    evaluation = runs[0].document  # the evaluation as awarded is untouched
+    assert ledger.latest("CITY-ICT-2026-014").payload == runs[0].payload
     assert evaluation["bids"][0]["total"] == 91.25
 
 
@@ -196,21 +196,21 @@ def test_an_award_in_tender_yaml_starts_the_follow_up(tender, tmp_path):
     (tender / "tender" / "tender.yaml").write_text(yaml.safe_dump(data))
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
     [done] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2026, 12, 1), out_dir=tmp_path / "r")
-    assert done["followed"]
-    assert [r["kind"] for r in ledger.runs_of()] == ["official", "award", "follow-up"]
+    assert done.followed
+    assert [r.kind for r in ledger.runs_of()] == ["official", "award", "follow-up"]
     pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2026, 12, 2), out_dir=tmp_path / "r")
-    assert [r["kind"] for r in ledger.runs_of()][-1] == "follow-up"  # awarded once, not again
-    assert [r["kind"] for r in ledger.runs_of()].count("award") == 1
+    assert [r.kind for r in ledger.runs_of()][-1] == "follow-up"  # awarded once, not again
+    assert [r.kind for r in ledger.runs_of()].count("award") == 1
 
 
 def test_a_tender_not_awarded_or_broken_is_reported_not_raised(tender, tmp_path):
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
-    assert pipeline.follow_up(tender / "tender", ledger=ledger) == [
+    assert [o.model_dump(exclude_defaults=True) for o in pipeline.follow_up(tender / "tender", ledger=ledger)] == [
         {"tender_id": "CITY-ICT-2026-014", "followed": False, "reason": "not awarded"}
     ]
     (tender / "tender" / "tender.yaml").write_text("id: [unclosed\n")
     [broken] = pipeline.follow_up(tender / "tender", ledger=ledger)
-    assert broken["failed"] and "not valid YAML" in broken["reason"]
+    assert broken.failed and "not valid YAML" in broken.reason
 
 
 def test_a_date_past_without_evidence_is_overdue_and_evidence_answers_it(tender, tmp_path):
@@ -240,10 +240,10 @@ def test_follow_up_evidence_is_read_from_follow_up_yaml(tender, tmp_path):
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
     pipeline.award_contract(tender / "tender", AWARD, ledger=ledger)
     [done] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 2, 1), out_dir=tmp_path / "r")
-    assert done["states"]["factories"] == "ok" and done["states"]["ew_dialogue"] == "overdue"
+    assert done.states["factories"] == "ok" and done.states["ew_dialogue"] == "overdue"
     (tender / "tender" / "follow-up.yaml").write_text("received:\n  - {item: factories}\n")
     [broken] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 2, 1))
-    assert broken["failed"] and "line 2, at 'received[#1].received_on'" in broken["reason"]
+    assert broken.failed and "line 2, at 'received[#1].received_on'" in broken.reason
 
 
 def test_the_follow_up_speaks_the_tenders_language(tender, tmp_path):

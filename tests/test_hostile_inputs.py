@@ -464,7 +464,7 @@ def test_long_identifiers_are_taken_by_both_databases(make_tender, tmp_path, dat
     try:
         [evaluation] = run(folder, ledger=ledger, out_dir=tmp_path / "out")
         assert evaluation.lot == long_lot and evaluation.bids[0].bid_id == stem
-        assert ledger.verify() == [] and ledger.runs_of()[0]["lot"] == long_lot
+        assert ledger.verify() == [] and ledger.runs_of()[0].lot == long_lot
         [lot_folder] = list((tmp_path / "out").iterdir())
         assert len(lot_folder.name) < 100  # the folder name is a safe form of the lot, with its hash
     finally:

@@ -21,7 +21,8 @@ def ledger(database_url):
 
 @pytest.fixture(scope="module")
 def sample():
-    tender, rules, _ = prepare(SAMPLE_TENDER)
+    prepared = prepare(SAMPLE_TENDER)
+    tender, rules = prepared.tender, prepared.rules
     return tender, rules, evaluate_tender(SAMPLE_TENDER)
 
 
@@ -48,8 +49,8 @@ def test_a_fresh_ledger_chains_its_runs_and_verifies(ledger, sample):
     assert first.kind == "official"
     assert ledger.verify() == []
     stored = ledger.runs_of("CITY-ICT-2026-014")
-    assert [r["seq"] for r in stored] == [1, 2, 3]
-    assert json.loads(stored[0]["inputs"])["bids/01-greenbyte.xlsx"] == sample[2].bids[0].file_sha256
+    assert [r.seq for r in stored] == [1, 2, 3]
+    assert json.loads(stored[0].inputs)["bids/01-greenbyte.xlsx"] == sample[2].bids[0].file_sha256
     with ledger.engine.connect() as db:
         rows = db.execute(sa.text("select count(*) from criterion_results")).scalar()
     assert rows == 3 * 6 * 13  # three runs, six ranked bids, thirteen criteria
@@ -139,6 +140,6 @@ def test_concurrent_writers_never_fail_on_the_ledger(ledger, sample, tmp_path):
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(three_runs, range(8)))
     assert ledger.verify() == []
-    assert sorted((r["tender_id"], r["seq"]) for r in ledger.runs_of()) == [
+    assert sorted((r.tender_id, r.seq) for r in ledger.runs_of()) == [
         (f"T-{n}", seq) for n in range(8) for seq in (1, 2, 3)
     ]

@@ -6,6 +6,7 @@ import pytest
 from builders import PRICE, WARRANTY, bid, rules, scored
 from conftest import ROOT, SAMPLE_TENDER, by_id
 
+from scoring.award.criteria import Scoring
 from scoring.award.robustness import rank_reversals
 from scoring.errors import RuleError
 from scoring.pipeline import evaluate_tender
@@ -175,7 +176,7 @@ def test_withdrawing_a_losing_bid_reverses_the_top_two_under_proportional_price(
     assert [r.bid_id for r in results] == ["B", "A", "C"]
     from builders import TENDER
 
-    reversals = rank_reversals(reads, results, TENDER, rule_set, None, None)
+    reversals = rank_reversals(reads, results, Scoring(TENDER, rule_set))
     assert [r.model_dump() for r in reversals] == [
         {
             "removed": "C",
@@ -191,7 +192,7 @@ def test_no_reversal_under_value_for_money():
     out, _, results = scored(reads, rule_set)
     from builders import TENDER
 
-    assert rank_reversals(reads, results, TENDER, rule_set, None, None) == []
+    assert rank_reversals(reads, results, Scoring(TENDER, rule_set)) == []
 
 
 def test_the_reports_flag_a_reversal_end_to_end(make_tender, tmp_path):

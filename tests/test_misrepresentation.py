@@ -49,7 +49,7 @@ def test_a_near_miss_on_the_bidders_own_certificate_is_a_typing_error_not_a_flag
     bid = _evaluate(make_tender, _officeline_claiming("TCO-9-TB14-5513"))  # its own is TCO-9-TB14-5531
     [claim] = bid.claims
     assert claim.reason_code == "certificate.not_found"
-    assert "TCO-9-TB14-5531, one character away, is held by Lenvo: possibly a typing error" in claim.reason
+    assert "TCO-9-TB14-5531, one character away, is held by Lenvo: possibly a typing error" in str(claim.reason)
     assert _flags(bid) == []
 
 

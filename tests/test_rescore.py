@@ -64,22 +64,22 @@ def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_s
     root, tenders = two_tenders
     for folder in tenders.values():
         [official] = evaluate_tender(tender_dir=str(folder))
-        assert official.kind == "official"
-    assert [o["rescored"] for o in rescore_tenders()] == [False, False]  # nothing changed yet
+        assert official["kind"] == "official"
+    assert [o.rescored for o in rescore_tenders()] == [False, False]  # nothing changed yet
 
     _shift_label_to_price(root / "rules-a" / "computers-2026.yaml")
     parsed = []
     real_read = rescore.read_bid
     monkeypatch.setattr(rescore, "read_bid", lambda path, tender: parsed.append(path.name) or real_read(path, tender))
-    outcome = {o["tender_id"]: o for o in rescore_tenders()}
-    assert outcome["CITY-ICT-2026-015"]["rescored"] is False
+    outcome = {o.tender_id: o for o in rescore_tenders()}
+    assert outcome["CITY-ICT-2026-015"].rescored is False
     a = outcome["CITY-ICT-2026-014"]
-    assert a["rescored"] and "rule set changed" in a["reason"]
+    assert a.rescored and "rule set changed" in a.reason
     assert parsed == []  # every workbook came from the parsed cache
-    assert a["runs"][0]["kind"] == "scenario"  # the tender still pins the old rules' hash
+    assert a.runs[0].kind == "scenario"  # the tender still pins the old rules' hash
     assert _tasks_of_latest_rescore() == ["rescore-tender", "rescore-tender"]  # one task per tender, no subflow
 
-    scenario = root / "reports" / "CITY-ICT-2026-014" / "scenarios" / a["runs"][0]["run_id"][:8]
+    scenario = root / "reports" / "CITY-ICT-2026-014" / "scenarios" / a.runs[0].run_id[:8]
     diff = json.loads((scenario / "diff.json").read_text())
     # Fifteen points moved to price, from label and transparency: Officeline loses most of its 1.40 label
     # points and its 2.00 transparency points, and falls behind 09-formula-text, which has neither but the
@@ -98,11 +98,11 @@ def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_s
     data = yaml.safe_load((tenders["a"] / "tender.yaml").read_text())
     data["rules_sha256"] = load_rules(root / "rules-a" / "computers-2026.yaml").sha256
     (tenders["a"] / "tender.yaml").write_text(yaml.safe_dump(data))
-    outcome = {o["tender_id"]: o for o in rescore_tenders([str(tenders["a"])])}
-    assert outcome["CITY-ICT-2026-014"]["runs"][0]["kind"] == "official"
-    assert "tender.yaml" in outcome["CITY-ICT-2026-014"]["reason"] and parsed == []
+    outcome = {o.tender_id: o for o in rescore_tenders([str(tenders["a"])])}
+    assert outcome["CITY-ICT-2026-014"].runs[0].kind == "official"
+    assert "tender.yaml" in outcome["CITY-ICT-2026-014"].reason and parsed == []
     assert open_ledger().verify() == []
-    kinds = [r["kind"] for r in open_ledger().runs_of("CITY-ICT-2026-014")]
+    kinds = [r.kind for r in open_ledger().runs_of("CITY-ICT-2026-014")]
     assert kinds == ["official", "scenario", "official"]
 
     from flows.cli import main
@@ -130,7 +130,7 @@ def test_a_changed_workbook_is_the_only_one_parsed_again(two_tenders, prefect_se
     real_read = rescore.read_bid
     monkeypatch.setattr(rescore, "read_bid", lambda path, tender: parsed.append(path.name) or real_read(path, tender))
     [outcome] = rescore_tenders([str(tenders["a"])])
-    assert outcome["rescored"] and "bids/03-budgetit.xlsx" in outcome["reason"]
+    assert outcome.rescored and "bids/03-budgetit.xlsx" in outcome.reason
     assert parsed == ["03-budgetit.xlsx"]  # the copy's bytes were parsed before: reused, under its own name
     doc = json.loads((root / "reports" / "CITY-ICT-2026-014" / "evaluation.json").read_text())
     copy = next(b for b in doc["bids"] if b["file"] == "11-greenbyte-copy.xlsx")
@@ -211,11 +211,11 @@ def test_a_tender_that_cannot_be_loaded_is_reported_and_the_others_are_rescored(
     _shift_label_to_price(root / "rules-b" / "computers-2026.yaml")
     (tenders["a"] / "tender.yaml").write_text("id: [unclosed\n")
     broken = pipeline.rescore(tenders["a"], ledger=ledger)
-    assert broken["failed"] and not broken["rescored"]
-    assert broken["tender_id"] == "tender-a" and "not valid YAML" in broken["reason"]
+    assert broken.failed and not broken.rescored
+    assert broken.tender_id == "tender-a" and "not valid YAML" in broken.reason
     done = pipeline.rescore(tenders["b"], ledger=ledger)
-    assert done["rescored"] and "rule set changed" in done["reason"] and len(done["runs"]) == 1
-    assert pipeline.rescore(tenders["b"], ledger=ledger) == {
+    assert done.rescored and "rule set changed" in done.reason and len(done.runs) == 1
+    assert pipeline.rescore(tenders["b"], ledger=ledger).model_dump(exclude_defaults=True) == {
         "tender_id": "CITY-ICT-2026-015",
         "rescored": False,
         "reason": "up to date",

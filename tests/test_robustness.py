@@ -5,12 +5,12 @@ from decimal import Decimal as D
 from builders import PRICE, WARRANTY, bid, rules, scored
 from conftest import SAMPLE_TENDER
 
-from scoring.award.criteria import score_bids
+from scoring.award.criteria import Scoring, score_bids
 from scoring.award.rank import rank_bids
 from scoring.award.robustness import win_shares
 from scoring.intake.ingest import read_bid
 from scoring.intake.validate import validate_tender
-from scoring.pipeline import evaluate_tender, prepare, verification
+from scoring.pipeline import evaluate_tender, prepare
 
 
 def test_weight_sensitivity_of_price_on_the_sample_matches_a_brute_force_search():
@@ -19,16 +19,16 @@ def test_weight_sensitivity_of_price_on_the_sample_matches_a_brute_force_search(
     assert (price.flip_at, price.new_winner) == (D("83.86"), "03-budgetit")
 
     # Brute force: evaluate again with price's weight set to x and the others rescaled, walking up from 50 %.
-    tender, loaded, files = prepare(SAMPLE_TENDER)
-    checks = verification(tender, loaded)
-    checked = validate_tender([read_bid(p, tender) for p in files], tender)
-    base = loaded.rules
+    prepared = prepare(SAMPLE_TENDER)
+    tender, base = prepared.tender, prepared.rules.rules
+    checked = validate_tender([read_bid(p, tender) for p in prepared.entries], tender)
 
     def winner(x: D) -> str:
         factor = (100 - x) / (100 - D(50))
         criteria = [c.model_copy(update={"weight": x if c.id == "price" else c.weight * factor}) for c in base.criteria]
         variant = base.model_copy(update={"criteria": criteria})
-        results, _ = rank_bids(score_bids(checked, tender, variant, checks), checked, variant)
+        scoring = Scoring(tender, variant, prepared.checks, prepared.panel)
+        results, _ = rank_bids(score_bids(checked, scoring), checked, variant)
         return results[0].bid_id
 
     x = D(50)
@@ -91,8 +91,8 @@ def test_rank_reversal_equals_the_brute_force_on_random_tenders():
         ]
         rule_set = rules(criteria)
         _, _, results = scored(reads, rule_set)
-        fast = rank_reversals(reads, results, TENDER, rule_set, None, None)
-        slow = rank_reversals(reads, results, TENDER, rule_set, None, None, brute_force=True)
+        fast = rank_reversals(reads, results, Scoring(TENDER, rule_set))
+        slow = rank_reversals(reads, results, Scoring(TENDER, rule_set), brute_force=True)
         assert fast == slow, (criteria, [(r.bid_id, r.total_price) for r in results])
         reversing += bool(slow)
         skipped += len(results) - 1 - len(benchmark_holders(results, rule_set) - {results[0].bid_id})

@@ -123,14 +123,13 @@ def test_a_published_rules_change_leads_to_a_completed_rescore(service):
     from scoring.audit.ledger import Ledger
 
     runs = Ledger(f"sqlite:///{root / 'home' / 'ledger.sqlite'}").runs_of("CITY-ICT-2026-014")
-    assert [r["trigger"] for r in runs] == ["manual", "rules_change"]
+    assert [r.trigger for r in runs] == ["manual", "rules_change"]
 
 
 def test_a_published_register_refresh_follows_up_the_awarded_contracts(service):
     """`registers publish` emits the register-refresh event; the served follow-up-contracts deployment checks
     the awarded contract against the refreshed snapshot and records it in the ledger."""
     import csv
-    import json
 
     root, env, port = service
     if not (root / "tender").exists():  # the rules-change test made it; on its own, make it here
@@ -175,8 +174,8 @@ def test_a_published_register_refresh_follows_up_the_awarded_contracts(service):
     from scoring.audit.ledger import Ledger
 
     runs = Ledger(f"sqlite:///{root / 'home' / 'ledger.sqlite'}").runs_of("CITY-ICT-2026-014")
-    follow = [r for r in runs if r["kind"] == "follow-up" and r["trigger"] == "registers_change"]
-    assert follow, [(r["kind"], r["trigger"]) for r in runs]
-    items = {i["id"]: i["state"] for i in json.loads(follow[-1]["payload"])["check"]["items"]}
+    follow = [r for r in runs if r.kind == "follow-up" and r.trigger == "registers_change"]
+    assert follow, [(r.kind, r.trigger) for r in runs]
+    items = {i["id"]: i["state"] for i in follow[-1].document["check"]["items"]}
     assert items["certificate:TCO-9-EB14-0071"] == "withdrawn"
     assert (root / "reports" / "CITY-ICT-2026-014" / "follow-up" / "follow-up.ics").is_file()

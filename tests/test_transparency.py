@@ -220,7 +220,8 @@ def test_a_changed_factory_list_is_read_again_though_the_workbook_is_not(make_te
     assert {c.id: c for c in first.bids[0].criteria}["final_assembly"].points == D("1.5")
     monitor = ["Lenvo", "ThinkVision S24e", "final assembly", None, "Wuhan Plant", "9 Lake Road", "Wuhan", "CN"]
     _form(folder / "disclosures" / "02-officeline.xlsx", [row, monitor])
-    tender, rules, _ = prepare(folder)
+    prepared = prepare(folder)
+    tender, rules = prepared.tender, prepared.rules
     assert "disclosures/02-officeline.xlsx" in staleness(ledger, tender, rules)
     [second] = pipeline.run(folder, ledger=ledger)
     assert {c.id: c for c in second.bids[0].criteria}["final_assembly"].points == D(3)

@@ -257,6 +257,44 @@ BUSY_TIMEOUT_MS = 60_000
 
 
 @dataclass(frozen=True)
+class Record:
+    """One record of the ledger as it was written: an evaluation run, an award or a follow-up check."""
+
+    run_id: str
+    tender_id: str
+    lot: str | None
+    seq: int
+    created_at: str
+    trigger: str
+    kind: str
+    tool_version: str
+    tender_dir: str
+    rules_path: str
+    rules_sha256: str
+    inputs: str  # JSON: input -> SHA-256
+    payload: str  # JSON: the document recorded
+    previous_run_id: str | None
+    previous_hash: str
+    record_hash: str
+    record_mac: str | None = None
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """The recorded document (an evaluation, a contract record, a follow-up check)."""
+        data: dict[str, Any] = json.loads(self.payload)
+        return data
+
+    @property
+    def input_hashes(self) -> dict[str, str]:
+        data: dict[str, str] = json.loads(self.inputs)
+        return data
+
+    @classmethod
+    def of(cls, row: Any) -> Record:
+        return cls(**dict(row))
+
+
+@dataclass(frozen=True)
 class Pending:
     """A record computed and hashed, not yet in the ledger: written by `Ledger.commit`, once its reports are
     in their staging folder (pipeline.run), so that the ledger never holds a run whose reports were not
@@ -364,7 +402,7 @@ class Ledger:
     # --- writing --------------------------------------------------------------------------------
 
     @_in_words
-    def latest(self, tender_id: str, lot: str | None = None, kinds: Sequence[str] = EVALUATIONS) -> dict | None:
+    def latest(self, tender_id: str, lot: str | None = None, kinds: Sequence[str] = EVALUATIONS) -> Record | None:
         """The newest record of a tender (or lot) of these kinds: by default its latest evaluation run."""
         with self.engine.connect() as db:
             row = (
@@ -377,10 +415,10 @@ class Ledger:
                 .mappings()
                 .first()
             )
-        return dict(row) if row else None
+        return Record.of(row) if row else None
 
     @_in_words
-    def latest_of_tender(self, tender_id: str) -> dict | None:
+    def latest_of_tender(self, tender_id: str) -> Record | None:
         """The newest evaluation run of a tender, whatever its lot."""
         with self.engine.connect() as db:
             row = (
@@ -393,7 +431,7 @@ class Ledger:
                 .mappings()
                 .first()
             )
-        return dict(row) if row else None
+        return Record.of(row) if row else None
 
     def record(
         self,
@@ -547,15 +585,15 @@ class Ledger:
         return pending.info
 
     @_in_words
-    def awarded(self) -> list[dict]:
+    def awarded(self) -> list[Record]:
         """The latest award record of every awarded tender and lot, oldest tender first."""
         with self.engine.connect() as db:
             query = sa.select(runs).where(runs.c.kind == AWARD).order_by(runs.c.seq)
-            rows = [dict(r) for r in db.execute(query).mappings()]
-        latest: dict[tuple, dict] = {}
+            rows = [Record.of(r) for r in db.execute(query).mappings()]
+        latest: dict[tuple, Record] = {}
         for r in rows:
-            latest[(r["tender_id"], r["lot"])] = r
-        return sorted(latest.values(), key=lambda r: (r["tender_id"], r["lot"] or ""))
+            latest[(r.tender_id, r.lot)] = r
+        return sorted(latest.values(), key=lambda r: (r.tender_id, r.lot or ""))
 
     # --- the caches: parsed bids and value checks, each row checked against its own hash ------------------
 
@@ -629,18 +667,18 @@ class Ledger:
     # --- reading and checking ---------------------------------------------------------------------
 
     @_in_words
-    def runs_of(self, tender_id: str | None = None) -> list[dict]:
+    def runs_of(self, tender_id: str | None = None) -> list[Record]:
         query = sa.select(runs).order_by(runs.c.tender_id, runs.c.lot, runs.c.seq)
         if tender_id:
             query = query.where(runs.c.tender_id == tender_id)
         with self.engine.connect() as db:
-            return [dict(r) for r in db.execute(query).mappings()]
+            return [Record.of(r) for r in db.execute(query).mappings()]
 
     @_in_words
     def head(self, tender_id: str, lot: str | None = None) -> tuple[int, str] | None:
         """The newest record of a tender's (or lot's) chain: its position and hash, as reports print it."""
         latest = self.latest(tender_id, lot, kinds=(*EVALUATIONS, AWARD, FOLLOW_UP))
-        return (latest["seq"], latest["record_hash"]) if latest else None
+        return (latest.seq, latest.record_hash) if latest else None
 
     @_in_words
     def verify(self, head: str | None = None) -> list[str]:

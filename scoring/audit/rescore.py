@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 from pydantic import TypeAdapter
@@ -11,7 +10,8 @@ from pydantic import TypeAdapter
 from scoring.audit.ledger import Ledger
 from scoring.audit.runs import input_hashes, tender_key
 from scoring.errors import InputError
-from scoring.intake.ingest import read_bid, sha256_of
+from scoring.intake.folder import Files
+from scoring.intake.ingest import read_bid
 from scoring.intake.tender import BidFile, entry_of
 from scoring.intake.validate import validate_tender, values_of, with_value_issues
 from scoring.issues import Issue
@@ -19,26 +19,28 @@ from scoring.models import ReadResult, Tender
 from scoring.rules.load import LoadedRules
 
 
-def cached_read(entry: BidFile | Path, tender: Tender, ledger: Ledger | None) -> ReadResult:
+def cached_read(entry: BidFile | Path, tender: Tender, ledger: Ledger | None, files: Files | None = None) -> ReadResult:
     """Read a bid, or reuse its parsed form when the same bytes were read before for this tender."""
     entry = entry_of(entry, tender)
     if ledger is None or not entry.readable:
-        return read_bid(entry, tender)
+        return read_bid(entry, tender, files)
+    files = files or Files()
     key = tender_key(tender)
     listed = tender.factory_list(entry.name)
     if listed is not None:  # the parse is of both files
-        key = hashlib.sha256(f"{key} {sha256_of(listed)}".encode()).hexdigest()
-    digest = sha256_of(entry.path)
+        key = hashlib.sha256(f"{key} {files.sha256(listed)}".encode()).hexdigest()
+    digest = files.sha256(entry.path)
     text, rejected = ledger.cached("parse", digest, key)
     known = ReadResult.model_validate_json(text) if text else None
-    if known is not None:  # the same bytes may have come under another file name
+    if known is not None:
+        files.forget(entry.path)  # the same bytes may have come under another file name
         name, bid_id = entry.name, entry.bid_id
         bid = known.bid.model_copy(update={"bid_id": bid_id, "file": name}) if known.bid else None
         issues = [i.model_copy(update={"file": name}) for i in known.issues]
         return known.model_copy(
             update={"file": name, "bid_id": bid_id, "bid": bid, "issues": issues, "reused": ("parse",)}
         )
-    read = read_bid(entry, tender)
+    read = read_bid(entry, tender, files)
     ledger.keep_parsed(read, key)
     return read.model_copy(update={"reused": ("parse:rejected",)}) if rejected else read
 
@@ -108,15 +110,15 @@ def sources(reads: list[ReadResult]) -> list[dict[str, str]]:
     ]
 
 
-def staleness(ledger: Ledger, tender: Tender, rules: LoadedRules) -> str | None:
+def staleness(ledger: Ledger, tender: Tender, rules: LoadedRules, files: Files | None = None) -> str | None:
     """Why the tender must be evaluated again, or None when its latest run used these rules and inputs."""
     latest = ledger.latest_of_tender(tender.id)
     if latest is None:
         return "never evaluated"
     reasons = []
-    if latest["rules_sha256"] != rules.sha256:
-        reasons.append(f"rule set changed ({latest['rules_sha256'][:12]}… → {rules.sha256[:12]}…)")
-    before, now = json.loads(latest["inputs"]), input_hashes(tender, rules)
+    if latest.rules_sha256 != rules.sha256:
+        reasons.append(f"rule set changed ({latest.rules_sha256[:12]}… → {rules.sha256[:12]}…)")
+    before, now = latest.input_hashes, input_hashes(tender, rules, files)
     changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
     if changed:
         reasons.append("inputs changed: " + ", ".join(changed))
@@ -125,7 +127,7 @@ def staleness(ledger: Ledger, tender: Tender, rules: LoadedRules) -> str | None:
 
 def known_tender_dirs(ledger: Ledger) -> list[str]:
     """Every tender folder the ledger has evaluated, that still exists."""
-    dirs = sorted({r["tender_dir"] for r in ledger.runs_of()})
+    dirs = sorted({r.tender_dir for r in ledger.runs_of()})
     return [d for d in dirs if (Path(d) / "tender.yaml").is_file()]
 
 
@@ -133,8 +135,8 @@ def previous_document(ledger: Ledger, tender_id: str, lot: str | None) -> dict |
     latest = ledger.latest(tender_id, lot)
     if latest is None:
         return None
-    document = json.loads(latest["payload"])
-    document["run_id"] = latest["run_id"]
+    document = latest.document
+    document["run_id"] = latest.run_id
     return document
 
 

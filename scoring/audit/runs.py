@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from scoring import __version__
 from scoring.audit.ledger import Ledger, Pending, RunInfo, Trigger
 from scoring.award.results import Evaluation, RunKind
-from scoring.claims.reviews import REVIEWS_FILE
-from scoring.intake.clarify import CLARIFICATIONS_FILE
+from scoring.intake.folder import (
+    CLARIFICATIONS_FILE,
+    COMMITTEE_FILE,
+    PANEL_FOLDER,
+    REVIEWS_FILE,
+    TENDER_FILE,
+    Files,
+)
 from scoring.intake.ingest import entry_sha256, sha256_of
-from scoring.intake.panel_sheets import PANEL_FOLDER
-from scoring.intake.tender import COMMITTEE_FILE, TENDER_FILE, bid_files
-from scoring.models import Tender
+from scoring.intake.tender import bid_files
+from scoring.models import ReadResult, Tender
 from scoring.reports.evaluation_json import evaluation_document
 from scoring.rules.load import LoadedRules
 
@@ -29,32 +35,70 @@ def run_kind(tender: Tender, rules: LoadedRules) -> RunKind:
     return RunKind.OFFICIAL
 
 
-def input_hashes(tender: Tender, rules: LoadedRules) -> dict[str, str]:
-    """Every file the result depends on besides the rule set: bids, factory lists, tender.yaml, decisions,
-    panel sheets, the label catalogue and the register snapshots."""
-    out = {f"bids/{f.name}": entry_sha256(f) for f in bid_files(tender)}
-    for name in (TENDER_FILE, COMMITTEE_FILE, REVIEWS_FILE, CLARIFICATIONS_FILE):
-        if (tender.folder / name).is_file():
-            out[name] = sha256_of(tender.folder / name)
-    if tender.received and (tender.folder / tender.received).is_file():
-        out[f"received/{tender.received}"] = sha256_of(tender.folder / tender.received)
+@dataclass(frozen=True)
+class Input:
+    """One kind of input file a result depends on, declared once: how the ledger names each file of it, and
+    where those files are. `tenderscore check`, re-scoring (is anything changed?) and every run's record
+    take the list from INPUTS; adding an input file of the tender folder is adding it here."""
+
+    what: str  # in words, for check
+    files: Callable[[Tender, LoadedRules], list[tuple[str, Path]]]  # (ledger key, path) of each file present
+
+
+def _beside(name: str) -> Callable[[Tender, LoadedRules], list[tuple[str, Path]]]:
+    return lambda tender, rules: [(name, tender.folder / name)] if (tender.folder / name).is_file() else []
+
+
+def _in(folder: Path, key: str, pattern: str = "*") -> list[tuple[str, Path]]:
+    if not folder.is_dir():
+        return []
+    found = sorted(p for p in folder.glob(pattern) if p.is_file())
+    return [(f"{key}/{p.name}", p) for p in found]
+
+
+def _record(tender: Tender, rules: LoadedRules) -> list[tuple[str, Path]]:
+    path = tender.folder / tender.received if tender.received else None
+    return [(f"received/{tender.received}", path)] if path is not None and path.is_file() else []
+
+
+def _factory_lists(tender: Tender, rules: LoadedRules) -> list[tuple[str, Path]]:
     forms = tender.template.factory_lists
-    if forms is not None and (tender.folder / forms.folder).is_dir():
-        out.update(
-            {
-                f"{forms.folder}/{p.name}": sha256_of(p)
-                for p in sorted((tender.folder / forms.folder).iterdir())
-                if p.is_file()
-            }
-        )
-    panel = tender.folder / PANEL_FOLDER
-    if panel.is_dir():
-        out.update({f"{PANEL_FOLDER}/{p.name}": sha256_of(p) for p in sorted(panel.glob("*.xlsx"))})
-    if rules.catalogue is not None:
-        out["catalogue"] = rules.catalogue_sha256 or ""
-        folder = rules.registers_folder
-        if folder.is_dir():
-            out.update({f"registers/{p.name}": sha256_of(p) for p in sorted(folder.iterdir()) if p.is_file()})
+    return _in(tender.folder / forms.folder, forms.folder) if forms is not None else []
+
+
+def _catalogue(tender: Tender, rules: LoadedRules) -> list[tuple[str, Path]]:
+    return [("catalogue", Path(rules.path).parent / rules.rules.catalogue)] if rules.catalogue is not None else []
+
+
+def _registers(tender: Tender, rules: LoadedRules) -> list[tuple[str, Path]]:
+    return _in(rules.registers_folder, "registers") if rules.catalogue is not None else []
+
+
+INPUTS: list[Input] = [
+    Input("the tender (tender.yaml)", _beside(TENDER_FILE)),
+    Input("the evaluation committee (committee.yaml)", _beside(COMMITTEE_FILE)),
+    Input("the review decisions (reviews.yaml)", _beside(REVIEWS_FILE)),
+    Input("the answers to clarifications (clarifications.yaml)", _beside(CLARIFICATIONS_FILE)),
+    Input("the platform's opening record", _record),
+    Input("factory lists sent apart from the bids", _factory_lists),
+    Input("evaluators' score sheets (panel/)", lambda t, r: _in(t.folder / PANEL_FOLDER, PANEL_FOLDER, "*.xlsx")),
+    Input("the label catalogue", _catalogue),
+    Input("the register snapshots", _registers),
+]
+
+
+def input_hashes(
+    tender: Tender, rules: LoadedRules, files: Files | None = None, reads: Sequence[ReadResult] = ()
+) -> dict[str, str]:
+    """Every file the result depends on besides the rule set: the entries of bids/ and every input INPUTS
+    declares, each by the SHA-256 of the bytes the run read (`files`), or of the file as it is now."""
+    known = {r.file: r.file_sha256 for r in reads}
+    out = {f"bids/{f.name}": known.get(f.name) or entry_sha256(f, files) for f in bid_files(tender)}
+    for source in INPUTS:
+        for key, path in source.files(tender, rules):
+            out[key] = files.sha256(path) if files is not None else sha256_of(path)
+    if "catalogue" in out and rules.catalogue_sha256:
+        out["catalogue"] = rules.catalogue_sha256
     return out
 
 
@@ -77,9 +121,12 @@ def prepare_run(
     rules: LoadedRules,
     trigger: Trigger,
     sources: Sequence[dict[str, str]] = (),
+    files: Files | None = None,
+    reads: Sequence[ReadResult] = (),
 ) -> tuple[Evaluation, Pending]:
     """The run's record, prepared (see Ledger.commit); the evaluation comes back carrying its run id, kind,
-    predecessor and the ledger head it will be under."""
+    predecessor and the ledger head it will be under. `files`, `reads`: the bytes and bids the run read,
+    whose hashes it records."""
     kind = run_kind(tender, rules)
     pending = ledger.prepare_run(
         evaluation,
@@ -87,7 +134,7 @@ def prepare_run(
         trigger=trigger,
         kind=kind,
         tender_dir=str(tender.folder.resolve()),
-        inputs=input_hashes(tender, rules),
+        inputs=input_hashes(tender, rules, files, reads),
         sources=sources,
     )
     return with_run(evaluation, pending.info), pending

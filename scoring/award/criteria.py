@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -133,18 +134,24 @@ def context_of(claims: list[ClaimVerdict], rules: RuleSet, tender: Tender | None
     )
 
 
-def score_bids(
-    checked: list[ReadResult],
-    tender: Tender,
-    rules: RuleSet,
-    verification: Verification | None = None,
-    panel: PanelSheets | None = None,
-) -> list[BidResult]:
+@dataclass(frozen=True)
+class Scoring:
+    """What scoring bids needs besides them: the tender (or the lot), the rule set, the verification of
+    claims (None when no criterion asks for labels) and the evaluators' score sheets."""
+
+    tender: Tender
+    rules: RuleSet
+    checks: Verification | None = None
+    panel: PanelSheets = field(default_factory=PanelSheets)
+
+
+def score_bids(checked: list[ReadResult], scoring: Scoring) -> list[BidResult]:
     """Every read bid becomes a result: rejected, excluded, or scored (ranked later).
 
     Claims are verified for every bid that could be read, also rejected ones: the
     bidder is owed the verdicts on its claims.
     """
+    tender, rules, verification, panel = scoring.tender, scoring.rules, scoring.checks, scoring.panel
     results: dict[str, BidResult] = {}
     competing: list[ReadResult] = []
     contexts: dict[str, Context] = {}

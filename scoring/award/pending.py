@@ -12,29 +12,22 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from scoring.award.criteria import ranking_value, score_bids, scored_among
+from scoring.award.criteria import Scoring, ranking_value, score_bids, scored_among
 from scoring.award.rank import rank_bids
 from scoring.award.results import STATUS_WORDS, BidResult, PendingDecision, Status
 from scoring.claims.reviews import ReviewDecision, Reviews
 from scoring.claims.verdicts import ClaimVerdict, Verdict
 from scoring.claims.verify import Verification
 from scoring.facts import N_, Written, fact
-from scoring.intake.panel_sheets import PanelSheets
-from scoring.models import ReadResult, Tender
+from scoring.models import ReadResult
 from scoring.rules.schema import RuleSet
 
 WHAT_IF = "what-if of the pending decisions"
 
 
-def weigh_pending(
-    checked: list[ReadResult],
-    results: list[BidResult],
-    tender: Tender,
-    rules: RuleSet,
-    verification: Verification | None,
-    panel: PanelSheets | None = None,
-) -> list[PendingDecision]:
+def weigh_pending(checked: list[ReadResult], results: list[BidResult], scoring: Scoring) -> list[PendingDecision]:
     """The open decisions, those the award or a rank depends on first."""
+    verification = scoring.checks
     ranked = sorted((r for r in results if r.status is Status.RANKED), key=lambda r: r.rank or 0)
     winner = ranked[0].bid_id if ranked else None
     reads = {r.file: r for r in checked}
@@ -46,7 +39,7 @@ def weigh_pending(
             if b.status is not Status.RANKED or verification is None:
                 out.append(_not_ranked(b, claim, winner))
                 continue
-            out.append(_both_ways(b, claim, ranked, reads, tender, rules, verification, panel))
+            out.append(_both_ways(b, claim, ranked, reads, scoring, verification))
         for request in b.clarifications:
             out.append(_clarification(b, request.field, request.blocking, winner))
     return sorted(out, key=lambda p: (not p.relevant, p.bid_id, p.subject))
@@ -63,11 +56,10 @@ def _both_ways(
     claim: ClaimVerdict,
     ranked: list[BidResult],
     reads: dict[str, ReadResult],
-    tender: Tender,
-    rules: RuleSet,
+    scoring: Scoring,
     verification: Verification,
-    panel: PanelSheets | None,
 ) -> PendingDecision:
+    tender, rules = scoring.tender, scoring.rules
     reference = _reference(claim)
     decision = ReviewDecision(
         bid=b.bid_id, claim=reference, decision="accept", by=WHAT_IF, at=tender.bid_deadline.date(), reason=WHAT_IF
@@ -75,7 +67,7 @@ def _both_ways(
     accepted = replace(
         verification, reviews=Reviews(decisions=[*verification.reviews.decisions, decision]), verdicts={}
     )
-    [alone] = score_bids([reads[b.file]], tender, rules, accepted, panel)  # its raw values, claim accepted
+    [alone] = score_bids([reads[b.file]], replace(scoring, checks=accepted))  # its raw values, claim accepted
     now = {r.bid_id: r.rank for r in ranked}
     quick = placed(b, alone, ranked, rules)
     if quick is None:  # a relative criterion moved, or a tie: the others are scored and ranked again

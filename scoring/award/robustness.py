@@ -10,12 +10,10 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from scoring.award.criteria import score_bids, scored_among
+from scoring.award.criteria import Scoring, score_bids, scored_among
 from scoring.award.rank import rank_bids
 from scoring.award.results import BidResult, RankReversal, RobustnessReport, Status, WeightSensitivity
-from scoring.claims.verify import Verification
-from scoring.intake.panel_sheets import PanelSheets
-from scoring.models import ReadResult, Tender
+from scoring.models import ReadResult
 from scoring.rules.functions import MinMaxParams, Peers, RelativeParams
 from scoring.rules.schema import RuleSet
 
@@ -111,13 +109,7 @@ def benchmark_holders(results: list[BidResult], rules: RuleSet) -> set[str]:
 
 
 def rank_reversals(
-    checked: list[ReadResult],
-    results: list[BidResult],
-    tender: Tender,
-    rules: RuleSet,
-    verification: Verification | None,
-    panel: PanelSheets | None,
-    brute_force: bool = False,
+    checked: list[ReadResult], results: list[BidResult], scoring: Scoring, brute_force: bool = False
 ) -> list[RankReversal]:
     """Withdraw each non-winning bid in turn and report pairs of the others that swap.
 
@@ -128,6 +120,7 @@ def rank_reversals(
     their item lines. `brute_force` evaluates every withdrawal from the bids up (for the test that proves
     both equal).
     """
+    rules = scoring.rules
     ranked = _ranked(results)
     base = {r.bid_id: r.rank or 0 for r in ranked}
     files = {r.bid_id: r.file for r in ranked}
@@ -138,7 +131,7 @@ def rank_reversals(
             continue
         rest = [c for c in checked if c.file != files[removed.bid_id]]
         if brute_force:
-            again, _ = rank_bids(score_bids(rest, tender, rules, verification, panel), rest, rules)
+            again, _ = rank_bids(score_bids(rest, scoring), rest, rules)
         else:  # the others' raw values stand; only the benchmarks move
             again, _ = rank_bids(scored_among([r for r in ranked if r is not removed], rules), rest, rules)
         now = {r.bid_id: r.rank or 0 for r in again if r.status is Status.RANKED}
@@ -208,16 +201,10 @@ def win_shares(results: list[BidResult], rules: RuleSet) -> dict[str, Decimal] |
     return shares
 
 
-def assess(
-    checked: list[ReadResult],
-    results: list[BidResult],
-    tender: Tender,
-    rules: RuleSet,
-    verification: Verification | None = None,
-    panel: PanelSheets | None = None,
-) -> RobustnessReport:
+def assess(checked: list[ReadResult], results: list[BidResult], scoring: Scoring) -> RobustnessReport:
+    rules = scoring.rules
     return RobustnessReport(
         weight_sensitivity=weight_sensitivity(results, rules),
-        rank_reversals=rank_reversals(checked, results, tender, rules, verification, panel),
+        rank_reversals=rank_reversals(checked, results, scoring),
         win_shares=win_shares(results, rules),
     )

@@ -8,6 +8,7 @@ adapter for an issuer's API implements the same two methods.
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
 from pathlib import Path
 from typing import Protocol
@@ -15,7 +16,8 @@ from typing import Protocol
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scoring.errors import RuleError
-from scoring.yamlio import Document, describe, load_yaml
+from scoring.intake.folder import Files
+from scoring.yamlio import Document, describe, load_yaml, read_input
 
 INDEX = "index.yaml"
 
@@ -72,14 +74,15 @@ def normalise_id(certificate_id: str) -> str:
 class OfflineRegister:
     """Register snapshots as CSV files, listed in an index with the date they were taken."""
 
-    def __init__(self, folder: Path | str):
+    def __init__(self, folder: Path | str, files: Files | None = None):
         self.folder = Path(folder)
+        self.files = files
         self.snapshots: dict[str, Snapshot] = {}
         self.entries: dict[str, dict[str, RegisterEntry]] = {}
         index = self.folder / INDEX
         if not index.is_file():
             return  # no snapshots: every lookup goes to review
-        doc = load_yaml(index, RuleError)
+        doc = load_yaml(index, RuleError, data=read_input(index, RuleError, files))
         snapshots = doc.validate(Index, RuleError).snapshots
         for n, snap in enumerate(snapshots):
             if snap.file != Path(snap.file).name or snap.file in ("", ".", ".."):
@@ -87,35 +90,40 @@ class OfflineRegister:
                     "a snapshot file is named as it is in this folder, without a path", f"snapshots.{n}.file", RuleError
                 )
             self.snapshots[snap.registry] = snap
-            self.entries[snap.registry] = self._read(self.folder / snap.file, doc, n)
+            self.entries[snap.registry] = self._read(self.folder / snap.file, doc, n, files)
 
     @staticmethod
-    def _read(path: Path, index: Document, n: int) -> dict[str, RegisterEntry]:
+    def _read(path: Path, index: Document, n: int, files: Files | None) -> dict[str, RegisterEntry]:
         if not path.is_file():
             raise index.error(f"the snapshot file {path.name} does not exist", f"snapshots.{n}.file", RuleError)
         out = {}
-        with path.open(encoding="utf-8", newline="") as handle:
-            for line, row in enumerate(csv.DictReader(handle), start=2):
-                try:
-                    entry = RegisterEntry(
-                        certificate_id=row["certificate_id"].strip(),
-                        holder=row["holder"].strip(),
-                        brand=(row.get("brand") or "").strip(),
-                        models=[m.strip() for m in (row.get("models") or "").split(";") if m.strip()],
-                        gtins=[g.strip() for g in (row.get("gtins") or "").split(";") if g.strip()],
-                        version=(row.get("version") or "").strip(),
-                        valid_from=row.get("valid_from") or None,
-                        valid_until=row.get("valid_until") or None,
-                        status=(row.get("status") or "valid").strip().lower(),
-                        facility=(row.get("facility") or "").strip(),
-                    )
-                except KeyError as exc:
-                    raise RuleError(path, f"the column {exc.args[0]} is missing", line=line) from None
-                except ValidationError as exc:
-                    first = exc.errors()[0]
-                    column = ".".join(str(p) for p in first["loc"])
-                    raise RuleError(path, f"not a register entry: {describe(first)}", column, line=line) from None
-                out[normalise_id(entry.certificate_id)] = entry
+        try:
+            text = read_input(path, RuleError, files).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise RuleError(path, "not a UTF-8 text file") from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        missing = [c for c in ("certificate_id", "holder") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise RuleError(path, f"the column {missing[0]} is missing", line=1)
+        for line, row in enumerate(reader, start=2):
+            try:
+                entry = RegisterEntry(
+                    certificate_id=(row.get("certificate_id") or "").strip(),
+                    holder=(row.get("holder") or "").strip(),
+                    brand=(row.get("brand") or "").strip(),
+                    models=[m.strip() for m in (row.get("models") or "").split(";") if m.strip()],
+                    gtins=[g.strip() for g in (row.get("gtins") or "").split(";") if g.strip()],
+                    version=(row.get("version") or "").strip(),
+                    valid_from=row.get("valid_from") or None,
+                    valid_until=row.get("valid_until") or None,
+                    status=(row.get("status") or "valid").strip().lower(),
+                    facility=(row.get("facility") or "").strip(),
+                )
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                column = ".".join(str(p) for p in first["loc"])
+                raise RuleError(path, f"not a register entry: {describe(first)}", column, line=line) from None
+            out[normalise_id(entry.certificate_id)] = entry
         return out
 
     def snapshot(self, registry: str) -> Snapshot | None:

@@ -16,9 +16,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scoring.errors import TenderError
-from scoring.yamlio import load_yaml
+from scoring.intake.folder import REVIEWS_FILE, Files
+from scoring.yamlio import load_yaml, read_input
 
-REVIEWS_FILE = "reviews.yaml"
+__all__ = ["REVIEWS_FILE", "ReviewDecision", "Reviews", "load_reviews"]
 
 
 class ReviewDecision(BaseModel):
@@ -49,11 +50,11 @@ class Reviews(BaseModel):
         return next((d for d in self.decisions if d.key() in wanted), None)
 
 
-def load_reviews(tender_folder: Path | str) -> Reviews:
+def load_reviews(tender_folder: Path | str, files: Files | None = None) -> Reviews:
     path = Path(tender_folder) / REVIEWS_FILE
     if not path.is_file():
         return Reviews()
-    doc = load_yaml(path, TenderError)
+    doc = load_yaml(path, TenderError, data=read_input(path, TenderError, files))
     reviews = doc.validate(Reviews, TenderError)
     keys = [d.key() for d in reviews.decisions]
     twice = [

@@ -8,6 +8,7 @@ from enum import Enum
 
 from pydantic import model_validator
 
+from scoring.facts import Fact
 from scoring.models import Frozen
 
 
@@ -116,16 +117,16 @@ class ClaimVerdict(Frozen):
     evidence: str | None = None
     verdict: Verdict
     reason_code: str
-    reason: str
+    reason: Fact  # the specific reason, as the bidder is told it
     covered_models: list[str] = []  # offered models the claim is accepted for (normalised names)
     register_snapshot: str | None = None  # the register snapshot it was checked against
     valid_until: date | None = None
     contract_coverage: Decimal | None = None  # share of the contract term the certificate covers
-    follow_up: str | None = None  # e.g. renewal to check before the certificate expires
+    follow_up: Fact | None = None  # e.g. renewal to check before the certificate expires
     reviewed_by: str | None = None
     # The evidence, when the claim looks like a misrepresentation (another company's certificate, or an
     # identifier one character away from another holder's): for the committee (Art. 57(4)(h)), not a verdict.
-    misrepresentation: str | None = None
+    misrepresentation: Fact | None = None
 
     @model_validator(mode="after")
     def _known_reason(self) -> ClaimVerdict:

@@ -9,6 +9,7 @@ decision in reviews.yaml resolves it on the next run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,6 +19,7 @@ from typing import Any
 from scoring.claims.registers import Register, RegisterEntry
 from scoring.claims.reviews import ReviewDecision, Reviews, claim_key
 from scoring.claims.verdicts import ClaimVerdict, Verdict
+from scoring.facts import N_, Fact, Listing, fact
 from scoring.models import Bid, LabelClaim, Tender
 from scoring.names import normalise_model
 from scoring.rules.catalogue import (
@@ -87,227 +89,420 @@ def _requirement(claim: LabelClaim, scheme: Scheme | None, v: Verification) -> t
     return None, False
 
 
-def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
-    scheme = v.catalogue.find(claim.label)
-    rid, equivalent = _requirement(claim, scheme, v)
-    requirement = v.rules.labels.get(rid) if rid else None
-    offered = {normalise_model(i.model): i for i in bid.items if i.model}
-    claimed = [m for m in (normalise_model(c) for c in claim.covers or []) if m in offered]
-    base = dict(
-        row=claim.row,
-        label=claim.label,
-        version=claim.version,
-        certificate_id=claim.certificate_id,
-        covers=claim.covers or [],
-        scheme=scheme.id if scheme else None,
-        requirement=rid,
-        equivalent_to=claim.equivalent_to,
-        evidence=claim.evidence,
-    )
-    name = claim.label or "the label"
+@dataclass
+class Case:
+    """One claim being verified: what every guard looks at, and what the verdict records of the checks."""
 
-    def out(verdict: Verdict, code: str, reason: str, **extra) -> ClaimVerdict:
-        return ClaimVerdict(**base, verdict=verdict, reason_code=code, reason=reason, **extra)
+    claim: LabelClaim
+    bid: Bid
+    v: Verification
+    scheme: Scheme | None
+    rid: str | None  # the rule set's label requirement the claim is offered for
+    equivalent: bool  # offered as an equivalent of that requirement's label
+    offered: dict[str, Any]  # normalised model -> the offered item
+    claimed: list[str]  # the offered models the claim names (normalised)
+    checked: dict[str, Any] = field(default_factory=dict)  # what the verdict records: snapshot, validity, ...
+    entry: RegisterEntry | None = None  # the register's entry, once found
+    covered: list[str] = field(default_factory=list)  # the offered models it covers, once established
 
-    def review(code: str, reason: str, **extra) -> ClaimVerdict:
+    @property
+    def requirement(self) -> LabelRequirement | None:
+        return self.v.rules.labels.get(self.rid) if self.rid else None
+
+    @property
+    def name(self) -> str | Fact:
+        return self.claim.label or fact(N_("the label"))
+
+    def verdict(self, verdict: Verdict, code: str, reason: Fact, **extra: Any) -> ClaimVerdict:
+        c = self.claim
+        return ClaimVerdict(
+            row=c.row,
+            label=c.label,
+            version=c.version,
+            certificate_id=c.certificate_id,
+            covers=c.covers or [],
+            scheme=self.scheme.id if self.scheme else None,
+            requirement=self.rid,
+            equivalent_to=c.equivalent_to,
+            evidence=c.evidence,
+            verdict=verdict,
+            reason_code=code,
+            reason=reason,
+            **{**self.checked, **extra},
+        )
+
+    def review(self, code: str, reason: Fact, **extra: Any) -> ClaimVerdict:
+        """What a person decides: their decision in reviews.yaml, or the claim goes to the committee (unless
+        no criterion or requirement uses it)."""
+        claim, bid, v = self.claim, self.bid, self.v
         decision = v.reviews.find(bid.bid_id, claim.certificate_id, claim.evidence)
-        if decision is None and rid not in v.used:
-            return out(
-                Verdict.NOT_NEEDED,
-                "claim.not_needed",
-                f"{name} is not assessed: no award criterion or requirement of this tender uses it"
-                + (f" ({claim.equivalent_to} is not asked for)" if claim.equivalent_to and rid is None else "")
-                + ", so it is not sent to the evaluation committee.",
-                **extra,
+        if decision is None and self.rid not in v.used:
+            unasked = (
+                fact(N_(" (%(label)s is not asked for)"), label=claim.equivalent_to)
+                if claim.equivalent_to and self.rid is None
+                else ""
+            )
+            said = N_(
+                "%(name)s is not assessed: no award criterion or requirement of this tender uses it%(unasked)s, "
+                "so it is not sent to the evaluation committee."
+            )
+            return self.verdict(
+                Verdict.NOT_NEEDED, "claim.not_needed", fact(said, name=self.name, unasked=unasked), **extra
             )
         if decision is None:
-            return out(
+            return self.verdict(
                 Verdict.NEEDS_REVIEW,
                 code,
-                reason + " The evaluation committee will decide.",
-                covered_models=claimed,
-                **extra,
+                fact(N_("%(reason)s The evaluation committee will decide."), reason=reason),
+                **{"covered_models": self.claimed, **extra},
             )
-        said = f"Reviewed by {decision.by} on {decision.at.isoformat()}: {decision.reason}"
+        review = fact(
+            N_("Reviewed by %(by)s on %(at)s: %(reason)s"), by=decision.by, at=decision.at, reason=decision.reason
+        )
         if decision.decision == "accept":
-            verdict = Verdict.ACCEPTED_EQUIVALENT if equivalent else Verdict.ACCEPTED
-            return out(
+            verdict = Verdict.ACCEPTED_EQUIVALENT if self.equivalent else Verdict.ACCEPTED
+            models = (
+                fact(N_("for %(models)s "), models=Listing(tuple(self.offered[m].model for m in self.claimed)))
+                if self.claimed
+                else ""
+            )
+            return self.verdict(
                 verdict,
                 "review.accepted",
-                f"{name} {_for(claimed, offered)}was accepted. {said}",
-                covered_models=claimed,
-                reviewed_by=decision.by,
-                **extra,
+                fact(N_("%(name)s %(models)swas accepted. %(review)s"), name=self.name, models=models, review=review),
+                **{"covered_models": self.claimed, "reviewed_by": decision.by, **extra},
             )
-        return out(
-            Verdict.REJECTED, "review.rejected", f"{name} was not accepted. {said}", reviewed_by=decision.by, **extra
+        return self.verdict(
+            Verdict.REJECTED,
+            "review.rejected",
+            fact(N_("%(name)s was not accepted. %(review)s"), name=self.name, review=review),
+            **{"reviewed_by": decision.by, **extra},
         )
 
-    if claim.evidence and not claim.certificate_id:
-        return review(
-            "review.alternative_proof",
-            f"{name} is offered through other means of proof ({claim.evidence})"
-            + (f" as equivalent to {claim.equivalent_to}" if claim.equivalent_to else "")
-            + "; such proof must be assessed by the evaluation committee (Art. 44(2)).",
+
+Guard = Callable[[Case], ClaimVerdict | None]
+
+
+def verify_claim(claim: LabelClaim, bid: Bid, v: Verification) -> ClaimVerdict:
+    """A claim through the guards, in order: the first that decides gives the verdict."""
+    scheme = v.catalogue.find(claim.label)
+    rid, equivalent = _requirement(claim, scheme, v)
+    offered = {normalise_model(i.model): i for i in bid.items if i.model}
+    claimed = [m for m in (normalise_model(c) for c in claim.covers or []) if m in offered]
+    case = Case(claim, bid, v, scheme, rid, equivalent, offered, claimed)
+    for guard in GUARDS:
+        verdict = guard(case)
+        if verdict is not None:
+            return verdict
+    raise AssertionError("the last guard always decides")
+
+
+def _other_proof(case: Case) -> ClaimVerdict | None:
+    claim = case.claim
+    if not claim.evidence or claim.certificate_id:
+        return None
+    said = (
+        N_(
+            "%(name)s is offered through other means of proof (%(evidence)s) as equivalent to %(label)s; such proof "
+            "must be assessed by the evaluation committee (Art. 44(2))."
         )
-    if scheme is None:
-        return review(
-            "review.unknown_scheme",
-            f"'{name}' is not a scheme in the buyer's label catalogue, so whether it attests the "
-            "required characteristics must be assessed by the evaluation committee.",
+        if claim.equivalent_to
+        else N_(
+            "%(name)s is offered through other means of proof (%(evidence)s); such proof must be assessed by the "
+            "evaluation committee (Art. 44(2))."
         )
+    )
+    reason = fact(said, name=case.name, evidence=claim.evidence, label=claim.equivalent_to or "")
+    return case.review("review.alternative_proof", reason)
+
+
+def _unknown_scheme(case: Case) -> ClaimVerdict | None:
+    if case.scheme is not None:
+        return None
+    said = N_(
+        "'%(name)s' is not a scheme in the buyer's label catalogue, so whether it attests the required "
+        "characteristics must be assessed by the evaluation committee."
+    )
+    return case.review("review.unknown_scheme", fact(said, name=case.name))
+
+
+def _no_register(case: Case) -> ClaimVerdict | None:
+    scheme = case.scheme
+    assert scheme is not None, "after _unknown_scheme"
     registry = scheme.registry
-    snapshot = v.register.snapshot(registry) if registry else None
-    if registry is None or snapshot is None:
-        return review(
-            "review.no_register",
-            f"There is no register of {scheme.name} to check certificate {claim.certificate_id} "
-            "against; the certificate itself must be checked by the evaluation committee.",
+    snapshot = case.v.register.snapshot(registry) if registry else None
+    if registry is not None and snapshot is not None:
+        case.checked["register_snapshot"] = snapshot.describe()
+        return None
+    said = N_(
+        "There is no register of %(scheme)s to check certificate %(certificate)s against; the certificate itself "
+        "must be checked by the evaluation committee."
+    )
+    return case.review("review.no_register", fact(said, scheme=scheme.name, certificate=str(case.claim.certificate_id)))
+
+
+def _not_listed(case: Case) -> ClaimVerdict | None:
+    scheme, claim, bid = case.scheme, case.claim, case.bid
+    assert scheme is not None and scheme.registry is not None, "after _no_register"
+    snapshot = case.v.register.snapshot(scheme.registry)
+    assert snapshot is not None, "after _no_register"
+    case.entry = case.v.register.lookup(scheme.registry, claim.certificate_id or "")
+    if case.entry is not None:
+        return None
+    reason = fact(
+        N_("Certificate %(certificate)s is not listed in the %(scheme)s register (snapshot of %(taken)s)."),
+        certificate=str(claim.certificate_id),
+        scheme=scheme.name,
+        taken=snapshot.taken_on,
+    )
+    near = case.v.register.near(scheme.registry, claim.certificate_id or "")
+    own = [e for e in near if _holder_matches(e, bid)]
+    others = [e for e in near if not _holder_matches(e, bid)]
+    if own:
+        reason = fact(
+            N_(
+                "%(reason)s %(near)s, one character away, is held by %(holder)s: possibly a typing error, which the "
+                "buyer may ask the tenderer to correct (Art. 56(3))."
+            ),
+            reason=reason,
+            near=own[0].certificate_id,
+            holder=own[0].holder,
         )
-    checked: dict[str, Any] = dict(register_snapshot=snapshot.describe())
-    entry = v.register.lookup(registry, claim.certificate_id or "")
-    if entry is None:
-        reason = (
-            f"Certificate {claim.certificate_id} is not listed in the {scheme.name} register "
-            f"(snapshot of {snapshot.taken_on.isoformat()})."
+    if others:
+        held = Listing(
+            tuple(
+                fact(
+                    N_("%(near)s, one character away, is held by %(holder)s"), near=e.certificate_id, holder=_holder(e)
+                )
+                for e in others
+            ),
+            "; ",
         )
-        near = v.register.near(registry, claim.certificate_id or "")
-        own = [e for e in near if _holder_matches(e, bid)]
-        others = [e for e in near if not _holder_matches(e, bid)]
-        if own:
-            reason += (
-                f" {own[0].certificate_id}, one character away, is held by {own[0].holder}: possibly a typing "
-                "error, which the buyer may ask the tenderer to correct (Art. 56(3))."
-            )
-        if others:
-            checked["misrepresentation"] = (
-                f"Certificate {claim.certificate_id}, claimed for {_models(claim)}, is not in the {scheme.name} "
-                f"register ({snapshot.describe()}); "
-                + "; ".join(f"{e.certificate_id}, one character away, is held by {_holder(e)}" for e in others)
-                + f", not by the bidder ({_bidder(bid)})."
-            )
-        return out(Verdict.REJECTED, "certificate.not_found", reason, **checked)
-    if entry.status != "valid":
-        return out(
-            Verdict.REJECTED,
-            "certificate.withdrawn",
-            f"The {scheme.name} register lists certificate {entry.certificate_id} as {entry.status}.",
-            **checked,
+        case.checked["misrepresentation"] = fact(
+            N_(
+                "Certificate %(certificate)s, claimed for %(models)s, is not in the %(scheme)s register "
+                "(%(snapshot)s); "
+                "%(held)s, not by the bidder (%(bidder)s)."
+            ),
+            certificate=str(claim.certificate_id),
+            models=_models(claim),
+            scheme=scheme.name,
+            snapshot=snapshot.describe(),
+            held=held,
+            bidder=_bidder(bid),
         )
-    if not _holder_matches(entry, bid):
-        checked["misrepresentation"] = (
-            f"The {scheme.name} register ({snapshot.describe()}) lists certificate {entry.certificate_id} for "
-            f"{_holder(entry)}; the bidder ({_bidder(bid)}) claims it for {_models(claim)}."
-        )
-        return out(
-            Verdict.REJECTED,
-            "certificate.other_holder",
-            f"Certificate {entry.certificate_id} is held by {entry.holder}, which is neither the bidder "
-            "nor the brand of an offered model.",
-            **checked,
-        )
-    covered, problem = _coverage(scheme, entry, claimed, offered, bid)
-    if not covered:
-        return out(Verdict.REJECTED, problem[0], problem[1], **checked)
+    return case.verdict(Verdict.REJECTED, "certificate.not_found", reason)
+
+
+def _withdrawn(case: Case) -> ClaimVerdict | None:
+    entry, scheme = case.entry, case.scheme
+    assert entry is not None and scheme is not None, "after _not_listed"
+    if entry.status == "valid":
+        return None
+    reason = fact(
+        N_("The %(scheme)s register lists certificate %(certificate)s as %(status)s."),
+        scheme=scheme.name,
+        certificate=entry.certificate_id,
+        status=fact(STATUS_WORDS.get(entry.status, entry.status)),
+    )
+    return case.verdict(Verdict.REJECTED, "certificate.withdrawn", reason)
+
+
+def _other_holder(case: Case) -> ClaimVerdict | None:
+    entry, scheme, bid = case.entry, case.scheme, case.bid
+    assert entry is not None and scheme is not None and scheme.registry is not None, "after _not_listed"
+    if _holder_matches(entry, bid):
+        return None
+    snapshot = case.v.register.snapshot(scheme.registry)
+    case.checked["misrepresentation"] = fact(
+        N_(
+            "The %(scheme)s register (%(snapshot)s) lists certificate %(certificate)s for %(holder)s; the bidder "
+            "(%(bidder)s) claims it for %(models)s."
+        ),
+        scheme=scheme.name,
+        snapshot=snapshot.describe() if snapshot else "",
+        certificate=entry.certificate_id,
+        holder=_holder(entry),
+        bidder=_bidder(bid),
+        models=_models(case.claim),
+    )
+    reason = fact(
+        N_(
+            "Certificate %(certificate)s is held by %(holder)s, which is neither the bidder nor the brand of an "
+            "offered model."
+        ),
+        certificate=entry.certificate_id,
+        holder=entry.holder,
+    )
+    return case.verdict(Verdict.REJECTED, "certificate.other_holder", reason)
+
+
+def _not_covered(case: Case) -> ClaimVerdict | None:
+    assert case.scheme is not None and case.entry is not None, "after _not_listed"
+    covered, problem = _coverage(case.scheme, case.entry, case.claimed, case.offered, case.bid)
+    if covered:
+        case.covered = covered
+        return None
+    return case.verdict(Verdict.REJECTED, problem[0], problem[1])
+
+
+def _not_valid(case: Case) -> ClaimVerdict | None:
+    entry, claim = case.entry, case.claim
+    assert entry is not None, "after _not_listed"
     valid_from = entry.valid_from or claim.valid_from
     valid_until = entry.valid_until or claim.valid_until
-    deadline = v.tender.bid_deadline.date()
-    checked["valid_until"] = valid_until
+    deadline = case.v.tender.bid_deadline.date()
+    case.checked["valid_until"] = valid_until
     if valid_until is None or valid_until < deadline:
-        return out(
-            Verdict.REJECTED,
-            "certificate.expired",
-            f"Certificate {entry.certificate_id} expired on "
-            f"{valid_until.isoformat() if valid_until else 'an unknown date'}, before the bid deadline "
-            f"of {deadline.isoformat()}.",
-            **checked,
+        reason = fact(
+            N_("Certificate %(certificate)s expired on %(until)s, before the bid deadline of %(deadline)s."),
+            certificate=entry.certificate_id,
+            until=valid_until if valid_until else fact(N_("an unknown date")),
+            deadline=deadline,
         )
+        return case.verdict(Verdict.REJECTED, "certificate.expired", reason)
     if valid_from is not None and valid_from > deadline:
-        return out(
-            Verdict.REJECTED,
-            "certificate.not_yet_valid",
-            f"Certificate {entry.certificate_id} is valid only from {valid_from.isoformat()}, after the "
-            f"bid deadline of {deadline.isoformat()}.",
-            **checked,
+        reason = fact(
+            N_("Certificate %(certificate)s is valid only from %(from)s, after the bid deadline of %(deadline)s."),
+            certificate=entry.certificate_id,
+            **{"from": valid_from},
+            deadline=deadline,
         )
-    if requirement and not equivalent and requirement.minimum_version and scheme.versions:
-        version = entry.version or claim.version
-        have, need = scheme.version_rank(version), scheme.version_rank(requirement.minimum_version)
-        if have is None:
-            return review(
-                "review.version_unknown",
-                f"The version of {scheme.name} certificate {entry.certificate_id} "
-                f"({version or 'not stated'}) could not be matched to the scheme's versions.",
-                covered_models=covered,
-                **checked,
-            )
-        if need is not None and have < need:
-            return out(
-                Verdict.REJECTED,
-                "version.below_minimum",
-                f"Certificate {entry.certificate_id} is {scheme.name} {version}; this tender asks for "
-                f"{requirement.minimum_version} or higher.",
-                **checked,
-            )
-    if equivalent and requirement is not None:
-        decided = _equivalence(scheme, requirement, claim, v)
-        if decided is not None:
-            verdict, code, reason = decided
-            if verdict is Verdict.NEEDS_REVIEW:
-                return review(code, reason, **checked)
-            if verdict is Verdict.REJECTED:
-                return out(verdict, code, reason, **checked)
-    coverage, follow_up = _contract_term(valid_until, v.tender)
-    checked.update(contract_coverage=coverage, follow_up=follow_up)
-    if follow_up and requirement and requirement.expiry_during_contract == "reject":
-        return out(
-            Verdict.REJECTED,
-            "certificate.expires_in_term",
-            f"Certificate {entry.certificate_id} expires on {valid_until.isoformat()}, before the contract "
-            f"ends on {v.tender.contract_end.isoformat()}, and this tender requires validity for the "
-            "whole term.",
-            **checked,
+        return case.verdict(Verdict.REJECTED, "certificate.not_yet_valid", reason)
+    return None
+
+
+def _version(case: Case) -> ClaimVerdict | None:
+    entry, scheme, requirement = case.entry, case.scheme, case.requirement
+    assert entry is not None and scheme is not None, "after _not_listed"
+    if not (requirement and not case.equivalent and requirement.minimum_version and scheme.versions):
+        return None
+    version = entry.version or case.claim.version
+    have, need = scheme.version_rank(version), scheme.version_rank(requirement.minimum_version)
+    if have is None:
+        reason = fact(
+            N_(
+                "The version of %(scheme)s certificate %(certificate)s (%(version)s) could not be matched to the "
+                "scheme's versions."
+            ),
+            scheme=scheme.name,
+            certificate=entry.certificate_id,
+            version=version or fact(N_("not stated")),
         )
-    models = ", ".join(str(offered[m].model) for m in covered)
-    if equivalent and requirement is not None:
-        return out(
-            Verdict.ACCEPTED_EQUIVALENT,
-            "equivalence.accepted",
-            f"{scheme.name} certificate {entry.certificate_id} for {models} is accepted as equivalent to "
-            f"{requirement.reference}: {scheme.name} meets the conditions of Art. 43(1) and covers "
-            f"{v.catalogue.area_words(requirement.areas)}." + (f" {follow_up}" if follow_up else ""),
-            covered_models=covered,
-            **checked,
+        return case.review("review.version_unknown", reason, covered_models=case.covered)
+    if need is not None and have < need:
+        reason = fact(
+            N_("Certificate %(certificate)s is %(scheme)s %(version)s; this tender asks for %(minimum)s or higher."),
+            certificate=entry.certificate_id,
+            scheme=scheme.name,
+            version=version or "",
+            minimum=requirement.minimum_version,
         )
-    code = "claim.verified_expires_in_term" if follow_up else "claim.verified"
-    return out(
-        Verdict.ACCEPTED,
-        code,
-        f"{scheme.name} certificate {entry.certificate_id} is listed in the register for {models} and "
-        f"valid on the bid deadline." + (f" {follow_up}" if follow_up else ""),
-        covered_models=covered,
-        **checked,
+        return case.verdict(Verdict.REJECTED, "version.below_minimum", reason)
+    return None
+
+
+def _not_equivalent(case: Case) -> ClaimVerdict | None:
+    requirement, scheme = case.requirement, case.scheme
+    if not (case.equivalent and requirement is not None and scheme is not None):
+        return None
+    decided = _equivalence(scheme, requirement, case.claim, case.v)
+    if decided is None:
+        return None
+    verdict, code, reason = decided
+    if verdict is Verdict.NEEDS_REVIEW:
+        return case.review(code, reason)
+    return case.verdict(verdict, code, reason)
+
+
+def _expires_in_term(case: Case) -> ClaimVerdict | None:
+    entry, requirement, tender = case.entry, case.requirement, case.v.tender
+    valid_until = case.checked["valid_until"]
+    assert entry is not None and valid_until is not None, "after _not_valid"
+    coverage, follow_up = _contract_term(valid_until, tender)
+    case.checked.update(contract_coverage=coverage, follow_up=follow_up)
+    if not (follow_up and requirement and requirement.expiry_during_contract == "reject"):
+        return None
+    reason = fact(
+        N_(
+            "Certificate %(certificate)s expires on %(until)s, before the contract ends on %(end)s, and this tender "
+            "requires validity for the whole term."
+        ),
+        certificate=entry.certificate_id,
+        until=valid_until,
+        end=tender.contract_end,
     )
+    return case.verdict(Verdict.REJECTED, "certificate.expires_in_term", reason)
 
 
-def _for(claimed: list[str], offered: dict) -> str:
-    return f"for {', '.join(offered[m].model for m in claimed)} " if claimed else ""
+def _accepted(case: Case) -> ClaimVerdict:
+    entry, scheme, requirement = case.entry, case.scheme, case.requirement
+    assert entry is not None and scheme is not None, "after _not_listed"
+    covered = case.covered
+    follow_up = case.checked.get("follow_up")
+    models = Listing(tuple(str(case.offered[m].model) for m in covered))
+    tail = fact(" %(follow_up)s", follow_up=follow_up) if follow_up else ""
+    if case.equivalent and requirement is not None:
+        reason = fact(
+            N_(
+                "%(scheme)s certificate %(certificate)s for %(models)s is accepted as equivalent to %(label)s: "
+                "%(scheme)s meets the conditions of Art. 43(1) and covers %(areas)s.%(follow_up)s"
+            ),
+            scheme=scheme.name,
+            certificate=entry.certificate_id,
+            models=models,
+            label=requirement.reference,
+            areas=case.v.catalogue.area_words(requirement.areas),
+            follow_up=tail,
+        )
+        return case.verdict(Verdict.ACCEPTED_EQUIVALENT, "equivalence.accepted", reason, covered_models=covered)
+    reason = fact(
+        N_(
+            "%(scheme)s certificate %(certificate)s is listed in the register for %(models)s and valid on the bid "
+            "deadline.%(follow_up)s"
+        ),
+        scheme=scheme.name,
+        certificate=entry.certificate_id,
+        models=models,
+        follow_up=tail,
+    )
+    code = "claim.verified_expires_in_term" if follow_up else "claim.verified"
+    return case.verdict(Verdict.ACCEPTED, code, reason, covered_models=covered)
 
 
-def _holder(entry: RegisterEntry) -> str:
+GUARDS: tuple[Guard, ...] = (
+    _other_proof,
+    _unknown_scheme,
+    _no_register,
+    _not_listed,
+    _withdrawn,
+    _other_holder,
+    _not_covered,
+    _not_valid,
+    _version,
+    _not_equivalent,
+    _expires_in_term,
+    _accepted,
+)
+STATUS_WORDS = {"withdrawn": N_("withdrawn"), "suspended": N_("suspended"), "expired": N_("expired")}
+
+
+def _holder(entry: RegisterEntry) -> Fact:
     """A register entry's holder, with its brand and models, as evidence."""
-    more = [f"brand {entry.brand}"] if entry.brand and entry.brand != entry.holder else []
-    more += [f"for {', '.join(entry.models)}"] if entry.models else []
-    return entry.holder + (f" ({'; '.join(more)})" if more else "")
+    more = [fact(N_("brand %(brand)s"), brand=entry.brand)] if entry.brand and entry.brand != entry.holder else []
+    more += [fact(N_("for %(models)s"), models=", ".join(entry.models))] if entry.models else []
+    if not more:
+        return fact("%(holder)s", holder=entry.holder)
+    return fact("%(holder)s (%(more)s)", holder=entry.holder, more=Listing(tuple(more), "; "))
 
 
-def _bidder(bid: Bid) -> str:
+def _bidder(bid: Bid) -> Any:
     s = bid.supplier
-    return ", ".join(x for x in (s.name, s.registration_number) if x) or "name not stated"
+    return ", ".join(x for x in (s.name, s.registration_number) if x) or fact(N_("name not stated"))
 
 
-def _models(claim: LabelClaim) -> str:
-    return ", ".join(claim.covers or []) or "no model named"
+def _models(claim: LabelClaim) -> Any:
+    return ", ".join(claim.covers or []) or fact(N_("no model named"))
 
 
 def _holder_matches(entry: RegisterEntry, bid: Bid) -> bool:
@@ -328,11 +523,15 @@ def _coverage(scheme: Scheme, entry: RegisterEntry, claimed: list[str], offered:
         covered = [m for m in claimed if m in listed or (offered[m].gtin and offered[m].gtin in entry.gtins)]
         if covered:
             return covered, None
-        asked = ", ".join(offered[m].model for m in claimed) or ", ".join(entry.models) or "no offered model"
+        asked = ", ".join(offered[m].model for m in claimed) or ", ".join(entry.models) or fact(N_("no offered model"))
         return [], (
             "certificate.model_not_covered",
-            f"Certificate {entry.certificate_id} covers {', '.join(entry.models) or 'no model'}, "
-            f"not the offered {asked}.",
+            fact(
+                N_("Certificate %(certificate)s covers %(models)s, not the offered %(asked)s."),
+                certificate=entry.certificate_id,
+                models=", ".join(entry.models) or fact(N_("no model")),
+                asked=asked,
+            ),
         )
     if scheme.attests == "facility":
         site = normalise_name(entry.facility or entry.holder)
@@ -346,49 +545,61 @@ def _coverage(scheme: Scheme, entry: RegisterEntry, claimed: list[str], offered:
             return covered, None
         return [], (
             "certificate.site_not_used",
-            f"Certificate {entry.certificate_id} is for the site {entry.facility or entry.holder}, which "
-            "the bid does not disclose as the final assembly site of any offered model.",
+            fact(
+                N_(
+                    "Certificate %(certificate)s is for the site %(site)s, which the bid does not disclose as the "
+                    "final assembly site of any offered model."
+                ),
+                certificate=entry.certificate_id,
+                site=entry.facility or entry.holder,
+            ),
         )
     return list(offered), None  # a company-level certificate covers whatever the company supplies
 
 
-def _equivalence(scheme: Scheme, requirement: LabelRequirement, claim: LabelClaim, v: Verification):
+def _equivalence(
+    scheme: Scheme, requirement: LabelRequirement, claim: LabelClaim, v: Verification
+) -> tuple[Verdict, str, Fact] | None:
     """(verdict, code, reason) when the scheme cannot stand in for the reference label, else None."""
     areas = requirement.areas
     missing = [a for a in areas if scheme.covers.get(a, "unknown") == "no"]
     unknown = [a for a in areas if scheme.covers.get(a, "unknown") == "unknown"]
     words = v.catalogue.area_words
+    failed = Listing(tuple(fact(ART43_FAILED[c]) for c in scheme.art43_failed), "; ")
     if missing:
-        also = (
-            f" Nor does it meet Art. 43(1): {'; '.join(ART43_FAILED[c] for c in scheme.art43_failed)}."
-            if scheme.art43_failed
-            else ""
+        also = fact(N_(" Nor does it meet Art. 43(1): %(failed)s."), failed=failed) if scheme.art43_failed else ""
+        reason = fact(
+            N_(
+                "%(scheme)s is not equivalent to %(label)s in this tender: it does not cover %(areas)s, which "
+                "%(label)s stands for here.%(also)s"
+            ),
+            scheme=scheme.name,
+            label=requirement.reference,
+            areas=words(missing),
+            also=also,
         )
-        return (
-            Verdict.REJECTED,
-            "equivalence.areas_missing",
-            f"{scheme.name} is not equivalent to {requirement.reference} in this tender: it does not cover "
-            f"{words(missing)}, which {requirement.reference} stands for here.{also}",
-        )
+        return Verdict.REJECTED, "equivalence.areas_missing", reason
     if scheme.art43_failed:
-        return (
-            Verdict.REJECTED,
-            "equivalence.conditions_unmet",
-            f"{scheme.name} cannot stand in for {requirement.reference}: it does not meet the conditions of "
-            f"Art. 43(1): {'; '.join(ART43_FAILED[c] for c in scheme.art43_failed)}.",
+        reason = fact(
+            N_("%(scheme)s cannot stand in for %(label)s: it does not meet the conditions of Art. 43(1): %(failed)s."),
+            scheme=scheme.name,
+            label=requirement.reference,
+            failed=failed,
         )
+        return Verdict.REJECTED, "equivalence.conditions_unmet", reason
     if unknown or scheme.art43_unknown:
-        doubt = [words(unknown)] if unknown else []
-        doubt += [ART43_WORDS[c] for c in scheme.art43_unknown]
-        return (
-            Verdict.NEEDS_REVIEW,
-            "review.areas_unknown",
-            f"Whether {scheme.name} covers {'; '.join(doubt)} is not established in the buyer's catalogue.",
+        doubt: list[Any] = [words(unknown)] if unknown else []
+        doubt += [fact(ART43_WORDS[c]) for c in scheme.art43_unknown]
+        reason = fact(
+            N_("Whether %(scheme)s covers %(doubt)s is not established in the buyer's catalogue."),
+            scheme=scheme.name,
+            doubt=Listing(tuple(doubt), "; "),
         )
+        return Verdict.NEEDS_REVIEW, "review.areas_unknown", reason
     return None
 
 
-def _contract_term(valid_until: date, tender: Tender) -> tuple[Decimal, str | None]:
+def _contract_term(valid_until: date, tender: Tender) -> tuple[Decimal, Fact | None]:
     """Share of the contract term the certificate covers, and the follow-up it needs."""
     start, end = tender.contract_start, tender.contract_end
     if valid_until >= end:
@@ -396,7 +607,13 @@ def _contract_term(valid_until: date, tender: Tender) -> tuple[Decimal, str | No
     days = (end - start).days or 1
     share = Decimal(max(0, (valid_until - start).days)) / Decimal(days)
     share = share.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return share, (
-        f"It expires on {valid_until.isoformat()}, {int(share * 100)} % into the contract term "
-        f"({start.isoformat()} to {end.isoformat()}): its renewal must be checked before then."
+    return share, fact(
+        N_(
+            "It expires on %(until)s, %(share)s %% into the contract term (%(start)s to %(end)s): its renewal must "
+            "be checked before then."
+        ),
+        until=valid_until,
+        share=int(share * 100),
+        start=start,
+        end=end,
     )

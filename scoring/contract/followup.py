@@ -14,10 +14,9 @@ from typing import Any, Literal
 from scoring.claims.registers import Register
 from scoring.contract.record import Commitment, ContractRecord
 from scoring.errors import InputError
+from scoring.intake.folder import EVIDENCE_FILE, Files
 from scoring.models import Frozen
-from scoring.yamlio import load_yaml
-
-EVIDENCE_FILE = "follow-up.yaml"
+from scoring.yamlio import load_yaml, read_input
 
 State = Literal[
     "ok", "renewed", "due_soon", "overdue", "expired", "withdrawn", "suspended", "not_listed", "ended", "unchecked"
@@ -88,12 +87,13 @@ class FollowUpCheck(Frozen):
         return [i for i in self.items if i.state in ASKED]
 
 
-def load_evidence(folder: Path) -> list[Evidence]:
+def load_evidence(folder: Path, files: Files | None = None) -> list[Evidence]:
     """The evidence recorded in follow-up.yaml beside tender.yaml; an InputError naming the key when wrong."""
     path = folder / EVIDENCE_FILE
     if not path.is_file():
         return []
-    return load_yaml(path, InputError).validate(EvidenceFile, InputError).received
+    doc = load_yaml(path, InputError, data=read_input(path, InputError, files))
+    return doc.validate(EvidenceFile, InputError).received
 
 
 def check(

@@ -35,14 +35,13 @@ from pydantic import field_validator
 
 from scoring.errors import TenderError
 from scoring.facts import N_, Fact, Unprefixed, fact
+from scoring.intake.folder import CLARIFICATIONS_FILE, Files
 from scoring.intake.ingest import CellReader
 from scoring.intake.template import SHEETS, SUPPLIER, Field, Kind, Sheet, normalise_heading
 from scoring.intake.tender import BidFile
 from scoring.issues import Issue, Severity, issue, one_per_cell
 from scoring.models import ClarificationRequest, Clarified, Frozen, ReadResult, Tender
-from scoring.yamlio import load_yaml
-
-CLARIFICATIONS_FILE = "clarifications.yaml"
+from scoring.yamlio import load_yaml, read_input
 
 # Issues on a formal field that a clarification can settle; the others (a duplicate row, an unknown item)
 # are about the offer whatever the field.
@@ -89,12 +88,13 @@ class Answers(Frozen):
     answers: list[Answer] = []
 
 
-def load_answers(folder: Path) -> list[Answer]:
+def load_answers(folder: Path, files: Files | None = None) -> list[Answer]:
     """The answers recorded for the tender, in file order; none without the file. Raises TenderError."""
     path = folder / CLARIFICATIONS_FILE
     if not path.is_file():
         return []
-    return load_yaml(path, TenderError).validate(Answers, TenderError).answers
+    doc = load_yaml(path, TenderError, data=read_input(path, TenderError, files))
+    return doc.validate(Answers, TenderError).answers
 
 
 # --- which fields are formal -----------------------------------------------------------------------------
@@ -212,13 +212,14 @@ def _request(
 # --- answers ---------------------------------------------------------------------------------------------
 
 
-def check_answers(answers: list[Answer], files: list[BidFile], folder: Path) -> None:
+def check_answers(answers: list[Answer], entries: list[BidFile], folder: Path, files: Files | None = None) -> None:
     """Every answer names a bid file of the tender (by name or bid id); raises TenderError naming each
     entry that does not."""
-    names = {f.name for f in files} | {f.bid_id for f in files}
+    names = {f.name for f in entries} | {f.bid_id for f in entries}
     wrong = [n for n, answer in enumerate(answers) if answer.bid not in names]
     if wrong:
-        doc = load_yaml(folder / CLARIFICATIONS_FILE, TenderError)
+        path = folder / CLARIFICATIONS_FILE
+        doc = load_yaml(path, TenderError, data=read_input(path, TenderError, files))
         raise TenderError.of(
             doc.problem(f"bid {answers[n].bid!r} is not a file in bids/", f"answers.{n}.bid") for n in wrong
         )

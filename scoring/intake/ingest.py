@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scoring.facts import N_, Listing, Lowered, fact
+from scoring.intake.folder import Files, read_bytes
 from scoring.intake.parse import (
     Locale,
     Parsed,
@@ -70,7 +71,7 @@ class CellReader:
         raise AssertionError(f.kind)
 
 
-def read_bid(entry: Path | BidFile, tender: Tender) -> ReadResult:
+def read_bid(entry: Path | BidFile, tender: Tender, files: Files | None = None) -> ReadResult:
     """Read one entry of the tender's bids/ folder; never raises on bad content.
 
     An entry that is not a regular file inside the tender folder (a folder, a FIFO, a link to nothing or
@@ -84,19 +85,20 @@ def read_bid(entry: Path | BidFile, tender: Tender) -> ReadResult:
         return ReadResult(
             file=name, file_sha256=entry_sha256(entry), bid=None, bid_id=entry.bid_id, issues=[refused_entry(entry)]
         )
-    digest = sha256_of(entry.path)
+    data = files.take(entry.path) if files is not None else entry.path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
     try:
-        return _read_bid(entry.path, tender, name, digest, entry.bid_id)
+        return _read_bid(data, tender, name, digest, entry.bid_id, files)
     except Exception:
         return ReadResult(file=name, file_sha256=digest, bid=None, bid_id=entry.bid_id, issues=[unreadable(name)])
 
 
-def entry_sha256(entry: BidFile) -> str:
+def entry_sha256(entry: BidFile, files: Files | None = None) -> str:
     """What an entry's content is, as the ledger and the identical-file check compare it: a file's SHA-256;
     for an entry that is not read, a hash of its name and what it is (never of bytes behind it, and never
     the same as another entry's)."""
     if entry.readable:
-        return sha256_of(entry.path)
+        return files.sha256(entry.path) if files is not None else sha256_of(entry.path)
     return hashlib.sha256(
         f"{entry.refused}\0{entry.name}\0{entry.detail}".encode("utf-8", "surrogateescape")
     ).hexdigest()
@@ -119,11 +121,11 @@ def refused_entry(entry: BidFile) -> Issue:
     return issue(entry.refused, fact(REFUSED[entry.refused], file=entry.name, detail=entry.detail), file=entry.name)
 
 
-def _read_bid(path: Path, tender: Tender, name: str, digest: str, bid_id: str) -> ReadResult:
-    refused = refuse_reason(path)
+def _read_bid(data: bytes, tender: Tender, name: str, digest: str, bid_id: str, files: Files | None) -> ReadResult:
+    refused = refuse_reason(data, name)
     if refused:
         return ReadResult(file=name, file_sha256=digest, bid=None, bid_id=bid_id, issues=[refused])
-    raw = read_workbook(path, tender.template)
+    raw = read_workbook(data, tender.template, name=name)
     if not raw.sheets and raw.issues and all(i.code.startswith("file.") for i in raw.issues):
         return ReadResult(file=name, file_sha256=digest, bid=None, bid_id=bid_id, issues=raw.issues)
     reader = CellReader(tender)
@@ -136,7 +138,7 @@ def _read_bid(path: Path, tender: Tender, name: str, digest: str, bid_id: str) -
     titles |= {sheet: raw_sheet.title for sheet, raw_sheet in raw.sheets.items()}
     listed = tender.factory_list(name)
     if listed is not None:
-        list_rows, list_sheet, title = _factory_list(listed, tender, reader, name, issues)
+        list_rows, list_sheet, title = _factory_list(listed, tender, reader, name, issues, files)
         if list_sheet is not None:
             if rows[FACTORIES.name]:
                 issues.append(
@@ -189,7 +191,7 @@ def _read_bid(path: Path, tender: Tender, name: str, digest: str, bid_id: str) -
 
 
 def _factory_list(
-    path: Path, tender: Tender, reader: CellReader, name: str, issues: list[Issue]
+    path: Path, tender: Tender, reader: CellReader, name: str, issues: list[Issue], files: Files | None
 ) -> tuple[list[dict], RawSheet | None, str]:
     """The rows of a bid's separate factory list, its sheet, and how reports name it; a list that cannot be
     read is reported (the workbook's own Factories sheet is read instead) and never stops the bid."""
@@ -203,8 +205,9 @@ def _factory_list(
             "header_rows": {FACTORIES.name: forms.header_row} if forms.header_row else {},
         }
     )
-    refused = refuse_reason(path)
-    raw = None if refused else read_workbook(path, mapping, (FACTORIES,))
+    data = read_bytes(path, files)
+    refused = refuse_reason(data, path.name)
+    raw = None if refused else read_workbook(data, mapping, (FACTORIES,), name=path.name)
     sheet = raw.sheets.get(FACTORIES.name) if raw else None
     found = [refused] if refused else [] if raw is None else raw.issues
     if sheet is None:

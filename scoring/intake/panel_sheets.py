@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scoring.facts import N_, Fact, fact
+from scoring.intake.folder import PANEL_FOLDER, Files, read_bytes
 from scoring.intake.parse import parse_text
-
-PANEL_FOLDER = "panel"
-
 
 MODERATION = "moderation"
 
@@ -34,7 +33,7 @@ class PanelSheets:
     problems: list[Fact] = field(default_factory=list)  # files that could not be read
 
 
-def read_panel(tender_folder: Path | str) -> PanelSheets:
+def read_panel(tender_folder: Path | str, files: Files | None = None) -> PanelSheets:
     """Read every score sheet in panel/; an unreadable sheet is a problem reported, not raised."""
     from python_calamine import CalamineWorkbook
 
@@ -49,7 +48,7 @@ def read_panel(tender_folder: Path | str) -> PanelSheets:
         moderation = path.stem.casefold() == MODERATION
         wanted = "moderation" if moderation else "scores"
         try:
-            with CalamineWorkbook.from_path(str(path)) as wb:
+            with CalamineWorkbook.from_filelike(io.BytesIO(read_bytes(path, files))) as wb:
                 title = next((t for t in wb.sheet_names if normalise_heading(t) == wanted), None)
                 rows = sheet_rows(wb, title) if title is not None else []
         except Exception:  # a damaged sheet must not stop the evaluation

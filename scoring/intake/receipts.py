@@ -20,8 +20,9 @@ from pydantic import ValidationError, field_validator
 
 from scoring.errors import Problem, TenderError
 from scoring.facts import N_, Fact, fact
+from scoring.intake.folder import Files
 from scoring.models import Frozen, ReadResult, Tender
-from scoring.yamlio import Document, describe, load_yaml
+from scoring.yamlio import Document, describe, load_yaml, read_input
 
 
 class Receipt(Frozen):
@@ -41,7 +42,7 @@ def record_path(tender: Tender) -> Path | None:
     return tender.folder / tender.received if tender.received else None
 
 
-def load_record(tender: Tender) -> dict[str, Receipt] | None:
+def load_record(tender: Tender, files: Files | None = None) -> dict[str, Receipt] | None:
     """file name -> its receipt, or None when the tender names no opening record. Raises TenderError."""
     path = record_path(tender)
     if path is None:
@@ -49,12 +50,13 @@ def load_record(tender: Tender) -> dict[str, Receipt] | None:
     if not path.is_file():
         raise TenderError(path, "the opening record named by tender.yaml (received:) is not there")
     doc: Document | None = None
+    data = read_input(path, TenderError, files)
     if path.suffix.lower() in (".yaml", ".yml"):
-        doc = load_yaml(path, TenderError, top=list)
+        doc = load_yaml(path, TenderError, top=list, data=data)
         entries = doc.data
     else:
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise TenderError(path, "not a UTF-8 text file") from None
         sample = text[:4096]

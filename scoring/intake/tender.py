@@ -11,15 +11,13 @@ from pathlib import Path
 
 from scoring.errors import TenderError
 from scoring.facts import N_, Fact, fact
+from scoring.intake.folder import COMMITTEE_FILE, TENDER_FILE, Files
 from scoring.intake.template import SHEETS
 from scoring.models import Frozen, Member, Tender
-from scoring.yamlio import load_yaml
-
-TENDER_FILE = "tender.yaml"
-COMMITTEE_FILE = "committee.yaml"  # the evaluation committee, when kept apart from tender.yaml (`members:`)
+from scoring.yamlio import load_yaml, read_input
 
 
-def load_tender(folder: Path | str) -> Tender:
+def load_tender(folder: Path | str, files: Files | None = None) -> Tender:
     """tender.yaml (and committee.yaml beside it), checked; every problem of each file named in it."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -27,7 +25,7 @@ def load_tender(folder: Path | str) -> Tender:
     path = folder / TENDER_FILE
     if not path.is_file():
         raise TenderError(path, f"missing: a tender folder needs a {TENDER_FILE} (see README, 'Writing a tender')")
-    doc = load_yaml(path, TenderError)
+    doc = load_yaml(path, TenderError, data=read_input(path, TenderError, files))
     problems = []
     members = None
     committee_file = folder / COMMITTEE_FILE
@@ -35,7 +33,7 @@ def load_tender(folder: Path | str) -> Tender:
         if "committee" in doc.data:
             problems.append(doc.problem(f"the committee is in {COMMITTEE_FILE} too: keep one", "committee"))
         try:
-            members = load_committee(committee_file)
+            members = load_committee(committee_file, files)
         except TenderError as error:
             problems += error.problems
     try:
@@ -52,9 +50,10 @@ class CommitteeFile(Frozen):
     members: list[Member] = []
 
 
-def load_committee(path: Path) -> list[Member]:
+def load_committee(path: Path, files: Files | None = None) -> list[Member]:
     """committee.yaml: `members:`, each problem named in that file."""
-    return load_yaml(path, TenderError).validate(CommitteeFile, TenderError).members
+    doc = load_yaml(path, TenderError, data=read_input(path, TenderError, files))
+    return doc.validate(CommitteeFile, TenderError).members
 
 
 def _check(tender: Tender) -> list[tuple[str, str]]:

@@ -56,23 +56,23 @@ class RawWorkbook:
     issues: list[Issue]
 
 
-def refuse_reason(path: Path) -> Issue | None:
-    """Why this file must not be opened as a workbook, or None when it may be.
+def refuse_reason(source: Path | bytes, name: str | None = None) -> Issue | None:
+    """Why this file (its path, or its bytes and name) must not be opened as a workbook, or None when it may.
 
     .xlsx, .ods (LibreOffice's own format) and .xls (the old binary Excel format) are read; a workbook
     with macros (.xlsm, an .xlsx or .xls carrying a VBA project, an .ods carrying Basic), an encrypted
     one, and an archive that unpacks to more than a bid can hold (a zip bomb) are refused unopened.
     """
-    name = path.name
-    if _is_ole(path):
-        data = path.read_bytes()
+    data, name = _contents(source, name)
+    path = Path(name)
+    if _is_ole(data):
         if ENCRYPTED_STREAM in data:
             return encrypted(name)
         if VBA_STORAGE in data or path.suffix.lower() in (".xlsm", ".xlsb"):
             return macros(name)
         return None  # an .xls workbook: calamine reads it
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
             names = {e.filename for e in entries}
             manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
@@ -139,21 +139,24 @@ def macros(name: str) -> Issue:
     )
 
 
-def read_workbook(path: Path, mapping: TemplateMapping, sheets: tuple[Sheet, ...] = SHEETS) -> RawWorkbook:
+def read_workbook(
+    source: Path | bytes, mapping: TemplateMapping, sheets: tuple[Sheet, ...] = SHEETS, name: str | None = None
+) -> RawWorkbook:
     """Read every template sheet (or the given ones: a factory list is a workbook of one template sheet, and
-    a sheet mapped to "" is the workbook's first). Call refuse_reason() first.
+    a sheet mapped to "" is the workbook's first), from the file's path or its bytes (and name). Call
+    refuse_reason() first.
 
     Values come from calamine (one pass over each sheet, in Rust); which cells hold a formula, which
     calamine does not say, from a scan of the sheets' XML that looks only for formula elements.
     """
     from python_calamine import CalamineWorkbook  # only readers touch files; keeps `import scoring` light
 
-    name = path.name
+    data, name = _contents(source, name)
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception:  # calamine raises its own errors, and others on damaged files
-        return RawWorkbook({}, [legacy(name) if _is_ole(path) else unreadable(name)])
-    formulas = FormulaCells(path)
+        return RawWorkbook({}, [legacy(name) if _is_ole(data) else unreadable(name)])
+    formulas = FormulaCells(data)
     try:
         return _read_sheets(name, book, formulas, mapping, sheets)
     except Exception:
@@ -163,9 +166,15 @@ def read_workbook(path: Path, mapping: TemplateMapping, sheets: tuple[Sheet, ...
         formulas.close()
 
 
-def _is_ole(path: Path) -> bool:
-    with path.open("rb") as handle:
-        return handle.read(8) == OLE_MAGIC
+def _contents(source: Path | bytes, name: str | None) -> tuple[bytes, str]:
+    """A workbook's bytes and file name: read once when a path is given."""
+    if isinstance(source, Path):
+        return source.read_bytes(), name or source.name
+    return source, name or "workbook"
+
+
+def _is_ole(data: bytes) -> bool:
+    return data[:8] == OLE_MAGIC
 
 
 def legacy(name: str) -> Issue:
@@ -224,13 +233,13 @@ class FormulaCells:
     formula element (most bids) cost one substring search; the others one regular-expression pass.
     """
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, data: bytes):
+        self.data = data
         self._archive: zipfile.ZipFile | None = None
         self._parts: dict[str, str] | None = None
         # Whether no worksheet holds a formula element. An .xls or .ods workbook always carries its
         # calculated values (the programs that write them store both), so its formulas are not looked for.
-        self._none: bool | None = True if _is_ole(path) else None
+        self._none: bool | None = True if _is_ole(data) else None
 
     def of(self, title: str) -> set[tuple[int, int]]:
         if self._none is None:  # most bids hold no formula at all: then no sheet needs finding
@@ -252,7 +261,7 @@ class FormulaCells:
 
     def archive(self) -> zipfile.ZipFile:
         if self._archive is None:
-            self._archive = zipfile.ZipFile(self.path)
+            self._archive = zipfile.ZipFile(io.BytesIO(self.data))
         return self._archive
 
     def parts(self) -> dict[str, str]:

@@ -118,11 +118,11 @@ def claim_document(c: ClaimVerdict) -> dict[str, Any]:
         "requirement": c.requirement,
         "verdict": c.verdict.value,
         "reason_code": c.reason_code,
-        "reason": c.reason,
+        "reason": english(c.reason),
         "register_snapshot": c.register_snapshot,
         "valid_until": plain(c.valid_until),
         "contract_coverage": plain(c.contract_coverage),
-        "follow_up": c.follow_up,
+        "follow_up": english(c.follow_up) if c.follow_up is not None else None,
         "reviewed_by": c.reviewed_by,
     }
 
@@ -184,7 +184,7 @@ def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
         "counts": {"files": len(evaluation.bids), **counts},
         "warnings": [english(w) for w in evaluation.warnings],
         "rule_warnings": [w.model_dump() for w in evaluation.rule_warnings],
-        "review_queue": review_queue(evaluation),
+        "review_queue": [{**q, "reason": english(q["reason"])} for q in review_queue(evaluation)],
         "provisional": evaluation.draft,
         "pending_decisions": [{**in_english(p), "decides": p.relevant} for p in evaluation.pending],
         "robustness": plain(evaluation.robustness.document()),

@@ -261,11 +261,11 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
                     cl.evidence,
                     _(VERDICTS[cl.verdict]),
                     cl.reason_code,
-                    cl.reason,
+                    w(cl.reason),
                     cl.register_snapshot,
                     cl.valid_until,
                     cl.contract_coverage,
-                    cl.follow_up,
+                    w(cl.follow_up) if cl.follow_up is not None else None,
                     cl.reviewed_by,
                 ],
             )

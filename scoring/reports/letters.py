@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from scoring.award.results import BidResult, CriterionResult, Evaluation, Status
-from scoring.claims.verdicts import REASON_CODES, Verdict
+from scoring.claims.verdicts import Verdict
 from scoring.intake.parse import FORMULA_STARTS
 from scoring.issues import CODES, Severity
 from scoring.reports.i18n import N_, Formats, gettext, render
@@ -219,7 +219,7 @@ def letter_context(evaluation: Evaluation, bid: BidResult, shared: Shared) -> di
             "label": c.label or "",
             "reference": c.certificate_id or c.evidence or "",
             "verdict": _(VERDICTS[c.verdict]),
-            "reason": c.reason if language == "en" else _(REASON_CODES[c.reason_code][1]),
+            "reason": c.reason,
         }
         for c in bid.claims
     ]

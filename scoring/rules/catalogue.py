@@ -15,28 +15,31 @@ from pydantic import (
 )
 
 from scoring.errors import RuleError
-from scoring.yamlio import load_yaml
+from scoring.facts import N_, Listing
+from scoring.intake.folder import Files
+from scoring.yamlio import load_yaml, read_input
 
 # yes / no / unknown; YAML reads a bare yes or no as a boolean.
 Tri = Literal["yes", "no", "unknown"]
 ART43 = ("subject_matter", "objective", "open_procedure", "accessible", "independent")
 ART43_WORDS = {
-    "subject_matter": "its requirements concern the product (Art. 43(1)(a))",
-    "objective": "objective, verifiable and non-discriminatory criteria (Art. 43(1)(b))",
-    "open_procedure": "criteria set in an open procedure in which all stakeholders may take part (Art. 43(1)(c))",
-    "accessible": "accessible to all interested parties (Art. 43(1)(d))",
-    "independent": "set by a third party independent of the applicants (Art. 43(1)(e))",
+    "subject_matter": N_("its requirements concern the product (Art. 43(1)(a))"),
+    "objective": N_("objective, verifiable and non-discriminatory criteria (Art. 43(1)(b))"),
+    "open_procedure": N_("criteria set in an open procedure in which all stakeholders may take part (Art. 43(1)(c))"),
+    "accessible": N_("accessible to all interested parties (Art. 43(1)(d))"),
+    "independent": N_("set by a third party independent of the applicants (Art. 43(1)(e))"),
 }
 
 
 # How a failed condition reads in a verdict or a warning.
 ART43_FAILED = {
-    "subject_matter": "its requirements are not about the product (Art. 43(1)(a))",
-    "objective": "its criteria are not objective, verifiable and non-discriminatory (Art. 43(1)(b))",
-    "open_procedure": "its criteria are not set in an open procedure in which all stakeholders may take part "
-    "(Art. 43(1)(c))",
-    "accessible": "it is not accessible to all interested parties (Art. 43(1)(d))",
-    "independent": "it is not set by a third party independent of the applicants (Art. 43(1)(e))",
+    "subject_matter": N_("its requirements are not about the product (Art. 43(1)(a))"),
+    "objective": N_("its criteria are not objective, verifiable and non-discriminatory (Art. 43(1)(b))"),
+    "open_procedure": N_(
+        "its criteria are not set in an open procedure in which all stakeholders may take part (Art. 43(1)(c))"
+    ),
+    "accessible": N_("it is not accessible to all interested parties (Art. 43(1)(d))"),
+    "independent": N_("it is not set by a third party independent of the applicants (Art. 43(1)(e))"),
 }
 
 
@@ -140,11 +143,12 @@ class Catalogue(BaseModel):
     def by_id(self, scheme_id: str) -> Scheme:
         return next(s for s in self.schemes if s.id == scheme_id)
 
-    def area_words(self, areas) -> str:
-        return ", ".join(self.areas.get(a, a) for a in areas)
+    def area_words(self, areas) -> Listing:
+        """The requirement areas as the catalogue names them."""
+        return Listing(tuple(self.areas.get(a, a) for a in areas))
 
 
-def load_catalogue(path: Path | str) -> Catalogue:
+def load_catalogue(path: Path | str, files: Files | None = None) -> Catalogue:
     path = Path(path)
-    doc = load_yaml(path, RuleError)
+    doc = load_yaml(path, RuleError, data=read_input(path, RuleError, files))
     return doc.validate(Catalogue, RuleError, data={**doc.data, "path": str(path)})

@@ -10,12 +10,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from scoring.errors import Problem, RuleError
+from scoring.intake.folder import Files
 from scoring.rules.catalogue import Catalogue, load_catalogue
 from scoring.rules.checks import check_rules
 from scoring.rules.lint import RuleWarning, lint_rules
 from scoring.rules.methods import METHODS
 from scoring.rules.schema import FUNCTIONS, RuleSet
-from scoring.yamlio import Document, load_yaml
+from scoring.yamlio import Document, load_yaml, read_input
 
 
 class LoadedRules(BaseModel):
@@ -55,12 +56,12 @@ def merge(base: Any, variant: Any) -> Any:
     return variant
 
 
-def _read_with_base(path: Path, seen: tuple = ()) -> tuple[dict, bytes, list[Document]]:
+def _read_with_base(path: Path, seen: tuple = (), files: Files | None = None) -> tuple[dict, bytes, list[Document]]:
     """The rule file's data merged over the file it `extends`, the bytes both hash over, and the files
     themselves (the variant first) to name the line of a problem in."""
-    doc = load_yaml(path, RuleError)
+    content = read_input(path, RuleError, files)
+    doc = load_yaml(path, RuleError, data=content)
     data = dict(doc.data)
-    content = path.read_bytes()
     base_name = data.pop("extends", None)
     if base_name is None:
         return data, content, [doc]
@@ -69,23 +70,23 @@ def _read_with_base(path: Path, seen: tuple = ()) -> tuple[dict, bytes, list[Doc
         raise doc.error(f"extends {base_name}, which extends this file again", "extends", RuleError)
     if not base_path.is_file():
         raise doc.error(f"extends {base_name}, which does not exist", "extends", RuleError)
-    base, base_content, base_docs = _read_with_base(base_path, seen + (path,))
+    base, base_content, base_docs = _read_with_base(base_path, seen + (path,), files)
     # Paths in the base are relative to the base's folder, wherever the variant lives.
     for key, default in (("catalogue", "labels.yaml"), ("registers", "registers")):
         base[key] = str(base_path.parent / base.get(key, default))
     return merge(base, data), content + b"\0" + base_content, [doc, *base_docs]
 
 
-def load_rules(path: Path | str) -> LoadedRules:
+def load_rules(path: Path | str, files: Files | None = None) -> LoadedRules:
     """A rule file loaded with every check the evaluation applies; a RuleError naming each problem."""
     path = Path(path).resolve()
-    data, content, docs = _read_with_base(path)
+    data, content, docs = _read_with_base(path, files=files)
     merged = Document(path, data, docs[0].lines)
     try:
         _check_names(data, path)
         rules = merged.validate(RuleSet, RuleError, untag=_untag)
         catalogue_path = path.parent / rules.catalogue
-        catalogue = load_catalogue(catalogue_path) if catalogue_path.is_file() else None
+        catalogue = load_catalogue(catalogue_path, files) if catalogue_path.is_file() else None
         if rules.labels and catalogue is None:
             raise RuleError(
                 path, f"label requirements need the catalogue {rules.catalogue}, which does not exist", "catalogue"
@@ -98,9 +99,13 @@ def load_rules(path: Path | str) -> LoadedRules:
         path=str(path),
         sha256=hashlib.sha256(content).hexdigest(),
         catalogue=catalogue,
-        catalogue_sha256=hashlib.sha256(catalogue_path.read_bytes()).hexdigest() if catalogue else None,
+        catalogue_sha256=(files.sha256(catalogue_path) if files else _sha256(catalogue_path)) if catalogue else None,
         warnings=lint_rules(rules, catalogue),
     )
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _located(error: RuleError, merged: Document, docs: list[Document]) -> RuleError:
