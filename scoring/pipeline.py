@@ -106,7 +106,7 @@ def prepare(tender_dir: Path | str, rules_file: Path | str | None = None) -> Pre
     tender = load_tender(tender_dir, files)
     rules = load_rules(Path(rules_file) if rules_file else tender.rules_path, files)
     reviews = load_reviews(tender.folder, files)
-    entries = bid_files(tender)
+    entries = bid_files(tender, files)
     answers = load_answers(tender.folder, files)
     check_answers(answers, entries, tender.folder, files)
     record = load_record(tender, files)
@@ -250,7 +250,7 @@ def assemble(
     competing = [b.bid_id for b in results if b.criteria]
     warnings += sheet_warnings(prepared.panel, rules.rules, competing)
     warnings += not_received(prepared.record, [f.name for f in prepared.entries])
-    aside = set_aside_files(unit.tender)
+    aside = set_aside_files(unit.tender, prepared.files)
     if aside:
         listed = Listing(tuple(fact("%(file)s (%(why)s)", file=name, why=why) for name, why in aside), "; ")
         warnings.append(fact(N_("Set aside in bids/, not evaluated as bids: %(files)s."), files=listed))

@@ -17,6 +17,7 @@ from scoring.intake.folder import (
     REVIEWS_FILE,
     TENDER_FILE,
     Files,
+    listing,
 )
 from scoring.intake.ingest import entry_sha256, sha256_of
 from scoring.intake.tender import bid_files
@@ -35,43 +36,48 @@ def run_kind(tender: Tender, rules: LoadedRules) -> RunKind:
     return RunKind.OFFICIAL
 
 
+Found = list[tuple[str, Path]]  # (ledger key, path) of each file of an input that is there
+
+
 @dataclass(frozen=True)
 class Input:
     """One kind of input file a result depends on, declared once: how the ledger names each file of it, and
-    where those files are. `tenderscore check`, re-scoring (is anything changed?) and every run's record
-    take the list from INPUTS; adding an input file of the tender folder is adding it here."""
+    where those files are. Re-scoring (is anything changed?) and every run's record take the list from
+    INPUTS; adding an input file of the tender folder is adding it here."""
 
-    what: str  # in words, for check
-    files: Callable[[Tender, LoadedRules], list[tuple[str, Path]]]  # (ledger key, path) of each file present
-
-
-def _beside(name: str) -> Callable[[Tender, LoadedRules], list[tuple[str, Path]]]:
-    return lambda tender, rules: [(name, tender.folder / name)] if (tender.folder / name).is_file() else []
+    what: str  # in words
+    files: Callable[[Tender, LoadedRules, Files | None], Found]
 
 
-def _in(folder: Path, key: str, pattern: str = "*") -> list[tuple[str, Path]]:
-    if not folder.is_dir():
-        return []
-    found = sorted(p for p in folder.glob(pattern) if p.is_file())
+def _beside(name: str) -> Callable[[Tender, LoadedRules, Files | None], Found]:
+    return lambda tender, rules, files: [(name, tender.folder / name)] if (tender.folder / name).is_file() else []
+
+
+def _in(folder: Path, key: str, files: Files | None, suffix: str = "") -> Found:
+    found = [p for p in listing(folder, files) if p.name.endswith(suffix) and p.is_file()]
     return [(f"{key}/{p.name}", p) for p in found]
 
 
-def _record(tender: Tender, rules: LoadedRules) -> list[tuple[str, Path]]:
+def _record(tender: Tender, rules: LoadedRules, files: Files | None) -> Found:
     path = tender.folder / tender.received if tender.received else None
     return [(f"received/{tender.received}", path)] if path is not None and path.is_file() else []
 
 
-def _factory_lists(tender: Tender, rules: LoadedRules) -> list[tuple[str, Path]]:
+def _factory_lists(tender: Tender, rules: LoadedRules, files: Files | None) -> Found:
     forms = tender.template.factory_lists
-    return _in(tender.folder / forms.folder, forms.folder) if forms is not None else []
+    return _in(tender.folder / forms.folder, forms.folder, files) if forms is not None else []
 
 
-def _catalogue(tender: Tender, rules: LoadedRules) -> list[tuple[str, Path]]:
+def _panel(tender: Tender, rules: LoadedRules, files: Files | None) -> Found:
+    return _in(tender.folder / PANEL_FOLDER, PANEL_FOLDER, files, ".xlsx")
+
+
+def _catalogue(tender: Tender, rules: LoadedRules, files: Files | None) -> Found:
     return [("catalogue", Path(rules.path).parent / rules.rules.catalogue)] if rules.catalogue is not None else []
 
 
-def _registers(tender: Tender, rules: LoadedRules) -> list[tuple[str, Path]]:
-    return _in(rules.registers_folder, "registers") if rules.catalogue is not None else []
+def _registers(tender: Tender, rules: LoadedRules, files: Files | None) -> Found:
+    return _in(rules.registers_folder, "registers", files) if rules.catalogue is not None else []
 
 
 INPUTS: list[Input] = [
@@ -81,7 +87,7 @@ INPUTS: list[Input] = [
     Input("the answers to clarifications (clarifications.yaml)", _beside(CLARIFICATIONS_FILE)),
     Input("the platform's opening record", _record),
     Input("factory lists sent apart from the bids", _factory_lists),
-    Input("evaluators' score sheets (panel/)", lambda t, r: _in(t.folder / PANEL_FOLDER, PANEL_FOLDER, "*.xlsx")),
+    Input("evaluators' score sheets (panel/)", _panel),
     Input("the label catalogue", _catalogue),
     Input("the register snapshots", _registers),
 ]
@@ -93,9 +99,9 @@ def input_hashes(
     """Every file the result depends on besides the rule set: the entries of bids/ and every input INPUTS
     declares, each by the SHA-256 of the bytes the run read (`files`), or of the file as it is now."""
     known = {r.file: r.file_sha256 for r in reads}
-    out = {f"bids/{f.name}": known.get(f.name) or entry_sha256(f, files) for f in bid_files(tender)}
+    out = {f"bids/{f.name}": known.get(f.name) or entry_sha256(f, files) for f in bid_files(tender, files)}
     for source in INPUTS:
-        for key, path in source.files(tender, rules):
+        for key, path in source.files(tender, rules, files):
             out[key] = files.sha256(path) if files is not None else sha256_of(path)
     if "catalogue" in out and rules.catalogue_sha256:
         out["catalogue"] = rules.catalogue_sha256

@@ -27,7 +27,19 @@ class Files:
     def __init__(self) -> None:
         self._bytes: dict[Path, bytes] = {}
         self._sha256: dict[Path, str] = {}
+        self._listings: dict[Path, list[Path]] = {}
         self._lock = threading.Lock()
+
+    def listing(self, folder: Path | str) -> list[Path]:
+        """A folder's entries, in name order, listed once."""
+        key = Path(folder)
+        with self._lock:
+            known = self._listings.get(key)
+        if known is not None:
+            return known
+        found = sorted(key.iterdir(), key=lambda p: p.name) if key.is_dir() else []
+        with self._lock:
+            return self._listings.setdefault(key, found)
 
     def read(self, path: Path | str) -> bytes:
         key = Path(path).resolve()
@@ -64,6 +76,13 @@ class Files:
         """Drop a file's bytes, keeping its hash (a bid whose parse came from the ledger)."""
         with self._lock:
             self._bytes.pop(Path(path).resolve(), None)
+
+
+def listing(folder: Path | str, files: Files | None) -> list[Path]:
+    """A folder's entries in name order, through the run's `Files` when there is one."""
+    if files is not None:
+        return files.listing(folder)
+    return sorted(Path(folder).iterdir(), key=lambda p: p.name) if Path(folder).is_dir() else []
 
 
 def read_bytes(path: Path | str, files: Files | None) -> bytes:

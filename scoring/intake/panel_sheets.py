@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scoring.facts import N_, Fact, fact
-from scoring.intake.folder import PANEL_FOLDER, Files, read_bytes
+from scoring.intake.folder import PANEL_FOLDER, Files, listing, read_bytes
 from scoring.intake.parse import parse_text
 
 MODERATION = "moderation"
@@ -44,7 +44,8 @@ def read_panel(tender_folder: Path | str, files: Files | None = None) -> PanelSh
     folder = Path(tender_folder) / PANEL_FOLDER
     if not folder.is_dir():
         return sheets
-    for path in sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", "."))):
+    sheets_found = [p for p in listing(folder, files) if p.suffix == ".xlsx" and p.is_file()]
+    for path in [p for p in sheets_found if not p.name.startswith(("~$", "."))]:
         moderation = path.stem.casefold() == MODERATION
         wanted = "moderation" if moderation else "scores"
         try:

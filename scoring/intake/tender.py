@@ -11,7 +11,7 @@ from pathlib import Path
 
 from scoring.errors import TenderError
 from scoring.facts import N_, Fact, fact
-from scoring.intake.folder import COMMITTEE_FILE, TENDER_FILE, Files
+from scoring.intake.folder import COMMITTEE_FILE, TENDER_FILE, Files, listing
 from scoring.intake.template import SHEETS
 from scoring.models import Frozen, Member, Tender
 from scoring.yamlio import load_yaml, read_input
@@ -201,7 +201,7 @@ def bid_ids(names: list[str]) -> dict[str, str]:
     return out
 
 
-def bid_files(tender: Tender) -> list[BidFile]:
+def bid_files(tender: Tender, files: Files | None = None) -> list[BidFile]:
     """Every entry of bids/ (hidden files and lock files set aside, see `set_aside`), in name order.
 
     Every entry is an input: one that is not a readable workbook comes out rejected with a reason, never
@@ -210,16 +210,16 @@ def bid_files(tender: Tender) -> list[BidFile]:
     folder = tender.bids_folder
     if not folder.is_dir():
         raise TenderError(folder, "missing: a tender folder needs a bids/ folder with one workbook per bid")
-    names = sorted(p.name for p in folder.iterdir() if set_aside(p.name) is None)
+    names = sorted(p.name for p in listing(folder, files) if set_aside(p.name) is None)
     ids = bid_ids(names)
     roots = (tender.folder.resolve(), folder.resolve())
     return [classify(folder / name, roots, ids[name]) for name in names]
 
 
-def set_aside_files(tender: Tender) -> list[tuple[str, Fact]]:
+def set_aside_files(tender: Tender, files: Files | None = None) -> list[tuple[str, Fact]]:
     """The entries of bids/ that are not bids (name, why), for the evaluation to name."""
     folder = tender.bids_folder
     if not folder.is_dir():
         return []
-    found = [(p.name, why) for p in folder.iterdir() if (why := set_aside(p.name)) is not None]
+    found = [(p.name, why) for p in listing(folder, files) if (why := set_aside(p.name)) is not None]
     return sorted(found, key=lambda entry: entry[0])
