@@ -19,7 +19,7 @@ from rich.console import Console
 from typer.exceptions import TyperException
 
 from scoring import __version__
-from scoring.errors import InputError, LedgerError, OutputError
+from scoring.errors import InputError, LedgerError, OutputError, os_problem
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
@@ -434,6 +434,42 @@ def check_rules(rules_file: Annotated[str, typer.Argument(metavar="FILE", help="
     print(f"  tie-break: {rule_set.method.document()['ranked_on']} → {' → '.join(rule_set.tie_break)}")
     for w in loaded.warnings:
         print(f"warning: {w}")
+    return EXIT_OK
+
+
+@rules_app.command("functions")
+def rules_functions() -> int:
+    """List the scoring functions a criterion can use, with what each scores and its parameters."""
+    from scoring.rules.functions import FUNCTIONS
+
+    for name, kernel in FUNCTIONS.items():
+        params = ", ".join(kernel.Params.model_fields) or "none"
+        relative = " (relative: depends on the other bids)" if kernel.relative else ""
+        print(f"{name}: {kernel.summary}{relative}\n  params: {params}")
+    return EXIT_OK
+
+
+@app.command("schema")
+def schema_command(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="rules (the rule language) or evaluation.")],
+    out: Annotated[str | None, typer.Option("--out", help="Write it to this file instead of printing it.")] = None,
+) -> int:
+    """Print a JSON Schema: of the rule language (for an editor to validate and complete rule files) or of
+    evaluation.json (tenderscore/evaluation/1)."""
+    from scoring import schemas
+
+    if name not in schemas.SCHEMAS:
+        raise InputError(name, f"no such schema; use one of: {', '.join(schemas.SCHEMAS)}")
+    text = schemas.text(name)
+    if out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise OutputError(out, os_problem(exc)) from None
+    print(f"wrote {shown(out)}")
     return EXIT_OK
 
 

@@ -46,9 +46,7 @@ def registered(kernel: type) -> Iterator[None]:
         FUNCTIONS.pop(kernel.name, None)
 
 
-def test_a_scoring_function_declared_in_the_test_alone_loads_checks_scores_and_shows_in_every_report(
-    sample, tmp_path
-):
+def test_a_scoring_function_declared_in_the_test_alone_loads_checks_scores_and_shows_in_every_report(sample, tmp_path):
     from scoring.rules.conditions import Strict
 
     class PerYearParams(Strict):

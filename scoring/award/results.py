@@ -135,10 +135,6 @@ class RobustnessReport(Frozen):
     rank_reversals: list[RankReversal] = []
     win_shares: dict[str, Decimal] | None = None  # only when weight ranges are declared
 
-    def document(self) -> dict[str, Any]:
-        """As evaluation.json shows it: win_shares only when computed."""
-        return self.model_dump(exclude={"win_shares"} if self.win_shares is None else set())
-
 
 class PendingDecision(Frozen):
     """A decision still open (a claim awaiting review, a clarification awaiting its answer), and whether it

@@ -32,7 +32,10 @@ class Wrong(Exception):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A model of the rule language: unknown keys are errors; the attributes' docstrings describe them in the
+    rule language's JSON Schema (scoring/schemas.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Condition(Strict):
@@ -43,15 +46,23 @@ class Condition(Strict):
     """
 
     field: str | None = None
+    """The field tested: supplier.<field>, items.<field> or bid.total_price."""
     equals: Any = None
+    """Holds when the field equals this (text compared case-insensitively)."""
     in_: list[Any] | None = PField(default=None, alias="in")
+    """Holds when the field is one of these."""
     at_least: Decimal | None = None
+    """Holds when the field is at least this."""
     at_most: Decimal | None = None
+    """Holds when the field is at most this."""
     label: str | None = None
+    """Holds when the item's model is covered by a claim accepted for this label requirement."""
     all: list[Condition] | None = None
+    """Holds when every one of these holds."""
     any: list[Condition] | None = None
+    """Holds when one of these holds."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
     @model_validator(mode="after")
     def _one_operator(self):

@@ -224,7 +224,9 @@ class LinearParams(Strict):
     """0 points at `worst`, full score at `best`, straight line between, clamped outside."""
 
     worst: Decimal
+    """The value that scores 0."""
     best: Decimal
+    """The value that scores the full scale (below worst when lower is better)."""
 
     @model_validator(mode="after")
     def _distinct(self):
@@ -257,8 +259,11 @@ class Linear(FieldFunction):
 
 class Step(Strict):
     at_least: Decimal | None = None
+    """The step is reached at this value or above."""
     at_most: Decimal | None = None
+    """The step is reached at this value or below."""
     score: Decimal
+    """What reaching the step scores."""
 
     @model_validator(mode="after")
     def _one_bound(self):
@@ -277,7 +282,9 @@ class StepsParams(Strict):
     """The highest score among the steps the value reaches; `otherwise` when none."""
 
     steps: list[Step] = PField(min_length=1)
+    """The ladder: all at_least, or all at_most."""
     otherwise: Decimal = ZERO
+    """The score when no step is reached."""
 
 
 @register
@@ -320,8 +327,10 @@ class Steps(FieldFunction):
 
 
 class YesNoParams(Strict):
-    yes: Decimal | None = None  # default: the full scale
+    yes: Decimal | None = None
+    """The score of yes (the full scale when left out)."""
     no: Decimal = ZERO
+    """The score of no."""
 
 
 @register
@@ -352,7 +361,9 @@ class LookupParams(Strict):
     """A score per text value (compared case-insensitively), `otherwise` for the rest."""
 
     values: dict[str, Decimal] = PField(min_length=1)
+    """The score of each text value."""
     otherwise: Decimal = ZERO
+    """The score of any other value."""
 
 
 @register
@@ -384,6 +395,7 @@ class RelativeParams(Strict):
     """Proportional to the best bid: value / best (max) or best / value (min)."""
 
     objective: Literal["min", "max"]
+    """Whether the lowest (min) or the highest (max) value is best."""
 
 
 def _relative(objective: str, x: Decimal, scale: Decimal, peers: Peers, c: CriterionBase) -> Scored:
@@ -444,6 +456,7 @@ class MinMaxParams(Strict):
     """Full score for the best competing bid, 0 for the worst, straight between (min-max over the bids)."""
 
     objective: Literal["min", "max"]
+    """Whether the lowest (min) or the highest (max) value is best."""
 
 
 @register
@@ -475,6 +488,7 @@ class ShareParams(Strict):
     """The share of the bid's line value (quantity × unit price) on items meeting `where`."""
 
     where: Condition
+    """The condition an item must meet for its line value to count."""
 
 
 @register
@@ -523,11 +537,17 @@ class PanelParams(Strict):
     """A judged criterion: evaluators score each bid on `minimum`..`maximum` in their score sheets."""
 
     minimum: Decimal = ZERO
+    """The lowest score an evaluator may give."""
     maximum: Decimal = Decimal(5)
+    """The highest score an evaluator may give."""
     consensus: Literal["mean", "median", "moderated"] = "mean"
-    max_spread: Decimal | None = None  # flag when evaluators differ by more than this
+    """How the evaluators' scores become one: mean, median, or moderated by the chair."""
+    max_spread: Decimal | None = None
+    """Flag a bid when evaluators differ by more than this."""
     comment_required: bool = False
-    evaluators: list[str] = []  # who must score; a missing score is an issue, never a zero
+    """Whether every score needs a comment."""
+    evaluators: list[str] = []
+    """Who must score; a missing score is an issue, never a zero."""
 
     @model_validator(mode="after")
     def _range(self):
@@ -601,11 +621,17 @@ class DisclosureParams(Strict):
     `per: value` weighs models by their line value instead of counting them (final_assembly, components)."""
 
     measure: Literal["final_assembly", "components", "audits"]
-    components: list[str] | dict[str, list[str]] = []  # for every model, or per item category ("*": the rest)
+    """What is measured: final_assembly, components or audits."""
+    components: list[str] | dict[str, list[str]] = []
+    """The components whose factories count, for every model or per item category ('*': the rest)."""
     together: bool = True
+    """True: a model counts with all its components disclosed; false: each model-component pair counts."""
     per: Literal["model", "value"] = "model"
+    """Count models (model) or weigh them by their line value (value)."""
     schemes: list[str] = []
+    """The social audit schemes that count (any stated scheme when empty)."""
     max_age_months: int = PField(default=36, gt=0)
+    """How old an audit may be at the bid deadline."""
 
     def components_of(self, category: str | None) -> list[str]:
         """The components whose factories a model of this category must disclose."""

@@ -30,7 +30,7 @@ RATIO_PLACES = Decimal("0.0001")
 class AwardMethod(BaseModel):
     """The interface every award method implements."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     name: str
     stake: ClassVar[Literal["weight", "money"]] = "weight"  # what each criterion carries
@@ -77,6 +77,7 @@ class WeightedPoints(AwardMethod):
 class ValueForMoney(AwardMethod):
     name: Literal["value_for_money"] = "value_for_money"
     direction: Literal["deduct", "add"] = "deduct"
+    """deduct: the quality money comes off the price; add: what a bid misses of it is added."""
     stake: ClassVar[Literal["weight", "money"]] = "money"
     price_from_bid: ClassVar[bool] = True
     higher_is_better: ClassVar[bool] = False
@@ -104,6 +105,7 @@ class ValueForMoney(AwardMethod):
 class PriceQualityRatio(AwardMethod):
     name: Literal["price_quality_ratio"] = "price_quality_ratio"
     per: Decimal = Decimal(1000)
+    """Quality points per this much of the price."""
     price_from_bid: ClassVar[bool] = True
     label: ClassVar[str] = "price-quality ratio"
     ranked_on: ClassVar[str] = "quality points per %(per)s of price, highest first"
@@ -115,7 +117,7 @@ class PriceQualityRatio(AwardMethod):
         return (total / price * self.per).quantize(RATIO_PLACES, rounding=ROUND_HALF_UP)
 
     def document(self) -> dict[str, Any]:
-        return {"name": self.name, "ranked_on": self.ranked_on % {"per": plain(self.per)}, "per": plain(self.per)}
+        return {"name": self.name, "ranked_on": self.ranked_on % {"per": plain(self.per)}, "per": self.per}
 
     def setting(self) -> str | None:
         return f"per {self.per}"

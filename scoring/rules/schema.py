@@ -31,17 +31,29 @@ class CriterionBase(Strict):
     (`criterion_model`), and its kernel (`rules/functions.py`) gives it meaning."""
 
     id: str
+    """The criterion's identifier, unique in the rule set (reviews, panel sheets and reports refer to it)."""
     name: str
-    names: dict[str, str] = {}  # the name in other languages (nl, fr, de): letters and reports use them
-    group: str | None = None  # for reports: criteria that share a heading (e.g. life extension)
-    weight: Decimal | None = PField(default=None, gt=0)  # weighted_points, price_quality_ratio
-    money: Decimal | None = PField(default=None, gt=0)  # value_for_money: what a full score is worth
-    weight_range: tuple[Decimal, Decimal] | None = None  # for the Monte Carlo robustness check
-    field: str  # supplier.<f>, items.<f> (with aggregate), items (share_of_value), bid.total_price, panel, factories
+    """The criterion's name, as reports and letters show it."""
+    names: dict[str, str] = {}
+    """The name in other languages (nl, fr, de): letters and reports in those languages use it."""
+    group: str | None = None
+    """A heading the criterion shares with others in reports (e.g. life extension)."""
+    weight: Decimal | None = PField(default=None, gt=0)
+    """Its weight in percent (weighted_points, price_quality_ratio); the weights sum to 100."""
+    money: Decimal | None = PField(default=None, gt=0)
+    """Under value_for_money: what a full score is worth, in the tender's currency."""
+    weight_range: tuple[Decimal, Decimal] | None = None
+    """The lowest and highest defensible weight: the Monte Carlo robustness check draws weights in it."""
+    field: str
+    """What it reads: supplier.<f>, items.<f> (with an aggregate), items, bid.total_price, panel or factories."""
     aggregate: Literal["min", "max", "mean", "quantity_weighted_mean", "value_weighted_mean"] | None = None
+    """How an items.<field> becomes one value for the bid."""
     unit: str = ""
+    """The raw value's unit as reports show it (e.g. months, %, kWh)."""
     function: str
+    """The scoring function (tenderscore check-rules lists them)."""
     params: Any = None
+    """The scoring function's parameters."""
 
     @property
     def kernel(self) -> ScoringFunction:
@@ -129,10 +141,15 @@ class Knockout(Strict):
     """A requirement every bid must meet: `check` on the bid, or `every_item` on each item."""
 
     id: str
+    """The requirement's identifier."""
     requirement: str
-    requirements: dict[str, str] = {}  # the requirement in other languages (nl, fr, de)
+    """The requirement in words, as the bidder is told it when the bid fails it."""
+    requirements: dict[str, str] = {}
+    """The requirement in other languages (nl, fr, de)."""
     check: Condition | None = None
+    """A condition on the bid."""
     every_item: Condition | None = None
+    """A condition every item of the bid must meet."""
 
     @model_validator(mode="after")
     def _one(self):
@@ -155,7 +172,9 @@ class Rounding(Strict):
     """Scores and points are rounded to `places` decimals; total = sum of rounded points."""
 
     places: int = PField(default=2, ge=0, le=6)
+    """Decimal places of scores and points."""
     mode: Literal["half_up", "half_even", "down"] = "half_up"
+    """How they are rounded; the total is the sum of the rounded points."""
 
     def quantize(self, value: Decimal) -> Decimal:
         mode = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}[self.mode]
@@ -169,28 +188,38 @@ class AbnormallyLow(Strict):
     """When a price asks for an explanation (Art. 69): never an exclusion by itself."""
 
     below_mean_of_others_pct: Decimal | None = None
+    """Ask for an explanation when a price is this many percent below the mean of the others."""
     below_next_pct: Decimal | None = None
+    """Ask for an explanation when a price is this many percent below the next lowest."""
 
 
 class Robustness(Strict):
-    weight_change_pp: Decimal = Decimal(20)  # how far weight sensitivity looks, in percentage points
-    draws: int = PField(default=2000, ge=10, le=200000)  # Monte Carlo draws over declared weight ranges
+    weight_change_pp: Decimal = Decimal(20)
+    """How far weight sensitivity looks, in percentage points."""
+    draws: int = PField(default=2000, ge=10, le=200000)
+    """Monte Carlo draws over the declared weight ranges."""
     seed: int = 20261122
+    """The draws' seed: the same seed, the same figures."""
 
 
 class LabelRequirement(Strict):
     """A label the tender asks for, and what an equivalent must also cover (Art. 43(1))."""
 
-    reference: str  # the label's name in the catalogue
-    minimum_version: str | None = None  # e.g. Generation 9, Silver
-    areas: list[str] = PField(min_length=1)  # the requirement areas the label stands for in this tender
+    reference: str
+    """The label's name in the catalogue."""
+    minimum_version: str | None = None
+    """The lowest version or level accepted (e.g. Generation 9, Silver)."""
+    areas: list[str] = PField(min_length=1)
+    """The requirement areas the label stands for in this tender: what an equivalent must cover (Art. 43(1))."""
     expiry_during_contract: Literal["warn", "reject"] = "warn"
+    """What a certificate expiring during the contract means: a warning, or the claim rejected."""
 
 
 class Remedy(Strict):
     """A lapse the supplier must remedy within so many days of it (a contract condition, Art. 70)."""
 
     remedy_within_days: int = PField(gt=0)
+    """Days the supplier has to remedy a lapse."""
 
 
 OnLapse = Literal["notify"] | Remedy  # notify: the buyer is told and asks the supplier; no deadline
@@ -199,38 +228,64 @@ OnLapse = Literal["notify"] | Remedy  # notify: the buyer is told and asks the s
 class FollowUp(Strict):
     """What the contract asks after award, for the follow-up of the winning bid's commitments."""
 
-    notice_days: int = PField(default=60, ge=0)  # an item is due soon this many days before its date
-    renewal_evidence_days: int = PField(default=30, ge=0)  # renewal evidence is due this long before an expiry
-    disclosure_months: int = PField(default=12, gt=0)  # the factory list is disclosed again this often
-    dialogue_months: int = PField(default=12, gt=0)  # Electronics Watch dialogue is reviewed this often
-    on_lapse: OnLapse = "notify"  # what a lapse means under the contract, for every commitment ...
+    notice_days: int = PField(default=60, ge=0)
+    """An item is due soon this many days before its date."""
+    renewal_evidence_days: int = PField(default=30, ge=0)
+    """Renewal evidence is due this many days before a certificate expires."""
+    disclosure_months: int = PField(default=12, gt=0)
+    """The factory list is disclosed again this often."""
+    dialogue_months: int = PField(default=12, gt=0)
+    """Electronics Watch dialogue is reviewed this often."""
+    on_lapse: OnLapse = "notify"
+    """What a lapse means under the contract, for every commitment: notify, or a remedy within so many days."""
     on_lapse_of: dict[
         Literal["certificate", "factories", "ew_dialogue", "warranty", "spare_parts", "security_updates", "take_back"],
         OnLapse,
-    ] = {}  # ... or per kind of commitment
+    ] = {}
+    """What a lapse means for one kind of commitment, where it differs from on_lapse."""
 
     def lapse_of(self, kind: str) -> OnLapse:
         return self.on_lapse_of.get(kind, self.on_lapse)  # type: ignore[call-overload]
 
 
 class RuleSet(Strict):
+    """A tenderscore rule set: the award method, the knock-out requirements and the weighted criteria a
+    tender's bids are scored on (docs/rules.md)."""
+
     id: str
+    """The rule set's identifier (tender.yaml's rules: pins it with its version)."""
     version: str
+    """Its version: a changed rule set is a new version."""
     title: str
-    source: str = ""  # where the criteria come from
+    """Its title, as reports show it."""
+    source: str = ""
+    """Where the criteria come from (e.g. a criteria library, a policy decision)."""
     method: Method = WeightedPoints()
-    lots: Literal["combined", "separate"] = "combined"  # separate: each lot ranked on its own
-    scale: Decimal = PField(default=Decimal(10), gt=0)  # criterion scores run from 0 to scale
+    """The award method: weighted_points (default), value_for_money or price_quality_ratio."""
+    lots: Literal["combined", "separate"] = "combined"
+    """combined: every lot ranked together; separate: each lot ranked on its own."""
+    scale: Decimal = PField(default=Decimal(10), gt=0)
+    """Criterion scores run from 0 to this."""
     rounding: Rounding = Rounding()
-    catalogue: str = "labels.yaml"  # label catalogue, relative to the rule file
-    registers: str = "registers"  # register snapshots folder, relative to the rule file
+    """How scores and points are rounded."""
+    catalogue: str = "labels.yaml"
+    """The label catalogue, relative to the rule file."""
+    registers: str = "registers"
+    """The register snapshots folder, relative to the rule file."""
     labels: dict[str, LabelRequirement] = {}
+    """The labels the tender asks for, by an identifier criteria and knock-outs use."""
     knockouts: list[Knockout] = []
+    """Requirements every bid must meet; a bid failing one is excluded."""
     criteria: list[SerializeAsAny[CriterionBase]] = PField(min_length=1)
+    """The award criteria: each reads a field of the bid and scores it with a scoring function."""
     tie_break: list[str] = ["lowest_price", "earliest_submission"]
+    """How a tie on the ranking value is decided, in order: lowest_price, earliest_submission."""
     abnormally_low: AbnormallyLow = AbnormallyLow()
+    """When a price asks for an explanation (Art. 69): never an exclusion by itself."""
     robustness: Robustness = Robustness()
+    """How the robustness of the ranking is assessed."""
     follow_up: FollowUp = FollowUp()
+    """What the contract asks after award, for the follow-up of the winning bid's commitments."""
 
     @model_validator(mode="wrap")
     @classmethod
