@@ -10,13 +10,14 @@ BIN := $(VENV)/bin
 demo: $(VENV)/.installed
 	$(BIN)/tenderscore evaluate sample_bids/city-computers-2026
 
-## Set up and run the test suite (report.html is checked in a real headless Chromium).
+## Set up and run the test suite (report.html is checked in a real headless Chromium), with coverage and its floor.
+## The tests import the installed package (pytest's own script: the repository root is not on sys.path).
 test: $(VENV)/.installed-test browser
-	$(BIN)/python -m pytest
+	$(BIN)/pytest --cov --cov-report=term
 
 ## The inner loop: everything but the slow tests (real Prefect server, Chromium, the command in a subprocess).
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/pytest -m "not slow"
 
 ## Lint, format and type checks, as CI runs them before the tests.
 lint: $(VENV)/.installed-lint

@@ -426,7 +426,7 @@ def check_rules(rules_file: Annotated[str, typer.Argument(metavar="FILE", help="
     loaded = load_rules(rules_file)
     rule_set = loaded.rules
     print(f"{loaded.path}: rule set {rule_set.id} version {rule_set.version}, SHA-256 {loaded.sha256}")
-    unit = "%" if rule_set.method.stake == "weight" else rule_set.method.stake
+    unit = rule_set.method.stake_unit
     for c in rule_set.criteria:
         print(f"  {c.stake(rule_set.method):>5} {unit}  {c.id:<20} {c.function:<18} {c.field}")
     for k in rule_set.knockouts:
@@ -473,7 +473,7 @@ def schema_command(
     return EXIT_OK
 
 
-def print_ranking(evaluation: Any) -> None:
+def print_ranking(evaluation: Any) -> None:  # noqa: C901
     from scoring.award.results import Status
     from scoring.claims.verdicts import Verdict
     from scoring.formatting import money

@@ -16,7 +16,8 @@ from typing import Any
 
 import openpyxl
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # run as a script: its package is the folder's name
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sample_bids.xlsx import append_row, save_deterministic
 
 HERE = Path(__file__).resolve().parent

@@ -133,7 +133,7 @@ def fact(message: str, /, **values: Any) -> Fact:
 # --- in English ---------------------------------------------------------------------------------------------
 
 
-def english(value: Any) -> str:
+def english(value: Any) -> str:  # noqa: C901
     """A fact (or a value) worded in English: the template with each value in its English form."""
     if isinstance(value, Fact):
         if not value.values:
@@ -179,7 +179,7 @@ def lowered(text: str) -> str:
 # --- as data ------------------------------------------------------------------------------------------------
 
 
-def _data(value: Any) -> Any:
+def _data(value: Any) -> Any:  # noqa: C901
     if isinstance(value, Fact):
         return {"fact": _fact_data(value)}
     if isinstance(value, str):
@@ -221,7 +221,7 @@ def _fact_data(value: Fact) -> dict[str, Any]:
     return {"message": value.message, "values": {k: _data(v) for k, v in value.values.items()}}
 
 
-def _value(data: Any) -> Any:
+def _value(data: Any) -> Any:  # noqa: C901
     if not isinstance(data, dict):
         return data
     if "fact" in data:

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Protocol
 
 
 def num(value: Decimal) -> str:
@@ -20,6 +20,30 @@ def money(value: Decimal | None) -> str:
     if value is None:
         return "n/a"
     return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+
+
+class Figures(Protocol):
+    """How a report writes figures (reports/i18n.Formats in a language; PLAIN as the data holds them)."""
+
+    def number(self, value: Decimal | None, places: int = 2) -> str: ...
+    def figure(self, value: Decimal | None) -> str: ...
+    def money(self, value: Decimal | None, currency: str) -> str: ...
+
+
+class Plain:
+    """Figures as the data holds them (`45`, `30000 EUR`): for the workbook's headings and the terminal."""
+
+    def number(self, value: Decimal | None, places: int = 2) -> str:
+        return "" if value is None else str(value)
+
+    def figure(self, value: Decimal | None) -> str:
+        return "" if value is None else str(value)
+
+    def money(self, value: Decimal | None, currency: str) -> str:
+        return "" if value is None else f"{value} {currency}"
+
+
+PLAIN = Plain()
 
 
 # Unicode's explicit direction controls (embeddings, overrides, isolates, marks): in bidder text they can make

@@ -681,7 +681,7 @@ class Ledger:
         return (latest.seq, latest.record_hash) if latest else None
 
     @_in_words
-    def verify(self, head: str | None = None) -> list[str]:
+    def verify(self, head: str | None = None) -> list[str]:  # noqa: C901
         """Problems found walking every tender's chain, the first broken record first; empty when intact.
 
         `head` (a record hash as a report prints it, or its first 16 hex digits or more): a problem when no

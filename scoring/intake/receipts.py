@@ -42,7 +42,7 @@ def record_path(tender: Tender) -> Path | None:
     return tender.folder / tender.received if tender.received else None
 
 
-def load_record(tender: Tender, files: Files | None = None) -> dict[str, Receipt] | None:
+def load_record(tender: Tender, files: Files | None = None) -> dict[str, Receipt] | None:  # noqa: C901
     """file name -> its receipt, or None when the tender names no opening record. Raises TenderError."""
     path = record_path(tender)
     if path is None:

@@ -56,7 +56,7 @@ def load_committee(path: Path, files: Files | None = None) -> list[Member]:
     return doc.validate(CommitteeFile, TenderError).members
 
 
-def _check(tender: Tender) -> list[tuple[str, str]]:
+def _check(tender: Tender) -> list[tuple[str, str]]:  # noqa: C901
     """What the model cannot see on one key: (key, problem) for each problem found."""
     out: list[tuple[str, str]] = []
     if not tender.id.strip() or any(unicodedata.category(ch).startswith("C") for ch in tender.id):

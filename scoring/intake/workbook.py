@@ -476,7 +476,7 @@ def _lookup(raw: RawSheet) -> dict[str, str]:
 Rows = list[tuple[int, tuple]]  # (worksheet row from 1, cell values)
 
 
-def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[int, int]]) -> list[Issue]:
+def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[int, int]]) -> list[Issue]:  # noqa: C901
     issues: list[Issue] = []
     sheet, title, headings = raw.sheet, raw.title, _lookup(raw)
     header_at = _header_at(rows, headings, mapping_row=raw.header_row)

@@ -1,6 +1,6 @@
 """The committee report: what summary.md and report.html say, in the buyer's language.
 
-One context, built here from the evaluation, for both templates (templates/summary.md.j2 and
+One view (CommitteeView), built here from the evaluation, for both templates (templates/summary.md.j2 and
 templates/report.html.j2): the procedure and the committee with its declarations, the opening record, the
 compliance and scoring results, the robustness findings, the pending decisions and whether the award depends
 on them, and the signature lines. Figures are formatted per locale (Babel); bidder text stays text.
@@ -8,16 +8,22 @@ on them, and the signature lines. Figures are formatted per locale (Babel); bidd
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import Any
 
-from scoring.award.results import BidResult, Evaluation, PendingDecision, RunKind, Status
+from scoring.award.results import BidResult, Evaluation, Moderation, PendingDecision, RunKind, Status
+from scoring.facts import Fact
 from scoring.intake.clarify import CLARIFICATIONS_FILE
+from scoring.issues import Issue
+from scoring.models import Tender
 from scoring.reports.clarifications import FOLDER as CLARIFICATIONS
 from scoring.reports.clarifications import answer_rows, request_rows, with_clarifications
-from scoring.reports.evaluation_json import ledger_head, review_queue, rules_path_shown
+from scoring.reports.evaluation_json import LedgerHead, Queued, ledger_head, review_queue, rules_path_shown
 from scoring.reports.i18n import N_, Formats, gettext
 from scoring.reports.letters import PROCEDURES, VERDICTS
 from scoring.reports.words import word
+from scoring.rules.lint import RuleWarning
+from scoring.rules.schema import RuleSet
 
 STATUSES = {
     Status.RANKED: N_("ranked"),
@@ -26,6 +32,7 @@ STATUSES = {
     Status.AWAITING_CLARIFICATION: N_("awaiting clarification"),
 }
 SEVERITIES = (N_("error"), N_("warning"), N_("info"))
+KINDS = {"claim": N_("claim"), "clarification": N_("clarification")}  # of a pending decision
 ROLES = {"chair": N_("chair"), "member": N_("member"), "secretary": N_("secretary"), "expert": N_("expert")}
 
 
@@ -43,10 +50,9 @@ def ranking_heading(evaluation: Evaluation, language: str = "en") -> str:
 
 def ranking_shown(evaluation: Evaluation, b: BidResult, language: str = "en") -> str:
     f = Formats(language, evaluation.tender.locale)
-    if evaluation.rules.method.stake == "money":  # a comparison price
-        return f.number(b.ranking_value, 2) if b.ranking_value is not None else "–"
-    value = b.ranking_value if b.ranking_value is not None else b.total
-    return f.number(value, evaluation.rules.rounding.places) if value is not None else "–"
+    method = evaluation.rules.method
+    value = method.ranking_figure(b.ranking_value, b.total)
+    return f.number(value, method.ranking_places(evaluation.rules.rounding.places)) if value is not None else "–"
 
 
 def robustness_lines(evaluation: Evaluation, language: str = "en") -> list[str]:
@@ -74,10 +80,8 @@ def robustness_lines(evaluation: Evaluation, language: str = "en") -> list[str]:
                 )
                 % {**values, "bid": w.new_winner, "at": f.figure(w.flip_at)}
             )
-    if evaluation.rules.method.stake != "weight":
-        lines.append(
-            _("Weight sensitivity does not apply: under value for money the criteria carry money, not weights.")
-        )
+    if evaluation.rules.method.sensitivity_note:
+        lines.append(_(evaluation.rules.method.sensitivity_note))
     for rev in r.rank_reversals:
         pairs = "; ".join(_("%(a)s now below %(b)s") % {"a": a, "b": b} for a, b in rev.changed_pairs)
         line = _("Rank reversal: without %(bid)s, %(pairs)s.") % {"bid": rev.removed, "pairs": pairs}
@@ -146,13 +150,298 @@ def pending_text(p: PendingDecision, language: str, f: Formats) -> str:
     return head + _(": %(winner)s stays first; the award does not depend on this decision.") % values
 
 
-def report_context(evaluation: Evaluation, diff: dict | None, language: str) -> dict[str, Any]:
+# --- the view both templates render ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    role: str
+    declared_on: str | None
+    conflict: Any
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A bid in the opening record."""
+
+    file: str
+    supplier: str | None
+    received: str | None
+    from_record: bool
+    withdrawn: bool
+    status: str
+
+
+@dataclass(frozen=True)
+class MethodWords:
+    label: str
+    ranked_on: str
+    heading: str
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    rank: int | None
+    bid: BidResult
+    price: str
+    value: str
+    note: Fact | str
+
+
+@dataclass(frozen=True)
+class BidRow:
+    bid: BidResult
+    price: str
+    value: str
+    status: str
+    note: Fact | str
+
+
+@dataclass(frozen=True)
+class Group:
+    title: str
+    bids: list[BidResult]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A criterion as a column of the breakdown."""
+
+    id: str
+    name: str
+    stake: str
+
+
+@dataclass(frozen=True)
+class Points:
+    shown: str
+    explanation: Fact
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    bid: BidResult
+    points: list[Points]
+    total: str
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    bid: BidResult
+    criterion: str
+    scores: str
+    consensus: str
+    moderated: Moderation | None
+    flagged: bool
+    spread: str
+    missing: str
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    bid_id: str
+    label: str
+    reference: str
+    verdict: str
+    verdict_code: str
+    code: str
+    reason: Fact
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    relevant: bool
+    kind: str
+    bid_id: str
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CommitteeView:
+    """What summary.md and report.html both say, worded and formatted in one language: each template only
+    lays it out (templates/summary.md.j2, templates/report.html.j2)."""
+
+    lang: str
+    tender: Tender
+    lot: str | None
+    deadline: str
+    contract_start: str
+    contract_end: str
+    receipt: Fact | None
+    rules: RuleSet
+    rules_path: str
+    rules_sha256: str
+    tool_version: str
+    scenario: bool
+    official: bool
+    run_id: str | None
+    previous_run_id: str | None
+    ledger_head: LedgerHead | None
+    procedure: str
+    notice: str | None
+    estimated_value: str | None
+    committee: list[Member]
+    counts: dict[Status, int]
+    received: int
+    opening: list[Opened]
+    method: MethodWords
+    ranking: list[RankedRow]
+    all_bids: list[BidRow]
+    groups: list[Group]
+    ties: list[BidResult]
+    warnings: list[Fact]
+    rule_warnings: list[RuleWarning]
+    requests: list[tuple[BidResult, Any]]
+    answers: list[tuple[BidResult, Any]]
+    criteria: list[Column]
+    breakdown: list[BreakdownRow]
+    diff: dict | None
+    robustness: list[str]
+    panels: list[PanelRow]
+    agreement: list[tuple[str, str]]
+    claims: list[ClaimRow]
+    pending: list[PendingRow]
+    queue: list[Queued]
+    issues: list[tuple[BidResult, Issue]]
+    bid_warnings: list[tuple[BidResult, Issue]]
+    draft: bool
+    clarifications_folder: str = CLARIFICATIONS
+    clarifications_file: str = CLARIFICATIONS_FILE
+
+    def context(self) -> dict[str, Any]:
+        """The view as the templates' names (and Status, to count by)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"Status": Status}
+
+
+def committee_view(evaluation: Evaluation, diff: dict | None, language: str) -> CommitteeView:
     _ = gettext(language)
     t = evaluation.tender
     f = Formats(language, t.locale)
-    rules = evaluation.rules
     ranked = sorted((b for b in evaluation.bids if b.status is Status.RANKED), key=lambda b: b.rank or 0)
-    criteria = {c.id: c for c in rules.criteria}
+    asked = with_clarifications(evaluation)
+    return CommitteeView(
+        lang=language,
+        tender=t,
+        lot=evaluation.lot,
+        deadline=f.moment(t.bid_deadline),
+        contract_start=f.date(t.contract_start),
+        contract_end=f.date(t.contract_end),
+        receipt=evaluation.receipt,
+        rules=evaluation.rules,
+        rules_path=rules_path_shown(evaluation),
+        rules_sha256=evaluation.rules_sha256,
+        tool_version=evaluation.tool_version,
+        scenario=evaluation.kind is RunKind.SCENARIO,
+        official=evaluation.kind is RunKind.OFFICIAL,
+        run_id=evaluation.run_id,
+        previous_run_id=evaluation.previous_run_id,
+        ledger_head=ledger_head(evaluation) if evaluation.ledger_hash else None,
+        procedure=_(PROCEDURES[t.procedure.type]),
+        notice=t.procedure.notice,
+        estimated_value=f.money(t.procedure.estimated_value, t.currency) if t.procedure.estimated_value else None,
+        committee=_members(t, _, f),
+        counts={s: sum(1 for b in evaluation.bids if b.status is s) for s in Status},
+        received=len(evaluation.bids),
+        opening=_opening(evaluation, _, f),
+        method=MethodWords(
+            label=_(evaluation.rules.method.label),
+            ranked_on=_(evaluation.rules.method.ranked_on) % {"per": _per(evaluation, language)},
+            heading=ranking_heading(evaluation, language),
+        ),
+        ranking=[
+            RankedRow(b.rank, b, f.number(b.total_price, 2), ranking_shown(evaluation, b, language), b.tie_break or "")
+            for b in ranked
+        ],
+        all_bids=_all_bids(evaluation, language, f),
+        groups=_groups(evaluation, _),
+        ties=[b for b in ranked if b.tie_break],
+        warnings=evaluation.warnings,
+        rule_warnings=evaluation.rule_warnings,
+        requests=[(b, row) for b in asked for row in request_rows(b)],
+        answers=[(b, row) for b in asked for row in answer_rows(b)],
+        criteria=_columns(evaluation, ranked, language, f),
+        breakdown=[
+            BreakdownRow(
+                b,
+                [Points(f.number(c.points, evaluation.rules.rounding.places), c.explanation) for c in b.criteria],
+                f.number(b.total, evaluation.rules.rounding.places),
+            )
+            for b in ranked
+        ],
+        diff=diff,
+        robustness=robustness_lines(evaluation, language),
+        panels=_panels(evaluation, ranked, language, f),
+        agreement=[(k, f.number(v, 3) if v is not None else "–") for k, v in evaluation.agreement.items()],
+        claims=[
+            ClaimRow(
+                b.bid_id,
+                c.label or "",
+                c.certificate_id or c.evidence or "",
+                _(VERDICTS[c.verdict]),
+                c.verdict.value,
+                c.reason_code,
+                c.reason,
+            )
+            for b in evaluation.bids
+            for c in b.claims
+        ],
+        pending=[
+            PendingRow(p.relevant, _(KINDS[p.kind]), p.bid_id, p.subject, pending_text(p, language, f))
+            for p in evaluation.pending
+        ],
+        queue=review_queue(evaluation),
+        issues=[(b, i) for b in evaluation.bids for i in b.issues],
+        bid_warnings=[(b, i) for b in evaluation.bids for i in b.issues if i.severity.value == "warning"],
+        draft=evaluation.draft,
+    )
+
+
+def _members(t: Tender, _: Any, f: Formats) -> list[Member]:
+    return [
+        Member(
+            m.name,
+            _(ROLES[m.role]) if m.role in ROLES else m.role,
+            f.date(m.declared_on) if m.declared_on else None,
+            m.conflict,
+            m.note,
+        )
+        for m in t.committee
+    ]
+
+
+def _opening(evaluation: Evaluation, _: Any, f: Formats) -> list[Opened]:
+    return [
+        Opened(
+            b.file,
+            b.supplier,
+            f.moment(b.received_at) if b.received_at else None,
+            b.received_from_record,
+            b.withdrawn,
+            _(STATUSES[b.status]),
+        )
+        for b in sorted(evaluation.bids, key=lambda b: b.file)
+    ]
+
+
+def _all_bids(evaluation: Evaluation, language: str, f: Formats) -> list[BidRow]:
+    _ = gettext(language)
+    return [
+        BidRow(
+            b,
+            f.number(b.total_price, 2) if b.total_price is not None else "",
+            ranking_shown(evaluation, b, language) if b.status is Status.RANKED else "",
+            _(STATUSES[b.status]),
+            " ".join(word(r, language) for r in b.reasons) if b.reasons else (b.tie_break or ""),
+        )
+        for b in evaluation.bids
+    ]
+
+
+def _groups(evaluation: Evaluation, _: Any) -> list[Group]:
+    """The bids not ranked, by why."""
     groups = []
     for status, title in (
         (Status.AWAITING_CLARIFICATION, N_("Tenders awaiting clarification")),
@@ -161,148 +450,38 @@ def report_context(evaluation: Evaluation, diff: dict | None, language: str) -> 
     ):
         members = [b for b in evaluation.bids if b.status is status]
         if members:
-            groups.append({"title": _(title), "bids": members})
-    stake = (
-        (lambda c: f"{f.figure(c.weight)} %")
-        if rules.method.stake == "weight"
-        else (lambda c: f.money(c.stake, t.currency))
-    )
-    pending = [
-        {
-            "relevant": p.relevant,
-            "kind": _("claim") if p.kind == "claim" else _("clarification"),
-            "bid_id": p.bid_id,
-            "subject": p.subject,
-            "text": pending_text(p, language, f),
-        }
-        for p in evaluation.pending
+            groups.append(Group(_(title), members))
+    return groups
+
+
+def _columns(evaluation: Evaluation, ranked: list[BidResult], language: str, f: Formats) -> list[Column]:
+    """The breakdown's criteria with what each carries, as the method shows it."""
+    rules = evaluation.rules
+    criteria = {c.id: c for c in rules.criteria}
+    return [
+        Column(
+            c.id,
+            criteria[c.id].title(language) if c.id in criteria else c.name,
+            rules.method.stake_shown(c.stake, evaluation.tender.currency, f) if c.stake is not None else "",
+        )
+        for c in (ranked[0].criteria if ranked else [])
     ]
-    panels = [(b, c) for b in ranked for c in b.criteria if c.panel is not None]
-    return {
-        "lang": language,
-        "tender": t,
-        "lot": evaluation.lot,
-        "deadline": f.moment(t.bid_deadline),
-        "contract_start": f.date(t.contract_start),
-        "contract_end": f.date(t.contract_end),
-        "receipt": evaluation.receipt,
-        "rules": rules,
-        "rules_path": rules_path_shown(evaluation),
-        "rules_sha256": evaluation.rules_sha256,
-        "tool_version": evaluation.tool_version,
-        "scenario": evaluation.kind is RunKind.SCENARIO,
-        "official": evaluation.kind is RunKind.OFFICIAL,
-        "run_id": evaluation.run_id,
-        "previous_run_id": evaluation.previous_run_id,
-        "ledger_head": ledger_head(evaluation) if evaluation.ledger_hash else None,
-        "procedure": _(PROCEDURES[t.procedure.type]),
-        "notice": t.procedure.notice,
-        "estimated_value": f.money(t.procedure.estimated_value, t.currency) if t.procedure.estimated_value else None,
-        "committee": [
-            {
-                "name": m.name,
-                "role": _(ROLES[m.role]) if m.role in ROLES else m.role,
-                "declared_on": f.date(m.declared_on) if m.declared_on else None,
-                "conflict": m.conflict,
-                "note": m.note,
-            }
-            for m in t.committee
-        ],
-        "counts": {s: sum(1 for b in evaluation.bids if b.status is s) for s in Status},
-        "Status": Status,
-        "received": len(evaluation.bids),
-        "opening": [
-            {
-                "file": b.file,
-                "supplier": b.supplier,
-                "received": f.moment(b.received_at) if b.received_at else None,
-                "from_record": b.received_from_record,
-                "withdrawn": b.withdrawn,
-                "status": _(STATUSES[b.status]),
-            }
-            for b in sorted(evaluation.bids, key=lambda b: b.file)
-        ],
-        "method": {
-            "label": _(rules.method.label),
-            "ranked_on": _(rules.method.ranked_on) % {"per": _per(evaluation, language)},
-            "heading": ranking_heading(evaluation, language),
-        },
-        "ranking": [
-            {
-                "rank": b.rank,
-                "bid": b,
-                "price": f.number(b.total_price, 2),
-                "value": ranking_shown(evaluation, b, language),
-                "note": b.tie_break or "",
-            }
-            for b in ranked
-        ],
-        "all_bids": [
-            {
-                "bid": b,
-                "price": f.number(b.total_price, 2) if b.total_price is not None else "",
-                "value": ranking_shown(evaluation, b, language) if b.status is Status.RANKED else "",
-                "status": _(STATUSES[b.status]),
-                "note": " ".join(word(r, language) for r in b.reasons) if b.reasons else (b.tie_break or ""),
-            }
-            for b in evaluation.bids
-        ],
-        "groups": groups,
-        "ties": [b for b in ranked if b.tie_break],
-        "warnings": evaluation.warnings,
-        "rule_warnings": evaluation.rule_warnings,
-        "clarifications_folder": CLARIFICATIONS,
-        "clarifications_file": CLARIFICATIONS_FILE,
-        "requests": [(b, row) for b in with_clarifications(evaluation) for row in request_rows(b)],
-        "answers": [(b, row) for b in with_clarifications(evaluation) for row in answer_rows(b)],
-        "criteria": [
-            {"id": c.id, "name": criteria[c.id].title(language) if c.id in criteria else c.name, "stake": stake(c)}
-            for c in (ranked[0].criteria if ranked else [])
-        ],
-        "breakdown": [
-            {
-                "bid": b,
-                "points": [
-                    {"shown": f.number(c.points, rules.rounding.places), "explanation": c.explanation}
-                    for c in b.criteria
-                ],
-                "total": f.number(b.total, rules.rounding.places),
-            }
-            for b in ranked
-        ],
-        "diff": diff,
-        "robustness": robustness_lines(evaluation, language),
-        "panels": [
-            {
-                "bid": b,
-                "criterion": criteria[c.id].title(language) if c.id in criteria else c.name,
-                "scores": ", ".join(f"{s.evaluator} {f.figure(s.score)}" for s in c.panel.scores),
-                "consensus": f.figure(c.panel.consensus) if c.panel.consensus is not None else "–",
-                "moderated": c.panel.moderated,
-                "flagged": c.panel.flagged,
-                "spread": f.figure(c.panel.spread) if c.panel.spread is not None else "",
-                "missing": ", ".join(c.panel.missing),
-            }
-            for b, c in panels
-            if c.panel is not None
-        ],
-        "agreement": [(k, f.number(v, 3) if v is not None else "–") for k, v in evaluation.agreement.items()],
-        "claims": [
-            {
-                "bid_id": b.bid_id,
-                "label": c.label or "",
-                "reference": c.certificate_id or c.evidence or "",
-                "verdict": _(VERDICTS[c.verdict]),
-                "verdict_code": c.verdict.value,
-                "code": c.reason_code,
-                "reason": c.reason,
-            }
-            for b in evaluation.bids
-            for c in b.claims
-        ],
-        "pending": pending,
-        "queue": review_queue(evaluation),
-        "issues": [(b, i) for b in evaluation.bids for i in b.issues],
-        "bid_warnings": [(b, i) for b in evaluation.bids for i in b.issues if i.severity.value == "warning"],
-        "draft": evaluation.draft,
-    }
+
+
+def _panels(evaluation: Evaluation, ranked: list[BidResult], language: str, f: Formats) -> list[PanelRow]:
+    criteria = {c.id: c for c in evaluation.rules.criteria}
+    return [
+        PanelRow(
+            b,
+            criteria[c.id].title(language) if c.id in criteria else c.name,
+            ", ".join(f"{s.evaluator} {f.figure(s.score)}" for s in p.scores),
+            f.figure(p.consensus) if p.consensus is not None else "–",
+            p.moderated,
+            p.flagged,
+            f.figure(p.spread) if p.spread is not None else "",
+            ", ".join(p.missing),
+        )
+        for b in ranked
+        for c in b.criteria
+        if (p := c.panel) is not None
+    ]

@@ -5,11 +5,14 @@ shares and points in number formats; long text wrapped; criteria by name; A4 lan
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from scoring.award.results import Evaluation, Status
-from scoring.formatting import plain
+from scoring.award.results import BidResult, Evaluation, Status
+from scoring.facts import Fact
+from scoring.formatting import PLAIN, plain
 from scoring.issues import CODES
 from scoring.reports.clarifications import answer_rows, request_rows, with_clarifications
 from scoring.reports.committee import STATUSES, ranking_heading, robustness_lines
@@ -32,21 +35,52 @@ def raw_kind(c: Criterion | None) -> str:
     return "number" if c is None else c.kernel.shown(c)
 
 
-def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) -> None:
-    language = language or evaluation.tender.language
-    _ = gettext(language)
-    w = worded(language)
-    rules = evaluation.rules
-    currency = evaluation.tender.currency
-    criteria = {c.id: c for c in rules.criteria}
-    name = lambda cid, fallback: criteria[cid].title(language) if cid in criteria else fallback
-    vfm = rules.method.stake == "money"
-    points = "money" if vfm else "points"
+@dataclass(frozen=True)
+class Book:
+    """What every sheet of evaluation.xlsx needs: the evaluation, its language's words, its criteria by id."""
 
+    evaluation: Evaluation
+    language: str
+    gettext: Callable[[str], str]
+    word: Callable[[Fact | str], str]
+    criteria: dict[str, Criterion]
+
+    @classmethod
+    def of(cls, evaluation: Evaluation, language: str) -> Book:
+        criteria = {c.id: c for c in evaluation.rules.criteria}
+        return cls(evaluation, language, gettext(language), worded(language), criteria)
+
+    @property
+    def rules(self) -> RuleSet:
+        return self.evaluation.rules
+
+    @property
+    def currency(self) -> str:
+        return self.evaluation.tender.currency
+
+    @property
+    def ranked(self) -> list[BidResult]:
+        return [b for b in self.evaluation.bids if b.status is Status.RANKED]
+
+    def name(self, cid: str, fallback: str) -> str:
+        """A criterion's name in the book's language."""
+        return self.criteria[cid].title(self.language) if cid in self.criteria else fallback
+
+
+def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) -> None:
+    """evaluation.xlsx: one function per sheet (SHEETS), in the order the workbook shows them."""
+    book = Book.of(evaluation, language or evaluation.tender.language)
     wb = Report(path)
+    for sheet in SHEETS:
+        sheet(book, wb)
+    wb.close()
+
+
+def ranking_sheet(book: Book, wb: Report) -> None:
+    _, w, evaluation, currency = book.gettext, book.word, book.evaluation, book.currency
+    method = book.rules.method
     ranking = wb.sheet(_("Ranking"))
-    heading = ranking_heading(evaluation, language)
-    separate = rules.method.name != "weighted_points"  # the ranking value is not the total
+    separate = not method.ranking_is_total  # the ranking value has a column of its own
     columns = [
         _("Rank"),
         _("Status"),
@@ -55,14 +89,14 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
         _("Registration number"),
         _("File"),
         _("Total price (%(currency)s)") % {"currency": currency},
-        _("Total value (%(currency)s)") % {"currency": currency} if vfm else _("Total points"),
-        *([heading] if separate else []),
+        _(method.total_heading) % {"currency": currency},
+        *([ranking_heading(evaluation, book.language)] if separate else []),
         _("Reasons or tie-break"),
         _("File SHA-256"),
     ]
     ranking.header(columns)
     ranking.columns(
-        ["integer", None, None, None, None, None, "money", points, *(["points"] if separate else []), "wrap", None]
+        ["integer", None, None, None, None, None, "money", method.points_kind] + ["points"] * separate + ["wrap", None]
     )
     for b in evaluation.bids:
         note = " ".join(w(r) for r in b.reasons) if b.reasons else (w(b.tie_break) if b.tie_break else "")
@@ -83,17 +117,23 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
         )
     ranking.widths([6, 16, 22, 34, 20, 24, 16, 12, *([16] if separate else []), 80, 66])
 
-    ranked = [b for b in evaluation.bids if b.status is Status.RANKED]
+
+def breakdown_sheet(book: Book, wb: Report) -> None:
+    _, rules = book.gettext, book.rules
+    points = rules.method.points_kind
     breakdown = wb.sheet(_("Breakdown"))
-    stake = lambda c: f"{c.weight} %" if c.weight is not None else f"{c.money} {currency}"
+    stake = lambda c: rules.method.stake_shown(c.stake(rules.method), book.currency, PLAIN)
     breakdown.header(
-        [_("Rank"), _("Tender")] + [f"{c.title(language)} ({stake(c)})" for c in rules.criteria] + [_("Total")]
+        [_("Rank"), _("Tender")] + [f"{c.title(book.language)} ({stake(c)})" for c in rules.criteria] + [_("Total")]
     )
     breakdown.columns(["integer", None] + [points] * len(rules.criteria) + [points])
-    for b in ranked:
+    for b in book.ranked:
         breakdown.append([b.rank, b.bid_id] + [c.points for c in b.criteria] + [b.total])
     breakdown.widths([6, 22] + [16] * len(rules.criteria) + [10])
 
+
+def details_sheet(book: Book, wb: Report) -> None:
+    _, w = book.gettext, book.word
     details = wb.sheet(_("Details"))
     details.header(
         [
@@ -108,15 +148,15 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
             _("Status"),
         ],
     )
-    details.columns([None, None, "wrap", "number", "number", "points", points, "wrap", None])
-    for b in ranked:
+    details.columns([None, None, "wrap", "number", "number", "points", book.rules.method.points_kind, "wrap", None])
+    for b in book.ranked:
         for c in b.criteria:
-            kind = raw_kind(criteria.get(c.id))
+            kind = raw_kind(book.criteria.get(c.id))
             details.append(
                 [
                     b.bid_id,
                     c.id,
-                    name(c.id, c.name),
+                    book.name(c.id, c.name),
                     c.stake,
                     _raw(c.raw, _),
                     c.score,
@@ -130,7 +170,7 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
             details.append(
                 [b.bid_id, f"knock-out {k.id}", k.requirement, None, _("passed"), None, None, w(k.explanation)]
             )
-    for b in evaluation.bids:
+    for b in book.evaluation.bids:
         if b.status is Status.EXCLUDED:
             for k in b.knockouts:
                 details.append(
@@ -147,81 +187,87 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
                 )
     details.widths([22, 18, 40, 12, 14, 8, 10, 110, 10])
 
-    panels = [(b, c) for b in ranked for c in b.criteria if c.panel is not None]
-    if panels:
-        panel = wb.sheet(_("Panel"))
-        panel.header(
-            [
-                _("Tender"),
-                _("Criterion"),
-                _("Evaluator"),
-                _("Score"),
-                _("Comment"),
-                _("Consensus"),
-                _("Method"),
-                _("Moderated score"),
-                _("Moderation reason"),
-                _("Moderated by"),
-                _("Spread"),
-                _("Flagged"),
-            ],
-        )
-        panel.columns([None, "wrap", None, "number", "wrap", "number", None, "number", "wrap", None, "number", None])
-        for b, c in panels:
-            p = c.panel
-            if p is None:
-                continue
-            for sc in p.scores:
-                panel.append(
-                    [
-                        b.bid_id,
-                        name(c.id, c.name),
-                        sc.evaluator,
-                        sc.score,
-                        sc.comment,
-                        p.consensus,
-                        p.method,
-                        p.moderated.score if p.moderated else None,
-                        p.moderated.reason if p.moderated else None,
-                        p.moderated.by if p.moderated else None,
-                        p.spread,
-                        _("yes") if p.flagged else "",
-                    ],
-                )
-            for missing in p.missing:
-                panel.append([b.bid_id, name(c.id, c.name), missing, None, _("no score"), p.consensus, p.method])
-        for criterion, alpha in evaluation.agreement.items():
-            panel.append(
-                [_("Agreement"), name(criterion, criterion), _("Krippendorff's alpha (interval)"), alpha],
-                kinds=[None, None, None, "number"],
-            )
-        panel.widths([22, 30, 20, 8, 60, 10, 10, 10, 50, 24, 8, 8])
 
+def panel_sheet(book: Book, wb: Report) -> None:
+    """Only when a judged criterion was scored."""
+    _ = book.gettext
+    panels = [(b, c, c.panel) for b in book.ranked for c in b.criteria if c.panel is not None]
+    if not panels:
+        return
+    panel = wb.sheet(_("Panel"))
+    panel.header(
+        [
+            _("Tender"),
+            _("Criterion"),
+            _("Evaluator"),
+            _("Score"),
+            _("Comment"),
+            _("Consensus"),
+            _("Method"),
+            _("Moderated score"),
+            _("Moderation reason"),
+            _("Moderated by"),
+            _("Spread"),
+            _("Flagged"),
+        ],
+    )
+    panel.columns([None, "wrap", None, "number", "wrap", "number", None, "number", "wrap", None, "number", None])
+    for b, c, p in panels:
+        for sc in p.scores:
+            panel.append(
+                [
+                    b.bid_id,
+                    book.name(c.id, c.name),
+                    sc.evaluator,
+                    sc.score,
+                    sc.comment,
+                    p.consensus,
+                    p.method,
+                    p.moderated.score if p.moderated else None,
+                    p.moderated.reason if p.moderated else None,
+                    p.moderated.by if p.moderated else None,
+                    p.spread,
+                    _("yes") if p.flagged else "",
+                ],
+            )
+        for missing in p.missing:
+            panel.append([b.bid_id, book.name(c.id, c.name), missing, None, _("no score"), p.consensus, p.method])
+    for criterion, alpha in book.evaluation.agreement.items():
+        panel.append(
+            [_("Agreement"), book.name(criterion, criterion), _("Krippendorff's alpha (interval)"), alpha],
+            kinds=[None, None, None, "number"],
+        )
+    panel.widths([22, 30, 20, 8, 60, 10, 10, 10, 50, 24, 8, 8])
+
+
+def robustness_sheet(book: Book, wb: Report) -> None:
+    _ = book.gettext
     robust = wb.sheet(_("Robustness"))
     robust.header([_("Finding")])
     robust.columns(["wrap"])
-    for line in robustness_lines(evaluation, language):
+    for line in robustness_lines(book.evaluation, book.language):
         robust.append([line])
     robust.widths([140])
+
+
+def sensitivity_sheet(book: Book, wb: Report) -> None:
+    _, robustness = book.gettext, book.evaluation.robustness
     sensitivity = wb.sheet(_("Weight sensitivity"))
     sensitivity.header(
         [_("Criterion"), _("Weight (%)"), _("Winner changes at (%)"), _("New winner"), _("Searched (± pp)")]
     )
     sensitivity.columns(["wrap", "number", "number", None, "number"])
-    for ws_row in evaluation.robustness.weight_sensitivity:
+    for row in robustness.weight_sensitivity:
         sensitivity.append(
-            [
-                name(ws_row.criterion, ws_row.criterion),
-                ws_row.weight,
-                ws_row.flip_at,
-                ws_row.new_winner,
-                ws_row.searched_pp,
-            ]
+            [book.name(row.criterion, row.criterion), row.weight, row.flip_at, row.new_winner, row.searched_pp]
         )
-    for bid, share in (evaluation.robustness.win_shares or {}).items():
+    for bid, share in (robustness.win_shares or {}).items():
         sensitivity.append([_("Win share of %(bid)s") % {"bid": bid}, share], kinds=[None, "percent"])
     sensitivity.widths([50, 12, 20, 22, 14])
 
+
+def claims_sheet(book: Book, wb: Report) -> None:
+    _, w = book.gettext, book.word
     claims = wb.sheet(_("Claims"))
     claims.header(
         [
@@ -247,7 +293,7 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
         [None, "integer", None, None, None, "wrap", None, "wrap", None, None, "wrap", "wrap", None, "percent", "wrap"]
         + [None]
     )
-    for b in evaluation.bids:
+    for b in book.evaluation.bids:
         for cl in b.claims:
             claims.append(
                 [
@@ -271,62 +317,72 @@ def write_xlsx(evaluation: Evaluation, path: Path, language: str | None = None) 
             )
     claims.widths([22, 6, 20, 14, 22, 30, 20, 22, 20, 30, 100, 44, 12, 10, 60, 30])
 
+
+def issues_sheet(book: Book, wb: Report) -> None:
+    _, w = book.gettext, book.word
     issues = wb.sheet(_("Issues"))
     issues.header([_("Tender"), _("File"), _("Severity"), _("Code"), _("Sheet"), _("Row"), _("Field"), _("Message")])
     issues.columns([None, None, None, None, None, "integer", None, "wrap"])
-    for b in evaluation.bids:
+    for b in book.evaluation.bids:
         for i in b.issues:
             issues.append(
                 [b.bid_id, b.file, _(i.severity.value), i.code, i.sheet, i.row, i.field, w(i.fact or i.message)]
             )
     issues.widths([22, 24, 10, 26, 14, 6, 30, 100])
 
-    pending = evaluation.pending
-    if pending:
-        sheet = wb.sheet(_("Pending decisions"))
-        sheet.header([_("Tender"), _("Kind"), _("Subject"), _("Decides"), _("Explanation")])
-        sheet.columns([None, None, None, None, "wrap"])
-        for decision in pending:
-            sheet.append(
-                [
-                    decision.bid_id,
-                    _(decision.kind),
-                    decision.subject,
-                    _("yes") if decision.relevant else _("no"),
-                    w(decision.explanation),
-                ],
-            )
-        sheet.widths([22, 14, 30, 10, 120])
 
-    asked = with_clarifications(evaluation)
-    if asked:  # only when there are any
-        sheet = wb.sheet(_("Clarifications"))
-        sheet.header(
+def pending_sheet(book: Book, wb: Report) -> None:
+    """Only when a decision is open."""
+    _, w = book.gettext, book.word
+    pending = book.evaluation.pending
+    if not pending:
+        return
+    sheet = wb.sheet(_("Pending decisions"))
+    sheet.header([_("Tender"), _("Kind"), _("Subject"), _("Decides"), _("Explanation")])
+    sheet.columns([None, None, None, None, "wrap"])
+    for decision in pending:
+        sheet.append(
             [
-                _("Tender"),
-                _("Kind"),
-                _("Where"),
-                _("Field"),
-                _("What the tender holds"),
-                _("What is expected"),
-                _("Needed"),
-            ]
+                decision.bid_id,
+                _(decision.kind),
+                decision.subject,
+                _("yes") if decision.relevant else _("no"),
+                w(decision.explanation),
+            ],
         )
-        sheet.columns([None, None, None, None, "wrap", "wrap", "wrap"])
-        for b in asked:
-            for row in request_rows(b):
-                sheet.append([b.bid_id, _("request"), *row])
-        for b in asked:
-            for where, field, original, answer, received, by, outcome in answer_rows(b):
-                sheet.append([b.bid_id, _("answer"), where, field, original, f"{answer} ({received}, {by})", outcome])
-        sheet.widths([22, 9, 22, 30, 60, 40, 40])
-
-    _rules_sheet(wb, evaluation, rules, language)
-    wb.close()
+    sheet.widths([22, 14, 30, 10, 120])
 
 
-def _rules_sheet(wb: Report, evaluation: Evaluation, rules: RuleSet, language: str) -> None:
-    _ = gettext(language)
+def clarifications_sheet(book: Book, wb: Report) -> None:
+    """Only when a clarification was asked or answered."""
+    _ = book.gettext
+    asked = with_clarifications(book.evaluation)
+    if not asked:
+        return
+    sheet = wb.sheet(_("Clarifications"))
+    sheet.header(
+        [
+            _("Tender"),
+            _("Kind"),
+            _("Where"),
+            _("Field"),
+            _("What the tender holds"),
+            _("What is expected"),
+            _("Needed"),
+        ]
+    )
+    sheet.columns([None, None, None, None, "wrap", "wrap", "wrap"])
+    for b in asked:
+        for row in request_rows(b):
+            sheet.append([b.bid_id, _("request"), *row])
+    for b in asked:
+        for where, field, original, answer, received, by, outcome in answer_rows(b):
+            sheet.append([b.bid_id, _("answer"), where, field, original, f"{answer} ({received}, {by})", outcome])
+    sheet.widths([22, 9, 22, 30, 60, 40, 40])
+
+
+def rules_sheet(book: Book, wb: Report) -> None:
+    _, evaluation, rules = book.gettext, book.evaluation, book.rules
     ws: Sheet = wb.sheet(_("Rules"))
     ws.header([_("Setting"), _("Value")])
     ws.columns([None, "wrap"])
@@ -366,6 +422,9 @@ def _rules_sheet(wb: Report, evaluation: Evaluation, rules: RuleSet, language: s
         ws.append([key, value])
     ws.widths([30, 100])
 
+
+def criteria_sheet(book: Book, wb: Report) -> None:
+    _, rules = book.gettext, book.rules
     listed = wb.sheet(_("Criteria"))
     listed.header(
         [
@@ -383,56 +442,84 @@ def _rules_sheet(wb: Report, evaluation: Evaluation, rules: RuleSet, language: s
     for c in rules.criteria:
         params = json.dumps(plain(c.params.model_dump(by_alias=True, exclude_none=True)), ensure_ascii=False)
         listed.append(
-            [
-                c.id,
-                c.title(language),
-                c.group,
-                c.weight if c.weight is not None else c.money,
-                c.field,
-                c.aggregate,
-                c.function,
-                params,
-            ],
+            [c.id, c.title(book.language), c.group, c.stake(rules.method), c.field, c.aggregate, c.function, params]
         )
-    if rules.method.stake == "weight":
-        listed.append([_("Total"), None, None, sum((c.stake(rules.method) for c in rules.criteria), Decimal(0))])
+    weights = [rules.method.percent(c.stake(rules.method)) for c in rules.criteria]
+    if None not in weights:  # weights in percent add up (checked on load to 100)
+        listed.append([_("Total"), None, None, sum((w for w in weights if w is not None), Decimal(0))])
     listed.widths([20, 40, 28, 12, 30, 22, 18, 80])
 
+
+def knockouts_sheet(book: Book, wb: Report) -> None:
+    _ = book.gettext
     knockouts = wb.sheet(_("Knock-outs"))
     knockouts.header([_("Knock-out"), _("Requirement"), _("Test")])
     knockouts.columns([None, "wrap", "wrap"])
-    for k in rules.knockouts:
+    for k in book.rules.knockouts:
         test = k.condition.describe() if k.check else f"every item: {k.condition.describe()}"
-        knockouts.append([k.id, k.wording(language), test])
+        knockouts.append([k.id, k.wording(book.language), test])
     knockouts.widths([20, 80, 60])
 
-    if rules.labels:
-        labels = wb.sheet(_("Label requirements"))
-        labels.header(
-            [
-                _("Label requirement"),
-                _("Reference"),
-                _("Minimum version"),
-                _("Areas an equivalent must cover"),
-                _("Expiry during contract"),
-            ]
-        )
-        labels.columns([None, None, None, "wrap", None])
-        for key, req in rules.labels.items():
-            labels.append([key, req.reference, req.minimum_version, ", ".join(req.areas), req.expiry_during_contract])
-        labels.widths([20, 24, 18, 80, 20])
 
-    if evaluation.rule_warnings:
-        warnings = wb.sheet(_("Linter warnings"))
-        warnings.header([_("Code"), _("Rule"), _("Message")])
-        warnings.columns([None, None, "wrap"])
-        for w in evaluation.rule_warnings:
-            warnings.append([w.code, w.rule, w.message])
-        warnings.widths([24, 30, 100])
+def label_requirements_sheet(book: Book, wb: Report) -> None:
+    """Only when the rule set asks for labels."""
+    _, rules = book.gettext, book.rules
+    if not rules.labels:
+        return
+    labels = wb.sheet(_("Label requirements"))
+    labels.header(
+        [
+            _("Label requirement"),
+            _("Reference"),
+            _("Minimum version"),
+            _("Areas an equivalent must cover"),
+            _("Expiry during contract"),
+        ]
+    )
+    labels.columns([None, None, None, "wrap", None])
+    for key, req in rules.labels.items():
+        labels.append([key, req.reference, req.minimum_version, ", ".join(req.areas), req.expiry_during_contract])
+    labels.widths([20, 24, 18, 80, 20])
 
+
+def linter_sheet(book: Book, wb: Report) -> None:
+    """Only when the criteria linter warned."""
+    _ = book.gettext
+    if not book.evaluation.rule_warnings:
+        return
+    warnings = wb.sheet(_("Linter warnings"))
+    warnings.header([_("Code"), _("Rule"), _("Message")])
+    warnings.columns([None, None, "wrap"])
+    for w in book.evaluation.rule_warnings:
+        warnings.append([w.code, w.rule, w.message])
+    warnings.widths([24, 30, 100])
+
+
+def issue_codes_sheet(book: Book, wb: Report) -> None:
+    _ = book.gettext
     codes = wb.sheet(_("Issue codes"))
     codes.header([_("Code"), _("Severity"), _("Meaning")])
     codes.columns([None, None, "wrap"])
     for code, (severity, meaning) in CODES.items():
         codes.append([code, _(severity.value), _(meaning)])
     codes.widths([30, 10, 100])
+
+
+SHEETS: tuple[Callable[[Book, Report], None], ...] = (
+    ranking_sheet,
+    breakdown_sheet,
+    details_sheet,
+    panel_sheet,
+    robustness_sheet,
+    sensitivity_sheet,
+    claims_sheet,
+    issues_sheet,
+    pending_sheet,
+    clarifications_sheet,
+    rules_sheet,
+    criteria_sheet,
+    knockouts_sheet,
+    label_requirements_sheet,
+    linter_sheet,
+    issue_codes_sheet,
+)

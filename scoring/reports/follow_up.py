@@ -123,7 +123,7 @@ class Words:
             "take_back": _("Take-back and reuse of the supplied devices at the end of their use"),
         }[c.kind] % values
 
-    def finding(self, i: ItemCheck, finding: str | None = None) -> str:
+    def finding(self, i: ItemCheck, finding: str | None = None) -> str:  # noqa: C901
         """What was found, in words (in English, the ledger's record keeps it as `detail`)."""
         _ = self._
         finding = finding or i.finding

@@ -159,7 +159,7 @@ def render(template: str, language: str, **context: Any) -> str:
 # --- the catalogues ----------------------------------------------------------------------------------------
 
 
-def messages() -> dict[str, list[str]]:
+def messages() -> dict[str, list[str]]:  # noqa: C901
     """Every message the letters and reports can show, with where it comes from: the templates, the `_()`
     and `N_()` calls of the report modules, and the meanings of the issue and claim reason codes."""
     from babel.messages.extract import extract_from_file

@@ -110,8 +110,8 @@ class Shared:
         self.winner = winner = self.ranked[0] if self.ranked else None
         self.rules = _criteria(evaluation)
         self.names = {c.id: c.title(language) for c in evaluation.rules.criteria}
-        vfm = evaluation.rules.method.stake == "money"
-        self.amount = (lambda v: f.money(v, t.currency)) if vfm else (lambda v: f.number(v, 2))
+        method = evaluation.rules.method
+        self.amount = lambda v: method.points_shown(v, t.currency, f)
         self.winner_scores = (
             {c.id: (f.number(c.score, 2), self.amount(c.points), c) for c in winner.criteria} if winner else {}
         )
@@ -144,9 +144,7 @@ class Shared:
             "winner": legal_name(winner.supplier, winner.registration_number, winner.file) if winner else None,
             "ranked": len(self.ranked),
             "winner_total": self.amount(winner.total) if winner and winner.total is not None else "",
-            "headings": (_("Your value"), _("Successful tender's value"))
-            if vfm
-            else (_("Your points"), _("Successful tender's points")),
+            "headings": tuple(_(h) for h in method.letter_headings),
         }
         self.markdown = {
             "head": render("letter_head.md.j2", language, **common),

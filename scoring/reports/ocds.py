@@ -10,6 +10,7 @@ from typing import Any
 from scoring.award.results import BidResult, Evaluation, Status
 from scoring.formatting import json_text, plain
 from scoring.reports.letters import FORMULA_START
+from scoring.rules.schema import Criterion, RuleSet
 
 PREFIX = "ocds-tenderscore"  # replace with the publisher's registered OCID prefix before publishing
 EXTENSIONS = [
@@ -39,8 +40,21 @@ def _bid_status(b: BidResult) -> str:
     return "disqualified"
 
 
-def _criterion_type(c) -> str:
+def _criterion_type(c: Criterion) -> str:
     return "price" if c.field == "bid.total_price" else "quality"
+
+
+def _criterion(c: Criterion, rules: RuleSet, language: str, currency: str) -> dict[str, Any]:
+    """An award criterion as OCDS lists it: its weight in percent, or what it is worth at full score."""
+    stake = c.stake(rules.method)
+    weight = rules.method.percent(stake)
+    return {
+        "type": _criterion_type(c),
+        "name": c.title(language),
+        **({"numbers": [{"number": plain(weight), "weight": "percentageExact"}]} if weight is not None else {}),
+        "description": f"{c.function} on {c.field}"
+        + ("" if weight is not None else f"; worth {plain(stake)} {currency} at full score"),
+    }
 
 
 def statuses(evaluation: Evaluation) -> tuple[str, str | None]:
@@ -82,17 +96,7 @@ def ocds_package(evaluation: Evaluation) -> dict:
         if full or is_winner:
             roles = ["tenderer"] + (["supplier"] if is_winner else [])
             parties.append({"id": pid, "name": inert(b.supplier), "roles": roles})
-    weighted = rules.method.stake == "weight"
-    criteria = [
-        {
-            "type": _criterion_type(c),
-            "name": c.title(t.language),
-            **({"numbers": [{"number": plain(c.weight), "weight": "percentageExact"}]} if weighted else {}),
-            "description": f"{c.function} on {c.field}"
-            + ("" if weighted else f"; worth {plain(c.money)} {t.currency} at full score"),
-        }
-        for c in rules.criteria
-    ]
+    criteria = [_criterion(c, rules, t.language, t.currency) for c in rules.criteria]
     prices = [b.total_price for b in ranked if b.total_price is not None]
     statistics: list[dict[str, Any]] = [
         {"id": "1", "measure": "bids", "value": len(evaluation.bids)},  # BT-759, received submissions

@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 
 from scoring.award.results import Evaluation, Status
-from scoring.reports.committee import report_context
+from scoring.reports.committee import committee_view
 from scoring.reports.i18n import gettext, render
 
 PALETTE = (
@@ -37,9 +37,9 @@ def render_html(evaluation: Evaluation, diff: dict | None = None, language: str 
     from markupsafe import Markup
 
     language = language or evaluation.tender.language
-    context = report_context(evaluation, diff, language)
-    drawn = chart(evaluation, language) if context["breakdown"] else ""
-    return render("report.html.j2", language, chart=Markup(drawn), **context)
+    view = committee_view(evaluation, diff, language)
+    drawn = chart(evaluation, language) if view.breakdown else ""
+    return render("report.html.j2", language, chart=Markup(drawn), **view.context())
 
 
 def chart(evaluation: Evaluation, language: str = "en") -> str:

@@ -42,7 +42,7 @@ def word(value: Any, language: str) -> str:
     return _word(value, language, gettext(language))
 
 
-def _word(value: Any, language: str, _: Any) -> str:
+def _word(value: Any, language: str, _: Any) -> str:  # noqa: C901
     if isinstance(value, Fact):
         message = _(value.message)
         if not value.values:

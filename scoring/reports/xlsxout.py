@@ -79,7 +79,7 @@ class Sheet:
 
     styles: list[Any] = []
 
-    def append(self, values: list[Any], bold: bool = False, kinds: list[str | None] | None = None) -> None:
+    def append(self, values: list[Any], bold: bool = False, kinds: list[str | None] | None = None) -> None:  # noqa: C901
         """One row; `kinds` overrides the columns' kinds for this row (a column holding different measures)."""
         ws, r = self.ws, self.rows
         if bold:

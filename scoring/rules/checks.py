@@ -15,7 +15,7 @@ from scoring.rules.conditions import Condition, Wrong, condition_problems
 from scoring.rules.schema import HUNDRED, TIE_BREAKS, Criterion, LabelRequirement, RuleSet
 
 
-def check_rules(rules: RuleSet, path: Path, catalogue: Catalogue | None = None) -> None:
+def check_rules(rules: RuleSet, path: Path, catalogue: Catalogue | None = None) -> None:  # noqa: C901
     """What pydantic cannot see on one key: references, parameters per function, weights. Raises one
     RuleError with a problem for each label requirement, criterion, knock-out and tie-break that is wrong."""
     problems: list[Problem] = []

@@ -687,7 +687,7 @@ def complete(f: Factory) -> bool:
     return all((v or "").strip() for v in (f.name, f.country, f.city, f.address))
 
 
-def disclosure(p: DisclosureParams, bid: Bid, deadline: date | None) -> Raw:
+def disclosure(p: DisclosureParams, bid: Bid, deadline: date | None) -> Raw:  # noqa: C901
     """The share of the offered models (or of their line value) whose factories are disclosed, or of the
     disclosed factories with a recent social audit; the explanation names what is missing."""
     offered: dict[str, tuple[str | Fact, Decimal | None]] = {}  # normalised model -> (as written, weight)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Discriminator, Tag
 
 from scoring.facts import N_, Fact, Money, Written, fact
-from scoring.formatting import plain
+from scoring.formatting import Figures, plain
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,6 +41,32 @@ class AwardMethod(BaseModel):
     label: ClassVar[str]
     ranked_on: ClassVar[str]
     heading: ClassVar[str] = "Points"
+    total_heading: ClassVar[str] = N_("Total points")  # the heading of the bids' totals
+    points_kind: ClassVar[Literal["points", "money"]] = "points"  # the number format of points and totals
+    ranking_is_total: ClassVar[bool] = True  # whether the ranking value is the total (no column of its own)
+    sensitivity_note: ClassVar[str | None] = None  # why weight sensitivity is not assessed, when it is not
+    stake_unit: ClassVar[str] = "%"  # what a criterion's stake is counted in
+    letter_headings: ClassVar[tuple[str, str]] = (N_("Your points"), N_("Successful tender's points"))
+
+    def stake_shown(self, stake: Decimal, currency: str, f: Figures) -> str:
+        """A criterion's stake as a report shows it: its weight, or its money."""
+        return f"{f.figure(stake)} %"
+
+    def points_shown(self, points: Decimal, currency: str, f: Figures) -> str:
+        """A criterion's points (or money) as letters show them."""
+        return f.number(points, 2)
+
+    def percent(self, stake: Decimal) -> Decimal | None:
+        """The stake as a weight in percent, None when criteria carry money (OCDS, the weights' total)."""
+        return stake
+
+    def ranking_figure(self, ranking_value: Decimal | None, total: Decimal | None) -> Decimal | None:
+        """What a report shows as the ranking value."""
+        return ranking_value if ranking_value is not None else total
+
+    def ranking_places(self, places: int) -> int:
+        """The decimals of the ranking value, from the rule set's rounding."""
+        return places
 
     def ranking_value(self, total: Decimal, price: Decimal | None, money_total: Decimal) -> Decimal | None:
         """What the rank is decided on, from the sum of the criteria's points (or money) and the bid's price.
@@ -84,6 +110,29 @@ class ValueForMoney(AwardMethod):
     label: ClassVar[str] = "value for money"
     ranked_on: ClassVar[str] = "comparison price (price less the quality criteria's money value), lowest first"
     heading: ClassVar[str] = "Comparison price (%(currency)s)"
+    total_heading: ClassVar[str] = N_("Total value (%(currency)s)")
+    points_kind: ClassVar[Literal["points", "money"]] = "money"
+    ranking_is_total: ClassVar[bool] = False
+    sensitivity_note: ClassVar[str | None] = N_(
+        "Weight sensitivity does not apply: under value for money the criteria carry money, not weights."
+    )
+    stake_unit: ClassVar[str] = "money"
+    letter_headings: ClassVar[tuple[str, str]] = (N_("Your value"), N_("Successful tender's value"))
+
+    def stake_shown(self, stake: Decimal, currency: str, f: Figures) -> str:
+        return f.money(stake, currency)
+
+    def points_shown(self, points: Decimal, currency: str, f: Figures) -> str:
+        return f.money(points, currency)
+
+    def percent(self, stake: Decimal) -> Decimal | None:
+        return None
+
+    def ranking_figure(self, ranking_value: Decimal | None, total: Decimal | None) -> Decimal | None:
+        return ranking_value  # a comparison price; the total is money earned, not a price
+
+    def ranking_places(self, places: int) -> int:
+        return 2  # a price
 
     def ranking_value(self, total: Decimal, price: Decimal | None, money_total: Decimal) -> Decimal | None:
         if price is None:
@@ -110,6 +159,7 @@ class PriceQualityRatio(AwardMethod):
     label: ClassVar[str] = "price-quality ratio"
     ranked_on: ClassVar[str] = "quality points per %(per)s of price, highest first"
     heading: ClassVar[str] = "Points per %(per)s %(currency)s"
+    ranking_is_total: ClassVar[bool] = False
 
     def ranking_value(self, total: Decimal, price: Decimal | None, money_total: Decimal) -> Decimal | None:
         if not price:

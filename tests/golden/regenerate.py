@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from scoring.pipeline import evaluate  # the installed package (.venv/bin/python tests/golden/regenerate.py)
+from scoring.reports.write import lot_dir, write_reports
 
-from scoring.pipeline import evaluate  # noqa: E402
-from scoring.reports.write import lot_dir, write_reports  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 SAMPLE = ROOT / "sample_bids" / "city-computers-2026"
 VARIANTS = {"sample": None, "value-for-money": "computers-2026-value-for-money.yaml",
