@@ -1,10 +1,10 @@
 # The two commands of the README. Each sets up what it needs on a fresh machine
-# with Python 3.11 (a virtual environment in .venv, pinned by constraints.txt).
+# with Python 3.11, 3.12 or 3.13 (a virtual environment in .venv, pinned by constraints.txt).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast lint bench clean browser constraints messages
+.PHONY: demo test test-fast test-pythons lint bench clean browser constraints messages
 
 ## Set up and evaluate the sample tender: prints the ranking, writes reports/CITY-ICT-2026-014/.
 demo: $(VENV)/.installed
@@ -18,6 +18,15 @@ test: $(VENV)/.installed-test browser
 ## The inner loop: everything but the slow tests (real Prefect server, Chromium, the command in a subprocess).
 test-fast: $(VENV)/.installed-test
 	$(BIN)/pytest -m "not slow"
+
+## The inner loop on every other supported Python found here (python3.12, python3.13), each in .venv-<version>.
+test-pythons:
+	@for v in 3.12 3.13; do \
+	  command -v python$$v >/dev/null || { echo "python$$v: not installed, skipped"; continue; }; \
+	  test -x .venv-$$v/bin/python || python$$v -m venv .venv-$$v; \
+	  .venv-$$v/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]' && \
+	  .venv-$$v/bin/pytest -q -m "not slow" -p no:cacheprovider || exit 1; \
+	done
 
 ## Lint, format and type checks, as CI runs them before the tests.
 lint: $(VENV)/.installed-lint

@@ -386,7 +386,36 @@ def audit_verify(
     if signed and not ledger_key():
         print(f"{signed} records carry an HMAC: set {KEY_VARIABLE} to check them")
     if not head:
-        print("the newest records of a chain can be removed unseen without --head HASH (see README, 'The ledger')")
+        print("the newest records of a chain can be removed unseen without --head HASH (see docs/ledger.md)")
+    return EXIT_OK
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[str, typer.Argument(metavar="DIR", help="The new tender folder (absent or empty).")],
+    tender_id: Annotated[str, typer.Option("--id", help="The tender's reference.")] = "TENDER-2027-001",
+    title: Annotated[str, typer.Option("--title", help="The tender's title.")] = "Notebooks and monitors",
+    buyer: Annotated[str, typer.Option("--buyer", help="The contracting authority.")] = "Your organisation",
+    language: Annotated[str, typer.Option("--language", help="Letters and reports: en, nl, fr or de.")] = "en",
+    currency: Annotated[str, typer.Option("--currency", help="ISO 4217 code.")] = "EUR",
+    locale: Annotated[str, typer.Option("--locale", help="How bidders write numbers (nl-BE...).")] = "",
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone.")] = "Europe/Brussels",
+) -> int:
+    """Start a tender folder: a commented tender.yaml, the committee, a rule set with the label catalogue and
+    register snapshots, the JSON Schemas an editor checks them with, bids/ and a blank bid workbook to send."""
+    from pathlib import Path
+
+    from scoring.starter import BLANK, Starter, write_starter
+
+    starter = Starter(tender_id, title, buyer, currency, language, locale, timezone)
+    written = write_starter(Path(folder), starter)
+    print(f"wrote {len(written)} files in {shown(folder)}:")
+    for path in written:
+        print(f"  {shown(path.relative_to(folder))}")
+    print(
+        f"next: change tender.yaml and rules/criteria.yaml to your tender's, send {BLANK} to the bidders, put "
+        f"their workbooks in bids/, then: tenderscore check {shown(folder)} and tenderscore evaluate {shown(folder)}"
+    )
     return EXIT_OK
 
 

@@ -25,7 +25,7 @@ class Severity(str, Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-# code -> (severity, what it means; shown in README and the rules sheet of reports)
+# code -> (severity, what it means; listed in docs/codes.md and the Issue codes sheet of evaluation.xlsx)
 CODES: dict[str, tuple[Severity, str]] = {
     # the file itself
     "file.not_workbook": (Severity.ERROR, "The file is not a spreadsheet workbook (.xlsx, .ods or .xls)."),

@@ -1,7 +1,8 @@
 """The JSON Schemas tenderscore publishes, generated from its models: the rule language (every registered
-scoring function's criterion, so an editor validates and completes rule files) and evaluation.json
-(`tenderscore/evaluation/1`). `python -m scoring.schemas` writes them to docs/schemas/; a test keeps the
-copies there up to date; `tenderscore schema rules` prints the one a wheel carries."""
+scoring function's criterion, so an editor validates and completes rule files), tender.yaml and evaluation.json
+(`tenderscore/evaluation/1`); and docs/codes.md, every code with its meaning. `python -m scoring.schemas`
+writes them to docs/; a test keeps the copies there up to date. `tenderscore schema NAME` prints one, and
+`tenderscore init` writes the rule language's and tender.yaml's beside the files they describe."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Annotated, Any, Union
 from pydantic import Field, create_model
 
 BASE = "https://tenderscore.eu/schemas/"  # identifiers, not addresses fetched: the files travel with the rules
-NAMES = {"rules": "rules-1.schema.json", "evaluation": "evaluation-1.schema.json"}
+NAMES = {"rules": "rules-1.schema.json", "tender": "tender-1.schema.json", "evaluation": "evaluation-1.schema.json"}
 
 
 def rules_schema() -> dict[str, Any]:
@@ -84,6 +85,18 @@ def _changes(name: str, full: dict[str, Any]) -> dict[str, Any]:
     return {**full, "items": {"anyOf": [entry, {"$ref": f"#/definitions/{name}Change"}]}}
 
 
+def tender_schema() -> dict[str, Any]:
+    """tender.yaml."""
+    from scoring.models import Tender
+
+    schema = Tender.model_json_schema(mode="validation", ref_template="#/definitions/{model}")
+    schema["definitions"] = schema.pop("$defs", {})
+    del schema["properties"]["folder"]  # where it was read from, never written in it
+    schema["title"] = "tenderscore tender"
+    schema["description"] = "A tender: its dates, items, rule set, language, procedure, letters and template."
+    return _published("tender", schema)
+
+
 def evaluation_schema() -> dict[str, Any]:
     """evaluation.json as every run writes it."""
     from scoring.reports.evaluation_json import SCHEMA, EvaluationDocument
@@ -118,7 +131,7 @@ def _published(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"$schema": "http://json-schema.org/draft-07/schema#", "$id": BASE + NAMES[name], **schema}
 
 
-SCHEMAS = {"rules": rules_schema, "evaluation": evaluation_schema}
+SCHEMAS = {"rules": rules_schema, "tender": tender_schema, "evaluation": evaluation_schema}
 
 
 def text(name: str) -> str:
@@ -126,14 +139,58 @@ def text(name: str) -> str:
     return json.dumps(SCHEMAS[name](), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "schemas"  # in the repository
+def codes_markdown() -> str:
+    """docs/codes.md: every issue code, claim reason code and rule set warning, with what it means."""
+    from scoring.claims.verdicts import REASON_CODES
+    from scoring.issues import CODES
+    from scoring.rules.lint import LINT_CODES
+
+    cell = lambda text: str(text).replace("|", "\\|")
+    out = [
+        "# Issue, reason and warning codes",
+        "",
+        "Generated from the code (`python -m scoring.schemas`; a test keeps it up to date): the stable codes",
+        "tenderscore gives every finding, as evaluation.json, the workbooks and the letters carry them. The",
+        "meanings below are the English ones; the reports word them in the tender's language.",
+        "",
+        "## Issues of a bid",
+        "",
+        "An `error` rejects the bid or, on a formal field, asks a clarification (Art. 56(3)); a `warning` is",
+        "reported and the bid is evaluated; `info` is for the record.",
+        "",
+        "| Code | Severity | Meaning |",
+        "| --- | --- | --- |",
+        *(f"| `{code}` | {severity.value} | {cell(meaning)} |" for code, (severity, meaning) in CODES.items()),
+        "",
+        "## Verdicts on label claims",
+        "",
+        "| Code | Verdicts | Meaning |",
+        "| --- | --- | --- |",
+        *(
+            f"| `{code}` | {', '.join(v.value for v in verdicts)} | {cell(meaning)} |"
+            for code, (verdicts, meaning) in REASON_CODES.items()
+        ),
+        "",
+        "## Warnings on a rule set (the criteria linter)",
+        "",
+        "| Code | Meaning |",
+        "| --- | --- |",
+        *(f"| `{code}` | {cell(meaning)} |" for code, meaning in LINT_CODES.items()),
+    ]
+    return "\n".join(out) + "\n"
 
 
-def main(folder: Path = DOCS) -> None:
+DOCS = Path(__file__).resolve().parent.parent / "docs"  # in the repository
+
+
+def main(docs: Path = DOCS) -> None:
+    folder = docs / "schemas"
     folder.mkdir(parents=True, exist_ok=True)
     for name, file in NAMES.items():
         (folder / file).write_text(text(name), encoding="utf-8")
         sys.stdout.write(f"{folder / file}\n")
+    (docs / "codes.md").write_text(codes_markdown(), encoding="utf-8")
+    sys.stdout.write(f"{docs / 'codes.md'}\n")
 
 
 if __name__ == "__main__":

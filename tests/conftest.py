@@ -144,7 +144,7 @@ def database_url(request, tmp_path):
         yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
         return
     if not postgres_reachable():
-        pytest.skip("no PostgreSQL on 127.0.0.1:5432 (see README, 'The ledger')")
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432 (see docs/operations.md)")
     import uuid
 
     import sqlalchemy as sa

@@ -590,8 +590,8 @@ def test_two_recorded_runs_of_the_same_inputs_differ_only_in_what_the_readme_lis
         finally:
             ledger.engine.dispose()
         time.sleep(1.1)  # the recorded times differ
-    readme = (ROOT / "README.md").read_text()
-    assert "`run_id`, `kind`, `previous_run_id` and the ledger head" in readme
+    guide = (ROOT / "docs" / "reports.md").read_text()
+    assert "`run_id`, `kind`, `previous_run_id` and the ledger head" in guide
 
     def normalised(text: str, evaluation) -> str:
         for value in (evaluation.run_id, evaluation.ledger_hash):

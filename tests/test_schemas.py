@@ -5,6 +5,7 @@ the loader refuses, the schema refuses at the same key."""
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -176,3 +177,15 @@ def test_vs_code_finds_the_schemas():
         assert all(list(ROOT.glob(g)) for g in globs)
     assert all((ROOT / s["url"]).is_file() for s in settings["json.schemas"])
     assert Path(DOCS / schemas.NAMES["rules"]).is_file()
+
+
+def test_the_codes_page_is_generated_and_lists_every_code():
+    from scoring.claims.verdicts import REASON_CODES
+    from scoring.issues import CODES
+    from scoring.rules.lint import LINT_CODES
+
+    page = (ROOT / "docs" / "codes.md").read_text(encoding="utf-8")
+    assert page == schemas.codes_markdown(), "run python -m scoring.schemas and commit docs/codes.md"
+    assert all(f"| `{code}` |" in page for code in (*CODES, *REASON_CODES, *LINT_CODES))
+    linter = (ROOT / "scoring" / "rules" / "lint.py").read_text(encoding="utf-8")
+    assert set(re.findall(r'code="(lint\.\w+)"', linter)) == set(LINT_CODES)  # every warning it gives is listed

@@ -41,7 +41,7 @@ def _line(r: BidResult, k: str, w_k: Decimal, rules: RuleSet) -> tuple[Decimal, 
 def weight_sensitivity(results: list[BidResult], rules: RuleSet) -> list[WeightSensitivity]:
     """Per weighted criterion: the nearest weight (others rescaled proportionally) at which the winner changes."""
     if rules.method.stake != "weight":
-        return []  # money amounts, not weights: see README
+        return []  # money amounts, not weights (docs/rules.md)
     ranked = _ranked(results)
     if len(ranked) < 2:
         return []

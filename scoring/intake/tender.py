@@ -24,7 +24,9 @@ def load_tender(folder: Path | str, files: Files | None = None) -> Tender:
         raise TenderError(folder, "tender folder not found")
     path = folder / TENDER_FILE
     if not path.is_file():
-        raise TenderError(path, f"missing: a tender folder needs a {TENDER_FILE} (see README, 'Writing a tender')")
+        raise TenderError(
+            path, f"missing: a tender folder needs a {TENDER_FILE} (tenderscore init DIR writes one to start from)"
+        )
     doc = load_yaml(path, TenderError, data=read_input(path, TenderError, files))
     problems = []
     members = None

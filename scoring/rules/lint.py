@@ -21,6 +21,17 @@ EW_AFFILIATION = re.compile(r"affiliat", re.I)
 ELECTRONICS_WATCH = re.compile(r"electronics[\s_-]*watch|\bew\b", re.I)
 
 
+LINT_CODES = {  # code -> what it warns about (docs/codes.md)
+    "lint.company_level": "An award criterion rests on a scheme that attests a company or a facility, or is a "
+    "membership or a rating, not the supplied products: award criteria must be linked to the subject-matter of "
+    "the contract (Art. 67(3)); use it, if at all, as a selection criterion or a contract condition.",
+    "lint.art43": "A label the rule set asks for does not meet every condition of Art. 43(1) (objective, open, "
+    "transparent, set by a party the bidder cannot influence), so an equivalent must be accepted on its merits.",
+    "lint.ew_affiliation": "A criterion or requirement asks suppliers for Electronics Watch affiliation, but "
+    "affiliates are public buyers: ask for the contract conditions, disclosure and cooperation with monitoring.",
+}
+
+
 class RuleWarning(BaseModel):
     model_config = ConfigDict(frozen=True)
 
