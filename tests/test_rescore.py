@@ -70,7 +70,11 @@ def test_a_rules_change_rescores_only_the_affected_tender(two_tenders, prefect_s
     _shift_label_to_price(root / "rules-a" / "computers-2026.yaml")
     parsed = []
     real_read = rescore.read_bid
-    monkeypatch.setattr(rescore, "read_bid", lambda entry, tender, files=None: parsed.append(entry.name) or real_read(entry, tender, files))
+    monkeypatch.setattr(
+        rescore,
+        "read_bid",
+        lambda entry, tender, files=None: parsed.append(entry.name) or real_read(entry, tender, files),
+    )
     outcome = {o.tender_id: o for o in rescore_tenders()}
     assert outcome["CITY-ICT-2026-015"].rescored is False
     a = outcome["CITY-ICT-2026-014"]
@@ -128,7 +132,11 @@ def test_a_changed_workbook_is_the_only_one_parsed_again(two_tenders, prefect_se
     shutil.copy(bids / "01-greenbyte.xlsx", bids / "11-greenbyte-copy.xlsx")  # same bytes under a new name
     parsed = []
     real_read = rescore.read_bid
-    monkeypatch.setattr(rescore, "read_bid", lambda entry, tender, files=None: parsed.append(entry.name) or real_read(entry, tender, files))
+    monkeypatch.setattr(
+        rescore,
+        "read_bid",
+        lambda entry, tender, files=None: parsed.append(entry.name) or real_read(entry, tender, files),
+    )
     [outcome] = rescore_tenders([str(tenders["a"])])
     assert outcome.rescored and "bids/03-budgetit.xlsx" in outcome.reason
     assert parsed == ["03-budgetit.xlsx"]  # the copy's bytes were parsed before: reused, under its own name
