@@ -242,24 +242,37 @@ def award(
     lot: Annotated[str | None, typer.Option(help="The lot, when lots are ranked separately.")] = None,
     reason: Annotated[str | None, typer.Option(help="Why, when the bid is not ranked first.")] = None,
     by: Annotated[str | None, typer.Option(help="Who decided (recorded in the ledger).")] = None,
+    concluded: Annotated[
+        str | None, typer.Option(metavar="DATE", help="The day the contract is concluded (default: the award's).")
+    ] = None,
     out: Annotated[
         str | None, typer.Option(metavar="DIR", help="Reports folder (default: reports/<tender-id>).")
     ] = None,
 ) -> int:
     """Record the award in the ledger and start the contract's follow-up: every commitment of the awarded bid
-    with its due dates, in follow-up/ of the reports."""
+    with its due dates, in follow-up/ of the reports. Only the latest official evaluation is awarded, once its
+    letters are sent (tenderscore send) and the standstill is over."""
     from datetime import date
 
     from scoring.audit.ledger import open_ledger
+    from scoring.law import award_notice_due
     from scoring.models import Award
     from scoring.pipeline import award_contract, follow_up
 
-    decided = Award(bid=bid, awarded_on=_day(on, "--on") or date.today(), lot=lot, reason=reason, by=by)
+    day = _day(on, "--on") or date.today()
+    decided = Award(
+        bid=bid, awarded_on=day, lot=lot, reason=reason, by=by, concluded_on=_day(concluded, "--concluded") or day
+    )
     ledger = open_ledger()
     record, run_id = award_contract(tender_dir, decided, ledger=ledger, out_dir=out)
     where = f"{record.tender_id}{f' lot {lot}' if lot else ''}"
     print(
         f"{where}: awarded to {shown(record.supplier)} (bid {bid}) on {record.awarded_on}; ledger run {run_id} (award)"
+    )
+    concluded_on = decided.concluded_on or day
+    print(
+        f"contract concluded on {concluded_on}: publish the contract award notice by "
+        f"{award_notice_due(concluded_on)} (Art. 50(1) of Directive 2014/24/EU: within 30 days)"
     )
     print(f"{len(record.commitments)} commitments to follow up:")
     for c in record.commitments:
@@ -279,10 +292,14 @@ def follow_up_command(
     out: Annotated[
         str | None, typer.Option(metavar="DIR", help="Reports folder (default: reports/<tender-id>).")
     ] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="Record a check as of a day to come (otherwise a simulation).")
+    ] = False,
     verbose: Annotated[bool, typer.Option(help="Show Prefect's flow and task logs.")] = False,
 ) -> int:
     """Check every awarded contract against the current register snapshots and the calendar; write the dated
-    follow-up report and a request to the supplier for each item due or lapsed."""
+    follow-up report and a request to the supplier for each item due or lapsed. A check --on a day to come is a
+    simulation: written to simulated-<day>/ and not recorded, unless --record."""
     from scoring.audit.rescore import check_dirs
 
     dirs = [str(d) for d in tender_dirs or []]
@@ -297,7 +314,7 @@ def follow_up_command(
         from flows.evaluate import follow_up_contracts
 
         with progress_display(verbose):
-            outcome = follow_up_contracts(tender_dirs=dirs or None, on=on, out_dir=out)
+            outcome = follow_up_contracts(tender_dirs=dirs or None, on=on, out_dir=out, record=record or None)
     _print_follow_up(outcome)
     return EXIT_FAILED if any(o.failed for o in outcome) else EXIT_OK
 
@@ -309,9 +326,10 @@ def _print_follow_up(outcome: list[Any]) -> None:
             print(f"{o.tender_id}: {'not followed up: ' if o.failed else ''}{o.reason}")
             continue
         lapsed = [k for k, v in o.states.items() if v not in ("ok", "renewed", "ended")]
+        recorded = "a simulation, not recorded" if o.simulated else f"ledger run {o.run_id}"
         print(
             f"{o.tender_id}{lot}: follow-up of {o.checked_on}, {len(o.states)} items, "
-            f"{len(lapsed)} needing action; ledger run {o.run_id}"
+            f"{len(lapsed)} needing action; {recorded}"
         )
         for change in o.changes:
             print(f"  changed: {shown(change)}")
@@ -400,6 +418,9 @@ def init_command(
     currency: Annotated[str, typer.Option("--currency", help="ISO 4217 code.")] = "EUR",
     locale: Annotated[str, typer.Option("--locale", help="How bidders write numbers (nl-BE...).")] = "",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone.")] = "Europe/Brussels",
+    jurisdiction: Annotated[
+        str, typer.Option("--jurisdiction", help="The buyer's law: EU, BE, NL, FR, DE or IE.")
+    ] = "EU",
 ) -> int:
     """Start a tender folder: a commented tender.yaml, the committee, a rule set with the label catalogue and
     register snapshots, the JSON Schemas an editor checks them with, bids/ and a blank bid workbook to send."""
@@ -407,7 +428,7 @@ def init_command(
 
     from scoring.starter import BLANK, Starter, write_starter
 
-    starter = Starter(tender_id, title, buyer, currency, language, locale, timezone)
+    starter = Starter(tender_id, title, buyer, currency, language, locale, timezone, jurisdiction.upper())
     written = write_starter(Path(folder), starter)
     print(f"wrote {len(written)} files in {shown(folder)}:")
     for path in written:
@@ -416,6 +437,64 @@ def init_command(
         f"next: change tender.yaml and rules/criteria.yaml to your tender's, send {BLANK} to the bidders, put "
         f"their workbooks in bids/, then: tenderscore check {shown(folder)} and tenderscore evaluate {shown(folder)}"
     )
+    return EXIT_OK
+
+
+@app.command("status")
+def status_command(
+    tender_dir: Annotated[str, typer.Argument(metavar="TENDER_DIR", help="Folder with tender.yaml and bids/.")],
+) -> int:
+    """What is left before the letters can be sent, in order: reviews to decide, clarifications to send and
+    answers awaited, decisions that can change the award, texts missing in the letters' language, the
+    committee's signatures; then the standstill. Exit 0 only when the letters may be sent."""
+    from scoring.audit.ledger import open_ledger
+    from scoring.pipeline import readiness
+    from scoring.reports.words import word
+
+    found = readiness(tender_dir, open_ledger())
+    ready = True
+    for r in found:
+        where = f"{shown(r.tender_id)}{f' lot {shown(r.lot)}' if r.lot else ''}"
+        print(f"{where} (letters in {r.language}):")
+        if r.stale:
+            print(f"  - evaluate again: {shown(r.stale)}")
+        for n, item in enumerate(r.items, start=1):
+            due = f" (due {item.due.isoformat()})" if item.due else ""
+            print(f"  {n}. {shown(word(item.what, 'en'))}{due}")
+        if r.sent is not None:
+            print(f"  letters sent on {r.sent.sent_on.isoformat()} (ledger run {r.sent.run_id})")
+        if r.standstill_ends is not None:
+            print(
+                f"  standstill ends {r.standstill_ends.isoformat()}; the contract may be signed from {r.signing_from}"
+            )
+        if r.ready:
+            print(
+                "  ready: the letters may be sent (tenderscore send dates and records them)"
+                if r.sent is None
+                else "  final"
+            )
+        ready = ready and r.ready
+    return EXIT_OK if ready else EXIT_FAILED
+
+
+@app.command("send")
+def send_command(
+    tender_dir: Annotated[str, typer.Argument(metavar="TENDER_DIR", help="Folder with tender.yaml and bids/.")],
+    on: Annotated[str | None, typer.Option(metavar="DATE", help="The day they are sent (default: today).")] = None,
+    by: Annotated[str | None, typer.Option(help="Who sends them (recorded in the ledger).")] = None,
+    out: Annotated[
+        str | None, typer.Option(metavar="DIR", help="Reports folder (default: reports/<tender-id>).")
+    ] = None,
+) -> int:
+    """Date and send the award decision notices: the copies sent are written to sent/<date>/ beside the reports
+    and each letter's SHA-256 is recorded in the ledger; a sent letter is never overwritten. Refused while
+    anything is open (tenderscore status) or for a date in the past."""
+    from scoring.audit.ledger import open_ledger
+    from scoring.pipeline import send_letters
+
+    for done in send_letters(tender_dir, ledger=open_ledger(), on=_day(on, "--on"), by=by, out_dir=out):
+        where = f" lot {shown(done.lot)}" if done.lot else ""
+        print(f"sent{where}: {done.letters} letters in {shown(done.folder)} (evaluation run {done.run_id})")
     return EXIT_OK
 
 

@@ -184,11 +184,15 @@ def rescore_tenders(
 
 
 def follow_up_one(
-    tender_dir: str, trigger: Trigger, database: str, on: str | None, out_dir: str | None
+    tender_dir: str, trigger: Trigger, database: str, on: str | None, out_dir: str | None, record: bool | None = None
 ) -> list[pipeline.FollowUpOutcome]:
-    """One tender's contracts checked, in one task."""
+    """One tender's contracts checked, in one task; a check as of a day to come is a simulation, recorded only
+    when asked (`record`)."""
     today = date.fromisoformat(on) if on else None
-    return pipeline.follow_up(tender_dir, ledger=open_ledger(database), today=today, trigger=trigger, out_dir=out_dir)
+    recorded = record if record is not None else today is None or today <= date.today()
+    return pipeline.follow_up(
+        tender_dir, ledger=open_ledger(database), today=today, trigger=trigger, out_dir=out_dir, record=recorded
+    )
 
 
 follow_up_tender = task(name="follow-up-tender", **TASK)(follow_up_one)
@@ -201,6 +205,7 @@ def follow_up_contracts(
     on: str | None = None,
     out_dir: str | None = None,
     registers_sha256: str | None = None,
+    record: bool | None = None,
 ) -> list[pipeline.FollowUpOutcome]:
     """Check every awarded contract against the current register snapshots and the calendar: expired,
     withdrawn, suspended, renewed, due soon. One `follow-up-tender` task per tender; with no tender_dirs, every
@@ -215,6 +220,7 @@ def follow_up_contracts(
         database=unmapped(ledger.url),
         on=unmapped(on),
         out_dir=unmapped(out_dir),
+        record=unmapped(record),
     )
     outcome: list[pipeline.FollowUpOutcome] = []
     for n, future in enumerate(futures, start=1):

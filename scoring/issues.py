@@ -197,6 +197,7 @@ class Issue(BaseModel):
     row: int | None = None
     field: str | None = None
     fact: Fact | None = None  # what was found, for the reports to word in each language
+    item: Fact | None = None  # on an Items row: the item, in the tenderer's terms (code, quantity, category)
 
     def reworded(self, message: Fact, **update: object) -> Issue:
         """The issue saying something else (and with other fields changed, when given)."""

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -85,21 +85,89 @@ class Member(Frozen):
     name: str
     role: str = "member"
     declared_on: date | None = None  # the conflict-of-interest declaration (Art. 24)
-    conflict: bool = False  # True: a conflict was declared
+    conflict: bool = False  # True: a conflict was declared (the member stands aside and does not sign)
     note: str = ""  # what was declared and how it was handled
+    signed_on: date | None = None  # the day the member signed the evaluation report
+
+
+Language = Literal["en", "nl", "fr", "de"]
+# A text tender.yaml supplies: one text, in the tender's language, or one per language ({nl: ..., fr: ...}).
+Text = str | dict[Language, str]
+
+
+def text_in(value: Text | None, language: str, own: str) -> str | None:
+    """The text in a language: a single text is the tender's own language's (`own`); None when missing."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if language == own else None
+    return value.get(language)  # type: ignore[call-overload]  # a language code
+
+
+class Meeting(Frozen):
+    """A meeting of the evaluation committee, as its report records it."""
+
+    held_on: date
+    attended: list[str] = PField(min_length=1)  # the members present, by name
+    subject: str = ""  # what was dealt with (in the tender's language)
+
+
+class Check(Frozen):
+    """The exclusion grounds and selection criteria checked for a tenderer (its ESPD and the evidence)."""
+
+    bid: str  # the bid id
+    exclusion: Literal["passed", "failed", "pending"] = "pending"
+    selection: Literal["passed", "failed", "pending"] = "pending"
+    by: str
+    checked_on: date
+    note: str = ""
+
+
+class PriceExamination(Frozen):
+    """The examination of a price that asked for an explanation (Art. 69), and its outcome."""
+
+    bid: str
+    asked_on: date
+    outcome: Literal["pending", "accepted", "rejected"] = "pending"
+    decided_on: date | None = None
+    note: str = ""  # the explanation received and why it was accepted or rejected
+
+
+class Proposal(Frozen):
+    """The committee's proposal to the body that decides the award."""
+
+    to: Text  # e.g. the college of mayor and aldermen, the board (per language, like every text)
+    made_on: date | None = None
+
+
+class Proceedings(Frozen):
+    """What the committee records besides its members (committee.yaml): its meetings, the checks of exclusion
+    and selection, the examinations of prices, its proposal and the date of its report."""
+
+    meetings: list[Meeting] = []
+    checks: list[Check] = []
+    price_examinations: list[PriceExamination] = []
+    proposal: Proposal | None = None
+    report_on: date | None = None  # the date of the evaluation report
+
+    def check_of(self, bid_id: str) -> Check | None:
+        return next((c for c in self.checks if c.bid == bid_id), None)
+
+    def examination_of(self, bid_id: str) -> PriceExamination | None:
+        return next((e for e in self.price_examinations if e.bid == bid_id), None)
 
 
 class Signatory(Frozen):
     name: str
-    role: str
+    role: Text
 
 
 class ReviewBody(Frozen):
     """Where a tenderer seeks review of the award decision (Remedies Directive 89/665/EEC)."""
 
-    name: str
-    address: str = ""
-    how: str = ""  # how and within which time limit review is sought, in the tender's language
+    name: Text
+    address: Text = ""
+    how: Text = ""  # how and within which time limit review is sought
 
 
 class LetterSettings(Frozen):
@@ -107,16 +175,20 @@ class LetterSettings(Frozen):
 
     sent_on: date | None = None  # the day they are sent; until set, the letters are drafts
     means: Literal["electronic", "other"] = "electronic"
-    standstill_days: dict[Literal["electronic", "other"], int] = {"electronic": 10, "other": 15}
+    # the standstill in calendar days, when the tender gives more than its law (scoring/law.py) requires
+    standstill_days: dict[Literal["electronic", "other"], int] | None = None
     signatory: Signatory | None = None
     review_body: ReviewBody | None = None
     contact: str = ""  # whom a tenderer asks about the letter
 
-    def standstill_ends(self) -> date | None:
-        """The last day of the standstill: so many calendar days from the day after sending."""
-        if self.sent_on is None:
-            return None
-        return self.sent_on + timedelta(days=self.standstill_days.get(self.means, 10))
+
+class ClarificationSettings(Frozen):
+    """What clarification requests (Art. 56(3)) need to be sent as they are."""
+
+    sent_on: date | None = None  # the day they are sent; until set, the requests are drafts
+    reply_days: int = PField(default=5, gt=0)  # calendar days to answer, ending on a working day
+    signatory: Signatory | None = None  # who signs them (default: the letters' signatory)
+    contact: str = ""  # where the answers go (default: the letters' contact)
 
 
 class Publication(Frozen):
@@ -136,6 +208,7 @@ class Award(Frozen):
     contract_end: date | None = None
     reason: str | None = None  # required when the bid awarded is not ranked first
     by: str | None = None
+    concluded_on: date | None = None  # the day the contract is concluded (signed): the award notice's clock
 
 
 class Tender(Frozen):
@@ -164,11 +237,17 @@ class Tender(Frozen):
         return value
 
     template: TemplateMapping = TemplateMapping()
+    titles: dict[Language, str] = {}  # the title in other languages than the tender's
+    buyers: dict[Language, str] = {}  # the buyer's name in other languages, where it has an official one
+    jurisdiction: Literal["EU", "BE", "NL", "FR", "DE", "IE"] = "EU"  # the buyer's law (scoring/law.py)
+    region: str | None = None  # for public holidays where they differ by region (e.g. DE: BY)
     award: Award | None = None  # once the contract is awarded: its follow-up starts
-    language: Literal["en", "nl", "fr", "de"] = "en"  # letters and reports
+    language: Language = "en"  # letters and reports
     procedure: Procedure = Procedure()
     committee: list[Member] = []  # or committee.yaml beside tender.yaml
+    proceedings: Proceedings = Proceedings()  # the rest of committee.yaml: meetings, checks, proposal
     letters: LetterSettings = LetterSettings()
+    clarifications: ClarificationSettings = ClarificationSettings()
     publication: Publication = Publication()
     folder: Path = PField(default=Path("."), exclude=True)
 
@@ -190,6 +269,30 @@ class Tender(Frozen):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Brussels)") from None
         return value
+
+    def title_in(self, language: str) -> str | None:
+        """The title in a language (None when the tender gives none in it)."""
+        return self.title if language == self.language else self.titles.get(language)  # type: ignore[call-overload]
+
+    def buyer_in(self, language: str) -> str | None:
+        """The buyer's name in a language: its own name, unless the tender gives one in that language."""
+        return self.buyers.get(language, self.buyer)  # type: ignore[call-overload]
+
+    @property
+    def law(self):  # -> scoring.law.Jurisdiction (imported late: the holidays table loads only when needed)
+        from scoring.law import jurisdiction
+
+        return jurisdiction(self.jurisdiction)
+
+    def standstill(self):  # -> scoring.law.Period | None
+        """The standstill after the award decision is sent, as the tender's law counts it; None while unsent."""
+        from scoring.law import standstill
+
+        letters = self.letters
+        if letters.sent_on is None:
+            return None
+        days = (letters.standstill_days or {}).get(letters.means)
+        return standstill(letters.sent_on, letters.means, self.law, self.region, days)
 
     @property
     def declared_lots(self) -> list[str]:
@@ -371,6 +474,8 @@ class ReadResult(Frozen):
     # From the platform's opening record (intake/receipts.py), when the tender names one.
     received_at: datetime | None = None
     withdrawn: bool = False
+    tenderer: str | None = None  # the tenderer the record names
+    other_lots_claims: tuple[str, ...] = ()  # claims set aside in this lot: they concern other lots' models
     unrecorded: bool = False  # the tender has a record and this file is not in it
     # What this run took from the ledger instead of computing it ("parse", "validation"); never stored with
     # the parse itself, recorded with the run.

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from scoring import __version__
-from scoring.audit.ledger import AWARD, FOLLOW_UP, Ledger, Pending, Record, Trigger
+from scoring.audit.ledger import AWARD, FOLLOW_UP, SENT, Ledger, Pending, Record, Trigger
 from scoring.audit.rescore import cached_read, cached_validation, previous_document, sources, staleness
 from scoring.audit.runs import input_hashes, prepare_run
 from scoring.award.agreement import krippendorff_alpha
@@ -31,14 +31,15 @@ from scoring.award.criteria import Scoring, score_bids
 from scoring.award.panel import sheet_warnings
 from scoring.award.pending import weigh_pending
 from scoring.award.rank import rank_bids
-from scoring.award.results import BidResult, Evaluation, PendingDecision, RobustnessReport
+from scoring.award.readiness import Open
+from scoring.award.results import BidResult, Evaluation, PendingDecision, RobustnessReport, RunKind, Sent
 from scoring.award.robustness import assess
 from scoring.claims.registers import OfflineRegister
-from scoring.claims.reviews import REVIEWS_FILE, Reviews, load_reviews
+from scoring.claims.reviews import REVIEWS_FILE, ReviewDecision, Reviews, claim_key, load_reviews
 from scoring.claims.verify import Verification, unused_decisions
 from scoring.contract.followup import EVIDENCE_FILE, check, load_evidence
 from scoring.contract.record import ContractRecord, contract_record, winner_of
-from scoring.errors import InputError, Problem, TenderError
+from scoring.errors import InputError, OutputError, Problem, TenderError, os_problem
 from scoring.facts import N_, Fact, Listing, english, fact
 from scoring.intake.clarify import (
     CLARIFICATIONS_FILE,
@@ -48,6 +49,7 @@ from scoring.intake.clarify import (
     formal_fields,
     load_answers,
 )
+from scoring.intake.crosschecks import items_named
 from scoring.intake.folder import Files
 from scoring.intake.ingest import read_bid as read_file
 from scoring.intake.lots import lot_tender, split_by_lot
@@ -61,7 +63,7 @@ from scoring.reports.evaluation_json import evaluation_document
 from scoring.reports.follow_up import FOLDER as FOLLOW_UP_FOLDER
 from scoring.reports.follow_up import document as follow_up_document
 from scoring.reports.follow_up import write_follow_up
-from scoring.reports.write import default_out_dir, lot_dir, write_reports
+from scoring.reports.write import default_out_dir, out_dir_of, write_reports
 from scoring.rules.load import LoadedRules, load_rules
 from scoring.yamlio import load_yaml
 
@@ -196,7 +198,7 @@ def validate_bids(reads: list[ReadResult], prepared: Prepared, ledger: Ledger | 
     formal = formal_fields(tender, rules.fields_read())
     reads = with_receipts(reads, prepared.record)
     answered = apply_answers(reads, prepared.answers, tender, formal)
-    return cached_validation(answered, tender, rules.lots == "separate", ledger, formal)
+    return items_named(cached_validation(answered, tender, rules.lots == "separate", ledger, formal))
 
 
 def units(checked: list[ReadResult], prepared: Prepared) -> list[Unit]:
@@ -287,8 +289,10 @@ def assemble(
             )
         )
     registers: list[str] = []
+    unapplied: list[tuple[str, str]] = []
     if checks is not None:
-        for d in unused_decisions(checks.reviews, {b.bid_id: b.claims for b in results}):
+        for d in _unapplied(checks.reviews, results, unit, prepared):
+            unapplied.append((d.bid, d.claim))
             warnings.append(
                 fact(
                     N_(
@@ -317,7 +321,21 @@ def assemble(
         robustness=robustness,
         receipt=receipt_source(unit.tender),
         pending=pending or [],
+        unapplied=unapplied,
     )
+
+
+def _unapplied(reviews: Reviews, results: list[BidResult], unit: Unit, prepared: Prepared) -> list[ReviewDecision]:
+    """The review decisions that resolved no claim here and belong here: on a bid of this lot (or on a bid the
+    tender does not have, in every lot), and not on a claim set aside for another lot."""
+    here = {b.bid_id for b in results}
+    known = {e.bid_id for e in prepared.entries}
+    aside = {(r.bid_id, claim_key(c)) for r in unit.reads for c in r.other_lots_claims}
+    return [
+        d
+        for d in unused_decisions(reviews, {b.bid_id: b.claims for b in results})
+        if (d.bid in here or d.bid not in known) and d.key() not in aside
+    ]
 
 
 @dataclass(frozen=True)
@@ -339,7 +357,14 @@ def record(
     evaluation, pending = prepare_run(
         ledger, evaluation, prepared.tender, prepared.rules, trigger, sources(reads), prepared.files, reads
     )
-    return Recorded(evaluation, diff_documents(before, evaluation_document(evaluation)) if before else None, pending)
+    diff = diff_documents(before, evaluation_document(evaluation)) if before else None
+    return Recorded(evaluation.model_copy(update={"sent": sent_of(ledger, evaluation)}), diff, pending)
+
+
+def sent_of(ledger: Ledger, evaluation: Evaluation) -> Sent | None:
+    """When the tender's (lot's) letters were last sent, as the ledger records it."""
+    found = ledger.latest(evaluation.tender.id, evaluation.lot, kinds=(SENT,))
+    return Sent.model_validate(found.document) if found else None
 
 
 def write(
@@ -352,7 +377,7 @@ def write(
     """The reports into out_dir (a lot's into lot-<id>/ below it), or reports/<tender>/ when none is named;
     the run's record is written to the ledger once they are all staged, before they are moved into place:
     the ledger never holds a run whose reports could not be written, nor reports of a run it does not hold."""
-    target = lot_dir(evaluation, out_dir) if out_dir else default_out_dir(evaluation)
+    target = out_dir_of(evaluation, Path(out_dir)) if out_dir else default_out_dir(evaluation)
     commit = (lambda: ledger.commit(pending)) if ledger is not None and pending is not None else None
     return write_reports(evaluation, target, diff, before_move=commit)
 
@@ -563,6 +588,155 @@ def rescore(
     )
 
 
+# --- before the letters go ---------------------------------------------------------------------------
+
+
+class Readiness(BaseModel):
+    """What is left before a tender's (lot's) letters can be sent (`tenderscore status`)."""
+
+    tender_id: str
+    lot: str | None
+    language: str
+    items: list[Open]
+    stale: str | None = None  # why the latest recorded evaluation no longer matches the inputs
+    sent: Sent | None = None
+    standstill_ends: date | None = None
+    signing_from: date | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether the letters may be sent now: nothing open but their date (tenderscore send dates them)."""
+        return self.stale is None and all(i.kind == "undated" for i in self.items)
+
+
+def readiness(tender_dir: Path | str, ledger: Ledger | None = None, today: date | None = None) -> list[Readiness]:
+    """For each lot (or the tender): what keeps its letters from being final, in the order it is dealt with."""
+    from scoring.award.readiness import open_items
+
+    today = today or date.today()
+    prepared = prepare(tender_dir)
+    stale = staleness(ledger, prepared.tender, prepared.rules, prepared.files) if ledger is not None else None
+    out = []
+    for evaluation in run(tender_dir, prepared=prepared):
+        sent = sent_of(ledger, evaluation) if ledger is not None else None
+        latest = ledger.latest(evaluation.tender.id, evaluation.lot) if ledger is not None else None
+        known = {"kind": RunKind(latest.kind), "run_id": latest.run_id} if latest else {}
+        evaluation = evaluation.model_copy(update={"sent": sent, **known})
+        period = sent_period(evaluation)
+        out.append(
+            Readiness(
+                tender_id=evaluation.tender.id,
+                lot=evaluation.lot,
+                language=evaluation.tender.language,
+                items=open_items(evaluation, evaluation.tender.language, today),
+                stale=stale,
+                sent=sent,
+                standstill_ends=period.ends if period else None,
+                signing_from=period.next_day if period else None,
+            )
+        )
+    return out
+
+
+def sent_period(evaluation: Evaluation):  # -> scoring.law.Period | None
+    """The standstill as it runs: from the day the letters were sent (the ledger), else from letters.sent_on."""
+    t = evaluation.tender
+    if evaluation.sent is None:
+        return t.standstill()
+    from scoring.law import standstill
+
+    days = (t.letters.standstill_days or {}).get(t.letters.means)
+    return standstill(evaluation.sent.sent_on, t.letters.means, t.law, t.region, days)
+
+
+class SentLetters(BaseModel):
+    lot: str | None
+    folder: str
+    letters: int
+    run_id: str
+
+
+def send_letters(
+    tender_dir: Path | str,
+    *,
+    ledger: Ledger,
+    on: date | None = None,
+    by: str | None = None,
+    out_dir: Path | str | None = None,
+) -> list[SentLetters]:
+    """Date the letters, write the copies sent into sent/<date>/ beside the reports (never over an earlier
+    one) and record each letter's SHA-256 in the ledger: sent is sent. Only the latest official evaluation's
+    letters, of the tender's current inputs, with nothing open but their date, and never dated in the past."""
+    import hashlib
+
+    from scoring.award.readiness import open_items
+    from scoring.reports.letters import letters
+
+    today = date.today()
+    on = on or today
+    prepared = prepare(tender_dir)
+    tender = prepared.tender
+    where = "tenderscore send"
+    if on < today:
+        raise InputError(where, f"{on.isoformat()} is in the past: letters are dated on the day they are sent", "--on")
+    stale = staleness(ledger, tender, prepared.rules, prepared.files)
+    if stale is not None:
+        raise InputError(
+            tender.folder / TENDER_FILE,
+            f"evaluate the tender first ({stale}): only a recorded evaluation's letters are sent",
+        )
+    dated = tender.model_copy(update={"letters": tender.letters.model_copy(update={"sent_on": on})})
+    out = []
+    for evaluation in run(tender_dir, prepared=prepared):
+        latest = ledger.latest(tender.id, evaluation.lot)
+        if latest is None or latest.kind != RunKind.OFFICIAL.value:
+            raise InputError(where, "the latest evaluation is a scenario (other rules): it is not a decision to send")
+        previous = sent_of(ledger, evaluation)
+        evaluation = evaluation.model_copy(
+            update={"tender": dated, "run_id": latest.run_id, "kind": RunKind.OFFICIAL, "ledger_seq": None}
+        )
+        if previous is not None and previous.run_id == latest.run_id:
+            raise InputError(where, f"these letters were sent on {previous.sent_on.isoformat()} already")
+        items = [i for i in open_items(evaluation, tender.language, on) if i.kind not in ("undated", "backdated")]
+        if items:
+            from scoring.reports.words import word
+
+            raise InputError.of(Problem(where, "not ready to send: " + word(i.what, "en")) for i in items)
+        base = out_dir_of(evaluation, Path(out_dir)) if out_dir else default_out_dir(evaluation)
+        folder = base / "sent" / on.isoformat()
+        written = letters(evaluation, today=on)
+        hashes = {}
+        try:
+            folder.mkdir(parents=True, exist_ok=False)
+            for bid_id, (markdown, html) in written.items():
+                for suffix, text in ((".md", markdown), (".html", html)):
+                    name = f"{safe_name(bid_id)}{suffix}"
+                    with open(folder / name, "x", encoding="utf-8") as handle:
+                        handle.write(text)
+                    hashes[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        except FileExistsError:
+            raise InputError(folder, "letters were sent on this day already: a sent letter is never replaced") from None
+        except OSError as exc:
+            raise OutputError(folder, os_problem(exc)) from None
+        record = Sent(
+            sent_on=on, run_id=latest.run_id, letters=hashes, by=by, decision=Sent.decision_of(evaluation.bids)
+        )
+        ledger.record_event(
+            tender.id,
+            evaluation.lot,
+            SENT,
+            record.model_dump(mode="json"),
+            trigger=Trigger.MANUAL,
+            tender_dir=str(tender.folder.resolve()),
+            tool_version=__version__,
+            rules_path=prepared.rules.path,
+            rules_sha256=prepared.rules.sha256,
+            inputs=input_hashes(tender, prepared.rules, prepared.files),
+        )
+        out.append(SentLetters(lot=evaluation.lot, folder=str(folder), letters=len(written), run_id=latest.run_id))
+    return out
+
+
 # --- after the award ---------------------------------------------------------------------------------
 
 
@@ -585,18 +759,12 @@ def award_contract(
     award = award or tender.award
     if award is None:
         raise InputError(tender.folder / TENDER_FILE, "no award recorded: name the awarded bid", "award")
-    if staleness(ledger, tender, rules, prepared.files) is None:
-        evaluations = run(tender_dir, prepared=prepared)
-        latest = ledger.latest(tender.id, award.lot)
-        evaluations = [e.model_copy(update={"run_id": latest.run_id if latest else None}) for e in evaluations]
-    else:
-        evaluations = run(
-            tender_dir, ledger=ledger, write_out=True, out_dir=out_dir, trigger=trigger, prepared=prepared
-        )
+    evaluations = run(tender_dir, prepared=prepared)
     evaluation = next((e for e in evaluations if e.lot == award.lot), None)
     if evaluation is None:
         lots = ", ".join(str(e.lot) for e in evaluations)
         raise InputError(where, f"there is no lot {award.lot!r} ranked on its own (lots: {lots})", "award.lot")
+    evaluation = _awardable(evaluation, award, ledger, where)
     winner = winner_of(evaluation, award, where)
     read = read_bid(next(f for f in prepared.entries if f.name == winner.file), tender, ledger, prepared.files)
     assert read.bid is not None, "a ranked bid was read"
@@ -614,6 +782,53 @@ def award_contract(
         inputs=input_hashes(tender, rules, prepared.files),
     )
     return record, info.run_id
+
+
+def _awardable(evaluation: Evaluation, award: Award, ledger: Ledger, where: str) -> Evaluation:
+    """The evaluation an award rests on: the latest official one, final, its letters sent and the standstill
+    over on the day of the award; an InputError saying which is not so."""
+    from scoring.award.readiness import open_items
+    from scoring.reports.words import word
+
+    latest = ledger.latest(evaluation.tender.id, evaluation.lot)
+    if latest is None:
+        raise InputError(where, "the tender has not been evaluated (recorded) yet: evaluate it, send its letters")
+    if latest.kind != RunKind.OFFICIAL.value:
+        raise InputError(
+            where, "the latest evaluation is a scenario under other rules: only an official one is awarded"
+        )
+    if _substance(evaluation_document(evaluation)) != _substance(latest.document):
+        raise InputError(
+            evaluation.tender.folder / TENDER_FILE,
+            "the evaluation of the tender's inputs today differs from its latest recorded one: evaluate it and send "
+            "its letters before the award; the award rests on the decision sent",
+        )
+    evaluation = evaluation.model_copy(
+        update={"run_id": latest.run_id, "kind": RunKind.OFFICIAL, "sent": sent_of(ledger, evaluation)}
+    )
+    if evaluation.sent is None:
+        raise InputError(
+            where,
+            "the award decision has not been sent to the tenderers (tenderscore send): the standstill has not begun",
+        )
+    still = [i for i in open_items(evaluation, evaluation.tender.language) if i.kind != "undated"]
+    if still:
+        raise InputError.of(Problem(where, "the evaluation is not final: " + word(i.what, "en")) for i in still)
+    period = sent_period(evaluation)
+    concluded = award.concluded_on or award.awarded_on
+    if period is not None and concluded < period.next_day:
+        raise InputError(
+            where,
+            f"the standstill ends on {period.ends.isoformat()}: the contract may be concluded from "
+            f"{period.next_day.isoformat()}, not on {concluded.isoformat()}",
+            "award.awarded_on",
+        )
+    return evaluation
+
+
+def _substance(document: dict[str, Any]) -> dict[str, Any]:
+    """An evaluation document without what only says which run it is."""
+    return {k: v for k, v in document.items() if k not in ("run_id", "kind", "previous_run_id", "ledger")}
 
 
 def follow_up_dir(tender_id: str, lot: str | None, out_dir: Path | str | None = None) -> Path:
@@ -636,6 +851,7 @@ class FollowUpOutcome(BaseModel):
     changes: list[str] = []  # since the previous check, in words
     requests: list[str] = []  # the commitments a request to the supplier was drafted for
     written: list[str] = []
+    simulated: bool = False  # a check as of a day to come: not recorded
 
 
 def follow_up(
@@ -645,9 +861,12 @@ def follow_up(
     today: date | None = None,
     trigger: Trigger = Trigger.MANUAL,
     out_dir: Path | str | None = None,
+    record: bool = True,
 ) -> list[FollowUpOutcome]:
     """Check every awarded contract of a tender (each lot's) against the current register snapshots and the
     calendar: recorded in the ledger (kind follow-up) and written to its follow-up folder; what was done.
+    With `record` false (a check as of a day to come: a simulation), nothing is recorded and the reports go
+    to simulated-<day>/ in the follow-up folder, beside the real ones.
     A tender whose award is only in tender.yaml is awarded first. A tender that cannot be loaded or was not
     awarded is reported as such and never raises."""
     today = today or date.today()
@@ -671,17 +890,17 @@ def follow_up(
         inputs[EVIDENCE_FILE] = prepared.files.sha256(tender.folder / EVIDENCE_FILE)
     outcome = []
     for lot, row in sorted(recorded.items(), key=lambda kv: kv[0] or ""):
-        record = ContractRecord.model_validate_json(row.payload)
+        contract = ContractRecord.model_validate_json(row.payload)
         before = ledger.latest(tender.id, lot, kinds=(FOLLOW_UP,))
         previous = before.document["check"] if before else None
         found = check(
-            record, register, evidence, today, terms.notice_days, terms.renewal_evidence_days, previous=previous
+            contract, register, evidence, today, terms.notice_days, terms.renewal_evidence_days, previous=previous
         )
         pending = ledger.prepare(
             tender.id,
             lot,
             FOLLOW_UP,
-            follow_up_document(record, found),
+            follow_up_document(contract, found),
             trigger=trigger,
             tender_dir=str(tender.folder.resolve()),
             tool_version=__version__,
@@ -690,14 +909,18 @@ def follow_up(
             inputs=inputs,
         )
         # written first, recorded once written: the ledger never holds a check whose reports are not there
-        written = write_follow_up(record, found, follow_up_dir(tender.id, lot, out_dir), tender.language)
-        info = ledger.commit(pending)
+        folder = follow_up_dir(tender.id, lot, out_dir)
+        if not record:
+            folder = folder / f"simulated-{today.isoformat()}"
+        written = write_follow_up(contract, found, folder, tender.language)
+        info = ledger.commit(pending) if record else None
         outcome.append(
             FollowUpOutcome(
                 tender_id=tender.id,
                 lot=lot,
                 followed=True,
-                run_id=info.run_id,
+                run_id=info.run_id if info else None,
+                simulated=not record,
                 checked_on=today.isoformat(),
                 states={i.id: i.state for i in found.items},
                 changes=found.changes,

@@ -39,6 +39,7 @@ class Starter:
     language: str = "en"
     locale: str = ""  # the language's usual one when empty
     timezone: str = "Europe/Brussels"
+    jurisdiction: str = "EU"  # the buyer's law (scoring/law.py)
     today: date = field(default_factory=date.today)
 
     def tender_yaml(self) -> str:
@@ -58,6 +59,7 @@ class Starter:
             language=self.language,
             locale=self.locale or LOCALES[self.language],
             timezone=self.timezone,
+            jurisdiction=self.jurisdiction,
             yes_words=quoted(yes),
             no_words=quoted(no),
             na_words=quoted(na),
@@ -79,6 +81,10 @@ def problems(starter: Starter) -> list[str]:
         ZoneInfo(starter.timezone)
     except (ValueError, KeyError, OSError):
         found.append(f"time zone {starter.timezone!r}: an IANA name such as Europe/Brussels")
+    from scoring.law import JURISDICTIONS
+
+    if starter.jurisdiction not in JURISDICTIONS:
+        found.append(f"jurisdiction {starter.jurisdiction!r}: one of {', '.join(JURISDICTIONS)}")
     for name in ("id", "title", "buyer"):
         value = getattr(starter, name)
         if not value.strip() or any(ord(c) < 32 for c in value):

@@ -46,8 +46,11 @@ def rules_data() -> dict:
 
 
 def tender_data(**overrides) -> dict:
+    """The sample tender.yaml as data, for a tender folder of other bids: without the sample's opening record
+    (its files are the sample's), unless a test gives one."""
     data = yaml.safe_load((SAMPLE_TENDER / "tender.yaml").read_text())
     data["rules"] = str(SAMPLE_RULES)
+    data.pop("received", None)
     data.update(overrides)
     return data
 
@@ -100,6 +103,67 @@ def sample_evaluation():
     from scoring.pipeline import evaluate_tender
 
     return evaluate_tender(SAMPLE_TENDER)
+
+
+DECIDED_REVIEW = {
+    "bid": "03-budgetit",
+    "claim": "BIT-DOSSIER-AM240",
+    "decision": "reject",
+    "by": "B. De Smet, evaluation committee",
+    "at": "2026-10-21",
+    "reason": "The dossier shows no independent test of the monitor's energy use.",
+}
+
+
+def decide(folder: Path, sent_on: str | None = "2026-11-25") -> Path:
+    """Leave nothing open in a copy of the sample tender: its review decided, the evaluation report signed by
+    the members who did not stand aside, and (unless None) the letters dated."""
+    tender = yaml.safe_load((folder / "tender.yaml").read_text())
+    if sent_on is not None:
+        tender["letters"]["sent_on"] = sent_on
+    (folder / "tender.yaml").write_text(yaml.safe_dump(tender, sort_keys=False, allow_unicode=True))
+    reviews = yaml.safe_load((folder / "reviews.yaml").read_text())
+    reviews["decisions"].append(DECIDED_REVIEW)
+    (folder / "reviews.yaml").write_text(yaml.safe_dump(reviews, sort_keys=False, allow_unicode=True))
+    committee = yaml.safe_load((folder / "committee.yaml").read_text())
+    for member in committee["members"]:
+        if not member.get("conflict"):
+            member["signed_on"] = "2026-11-24"
+    (folder / "committee.yaml").write_text(yaml.safe_dump(committee, sort_keys=False, allow_unicode=True))
+    return folder
+
+
+def decided_sample(root: Path, sent_on: str | None = "2026-11-25") -> Path:
+    """A copy of the sample tender with nothing left open (decide)."""
+    import shutil
+
+    folder = root / "decided"
+    shutil.copytree(SAMPLE_TENDER, folder)
+    tender = yaml.safe_load((folder / "tender.yaml").read_text())
+    tender["rules"] = str(SAMPLE_RULES)
+    (folder / "tender.yaml").write_text(yaml.safe_dump(tender, sort_keys=False, allow_unicode=True))
+    return decide(folder, sent_on)
+
+
+def sent(folder: Path, ledger, out_dir: Path | None = None):
+    """Evaluate a tender with nothing open (recorded), send its letters today: the first day the contract
+    may then be concluded, after the standstill of the tender's law."""
+    from scoring.pipeline import readiness, run, send_letters
+
+    [ready] = readiness(folder, ledger)
+    if ready.sent is None:  # once
+        run(folder, ledger=ledger, out_dir=out_dir)
+        send_letters(folder, ledger=ledger, out_dir=out_dir)
+        [ready] = readiness(folder, ledger)
+    return ready.signing_from
+
+
+@pytest.fixture(scope="session")
+def decided_evaluation(tmp_path_factory):
+    """The sample tender with nothing left open (decided_sample), evaluated through the library."""
+    from scoring.pipeline import evaluate_tender
+
+    return evaluate_tender(decided_sample(tmp_path_factory.mktemp("decided")))
 
 
 def by_id(evaluation, bid_id: str):

@@ -109,8 +109,9 @@ def test_an_answer_is_used_with_the_original_kept_in_the_reports_and_the_ledger(
     payload = ledger.latest(evaluation.tender.id, None).document
     recorded = next(b for b in payload["bids"] if b["bid_id"] == "02-officeline")["clarified"]
     assert recorded[0]["original"] == "'bids(at)officeline'" and recorded[0]["used"] is True
-    request = (tmp_path / "out" / "clarifications" / "02-officeline.md").read_text()
-    assert "bids(at)officeline" in request and "bids@officeline.example" in request and "| used |" in request
+    assert not (tmp_path / "out" / "clarifications" / "02-officeline.md").exists()  # answered: nothing to ask
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "bids(at)officeline" in summary and "bids@officeline.example" in summary  # the original and the answer
     assert "02-officeline" in (tmp_path / "out" / "summary.md").read_text().split("## Clarifications")[1]
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 import yaml
-from conftest import ROOT, SAMPLE_TENDER, rules_data
+from conftest import ROOT, SAMPLE_TENDER, decide, rules_data
 
 from flows.cli import main
 
@@ -94,7 +94,14 @@ def test_an_unreadable_bid_is_rejected_with_a_clear_message(cli_run):
     assert len(doc["bids"]) == 11
 
 
-def test_award_records_the_contract_and_prints_its_follow_up(tmp_path, monkeypatch, capsys):
+def test_status_send_and_award_in_the_order_the_law_sets(tmp_path, monkeypatch, capsys):
+    """The sample, its review decided and its report signed: status says what is left, send dates and records
+    the letters, and the award waits for the recorded evaluation, the letters and the end of the standstill."""
+    from datetime import date, timedelta
+
+    from scoring.audit.ledger import open_ledger
+    from scoring.pipeline import run
+
     tender = tmp_path / "tender"
     shutil.copytree(SAMPLE_TENDER, tender)
     data = yaml.safe_load((tender / "tender.yaml").read_text())
@@ -102,14 +109,46 @@ def test_award_records_the_contract_and_prints_its_follow_up(tmp_path, monkeypat
     (tender / "tender.yaml").write_text(yaml.safe_dump(data))
     monkeypatch.setenv("TENDERSCORE_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     monkeypatch.chdir(tmp_path)
+    assert main(["status", str(tender)]) == 1
+    said = capsys.readouterr().out
+    assert "claim BIT-DOSSIER-AM240 of 03-budgetit awaits the committee's review" in said
+    assert "A. Janssens has not signed the evaluation report" in said and "C. Lambert" not in said  # stood aside
+    assert said.index("BIT-DOSSIER-AM240") < said.index("has not signed")  # reviews first, signatures after
+    today = date.today()
     assert main(["award", str(tender), "01-greenbyte", "--on", "20 Nov"]) == 2
     assert "--on: '20 Nov' is not a date" in capsys.readouterr().err
-    assert main(["award", str(tender), "08-lowcost", "--on", "2026-11-20"]) == 2
+    assert main(["award", str(tender), "01-greenbyte"]) == 2
+    assert "has not been evaluated" in capsys.readouterr().err
+    decide(tender, sent_on=None)
+    run(tender, ledger=open_ledger())
+    assert main(["send", str(tender), "--on", (today - timedelta(days=1)).isoformat()]) == 2
+    assert "is in the past" in capsys.readouterr().err
+    assert main(["award", str(tender), "01-greenbyte"]) == 2
+    assert "has not been sent to the tenderers" in capsys.readouterr().err
+    assert main(["status", str(tender)]) == 0
+    assert "ready: the letters may be sent" in capsys.readouterr().out
+    assert main(["send", str(tender), "--by", "B. De Smet"]) == 0
+    said = capsys.readouterr().out
+    assert "sent: 9 letters in reports/CITY-ICT-2026-014/sent/" in said  # one per tenderer
+    sent_folder = tmp_path / "reports" / "CITY-ICT-2026-014" / "sent" / today.isoformat()
+    letter = (sent_folder / "01-greenbyte.md").read_text()
+    assert not letter.startswith("**DRAFT") and today.strftime("%Y") in letter
+    assert main(["send", str(tender)]) == 2
+    assert "sent on" in capsys.readouterr().err  # never twice
+    assert main(["status", str(tender)]) == 0
+    said = capsys.readouterr().out
+    assert "letters sent on" in said and "standstill ends" in said
+    signing = date.fromisoformat(said.split("may be signed from ")[1].split()[0])
+    assert signing >= today + timedelta(days=16)  # Belgium: 15 days from the day after sending
+    assert main(["award", str(tender), "01-greenbyte", "--on", (signing - timedelta(days=1)).isoformat()]) == 2
+    assert f"may be concluded from {signing.isoformat()}" in capsys.readouterr().err
+    assert main(["award", str(tender), "08-lowcost", "--on", signing.isoformat()]) == 2
     assert "bid 08-lowcost is excluded, not ranked" in capsys.readouterr().err
-    assert main(["award", str(tender), "01-greenbyte", "--on", "2026-11-20", "--by", "College"]) == 0
+    assert main(["award", str(tender), "01-greenbyte", "--on", signing.isoformat(), "--by", "College"]) == 0
     out = capsys.readouterr().out
-    assert "awarded to GreenByte Solutions NV (bid 01-greenbyte) on 2026-11-20" in out
+    assert f"awarded to GreenByte Solutions NV (bid 01-greenbyte) on {signing.isoformat()}" in out
+    assert f"publish the contract award notice by {(signing + timedelta(days=30)).isoformat()}" in out
     assert "certificate:TCO-9-VG24-0112: TCO Certified certificate TCO-9-VG24-0112" in out and "(2028-05-31)" in out
     assert "written to reports/CITY-ICT-2026-014/follow-up/" in out
     assert (tmp_path / "reports" / "CITY-ICT-2026-014" / "follow-up" / "follow-up.ics").is_file()
-    assert (tmp_path / "reports" / "CITY-ICT-2026-014" / "evaluation.json").is_file()  # evaluated first
+    assert (sent_folder / "01-greenbyte.md").read_text() == letter  # the award wrote nothing over a sent letter

@@ -9,7 +9,7 @@ from datetime import date
 import openpyxl
 import pytest
 import yaml
-from conftest import ROOT, SAMPLE_TENDER
+from conftest import ROOT, SAMPLE_TENDER, decide, sent
 
 from scoring import pipeline
 from scoring.audit.ledger import Ledger
@@ -26,7 +26,10 @@ def REQ(certificate: str) -> str:
     return f"certificate-{certificate}.md"
 
 
-AWARD = Award(bid="01-greenbyte", awarded_on=date(2026, 11, 20), by="College of Aldermen")
+def award(tender, ledger, out_dir=None, bid: str = "01-greenbyte", **fields) -> Award:
+    """The award of a bid once the tender's letters are sent and its standstill is over (conftest.sent)."""
+    day = sent(tender / "tender", ledger, out_dir)
+    return Award(bid=bid, awarded_on=day, by="College of Aldermen", **fields)
 
 
 @pytest.fixture
@@ -41,6 +44,7 @@ def tender(tmp_path):
     data = yaml.safe_load((tmp_path / "tender" / "tender.yaml").read_text())
     data["rules"] = str(tmp_path / "rules" / "computers-2026.yaml")
     (tmp_path / "tender" / "tender.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    decide(tmp_path / "tender", sent_on=None)  # nothing open: the letters can be sent, the contract awarded
     return tmp_path
 
 
@@ -64,7 +68,9 @@ def _refresh_tco(root, taken_on, **changes):
 
 def test_the_award_records_every_commitment_of_the_winning_bid(tender, database_url):
     ledger = Ledger(database_url)
-    record, run_id = pipeline.award_contract(tender / "tender", AWARD, ledger=ledger, out_dir=tender / "reports")
+    record, run_id = pipeline.award_contract(
+        tender / "tender", award(tender, ledger, tender / "reports"), ledger=ledger, out_dir=tender / "reports"
+    )
     commitments = {c.id: c for c in record.commitments}
     assert set(commitments) == {
         "certificate:TCO-9-EB14-0071",
@@ -85,8 +91,8 @@ def test_the_award_records_every_commitment_of_the_winning_bid(tender, database_
     assert commitments["warranty"].ends == date(2032, 1, 1)  # 5 years from the contract start
     assert commitments["take_back"].due == [date(2030, 12, 31)]
     runs = ledger.runs_of("CITY-ICT-2026-014")
-    assert [(r.kind, r.trigger) for r in runs] == [("official", "manual"), ("award", "manual")]
-    assert runs[1].run_id == run_id and runs[1].document["evaluation_run_id"] == runs[0].run_id
+    assert [(r.kind, r.trigger) for r in runs] == [("official", "manual"), ("sent", "manual"), ("award", "manual")]
+    assert runs[2].run_id == run_id and runs[2].document["evaluation_run_id"] == runs[0].run_id
     assert ledger.latest("CITY-ICT-2026-014").kind == "official"  # re-scoring still sees the evaluation
     assert ledger.verify() == []
 
@@ -94,10 +100,8 @@ def test_the_award_records_every_commitment_of_the_winning_bid(tender, database_
 def test_an_award_must_name_a_ranked_bid_and_say_why_when_not_the_first(tender, tmp_path):
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
     with pytest.raises(InputError, match="excluded, not ranked"):
-        pipeline.award_contract(
-            tender / "tender", Award(bid="08-lowcost", awarded_on=date(2026, 11, 20)), ledger=ledger
-        )
-    second = Award(bid="04-datacomma", awarded_on=date(2026, 11, 20))
+        pipeline.award_contract(tender / "tender", award(tender, ledger, bid="08-lowcost"), ledger=ledger)
+    second = Award(bid="04-datacomma", awarded_on=award(tender, ledger).awarded_on)
     with pytest.raises(InputError, match="ranked 2, not first: state the reason"):
         pipeline.award_contract(tender / "tender", second, ledger=ledger)
     reason = "01-greenbyte withdrew its bid after the standstill period"
@@ -110,7 +114,7 @@ def test_follow_up_finds_a_withdrawn_and_a_renewed_certificate(tender, database_
     withdrawn and another renewed, follow up; both are in the report, the ledger and the requests."""
     ledger = Ledger(database_url)
     out = tender / "reports"
-    pipeline.award_contract(tender / "tender", AWARD, ledger=ledger, out_dir=out)
+    pipeline.award_contract(tender / "tender", award(tender, ledger, out), ledger=ledger, out_dir=out)
     folder = out / "follow-up"
 
     # Three weeks before the monitor certificate's renewal evidence is due: a request is drafted.
@@ -146,7 +150,7 @@ def test_follow_up_finds_a_withdrawn_and_a_renewed_certificate(tender, database_
     assert not (folder / "requests" / "2028-05-12" / REQ("TCO-9-VG24-0112")).exists()  # renewed
 
     runs = ledger.runs_of("CITY-ICT-2026-014")
-    assert [r.kind for r in runs] == ["official", "award", "follow-up", "follow-up"]
+    assert [r.kind for r in runs] == ["official", "sent", "award", "follow-up", "follow-up"]
     items = {i["id"]: i for i in runs[-1].document["check"]["items"]}
     assert items["certificate:TCO-9-EB14-0071"]["state"] == "withdrawn"
     assert items["certificate:TCO-9-EB14-0071"]["remedy_by"] == "2028-06-10"
@@ -162,7 +166,9 @@ def test_the_calendar_parses_and_holds_every_due_date(tender, tmp_path):
     from icalendar import Calendar
 
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
-    record, _ = pipeline.award_contract(tender / "tender", AWARD, ledger=ledger, out_dir=tmp_path / "r")
+    record, _ = pipeline.award_contract(
+        tender / "tender", award(tender, ledger, tmp_path / "r"), ledger=ledger, out_dir=tmp_path / "r"
+    )
     pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2026, 11, 28), out_dir=tmp_path / "r")
     folder = tmp_path / "r" / "follow-up"
     calendar = Calendar.from_ical((folder / "follow-up.ics").read_bytes())
@@ -191,13 +197,14 @@ def test_the_calendar_parses_and_holds_every_due_date(tender, tmp_path):
 
 
 def test_an_award_in_tender_yaml_starts_the_follow_up(tender, tmp_path):
-    data = yaml.safe_load((tender / "tender" / "tender.yaml").read_text())
-    data["award"] = {"bid": "01-greenbyte", "awarded_on": "2026-11-20"}
-    (tender / "tender" / "tender.yaml").write_text(yaml.safe_dump(data))
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    day = sent(tender / "tender", ledger)
+    data = yaml.safe_load((tender / "tender" / "tender.yaml").read_text())
+    data["award"] = {"bid": "01-greenbyte", "awarded_on": day.isoformat()}
+    (tender / "tender" / "tender.yaml").write_text(yaml.safe_dump(data))
     [done] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2026, 12, 1), out_dir=tmp_path / "r")
     assert done.followed
-    assert [r.kind for r in ledger.runs_of()] == ["official", "award", "follow-up"]
+    assert [r.kind for r in ledger.runs_of()] == ["official", "sent", "award", "follow-up"]
     pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2026, 12, 2), out_dir=tmp_path / "r")
     assert [r.kind for r in ledger.runs_of()][-1] == "follow-up"  # awarded once, not again
     assert [r.kind for r in ledger.runs_of()].count("award") == 1
@@ -217,7 +224,7 @@ def test_a_date_past_without_evidence_is_overdue_and_evidence_answers_it(tender,
     from scoring.claims.registers import OfflineRegister
 
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
-    record, _ = pipeline.award_contract(tender / "tender", AWARD, ledger=ledger)
+    record, _ = pipeline.award_contract(tender / "tender", award(tender, ledger), ledger=ledger)
     register = OfflineRegister(tender / "rules" / "registers")
     day = date(2028, 2, 1)  # the first re-disclosure of the factories was due on 2028-01-01
     items = {i.id: i for i in check(record, register, [], day, 60, 30).items}
@@ -229,8 +236,13 @@ def test_a_date_past_without_evidence_is_overdue_and_evidence_answers_it(tender,
     items = {i.id: i for i in check(record, register, sent, day, 60, 30).items}
     assert (items["factories"].state, items["factories"].next_due) == ("ok", date(2029, 1, 1))
     late = {i.id: i for i in check(record, register, [], date(2031, 4, 2), 60, 30).items}
-    assert late["certificate:TCO-9-EB14-0071"].state == "expired"  # after 2031-03-31
+    # after 2031-03-31, as a snapshot of 2026 says: a renewal since would not show in it, so it is to verify
+    assert late["certificate:TCO-9-EB14-0071"].state == "to_verify"
     assert late["warranty"].state == "ok" and late["take_back"].state == "overdue"
+    _refresh_tco(tender, "2031-04-01")  # a fresh snapshot that still shows the old expiry: it has lapsed
+    fresh = OfflineRegister(tender / "rules" / "registers")
+    late = {i.id: i for i in check(record, fresh, [], date(2031, 4, 2), 60, 30).items}
+    assert late["certificate:TCO-9-EB14-0071"].state == "expired"
 
 
 def test_follow_up_evidence_is_read_from_follow_up_yaml(tender, tmp_path):
@@ -238,7 +250,7 @@ def test_follow_up_evidence_is_read_from_follow_up_yaml(tender, tmp_path):
         "received:\n  - {item: factories, received_on: 2027-12-18, by: contract manager}\n"
     )
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
-    pipeline.award_contract(tender / "tender", AWARD, ledger=ledger)
+    pipeline.award_contract(tender / "tender", award(tender, ledger), ledger=ledger)
     [done] = pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 2, 1), out_dir=tmp_path / "r")
     assert done.states["factories"] == "ok" and done.states["ew_dialogue"] == "overdue"
     (tender / "tender" / "follow-up.yaml").write_text("received:\n  - {item: factories}\n")
@@ -251,7 +263,7 @@ def test_the_follow_up_speaks_the_tenders_language(tender, tmp_path):
     data["language"] = "nl"
     (tender / "tender" / "tender.yaml").write_text(yaml.safe_dump(data))
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
-    pipeline.award_contract(tender / "tender", AWARD, ledger=ledger)
+    pipeline.award_contract(tender / "tender", award(tender, ledger), ledger=ledger)
     _refresh_tco(tender, "2028-05-11", **{"TCO-9-EB14-0071": {"status": "withdrawn"}})
     out = tmp_path / "r"
     pipeline.follow_up(tender / "tender", ledger=ledger, today=date(2028, 5, 12), out_dir=out)

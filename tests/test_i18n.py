@@ -43,6 +43,8 @@ def test_the_template_catalogue_is_up_to_date():
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_template_renders_in_every_language(language, sample_evaluation, tmp_path):
+    from datetime import date
+
     import openpyxl
 
     from scoring.reports.evaluation_xlsx import write_xlsx
@@ -50,23 +52,24 @@ def test_every_template_renders_in_every_language(language, sample_evaluation, t
     from scoring.reports.report_html import render_html
     from scoring.reports.summary_md import render_summary
 
+    sent = sample_evaluation.tender.letters.model_copy(update={"sent_on": date(2026, 11, 25)})
     evaluation = sample_evaluation.model_copy(
-        update={"tender": sample_evaluation.tender.model_copy(update={"language": language})}
+        update={"tender": sample_evaluation.tender.model_copy(update={"language": language, "letters": sent})}
     )
     written = letters(evaluation)
-    assert set(written) == {b.bid_id for b in evaluation.bids}
+    assert set(written) == {b.bid_id for b in evaluation.bids if not b.superseded}
     summary = render_summary(evaluation)
     html = render_html(evaluation)
     write_xlsx(evaluation, tmp_path / "evaluation.xlsx")
     sheets = openpyxl.load_workbook(tmp_path / "evaluation.xlsx", read_only=True).sheetnames
     expected = {
-        "en": ("Award decision", "Evaluation report", "Ranking", "December 5, 2026"),
-        "nl": ("Gunningsbeslissing", "Beoordelingsverslag", "Rangschikking", "5 december 2026"),
-        "fr": ("Décision d’attribution", "Rapport d’évaluation", "Classement", "5 décembre 2026"),
-        "de": ("Zuschlagsentscheidung", "Wertungsbericht", "Rangfolge", "5. Dezember 2026"),
+        "en": ("Award decision", "Evaluation report", "Ranking", "10 December 2026"),
+        "nl": ("Gunningsbeslissing", "Beoordelingsverslag", "Rangschikking", "10 december 2026"),
+        "fr": ("Décision d’attribution", "Rapport d’évaluation", "Classement", "10 décembre 2026"),
+        "de": ("Zuschlagsentscheidung", "Wertungsbericht", "Rangfolge", "10. Dezember 2026"),
     }[language]
     letter, letter_html = written["02-officeline"]
-    assert letter.startswith(f"# {expected[0]}") and f'lang="{language}"' in letter_html
+    assert letter.split("\n\n", 1)[1].startswith(f"# {expected[0]}") and f'lang="{language}"' in letter_html
     assert expected[3] in letter  # the end of the standstill, as the language writes dates
     assert summary.startswith(f"# {expected[1]}") and f'lang="{language}"' in html
     assert sheets[0] == expected[2]

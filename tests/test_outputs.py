@@ -62,16 +62,21 @@ def test_the_html_report_renders_the_ranking_and_the_chart(written, browser, sam
     assert (written / "report.png").stat().st_size > 20_000
 
 
-def test_every_bid_has_a_letter(written, sample_evaluation):
+def test_every_tenderer_has_one_letter(written, sample_evaluation):
     for b in sample_evaluation.bids:
+        if b.superseded:  # the same tenderer's later submission stands: its letter is the one
+            assert not (written / "letters" / f"{b.bid_id}.md").exists()
+            continue
         markdown = (written / "letters" / f"{b.bid_id}.md").read_text()
         html = (written / "letters" / f"{b.bid_id}.html").read_text()
         assert b.file in markdown and b.file in html
-        assert not markdown.startswith("**DRAFT")  # the sample's letters are dated, signed and decided
+        # the sample's letters are drafts until its open review is decided, the report signed, the letters sent
+        assert markdown.startswith("**DRAFT") and "BIT-DOSSIER-AM240" in markdown.splitlines()[0]
+    assert "06-nordic-first.xlsx" in (written / "letters" / "07-nordic-revised.md").read_text()  # replaced
     officeline = (written / "letters" / "02-officeline.md").read_text()
     assert "Your tender is ranked 4 of 6 ranked tenders" in officeline
     assert "## The relative advantages of the successful tender" in officeline
-    assert "expired on 2026-06-30" in officeline  # why its certificate did not count
+    assert "expired on 30 June 2026" in officeline  # why its certificate did not count, dated as Europe writes
     assert "186,650" not in officeline and "186.650" not in officeline  # not the lowest price: a third bidder's
     nordic = (written / "letters" / "07-nordic-revised.md").read_text()
     assert "SA8000 is not equivalent to TCO Certified" in nordic  # why the equivalent was not accepted
@@ -80,10 +85,11 @@ def test_every_bid_has_a_letter(written, sample_evaluation):
     assert "not a spreadsheet workbook" in (written / "letters" / "10-not-a-workbook.md").read_text()
     lowcost = (written / "letters" / "08-lowcost.md").read_text()
     assert "does not comply with the requirements of the procurement documents (Art. 56(1)" in lowcost
-    assert "Your tender: Accepts Electronics Watch contract conditions: No." in lowcost  # its own answer
+    assert "Your tender: “Accepts Electronics Watch contract conditions”: No." in lowcost  # its own answer
     assert "excluded" not in lowcost.lower()  # Art. 57 wording, not for a non-compliant tender
     formula = (written / "letters" / "09-formula-text.md").read_text()
-    assert "| To | the tenderer registered as FR40123456789 (name as written in the tender: “=HYPERLINK(" in formula
+    # a formula is not a name: the opening record's tenderer is the addressee, the text quoted as data beside it
+    assert "| To | Formula Systems BV (FR40123456789) (name as written in the tender: “=HYPERLINK(" in formula
 
 
 # Each element an award decision notice needs (Art. 55 Dir. 2014/24/EU; Art. 2a Dir. 2007/66/EC), as the page shows it.
@@ -100,34 +106,64 @@ LETTER_ELEMENTS = """(() => {
     scripts: document.scripts.length,
   };
 })()"""
-LANGUAGE_WORDS = {
-    "en": ("Award decision", "November 25, 2026", "December 5, 2026", "open procedure"),
-    "nl": ("Gunningsbeslissing", "25 november 2026", "5 december 2026", "openbare procedure"),
-    "fr": ("Décision d’attribution", "25 novembre 2026", "5 décembre 2026", "procédure ouverte"),
-    "de": ("Zuschlagsentscheidung", "25. November 2026", "5. Dezember 2026", "offenes Verfahren"),
+LANGUAGE_WORDS = {  # title, sent on, standstill end (Belgium: 15 days), procedure, buyer, review body
+    "en": (
+        "Award decision",
+        "25 November 2026",
+        "10 December 2026",
+        "open procedure",
+        "City of Example",
+        "Council of State",
+    ),
+    "nl": (
+        "Gunningsbeslissing",
+        "25 november 2026",
+        "10 december 2026",
+        "openbare procedure",
+        "Stad Example",
+        "Raad van State",
+    ),
+    "fr": (
+        "Décision d’attribution",
+        "25 novembre 2026",
+        "10 décembre 2026",
+        "procédure ouverte",
+        "Ville d'Example",
+        "Conseil d'État",
+    ),
+    "de": (
+        "Zuschlagsentscheidung",
+        "25. November 2026",
+        "10. Dezember 2026",
+        "offenes Verfahren",
+        "Stadt Example",
+        "Staatsrat",
+    ),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("language", ["en", "nl", "fr", "de"])
-def test_the_letters_show_every_element_a_notice_needs_in_each_language(language, browser, sample_evaluation, tmp_path):
+def test_the_letters_show_every_element_a_notice_needs_in_each_language(
+    language, browser, decided_evaluation, tmp_path
+):
     from scoring.reports.letters import letters
 
-    tender = sample_evaluation.tender.model_copy(update={"language": language})
-    evaluation = sample_evaluation.model_copy(update={"tender": tender})
+    tender = decided_evaluation.tender.model_copy(update={"language": language})
+    evaluation = decided_evaluation.model_copy(update={"tender": tender})
     written = letters(evaluation)
-    title, sent, ends, procedure = LANGUAGE_WORDS[language]
+    title, sent, ends, procedure, buyer, body = LANGUAGE_WORDS[language]
     criteria = len(evaluation.rules.criteria)
     for bid_id in ("01-greenbyte", "02-officeline", "08-lowcost", "10-not-a-workbook"):
         path = tmp_path / f"{bid_id}.html"
         path.write_text(written[bid_id][1], encoding="utf-8")
         page = browser.evaluate(path.as_uri(), LETTER_ELEMENTS)
         assert page["lang"] == language and page["title"].startswith(title) and page["visible"], bid_id
-        assert page["date"] == sent and "City of Example" in page["buyer"]
+        assert page["date"] == sent and buyer in page["buyer"]
         assert "2026/S 187-562341" in page["procedure"] and procedure in page["procedure"]
         assert "CITY-ICT-2026-014" in page["reference"]
-        assert ends in page["standstill"] and "10" in page["standstill"] and "2007/66" in page["standstill"]
-        assert "Council of State" in page["review"] and "M. Peeters" in page["signature"]
+        assert ends in page["standstill"] and "15" in page["standstill"] and "2013" in page["standstill"]
+        assert body in page["review"] and "M. Peeters" in page["signature"]
         assert not page["draft"] and page["scripts"] == 0
         if bid_id != "01-greenbyte":
             assert "GreenByte Solutions NV" in page["decision"], bid_id  # the successful tenderer, by name
@@ -150,10 +186,10 @@ def test_a_letter_not_ready_to_send_says_draft_in_its_first_line(sample_evaluati
     markdown, html = letters(sample_evaluation.model_copy(update={"tender": tender}))["02-officeline"]
     first = markdown.splitlines()[0]
     assert first.startswith("**ONTWERP, niet verzenden:**")
-    assert "letters.sent_on" in first and "letters.review_body" in first
+    assert "tenderscore send" in first and "letters.review_body" in first
     assert '<p class="draft" id="draft">ONTWERP' in html
     assert "nog niet gedateerd" in markdown  # the date is not invented
-    assert "10 kalenderdagen vanaf de dag na de verzending" in markdown  # the standstill, without an end date
+    assert "15 kalenderdagen vanaf de dag na de verzending" in markdown  # Belgian law, without an end date
 
 
 def merge_patch(target, patch):
@@ -198,6 +234,7 @@ def test_the_ocds_export_validates_against_the_schema(written):
         "validBids": 6,
         "disqualifiedBids": 3,
         "bidders": 8,  # Nordic submitted twice; the file that is not a workbook names no one
+        "withdrawnBids": 1,  # the submission Nordic replaced: 6 + 3 + 1 = 10
         "lowestValidBidValue": 186650,  # BT-711
         "highestValidBidValue": 230725,
     }

@@ -223,6 +223,7 @@ class Trigger(StrEnum):
 EVALUATIONS = ("official", "scenario")
 AWARD = "award"  # the award decision and the contract record it starts
 FOLLOW_UP = "follow-up"  # one follow-up check of the awarded contract
+SENT = "sent"  # the award decision notices sent: their date and each letter's SHA-256
 
 
 @dataclass(frozen=True)
@@ -494,7 +495,7 @@ class Ledger:
     ) -> RunInfo:
         """Append an award or a follow-up check to the tender's (or lot's) chain, after its evaluation runs:
         chained and hashed like them, with no bid or criterion rows (the evaluation's stay as they were)."""
-        assert kind in (AWARD, FOLLOW_UP), kind
+        assert kind in (AWARD, FOLLOW_UP, SENT), kind
         pending = self.prepare(
             tender_id,
             lot,

@@ -40,7 +40,17 @@ def _base(read: ReadResult) -> dict:
         received_at=read.received_at or (bid.supplier.submitted_at if bid else None),
         received_from_record=read.received_at is not None,
         withdrawn=read.withdrawn,
+        tenderer=read.tenderer,
+        replaced_by=next(
+            (str(i.fact.values["kept"]) for i in read.issues if i.code == "bid.superseded" and i.fact), None
+        ),
+        replaces=[str(i.fact.values["file"]) for i in read.issues if i.code == "bid.supersedes" and i.fact],
     )
+
+
+def _named(read: ReadResult, code: str, key: str) -> list[str]:
+    """The files the issues with `code` name (the submission that stands, or those it replaces)."""
+    return [str(i.fact.values[key]) for i in read.issues if i.code == code and i.fact is not None]
 
 
 def check_knockout(k: Knockout, bid: Bid, ctx: Context) -> KnockoutResult:
@@ -53,7 +63,7 @@ def check_knockout(k: Knockout, bid: Bid, ctx: Context) -> KnockoutResult:
         )
         if not passed:
             answers = tuple(
-                fact("%(field)s: %(answer)s", field=_heading(f), answer=_answer(field_value(bid, f)))
+                fact("“%(field)s”: %(answer)s", field=_heading(f), answer=_answer(field_value(bid, f)))
                 for f in k.check.fields()
             )
             answer = fact("%(answers)s", answers=Listing(answers, "; ")) if answers else None
@@ -176,17 +186,28 @@ def score_bids(checked: list[ReadResult], scoring: Scoring) -> list[BidResult]:
             continue
         failed = [k for k in knockouts if not k.passed]
         if failed:
+            wordings = {k.id: k.requirements for k in rules.knockouts}
             reasons = [
                 fact(
                     N_("Knock-out '%(id)s': %(requirement)s (%(why)s)."),
                     id=k.id,
-                    requirement=fact(k.requirement),
+                    requirement=name(k.requirement, wordings.get(k.id, {})),
                     why=k.explanation,
                 )
                 for k in failed
             ]
             results[read.file] = BidResult(
                 **_base(read), status=Status.EXCLUDED, knockouts=knockouts, reasons=reasons, claims=claims
+            )
+            continue
+        examination = tender.proceedings.examination_of(read.opened.bid_id)
+        if examination is not None and examination.outcome == "rejected":
+            reason = fact(
+                N_("Its price was examined as abnormally low and the explanation not accepted (Art. 69(3)): %(why)s"),
+                why=examination.note or "–",
+            )
+            results[read.file] = BidResult(
+                **_base(read), status=Status.EXCLUDED, knockouts=knockouts, reasons=[reason], claims=claims
             )
             continue
         competing.append(read)

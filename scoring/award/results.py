@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Any, Literal
 
 from scoring.claims.verdicts import ClaimVerdict
 from scoring.facts import N_, Fact
+from scoring.intake.parse import looks_like_formula
 from scoring.issues import Issue
 from scoring.models import ClarificationRequest, Clarified, Frozen, Tender
 from scoring.rules.lint import RuleWarning
@@ -110,6 +111,20 @@ class BidResult(Frozen):
     withdrawn: bool = False  # the opening record marks it withdrawn
     clarifications: list[ClarificationRequest] = []  # what the buyer may ask the tenderer (Art. 56(3))
     clarified: list[Clarified] = []  # the tenderer's answers, used or refused, with the original values
+    tenderer: str | None = None  # the tenderer as the opening record names it (for a file that cannot be read)
+    replaced_by: str | None = None  # the same tenderer's later submission, which stands instead of this one
+    replaces: list[str] = []  # the earlier submissions this one replaces (their files)
+
+    @property
+    def addressee(self) -> str | None:
+        """Whom the letter is to: the bid's legal name, else the tenderer the opening record names."""
+        if self.supplier and not looks_like_formula(self.supplier):
+            return self.supplier
+        return self.tenderer or (None if not self.registration_number else self.registration_number)
+
+    @property
+    def superseded(self) -> bool:
+        return self.replaced_by is not None
 
 
 class WeightSensitivity(Frozen):
@@ -160,6 +175,20 @@ class PendingDecision(Frozen):
         return self.changes_winner is not False or self.changes_ranks is not False
 
 
+class Sent(Frozen):
+    """Letters sent (tenderscore send): the day, the run they came from, each letter's SHA-256."""
+
+    sent_on: date
+    run_id: str
+    letters: dict[str, str]  # file -> SHA-256
+    by: str | None = None
+    decision: dict[str, str] = {}  # bid id -> its outcome then (rank or status): what the letters said
+
+    @staticmethod
+    def decision_of(bids: list[BidResult]) -> dict[str, str]:
+        return {b.bid_id: f"rank {b.rank}" if b.rank else b.status.value for b in bids}
+
+
 class Evaluation(Frozen):
     tender: Tender
     lot: str | None = None  # when the rule set evaluates lots separately
@@ -182,6 +211,8 @@ class Evaluation(Frozen):
     robustness: RobustnessReport = RobustnessReport()  # award/robustness.py
     receipt: Fact | None = None  # what decided lateness and which submission stands (intake/receipts.py)
     pending: list[PendingDecision] = []  # open decisions and whether the ranking depends on them (award/pending.py)
+    unapplied: list[tuple[str, str]] = []  # review decisions (bid, claim) that matched no claim of the tender
+    sent: Sent | None = None  # when the letters of this tender (lot) were sent, from the ledger
 
     @property
     def draft(self) -> bool:

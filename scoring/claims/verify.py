@@ -157,7 +157,7 @@ class Case:
                 **{"covered_models": self.claimed, **extra},
             )
         review = fact(
-            N_("Reviewed by %(by)s on %(at)s: %(reason)s"), by=decision.by, at=decision.at, reason=decision.reason
+            N_("Reviewed by %(by)s on %(at)s: “%(reason)s”"), by=decision.by, at=decision.at, reason=decision.reason
         )
         if decision.decision == "accept":
             verdict = Verdict.ACCEPTED_EQUIVALENT if self.equivalent else Verdict.ACCEPTED

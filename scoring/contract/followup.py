@@ -19,7 +19,17 @@ from scoring.models import Frozen
 from scoring.yamlio import load_yaml, read_input
 
 State = Literal[
-    "ok", "renewed", "due_soon", "overdue", "expired", "withdrawn", "suspended", "not_listed", "ended", "unchecked"
+    "ok",
+    "renewed",
+    "due_soon",
+    "overdue",
+    "expired",
+    "withdrawn",
+    "suspended",
+    "not_listed",
+    "ended",
+    "unchecked",
+    "to_verify",
 ]
 LAPSED = ("overdue", "expired", "withdrawn", "suspended", "not_listed")  # the contract's consequence applies
 ASKED = (*LAPSED, "due_soon")  # a request to the supplier is drafted
@@ -34,6 +44,7 @@ WORDS = {
     "not_listed": "not in the register",
     "ended": "ended",
     "unchecked": "not checked",
+    "to_verify": "to verify",
 }
 
 
@@ -208,6 +219,10 @@ def _certificate(
         if entry.valid_until is not None and (until is None or entry.valid_until > until):
             until, renewed = entry.valid_until, True
     if until is not None and until < today:
+        if snapshot is not None and snapshot.taken_on < today - timedelta(days=notice_days):
+            # The snapshot is older than the notice period: a renewal since would not show in it. Not a lapse
+            # until a fresh snapshot (or the supplier's evidence) says so.
+            return ItemCheck(**base, state="to_verify", finding="to_verify", valid_until=until)
         return ItemCheck(
             **base,
             state="expired",

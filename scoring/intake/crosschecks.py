@@ -6,10 +6,10 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from scoring.facts import N_, Money, fact
+from scoring.facts import N_, Fact, Money, fact
 from scoring.intake.receipts import submission_time
 from scoring.issues import Issue, issue
-from scoring.models import ReadResult, Tender
+from scoring.models import Item, ReadResult, Tender
 
 
 def check_against_tender(read: ReadResult, tender: Tender, per_lot: bool = False) -> list[Issue]:
@@ -455,3 +455,28 @@ def identical_files(reads: list[ReadResult]) -> dict[str, list[Issue]]:
                 )
             ]
     return out
+
+
+def items_named(reads: list[ReadResult]) -> list[ReadResult]:
+    """Each issue on an Items row names the item in the tenderer's terms: its code, quantity and category
+    ("NB-14 (200 × notebook)"), so a letter says which line of the offer it is about."""
+    out = []
+    for r in reads:
+        rows = {i.row: i for i in (r.bid.items if r.bid else []) if i.row is not None}
+        if not rows or not any(i.sheet == "Items" and i.row in rows for i in r.issues):
+            out.append(r)
+            continue
+        issues = [
+            i.model_copy(update={"item": _line(rows[i.row])}) if i.sheet == "Items" and i.row in rows else i
+            for i in r.issues
+        ]
+        out.append(r.model_copy(update={"issues": issues}))
+    return out
+
+
+def _line(item: Item) -> Fact:
+    if item.quantity is not None and item.category:
+        return fact(
+            "%(item)s (%(quantity)s × %(category)s)", item=item.item, quantity=item.quantity, category=item.category
+        )
+    return fact("%(item)s", item=item.item)

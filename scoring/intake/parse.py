@@ -26,6 +26,15 @@ MONTH_FIRST_LOCALES = frozenset({"en-us"})
 
 CURRENCY_MARKS = re.compile(r"[€$£¥₣₤₺₽₹¤]|\b(?:EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|CZK|HUF|RON|BGN|ISK)\b", re.I)
 FORMULA_STARTS = ("=", "+", "@", "\t", "\r")
+# What a spreadsheet would read as a formula: the reader's list, and a leading minus (a name is never a number).
+FORMULA_START = (*FORMULA_STARTS, "-")
+
+
+def looks_like_formula(text: str | None) -> bool:
+    """Whether a text would be a formula in a spreadsheet: not a name a letter can be addressed by."""
+    return bool(text) and str(text).startswith(FORMULA_START)
+
+
 TEXT_DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
 
 

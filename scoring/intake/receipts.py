@@ -29,6 +29,12 @@ class Receipt(Frozen):
     file: str
     received_at: datetime
     withdrawn: bool = False
+    tenderer: str | None = None  # the tenderer as the platform registered it: the addressee of an unreadable file
+
+    @field_validator("tenderer", mode="before")
+    @classmethod
+    def _name(cls, value: Any) -> Any:
+        return (str(value).strip() or None) if value is not None else None
 
     @field_validator("withdrawn", mode="before")
     @classmethod
@@ -96,7 +102,13 @@ def with_receipts(reads: list[ReadResult], record: dict[str, Receipt] | None) ->
     if record is None:
         return reads
     return [
-        r.model_copy(update={"received_at": record[r.file].received_at, "withdrawn": record[r.file].withdrawn})
+        r.model_copy(
+            update={
+                "received_at": record[r.file].received_at,
+                "withdrawn": record[r.file].withdrawn,
+                "tenderer": record[r.file].tenderer,
+            }
+        )
         if r.file in record
         else r.model_copy(update={"unrecorded": True})
         for r in reads

@@ -13,7 +13,7 @@ from scoring.errors import TenderError
 from scoring.facts import N_, Fact, fact
 from scoring.intake.folder import COMMITTEE_FILE, TENDER_FILE, Files, listing
 from scoring.intake.template import SHEETS
-from scoring.models import Frozen, Member, Tender
+from scoring.models import Member, Proceedings, Tender
 from scoring.yamlio import load_yaml, read_input
 
 
@@ -45,17 +45,20 @@ def load_tender(folder: Path | str, files: Files | None = None) -> Tender:
     problems += [doc.problem(problem, key) for key, problem in _check(tender)]
     if problems:
         raise TenderError.of(problems)
-    return tender.model_copy(update={"committee": members}) if members is not None else tender
+    if members is None:
+        return tender
+    proceedings = Proceedings(**members.model_dump(exclude={"members"}))
+    return tender.model_copy(update={"committee": members.members, "proceedings": proceedings})
 
 
-class CommitteeFile(Frozen):
+class CommitteeFile(Proceedings):
     members: list[Member] = []
 
 
-def load_committee(path: Path, files: Files | None = None) -> list[Member]:
-    """committee.yaml: `members:`, each problem named in that file."""
+def load_committee(path: Path, files: Files | None = None) -> CommitteeFile:
+    """committee.yaml: `members:` and the proceedings, each problem named in that file."""
     doc = load_yaml(path, TenderError, data=read_input(path, TenderError, files))
-    return doc.validate(CommitteeFile, TenderError).members
+    return doc.validate(CommitteeFile, TenderError)
 
 
 def _check(tender: Tender) -> list[tuple[str, str]]:  # noqa: C901
@@ -93,6 +96,15 @@ def _check(tender: Tender) -> list[tuple[str, str]]:  # noqa: C901
     for n, lot in enumerate(tender.lots):
         if tender.lots.index(lot) != n:
             out.append((f"lots.{n}", f"lot {lot!r} is listed twice"))
+    law = tender.law
+    for means, days in (tender.letters.standstill_days or {}).items():
+        if days < law.standstill[means]:
+            out.append(
+                (
+                    f"letters.standstill_days.{means}",
+                    f"{days} days is shorter than the {law.standstill[means]} the law of {law.code} requires",
+                )
+            )
     return out
 
 

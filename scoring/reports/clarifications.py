@@ -1,8 +1,10 @@
-"""Clarification requests (Art. 56(3) of Directive 2014/24/EU): one Markdown file per bid that has any, and
-the rows every report shows.
+"""Clarification requests (Art. 56(3) of Directive 2014/24/EU): one letter per tenderer asked (Markdown and
+HTML, in the tender's language), and the rows every report shows.
 
-A request names the sheet, the cell, what the bid holds and what the template expects; the answers received
-(clarifications.yaml) are listed below it with the original values, used or refused with the reason.
+A request is dated and signed, names the sheet, the cell, what the tender holds and what the template
+expects, and the day by which to answer (tender.yaml `clarifications.reply_days`, ending on a working day of
+the buyer's law). None goes to a tender rejected on substance or replaced: an answer could not change its
+outcome (the committee report lists them and why). A request never announces the decision.
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from scoring.award.results import BidResult, Evaluation, Status
-from scoring.formatting import cell
-from scoring.intake.clarify import CLARIFICATIONS_FILE
+from scoring.models import ClarificationRequest
 
 FOLDER = "clarifications"
 
@@ -58,52 +59,93 @@ def answer_rows(bid: BidResult) -> list[list[Any]]:
     ]
 
 
-def render_request(evaluation: Evaluation, bid: BidResult) -> str:
-    """clarifications/<bid>.md: what the buyer may ask this tenderer, and what it has answered."""
-    t = evaluation.tender
-    lines = [
-        f"# Clarification request: bid {cell(bid.bid_id)}",
-        "",
-        f"Tender {cell(t.id)}, \u201c{cell(t.title)}\u201d"
-        + (f", lot {cell(evaluation.lot)}" if evaluation.lot else "")
-        + f". Buyer: {cell(t.buyer)}.",
-        f"Tenderer: {cell(bid.supplier or 'name not stated')}"
-        + (f" ({cell(bid.registration_number)})" if bid.registration_number else "")
-        + f"; file {cell(bid.file)}.",
-        "",
+def to_request(evaluation: Evaluation) -> list[BidResult]:
+    """The bids a clarification request goes to: those with a request still open, and that are not rejected
+    on substance or replaced anyway (an answer could change nothing: the committee report says so)."""
+    return [
+        b
+        for b in evaluation.bids
+        if b.clarifications and b.status is not Status.REJECTED and not b.superseded and _unanswered(b)
     ]
-    if bid.clarifications:
-        lines += [
-            "Under Article 56(3) of Directive 2014/24/EU the buyer may ask you to submit, supplement, clarify or "
-            "complete the information below, within the time it sets. Your answers may not change the price or "
-            "the offered products: an answer that would is not used.",
-            "",
-        ]
-        if bid.status is Status.AWAITING_CLARIFICATION:
-            lines += [
-                "Your bid cannot be ranked before the answers marked \u201cbefore the bid can be ranked\u201d.",
-                "",
-            ]
-        elif bid.status is not Status.RANKED:
-            lines += [
-                f"Your bid is {bid.status.value.replace('_', ' ')} for other reasons, which an answer cannot change:",
-                "",
-                *[f"- {cell(r)}" for r in bid.reasons],
-                "",
-            ]
-        lines += [
-            "| # | Where | Field | What the bid holds | What is expected | Needed |",
-            "|---:|---|---|---|---|---|",
-        ]
-        lines += [f"| {n} | " + " | ".join(cell(v) for v in row) + " |" for n, row in enumerate(request_rows(bid), 1)]
-        lines.append("")
-    if bid.clarified:
-        lines += [
-            f"## Answers received ({CLARIFICATIONS_FILE})",
-            "",
-            "| Where | Field | Original | Answer | Received | Recorded by | Outcome |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in answer_rows(bid)]
-        lines.append("")
-    return "\n".join(lines)
+
+
+def not_sent(evaluation: Evaluation) -> list[BidResult]:
+    """Bids with a formal defect to whom no request goes: their tender is rejected on substance or replaced."""
+    return [b for b in evaluation.bids if b.clarifications and (b.status is Status.REJECTED or b.superseded)]
+
+
+def _unanswered(bid: BidResult) -> list[ClarificationRequest]:
+    answered = {(a.sheet, a.row, a.field) for a in bid.clarified}
+    return [r for r in bid.clarifications if (r.sheet, r.row, r.field) not in answered]
+
+
+def request_context(evaluation: Evaluation, bid: BidResult, language: str) -> dict[str, Any]:
+    """What one request says, worded for its language; the templates place it."""
+    from scoring.reports.i18n import Formats, gettext
+    from scoring.reports.letters import party, text
+    from scoring.reports.words import word
+
+    _ = gettext(language)
+    t = evaluation.tender
+    f = Formats(language, t.locale)
+    settings = t.clarifications
+    signatory = settings.signatory or t.letters.signatory
+    due = None
+    if settings.sent_on is not None:
+        from scoring.law import reply_by
+
+        due = reply_by(settings.sent_on, settings.reply_days, t.law, t.region)
+    draft = (
+        [] if settings.sent_on else [_("not dated: set clarifications.sent_on in tender.yaml on the day it is sent")]
+    )
+    if signatory is None:
+        draft.append(_("no signatory is named (clarifications.signatory or letters.signatory)"))
+    return {
+        "draft": draft,
+        "title": t.title_in(language) or t.title,
+        "buyer": t.buyer_in(language) or t.buyer,
+        "tender": t,
+        "lot": evaluation.lot,
+        "date": f.date(settings.sent_on) if settings.sent_on else None,
+        "due": f.date(due) if due else None,
+        "days": settings.reply_days,
+        "to": party(bid),
+        "file": bid.file,
+        "blocking": any(r.blocking for r in _unanswered(bid)),
+        "rows": [
+            {
+                "where": _where(r.sheet, r.row, r.cell, _),
+                "field": r.field,
+                "found": word(r.found, language),
+                "expected": word(r.expected, language),
+                "blocking": r.blocking,
+            }
+            for r in _unanswered(bid)
+        ],
+        "signatory": {"name": signatory.name, "role": text(signatory.role, evaluation, language)}
+        if signatory
+        else None,
+        "contact": settings.contact or t.letters.contact,
+    }
+
+
+def _where(sheet: str, row: int | None, cell_ref: str | None, _: Any) -> str:
+    if cell_ref:
+        return _("sheet %(sheet)s, cell %(cell)s") % {"sheet": sheet, "cell": cell_ref}
+    if row:
+        return _("sheet %(sheet)s, row %(row)s") % {"sheet": sheet, "row": row}
+    return _("sheet %(sheet)s") % {"sheet": sheet}
+
+
+def render_request(evaluation: Evaluation, bid: BidResult, language: str | None = None) -> tuple[str, str]:
+    """clarifications/<bid>.md and .html: what the buyer asks this tenderer, in the tender's language."""
+    from markupsafe import Markup  # noqa: F401  (the HTML template is autoescaped)
+
+    from scoring.reports.i18n import render
+
+    language = language or evaluation.tender.language
+    context = request_context(evaluation, bid, language)
+    return (
+        render("clarification.md.j2", language, **context),
+        render("clarification.html.j2", language, lang=language, **context),
+    )

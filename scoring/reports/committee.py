@@ -8,7 +8,7 @@ on them, and the signature lines. Figures are formatted per locale (Babel); bidd
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from scoring.award.results import BidResult, Evaluation, Moderation, PendingDecision, RunKind, Status
@@ -17,10 +17,10 @@ from scoring.intake.clarify import CLARIFICATIONS_FILE
 from scoring.issues import Issue
 from scoring.models import Tender
 from scoring.reports.clarifications import FOLDER as CLARIFICATIONS
-from scoring.reports.clarifications import answer_rows, request_rows, with_clarifications
+from scoring.reports.clarifications import answer_rows, not_sent, request_rows, with_clarifications
 from scoring.reports.evaluation_json import LedgerHead, Queued, ledger_head, review_queue, rules_path_shown
 from scoring.reports.i18n import N_, Formats, gettext
-from scoring.reports.letters import PROCEDURES, VERDICTS
+from scoring.reports.letters import PROCEDURES, VERDICTS, text
 from scoring.reports.words import word
 from scoring.rules.lint import RuleWarning
 from scoring.rules.schema import RuleSet
@@ -160,6 +160,43 @@ class Member:
     declared_on: str | None
     conflict: Any
     note: str | None
+    signed_on: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    on: str
+    attended: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """A ranked tender's exclusion grounds and selection criteria, as the committee recorded them."""
+
+    bid: BidResult
+    exclusion: str
+    selection: str
+    by: str
+    on: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ExaminationRow:
+    bid: BidResult
+    outcome: str
+    asked_on: str
+    decided_on: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Standstill:
+    ends: str | None
+    signing: str | None
+    days: int
+    provision: str
 
 
 @dataclass(frozen=True)
@@ -172,6 +209,7 @@ class Opened:
     from_record: bool
     withdrawn: bool
     status: str
+    tenderer: str | None = None  # as the opening record names it
 
 
 @dataclass(frozen=True)
@@ -308,6 +346,14 @@ class CommitteeView:
     issues: list[tuple[BidResult, Issue]]
     bid_warnings: list[tuple[BidResult, Issue]]
     draft: bool
+    title: str = ""
+    report_on: str | None = None
+    meetings: list[MeetingRow] = field(default_factory=list)
+    checks: list[CheckRow] = field(default_factory=list)
+    examinations: list[ExaminationRow] = field(default_factory=list)
+    proposal: dict[str, Any] | None = None
+    standstill: Standstill | None = None
+    not_sent: list[BidResult] = field(default_factory=list)
     clarifications_folder: str = CLARIFICATIONS
     clarifications_file: str = CLARIFICATIONS_FILE
 
@@ -395,7 +441,81 @@ def committee_view(evaluation: Evaluation, diff: dict | None, language: str) -> 
         queue=review_queue(evaluation),
         issues=[(b, i) for b in evaluation.bids for i in b.issues],
         bid_warnings=[(b, i) for b in evaluation.bids for i in b.issues if i.severity.value == "warning"],
-        draft=evaluation.draft,
+        draft=evaluation.draft or bool(_open(evaluation, language)),
+        title=t.title_in(language) or t.title,
+        report_on=f.date(t.proceedings.report_on) if t.proceedings.report_on else None,
+        meetings=[MeetingRow(f.date(m.held_on), ", ".join(m.attended), m.subject) for m in t.proceedings.meetings],
+        checks=_checks(evaluation, ranked, _, f),
+        examinations=_examinations(evaluation, _, f),
+        proposal={
+            "to": text(t.proceedings.proposal.to, evaluation, language),
+            "on": f.date(t.proceedings.proposal.made_on) if t.proceedings.proposal.made_on else None,
+            "winner": ranked[0] if ranked else None,
+        }
+        if t.proceedings.proposal
+        else None,
+        standstill=_standstill(evaluation, language, f),
+        not_sent=not_sent(evaluation),
+    )
+
+
+def _open(evaluation: Evaluation, language: str) -> list[Any]:
+    from scoring.award.readiness import open_items
+
+    return open_items(evaluation, language)
+
+
+CHECK_WORDS = {"passed": N_("verified: no ground applies"), "failed": N_("not met"), "pending": N_("being verified")}
+SELECTION_WORDS = {"passed": N_("met"), "failed": N_("not met"), "pending": N_("being verified")}
+OUTCOMES = {
+    "pending": N_("explanation awaited"),
+    "accepted": N_("explanation accepted"),
+    "rejected": N_("explanation not accepted: excluded (Art. 69(3))"),
+}
+
+
+def _checks(evaluation: Evaluation, ranked: list[BidResult], _: Any, f: Formats) -> list[CheckRow]:
+    """The exclusion grounds and selection criteria of every ranked tender (Art. 57, 58; the ESPD)."""
+    rows = []
+    for b in ranked:
+        c = evaluation.tender.proceedings.check_of(b.bid_id)
+        if c is None:
+            rows.append(CheckRow(b, _("not recorded"), _("not recorded"), "", "", ""))
+        else:
+            rows.append(
+                CheckRow(
+                    b, _(CHECK_WORDS[c.exclusion]), _(SELECTION_WORDS[c.selection]), c.by, f.date(c.checked_on), c.note
+                )
+            )
+    return rows
+
+
+def _examinations(evaluation: Evaluation, _: Any, f: Formats) -> list[ExaminationRow]:
+    """Every price that asked for an explanation (Art. 69), with its examination."""
+    rows = []
+    for b in evaluation.bids:
+        flagged = any(i.code == "price.abnormally_low" for i in b.issues)
+        e = evaluation.tender.proceedings.examination_of(b.bid_id)
+        if not flagged and e is None:
+            continue
+        if e is None:
+            rows.append(ExaminationRow(b, _("not examined yet"), "", "", ""))
+        else:
+            decided = f.date(e.decided_on) if e.decided_on else ""
+            rows.append(ExaminationRow(b, _(OUTCOMES[e.outcome]), f.date(e.asked_on), decided, e.note))
+    return rows
+
+
+def _standstill(evaluation: Evaluation, language: str, f: Formats) -> Standstill:
+    t = evaluation.tender
+    law = t.law
+    period = t.standstill()
+    days = period.days if period else (t.letters.standstill_days or law.standstill)[t.letters.means]
+    return Standstill(
+        f.date(period.ends) if period else None,
+        f.date(period.next_day) if period else None,
+        days,
+        law.standstill_provision.get(language, law.standstill_provision["en"]),
     )
 
 
@@ -407,6 +527,7 @@ def _members(t: Tender, _: Any, f: Formats) -> list[Member]:
             f.date(m.declared_on) if m.declared_on else None,
             m.conflict,
             m.note,
+            f.date(m.signed_on) if m.signed_on else None,
         )
         for m in t.committee
     ]
@@ -421,6 +542,7 @@ def _opening(evaluation: Evaluation, _: Any, f: Formats) -> list[Opened]:
             b.received_from_record,
             b.withdrawn,
             _(STATUSES[b.status]),
+            b.tenderer,
         )
         for b in sorted(evaluation.bids, key=lambda b: b.file)
     ]

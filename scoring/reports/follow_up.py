@@ -9,7 +9,7 @@ never over them. The same record, check and day give the same bytes.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,6 +50,8 @@ def uid_part(item_id: str) -> str:
 
 # --- in the tender's language ------------------------------------------------------------------------------
 
+REPLY_DAYS = 14  # a request to the supplier with no due date of its own is answered within two weeks
+
 STATES = {
     "ok": N_("in order"),
     "renewed": N_("renewed"),
@@ -61,6 +63,7 @@ STATES = {
     "not_listed": N_("not in the register"),
     "ended": N_("ended"),
     "unchecked": N_("not checked"),
+    "to_verify": N_("to verify"),
 }
 
 
@@ -156,6 +159,11 @@ class Words:
             return _("the register lists certificate %(id)s as withdrawn%(where)s") % values
         if finding == "expired":
             return _("the certificate expired on %(date)s%(where)s") % {"date": until, "where": where}
+        if finding == "to_verify":
+            return _(
+                "the certificate expired on %(date)s as far as the register snapshot of %(snapshot)s shows, which "
+                "is older than the notice period: refresh the snapshot before treating it as lapsed"
+            ) % {"date": until, "snapshot": i.snapshot_on.isoformat() if i.snapshot_on else ""}
         if finding == "unchecked":
             return _("no register snapshot: checked on the calendar only; %(then)s") % {
                 "then": self.finding(i, i.then or "running")
@@ -238,6 +246,9 @@ def render_request(
     """requests/<date>/<item>.md: a request to the supplier, ready to send, in the tender's language."""
     words = Words(language)
     lapsed = item.state in LAPSED
+    due = item.next_due if item.next_due and not lapsed else None
+    # every request names the day to answer by: the due date, the remedy's, or two weeks
+    reply = due or item.remedy_by or day + timedelta(days=REPLY_DAYS)
     return render(
         "follow_up_request.md.j2",
         language,
@@ -246,7 +257,8 @@ def render_request(
         day=day.isoformat(),
         state=item.state,
         kind=commitment.kind,
-        due=item.next_due.isoformat() if item.next_due and not lapsed else None,
+        due=due.isoformat() if due else None,
+        reply=reply.isoformat(),
         was_due=item.next_due.isoformat() if item.next_due else "",
         subject=words.subject(commitment),
         source=commitment.source,

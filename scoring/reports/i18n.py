@@ -62,8 +62,12 @@ class Formats:
     def __init__(self, language: str, locale_tag: str = ""):
         from babel import Locale
 
-        # The tender's locale (nl-BE) when it is in the letters' language; the language alone otherwise.
+        # The tender's locale (nl-BE) when it is in the letters' language; the language alone otherwise, and
+        # English as written in Europe (Ireland: 25 November 2026, 24-hour times), not the United States.
+        self.language = language
         tag = locale_tag.replace("-", "_") if locale_tag.split("-")[0].lower() == language else language
+        if tag == "en":
+            tag = "en_IE"
         try:
             self.locale = Locale.parse(tag)
         except Exception:
@@ -115,11 +119,21 @@ class Formats:
         return format_date(value if not isinstance(value, datetime) else value.date(), "long", locale=self.locale)
 
     def moment(self, value: datetime | None) -> str:
-        from babel.dates import format_datetime
+        """A day and a time: the date in words, the time on the 24-hour clock, and its offset from UTC (the
+        time as the record gave it: 15 October 2026, 12:00 (UTC+02:00))."""
+        from babel.dates import format_date, format_time
 
         if value is None:
             return "–"
-        return format_datetime(value, "medium", tzinfo=value.tzinfo, locale=self.locale)
+        offset = value.utcoffset()
+        if offset is None:
+            zone = ""
+        else:
+            minutes = int(offset.total_seconds() // 60)
+            sign = "+" if minutes >= 0 else "−"
+            zone = f" (UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d})"
+        day = format_date(value.date(), "long", locale=self.locale)
+        return f"{day}, {format_time(value, 'HH:mm', locale=self.locale)}{zone}"
 
 
 @cache

@@ -1,30 +1,35 @@
 """Award decision notices (Art. 55 of Directive 2014/24/EU), one per tenderer, in Markdown and HTML, in the
 buyer's language, fit to send as they are.
 
-Each letter is dated and signed, names the procedure, the tenderer (by its legal name), the decision and the
-successful tenderer; for a ranked bid its own score per criterion beside the winner's, with the winner's
-relative advantages in the two bids' own values (never another bidder's price or score); for a bid that was
-not ranked, the reason in terms of its own answer and the requirement; the end of the standstill period
-(Art. 2a of Directive 2007/66/EC: counted from the day after sending, 10 or 15 calendar days by the means of
-sending, per tender.yaml) and the body that hears appeals. A letter is a DRAFT, and says so in its first line,
-while it is not dated, names no signatory or review body, or while a decision that could change a score or a
-rank is open (award/pending.py).
+Each letter is dated and signed, names the procedure, the tenderer (by its legal name, or as the opening record
+names it), the decision and the successful tenderer; for a ranked bid its own score per criterion beside the
+winner's, with the winner's relative advantages in the two bids' own values (never another bidder's price or
+score); for a bid that was not ranked, the reasons in terms of its own offer (the item, the requirement, its
+answer); the standstill as the buyer's law counts it (scoring/law.py: the period by means of sending, moved
+to the next working day where the law says so, the provision cited), the earliest day the contract may be
+signed, the review body and, where the law sets one, the time limit to seek annulment. One letter per
+tenderer: a submission replaced by the same tenderer's later one gets none; the one that stands mentions it.
+
+A letter is a DRAFT, and says why on its first line, while anything is open (award/readiness.py: a review,
+a clarification, a decision that could change the award, a review decision that applied to no claim, a text
+missing in the letter's language, a signature, the date).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from scoring.award.results import BidResult, CriterionResult, Evaluation, Status
 from scoring.claims.verdicts import Verdict
-from scoring.intake.parse import FORMULA_STARTS
-from scoring.issues import CODES, Severity
+from scoring.intake.parse import looks_like_formula
+from scoring.issues import Severity
+from scoring.models import Text, text_in
 from scoring.reports.i18n import N_, Formats, gettext, render
+from scoring.reports.words import word
 from scoring.rules.schema import Criterion
-
-# What a spreadsheet would read as a formula: the reader's list, and a leading minus (a name is never a number).
-FORMULA_START = (*FORMULA_STARTS, "-")
+from scoring.rules.units import UNITS
 
 VERDICTS = {
     Verdict.ACCEPTED: N_("accepted"),
@@ -41,18 +46,6 @@ PROCEDURES = {
     "innovation_partnership": N_("innovation partnership"),
 }
 MEANS = {"electronic": N_("electronic means"), "other": N_("other means than electronic")}
-
-
-def looks_like_formula(text: str | None) -> bool:
-    return bool(text) and str(text).startswith(FORMULA_START)
-
-
-def legal_name(name: str | None, registration: str | None, fallback: str) -> dict[str, Any]:
-    """How a letter names a tenderer: its legal name as written in the bid, unless that is not a name (a
-    formula written as text), when the registration number names it and the text is quoted as data."""
-    if name and not looks_like_formula(name):
-        return {"name": name, "registration": registration, "as_written": None}
-    return {"name": None, "registration": registration, "as_written": name, "fallback": fallback}
 
 
 def _criteria(evaluation: Evaluation) -> dict[str, Criterion]:
@@ -72,27 +65,34 @@ def shown_raw(c: CriterionResult, rule: Criterion | None, evaluation: Evaluation
     if shown == "percent":
         return f.percent(Decimal(raw))
     if isinstance(raw, Decimal | int | float):
-        return f.figure(Decimal(str(raw))) + (f" {rule.unit}" if rule is not None and rule.unit else "")
+        return f.figure(Decimal(str(raw))) + (
+            f" {unit_in(rule, f.language, _)}" if rule is not None and rule.unit else ""
+        )
     return str(raw)
 
 
-def draft_reasons(evaluation: Evaluation, _: Any) -> list[str]:
-    """Why the letters cannot be sent yet; empty when they can."""
-    settings = evaluation.tender.letters
-    reasons = []
-    if settings.sent_on is None:
-        reasons.append(_("they are not dated: set letters.sent_on in tender.yaml on the day they are sent"))
-    if settings.signatory is None:
-        reasons.append(_("no signatory is named (letters.signatory in tender.yaml)"))
-    if settings.review_body is None:
-        reasons.append(_("no review body is named (letters.review_body in tender.yaml)"))
-    open_items = [p for p in evaluation.pending if p.relevant]
-    if open_items:
-        listing = ", ".join(f"{p.bid_id} ({p.subject})" for p in open_items)
-        reasons.append(_("a decision that could change a score or a rank is open: %(items)s") % {"items": listing})
-    if not any(b.status is Status.RANKED for b in evaluation.bids):
-        reasons.append(_("no bid could be ranked"))
-    return reasons
+def unit_in(rule: Criterion, language: str, _: Any) -> str:
+    """A criterion's unit in a language: one every report words (rules/units.py), or the rule set's own."""
+    if rule.unit in UNITS:
+        return _(UNITS[rule.unit])
+    return rule.units.get(language, rule.unit)
+
+
+def draft_reasons(evaluation: Evaluation, language: str, today: date | None = None) -> list[str]:
+    """Why the letters cannot be sent yet, in the language; empty when they can."""
+    from scoring.award.readiness import open_items
+
+    return [word(o.what, language) for o in open_items(evaluation, language, today)]
+
+
+def text(value: Text | None, evaluation: Evaluation, language: str) -> str:
+    """A text of tender.yaml in the letter's language; the tender's own when it gives none (the letter is
+    then a draft that says the text is missing)."""
+    own = evaluation.tender.language
+    found = text_in(value, language, own)
+    if found is not None:
+        return found
+    return text_in(value, own, own) or (next(iter(value.values()), "") if isinstance(value, dict) else value or "")
 
 
 class Shared:
@@ -100,7 +100,7 @@ class Shared:
     title, buyer, date, procedure, reference) and the close (standstill, review, signature, references), the
     successful tender's name and its scores. A letter adds only what is its own."""
 
-    def __init__(self, evaluation: Evaluation, language: str):
+    def __init__(self, evaluation: Evaluation, language: str, today: date | None = None):
         _ = self._ = gettext(language)
         t = evaluation.tender
         self.language = language
@@ -115,23 +115,50 @@ class Shared:
         self.winner_scores = (
             {c.id: (f.number(c.score, 2), self.amount(c.points), c) for c in winner.criteria} if winner else {}
         )
-        ends = settings.standstill_ends()
+        law = t.law
+        from scoring.award.readiness import changed_since_sent
+
+        replaced = evaluation.sent if changed_since_sent(evaluation) else None
+        sent_on = evaluation.sent.sent_on if evaluation.sent and not replaced else settings.sent_on
+        period = t.standstill() if evaluation.sent is None else _period(evaluation, sent_on)
+        buyer = t.buyer_in(language) or t.buyer
+        signatory = settings.signatory
+        body = settings.review_body
         common = {
-            "draft": draft_reasons(evaluation, _),
-            "date": f.date(settings.sent_on) if settings.sent_on else None,
-            "buyer": t.buyer,
-            "signatory": settings.signatory,
+            "draft": draft_reasons(evaluation, language, today),
+            "replaces_decision": f.date(replaced.sent_on) if replaced else None,
+            "date": f.date(sent_on) if sent_on else None,
+            "title": t.title_in(language) or t.title,
+            "buyer": buyer,
+            "signatory": {"name": signatory.name, "role": text(signatory.role, evaluation, language)}
+            if signatory
+            else None,
             "contact": settings.contact,
             "tender": t,
             "lot": evaluation.lot,
             "procedure": _(PROCEDURES[t.procedure.type]),
             "notice": t.procedure.notice,
             "standstill": {
-                "days": settings.standstill_days.get(settings.means, 10),
+                "days": period.days if period else (settings.standstill_days or law.standstill)[settings.means],
                 "means": _(MEANS[settings.means]),
-                "ends": f.date(ends) if ends else None,
+                "provision": law.standstill_provision.get(language, law.standstill_provision["en"]),
+                "ends": f.date(period.ends) if period else None,
+                "moved_from": f.date(period.counted_to) if period and period.moved else None,
+                "signing": f.date(period.next_day) if period else None,
             },
-            "review_body": settings.review_body,
+            "annulment": {
+                "days": law.annulment_days,
+                "provision": law.annulment_provision.get(language, ""),
+            }
+            if law.annulment_days
+            else None,
+            "review_body": {
+                "name": text(body.name, evaluation, language),
+                "address": text(body.address, evaluation, language) if body.address else "",
+                "how": text(body.how, evaluation, language) if body.how else "",
+            }
+            if body
+            else None,
             "rules": evaluation.rules,
             "rules_sha256": evaluation.rules_sha256,
             "run_id": evaluation.run_id,
@@ -140,8 +167,8 @@ class Shared:
         from markupsafe import Markup
 
         self.context = {
-            "buyer": t.buyer,
-            "winner": legal_name(winner.supplier, winner.registration_number, winner.file) if winner else None,
+            "buyer": buyer,
+            "winner": party(winner) if winner else None,
             "ranked": len(self.ranked),
             "winner_total": self.amount(winner.total) if winner and winner.total is not None else "",
             "headings": tuple(_(h) for h in method.letter_headings),
@@ -153,8 +180,47 @@ class Shared:
         self.html = {
             "head": Markup(render("letter_head.html.j2", language, **common)),
             "close": Markup(render("letter_close.html.j2", language, **common)),
-            "title": f"{_('Award decision')}: {t.title}",
+            "title": f"{_('Award decision')}: {common['title']}",
         }
+
+
+def _period(evaluation: Evaluation, sent_on: date | None):  # -> scoring.law.Period | None
+    if sent_on is None:
+        return None
+    t = evaluation.tender
+    from scoring.law import standstill
+
+    days = (t.letters.standstill_days or {}).get(t.letters.means)
+    return standstill(sent_on, t.letters.means, t.law, t.region, days)
+
+
+def party(bid: BidResult) -> dict[str, Any]:
+    """How a letter names a tenderer: its legal name as the bid writes it; else the tenderer the opening record
+    names; a name that is not one (a formula written as text) is quoted as data beside the registration."""
+    name = bid.supplier if bid.supplier and not looks_like_formula(bid.supplier) else bid.tenderer
+    as_written = bid.supplier if bid.supplier and looks_like_formula(bid.supplier) else None
+    return {"name": name, "registration": bid.registration_number, "as_written": as_written, "fallback": bid.file}
+
+
+def reasons(bid: BidResult, language: str) -> list[str]:
+    """Why a bid could not be evaluated, once each, in the tenderer's terms: the line of its offer (item,
+    quantity, category) and what is wrong there, or what is wrong with the file or the bid as a whole."""
+    out: list[str] = []
+    for i in bid.issues:
+        if i.severity is not Severity.ERROR or i.code == "bid.superseded":
+            continue
+        said = word(i.fact, language) if i.fact is not None else i.message
+        if i.item is not None:
+            said = f"{word(i.item, language)}: {said}"
+        said = said.rstrip(".")
+        if said not in out:
+            out.append(said)
+    return out
+
+
+def _file_level(bid: BidResult) -> bool:
+    """Whether the file itself could not be read (nothing of the offer to judge)."""
+    return any(i.code.startswith("file.") and i.severity is Severity.ERROR for i in bid.issues)
 
 
 def letter_context(evaluation: Evaluation, bid: BidResult, shared: Shared) -> dict[str, Any]:
@@ -168,7 +234,7 @@ def letter_context(evaluation: Evaluation, bid: BidResult, shared: Shared) -> di
     elif bid.status is Status.AWAITING_CLARIFICATION:
         decision = "awaiting"
     else:
-        decision = "rejected"
+        decision = "unreadable" if _file_level(bid) else "rejected"
     scores, advantages = [], []
     if bid.status is Status.RANKED and winner is not None:
         theirs = shared.winner_scores
@@ -198,32 +264,24 @@ def letter_context(evaluation: Evaluation, bid: BidResult, shared: Shared) -> di
             "requirement": evaluation.rules.knockouts[n].wording(language)
             if n < len(evaluation.rules.knockouts)
             else k.requirement,
-            "answer": k.answer or _("not stated"),
+            "answer": word(k.answer, language) if k.answer else _("not stated"),
         }
         for n, k in enumerate(bid.knockouts)
         if not k.passed
-    ]
-    errors = [
-        {
-            "meaning": _(CODES[i.code][1]).rstrip(".") if i.code in CODES else i.message,
-            "detail": i.message if language == "en" else "",
-            "where": ", ".join(str(p) for p in (i.sheet, i.row and f"{_('row')} {i.row}", i.field) if p),
-        }
-        for i in bid.issues
-        if i.severity is Severity.ERROR
     ]
     claims = [
         {
             "label": c.label or "",
             "reference": c.certificate_id or c.evidence or "",
             "verdict": _(VERDICTS[c.verdict]),
-            "reason": c.reason,
+            "reason": word(c.reason, language),
         }
         for c in bid.claims
     ]
     return {
         **shared.context,
-        "to": legal_name(bid.supplier, bid.registration_number, bid.file),
+        "to": party(bid),
+        "replaces": bid.replaces,
         "file": bid.file,
         "decision": decision,
         "rank": bid.rank,
@@ -232,18 +290,25 @@ def letter_context(evaluation: Evaluation, bid: BidResult, shared: Shared) -> di
         "advantages": advantages,
         "tie_break": bid.tie_break if bid.status is Status.RANKED and not advantages else None,
         "knockouts": knockouts,
-        "errors": errors,
-        "requests": [{"field": r.field, "expected": r.expected} for r in bid.clarifications if r.blocking],
+        "errors": reasons(bid, language),
+        "requests": [
+            {"field": r.field, "expected": word(r.expected, language)} for r in bid.clarifications if r.blocking
+        ],
         "claims": claims,
     }
 
 
-def letters(evaluation: Evaluation, language: str | None = None) -> dict[str, tuple[str, str]]:
-    """bid id -> (markdown, html), one letter for every bid file, in the tender's language (or `language`)."""
+def letters(
+    evaluation: Evaluation, language: str | None = None, today: date | None = None
+) -> dict[str, tuple[str, str]]:
+    """bid id -> (markdown, html), one letter per tenderer (a replaced submission gets none: the letter on the
+    one that stands names it), in the tender's language (or `language`)."""
     language = language or evaluation.tender.language
-    shared = Shared(evaluation, language)
+    shared = Shared(evaluation, language, today)
     out = {}
     for bid in evaluation.bids:
+        if bid.superseded:
+            continue
         context = letter_context(evaluation, bid, shared)
         out[bid.bid_id] = (
             render("letter.md.j2", language, **shared.markdown, **context),

@@ -9,7 +9,7 @@ from typing import Any
 
 from scoring.award.results import BidResult, Evaluation, Status
 from scoring.formatting import json_text, plain
-from scoring.reports.letters import FORMULA_START
+from scoring.intake.parse import FORMULA_START
 from scoring.rules.schema import Criterion, RuleSet
 
 PREFIX = "ocds-tenderscore"  # replace with the publisher's registered OCID prefix before publishing
@@ -107,6 +107,11 @@ def ocds_package(evaluation: Evaluation) -> dict:
             "value": sum(1 for b in evaluation.bids if _bid_status(b) == "disqualified"),
         },
         {"id": "4", "measure": "bidders", "value": len(seen)},
+        {  # replaced by the same tenderer's later submission, or withdrawn: so that the counts add up
+            "id": "7",
+            "measure": "withdrawnBids",
+            "value": sum(1 for b in evaluation.bids if _bid_status(b) == "withdrawn"),
+        },
     ]
     if prices:  # BT-711, the lowest and highest value among the tenders that could be ranked
         statistics += [

@@ -1,9 +1,9 @@
 """Facts in words, in each language: the one place the reports turn what the domain found into sentences.
 
-English is `facts.english` (the wording the ledger and evaluation.json keep, byte for byte). Another language
-translates each message through its catalogue and formats each value as the language writes it: figures with
-its decimal mark, amounts grouped by thousands, dates in words. Text a bidder or the buyer wrote is never
-translated.
+`facts.english` is the wording the ledger and evaluation.json keep (ISO dates, figures as stored). The reports
+word each message through the language's catalogue and format each value as the language writes it: figures
+with its decimal mark, amounts grouped by thousands, dates in words (English as written in Europe). Text a
+bidder or the buyer wrote is never translated.
 """
 
 from __future__ import annotations
@@ -36,9 +36,8 @@ def _formats(language: str) -> Formats:
 
 
 def word(value: Any, language: str) -> str:
-    """A fact (or any value a fact holds) in the language."""
-    if language == "en":
-        return english(value)
+    """A fact (or any value a fact holds) in the language, as its readers write figures and dates (English
+    too: 30 June 2026, not the ISO dates evaluation.json and the ledger keep, which `facts.english` gives)."""
     return _word(value, language, gettext(language))
 
 

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from scoring.award.results import Evaluation, RunKind
@@ -13,7 +14,7 @@ from scoring.errors import OutputError, os_problem
 from scoring.formatting import json_text, plain
 from scoring.names import inside, safe_name
 from scoring.reports.clarifications import FOLDER as CLARIFICATIONS
-from scoring.reports.clarifications import render_request, with_clarifications
+from scoring.reports.clarifications import render_request, to_request
 from scoring.reports.diff import render_diff_md
 from scoring.reports.evaluation_json import render_json
 from scoring.reports.evaluation_xlsx import write_xlsx
@@ -29,7 +30,12 @@ FOLDERS = ("letters", CLARIFICATIONS)  # written whole; clarifications/ only whe
 def default_out_dir(evaluation: Evaluation, base: Path | str = "reports") -> Path:
     """reports/<tender>/ for official runs; a scenario never overwrites them: reports/<tender>/scenarios/<run>/.
     The tender's id is a folder name only through `safe_name`."""
-    folder = Path(base) / safe_name(evaluation.tender.id)
+    return out_dir_of(evaluation, Path(base) / safe_name(evaluation.tender.id))
+
+
+def out_dir_of(evaluation: Evaluation, folder: Path) -> Path:
+    """Where a run's reports go under a tender's reports folder: a scenario (a what-if under other rules) in
+    scenarios/<run>/ of it, never over the official reports and letters, whichever folder was named."""
     if evaluation.kind is RunKind.SCENARIO and evaluation.run_id:
         folder = folder / "scenarios" / safe_name(evaluation.run_id[:8])
     return lot_dir(evaluation, folder)
@@ -112,16 +118,17 @@ def _write_all(evaluation: Evaluation, out: Path, diff: dict | None) -> list[Pat
     (out / "report.html").write_text(render_html(evaluation, diff), encoding="utf-8")
     written = [Path(name) for name in REPORTS]
     (out / "letters").mkdir()
-    for bid_id, (markdown, html) in letters(evaluation).items():
+    for bid_id, (markdown, html) in letters(evaluation, today=date.today()).items():
         for suffix, text in ((".md", markdown), (".html", html)):
             letter = Path("letters") / f"{safe_name(bid_id)}{suffix}"
             (out / letter).write_text(text, encoding="utf-8")
             written.append(letter)
-    for bid in with_clarifications(evaluation):
+    for bid in to_request(evaluation):
         (out / CLARIFICATIONS).mkdir(exist_ok=True)
-        request = Path(CLARIFICATIONS) / f"{safe_name(bid.bid_id)}.md"
-        (out / request).write_text(render_request(evaluation, bid), encoding="utf-8")
-        written.append(request)
+        for suffix, text in zip((".md", ".html"), render_request(evaluation, bid)):
+            request = Path(CLARIFICATIONS) / f"{safe_name(bid.bid_id)}{suffix}"
+            (out / request).write_text(text, encoding="utf-8")
+            written.append(request)
     (out / "ocds.json").write_text(render_ocds(evaluation), encoding="utf-8")
     written.append(Path("ocds.json"))
     if diff is not None:

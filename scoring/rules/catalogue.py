@@ -16,6 +16,7 @@ from pydantic import (
 
 from scoring.errors import RuleError
 from scoring.facts import N_, Listing
+from scoring.facts import name as named
 from scoring.intake.folder import Files
 from scoring.yamlio import load_yaml, read_input
 
@@ -113,6 +114,7 @@ class Catalogue(BaseModel):
 
     catalogue_version: str
     areas: dict[str, str]
+    area_names: dict[str, dict[str, str]] = {}  # language -> area -> its name in that language
     schemes: list[Scheme]
     path: str = ""
 
@@ -121,6 +123,7 @@ class Catalogue(BaseModel):
         seen: dict[str, str] = {}
         for scheme in self.schemes:
             unknown = set(scheme.covers) - set(self.areas)
+            unknown |= {a for names in self.area_names.values() for a in names} - set(self.areas)
             if unknown:
                 raise ValueError(f"scheme {scheme.id} names unknown areas: {', '.join(sorted(unknown))}")
             for name in scheme.names():
@@ -144,8 +147,13 @@ class Catalogue(BaseModel):
         return next(s for s in self.schemes if s.id == scheme_id)
 
     def area_words(self, areas) -> Listing:
-        """The requirement areas as the catalogue names them."""
-        return Listing(tuple(self.areas.get(a, a) for a in areas))
+        """The requirement areas as the catalogue names them, in each language it names them in."""
+        return Listing(
+            tuple(
+                named(self.areas.get(a, a), {lang: names[a] for lang, names in self.area_names.items() if a in names})
+                for a in areas
+            )
+        )
 
 
 def load_catalogue(path: Path | str, files: Files | None = None) -> Catalogue:

@@ -50,6 +50,8 @@ class CriterionBase(Strict):
     """How an items.<field> becomes one value for the bid."""
     unit: str = ""
     """The raw value's unit as reports show it (e.g. months, %, kWh)."""
+    units: dict[str, str] = {}
+    """The unit in other languages, when it is not one every report words (y, %, kWh/y: rules/units.py)."""
     function: str
     """The scoring function (tenderscore check-rules lists them)."""
     params: Any = None
