@@ -476,6 +476,7 @@ def many_bids(folder: Path, count: int, rules: Path, tender_id: str = "MANY-BIDS
     (folder / "bids").mkdir(parents=True)
     data = yaml.safe_load((TENDER / "tender.yaml").read_text())
     data.update(id=tender_id, rules=str(rules))
+    data.pop("received", None)  # the sample's opening record lists the sample's bids, not these
     (folder / "tender.yaml").write_text(yaml.safe_dump(data))
     base = sample_bids()["01-greenbyte.xlsx"]
     for n in range(count):
@@ -502,6 +503,7 @@ def catalogue_tender(folder: Path, lines: int, rules: Path, tender_id: str = "CA
     data = yaml.safe_load((TENDER / "tender.yaml").read_text())
     data.update(id=tender_id, rules=str(rules))
     data.pop("items", None)
+    data.pop("received", None)
     (folder / "tender.yaml").write_text(yaml.safe_dump(data))
     for name in ("01-greenbyte.xlsx", "02-officeline.xlsx"):
         spec = deepcopy(sample_bids()[name])

@@ -37,7 +37,7 @@ from scoring.award.robustness import assess
 from scoring.claims.registers import OfflineRegister
 from scoring.claims.reviews import REVIEWS_FILE, ReviewDecision, Reviews, claim_key, load_reviews
 from scoring.claims.verify import Verification, unused_decisions
-from scoring.contract.followup import EVIDENCE_FILE, check, load_evidence
+from scoring.contract.followup import EVIDENCE_FILE, check, load_evidence, load_follow_up
 from scoring.contract.record import ContractRecord, contract_record, winner_of
 from scoring.errors import InputError, OutputError, Problem, TenderError, os_problem
 from scoring.facts import N_, Fact, Listing, english, fact
@@ -877,7 +877,8 @@ def follow_up(
         if tender.award is not None and not _same_award(recorded.get(tender.award.lot), tender.award):
             award_contract(tender_dir, tender.award, ledger=ledger, trigger=trigger, where=str(tender.folder))
             recorded = {r.lot: r for r in ledger.awarded() if r.tender_id == tender.id}
-        evidence = load_evidence(tender.folder, prepared.files)
+        recorded_after = load_follow_up(tender.folder, prepared.files)
+        evidence = recorded_after.received
     except InputError as error:
         return [FollowUpOutcome(tender_id=Path(tender_dir).name, followed=False, failed=True, reason=str(error))]
     if not recorded:
@@ -894,7 +895,14 @@ def follow_up(
         before = ledger.latest(tender.id, lot, kinds=(FOLLOW_UP,))
         previous = before.document["check"] if before else None
         found = check(
-            contract, register, evidence, today, terms.notice_days, terms.renewal_evidence_days, previous=previous
+            contract,
+            register,
+            evidence,
+            today,
+            terms.notice_days,
+            terms.renewal_evidence_days,
+            previous=previous,
+            deliveries=recorded_after.deliveries,
         )
         pending = ledger.prepare(
             tender.id,

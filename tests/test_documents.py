@@ -6,6 +6,7 @@ the buyer's law; drafts while anything is open, and saying what."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 from datetime import date
@@ -361,6 +362,12 @@ def test_a_scenario_never_writes_over_the_official_reports(tmp_path):
     assert scenario.kind.value == "scenario"
     assert (out / "letters" / "01-greenbyte.md").read_text() == official
     assert (out / "scenarios" / scenario.run_id[:8] / "evaluation.json").is_file()
+    # A second what-if is compared with the official run, not with the first what-if.
+    [again] = run(folder, ROOT / "rules" / "computers-2026-ratio.yaml", ledger=ledger, out_dir=out)
+    first = json.loads((out / "evaluation.json").read_text())["run_id"]
+    diff = json.loads((out / "scenarios" / again.run_id[:8] / "diff.json").read_text())
+    assert diff["previous_run_id"] == first != scenario.run_id
+    assert diff["changes"]  # the ratio rules moved points against the official run
     ledger.engine.dispose()
 
 

@@ -88,7 +88,7 @@ def test_the_award_records_every_commitment_of_the_winning_bid(tender, database_
     assert (monitor.on_lapse, monitor.remedy_within_days) == ("remedy", 30)
     assert commitments["certificate:TCO-9-EB14-0071"].due == []  # valid beyond the contract's end
     assert commitments["factories"].due == [date(2028, 1, 1), date(2029, 1, 1), date(2030, 1, 1)]
-    assert commitments["warranty"].ends == date(2032, 1, 1)  # 5 years from the contract start
+    assert commitments["warranty"].ends == date(2031, 12, 31)  # 5 years from the contract start, its last day
     assert commitments["take_back"].due == [date(2030, 12, 31)]
     runs = ledger.runs_of("CITY-ICT-2026-014")
     assert [(r.kind, r.trigger) for r in runs] == [("official", "manual"), ("sent", "manual"), ("award", "manual")]
@@ -243,6 +243,41 @@ def test_a_date_past_without_evidence_is_overdue_and_evidence_answers_it(tender,
     fresh = OfflineRegister(tender / "rules" / "registers")
     late = {i.id: i for i in check(record, fresh, [], date(2031, 4, 2), 60, 30).items}
     assert late["certificate:TCO-9-EB14-0071"].state == "expired"
+
+
+def test_warranty_and_spare_parts_periods_run_from_each_delivery(tender, tmp_path):
+    """Five years of warranty run from the day each item is delivered to the day before its fifth
+    anniversary: a contract starting 2027-01-01 covers until 2031-12-31 while nothing is delivered; the
+    notebooks delivered 2027-03-15 and the monitors 2027-09-01 are covered until 2032-03-14 and 2032-08-31."""
+    (tender / "tender" / "follow-up.yaml").write_text(
+        "deliveries:\n"
+        "  - {delivered_on: 2027-03-15, items: [NB-14], by: contract manager}\n"
+        "  - {delivered_on: 2027-09-01, items: [MON-24]}\n"
+    )
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.sqlite'}")
+    record, _ = pipeline.award_contract(tender / "tender", award(tender, ledger), ledger=ledger)
+    from scoring.claims.registers import OfflineRegister
+    from scoring.contract.followup import load_follow_up
+
+    register = OfflineRegister(tender / "rules" / "registers")
+    deliveries = load_follow_up(tender / "tender").deliveries
+    day = date(2032, 1, 10)
+    undelivered = {i.id: i for i in check(record, register, [], day, 60, 30).items}
+    assert (undelivered["warranty"].state, undelivered["warranty"].ends) == ("ended", date(2031, 12, 31))
+    items = {i.id: i for i in check(record, register, [], day, 60, 30, deliveries=deliveries).items}
+    warranty = items["warranty"]
+    assert (warranty.state, warranty.ends, warranty.first_ends) == ("ok", date(2032, 8, 31), date(2032, 3, 14))
+    assert Words("en").finding(warranty) == (
+        "running until 2032-08-31, from the last of 2 deliveries recorded (the first one's ends on 2032-03-14)"
+    )
+    assert "from each delivery" in Words("en").subject(next(c for c in record.commitments if c.id == "warranty"))
+    ended = {i.id: i for i in check(record, register, [], date(2032, 9, 1), 60, 30, deliveries=deliveries).items}
+    assert ended["warranty"].state == "ended" and ended["warranty"].ends == date(2032, 8, 31)
+    [done] = pipeline.follow_up(tender / "tender", ledger=ledger, today=day, out_dir=tmp_path / "r")
+    assert done.states["warranty"] == "ok"  # follow-up.yaml's deliveries, through the command's path
+    (tender / "tender" / "follow-up.yaml").write_text("deliveries:\n  - {items: [NB-14]}\n")
+    [broken] = pipeline.follow_up(tender / "tender", ledger=ledger, today=day)
+    assert broken.failed and "deliveries[#1].delivered_on" in broken.reason
 
 
 def test_follow_up_evidence_is_read_from_follow_up_yaml(tender, tmp_path):

@@ -241,8 +241,21 @@ def test_the_ocds_export_validates_against_the_schema(written):
     assert "details" not in release["bids"] and "tenderers" not in release["tender"]
     assert [p["name"] for p in release["parties"]] == ["City of Example, ICT department", "GreenByte Solutions NV"]
     assert release["tender"]["status"] == "active" and release["awards"][0]["status"] == "pending"
+    assert "date" not in release["awards"][0]  # no decision has been sent yet: the run's day is not one
     weights = [n["number"] for c in release["tender"]["lots"][0]["awardCriteria"]["criteria"] for n in c["numbers"]]
     assert sum(weights) == 100
+
+
+def test_an_intended_award_is_dated_by_the_letters_that_announced_it(sample_evaluation):
+    from datetime import date
+
+    from scoring.award.results import Sent
+    from scoring.reports.ocds import render_ocds
+
+    sent = Sent(sent_on=date(2026, 12, 2), run_id="0" * 8, letters={})
+    release = _validate_ocds(json.loads(render_ocds(sample_evaluation.model_copy(update={"sent": sent}))))
+    [award] = release["awards"]
+    assert award["status"] == "pending" and award["date"] == release["date"] == "2026-12-02T00:00:00Z"
 
 
 def test_a_recorded_award_and_full_publication_follow_the_standards(sample_evaluation, tmp_path):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 import yaml
-from conftest import ROOT, SAMPLE_TENDER
+from conftest import ROOT, SAMPLE_TENDER, decide
 
 
 def _free_port() -> int:
@@ -138,8 +138,11 @@ def test_a_published_register_refresh_follows_up_the_awarded_contracts(service):
         data = yaml.safe_load((root / "tender" / "tender.yaml").read_text())
         data["rules"] = str(root / "rules" / "computers-2026.yaml")
         (root / "tender" / "tender.yaml").write_text(yaml.safe_dump(data))
-        _cli(["evaluate", "tender"], env, root)
-    out = _cli(["award", "tender", "01-greenbyte", "--on", "2026-11-20"], env, root)
+    decide(root / "tender", sent_on=None)  # nothing left open: the letters may go, then the award
+    _cli(["evaluate", "tender"], env, root)
+    _cli(["send", "tender"], env, root)
+    signing = _cli(["status", "tender"], env, root).split("may be signed from ")[1].split()[0]
+    out = _cli(["award", "tender", "01-greenbyte", "--on", signing], env, root)
     assert "awarded to GreenByte Solutions NV" in out
 
     path = root / "rules" / "registers" / "tco-certified.csv"

@@ -318,6 +318,39 @@ def _price_schedule(path, total, title_rows=3):
     return lines + 1
 
 
+def test_the_bids_own_total_is_read_from_its_line_total_column(make_tender):
+    """A bidder who adds a line total column (quantity times price) puts its total under that column, and
+    under the price column at most the sum of the unit prices: the total compared with the lines is the
+    line total column's, and that column is the bidder's own, not an ignored extra."""
+    import openpyxl
+
+    spec = sample_spec("01-greenbyte.xlsx")
+    spec["mapping"] = DUTCH
+    template = dict(DUTCH, yes_words=["Ja"], no_words=["Nee"], not_applicable_words=["nvt"])
+    tender, bids = _tender(make_tender, {"nl.xlsx": spec, "nl-wrong.xlsx": spec}, template=template)
+    computed = validate_bid(read_bid(bids / "nl.xlsx", tender), tender).bid.total_price
+    for name, total in (("nl.xlsx", computed), ("nl-wrong.xlsx", computed + 100)):
+        path = bids / name
+        row = _price_schedule(path, 1234.0)  # the sum of the unit prices, as some bidders write it
+        book = openpyxl.load_workbook(path)
+        sheet = book["Producten"]
+        heading = [c.value for c in sheet[4]]
+        quantity, price = heading.index("Aantal") + 1, heading.index("Eenheidsprijs") + 1
+        column = len(heading) + 1
+        sheet.cell(4, column, "Regeltotaal")
+        for r in range(5, row):
+            sheet.cell(r, column, sheet.cell(r, quantity).value * sheet.cell(r, price).value)
+        sheet.cell(row, column, float(total))
+        book.save(path)
+
+    right = validate_bid(read_bid(bids / "nl.xlsx", tender), tender)
+    assert not [i for i in right.issues if i.severity.value != "info"], right.issues
+    assert "column.extra" not in codes(right) and [i.row for i in right.issues if i.code == "items.total_row"] == [row]
+    wrong = validate_bid(read_bid(bids / "nl-wrong.xlsx", tender), tender)
+    [differs] = [i for i in wrong.issues if i.code == "items.total_differs"]
+    assert differs.row == row and wrong.bid.total_price == computed
+
+
 def test_a_title_block_above_the_table_and_a_totals_row_under_it(make_tender):
     """The heading row is found by its headings (row 4 under a title block), not assumed to be row 1; a
     totals row is the bidder's own total: compared with the item lines, never an item and never the price.

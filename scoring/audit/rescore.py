@@ -9,6 +9,7 @@ from pydantic import TypeAdapter
 
 from scoring.audit.ledger import Ledger
 from scoring.audit.runs import input_hashes, tender_key
+from scoring.award.results import RunKind
 from scoring.errors import InputError
 from scoring.intake.folder import Files
 from scoring.intake.ingest import read_bid
@@ -132,7 +133,9 @@ def known_tender_dirs(ledger: Ledger) -> list[str]:
 
 
 def previous_document(ledger: Ledger, tender_id: str, lot: str | None) -> dict | None:
-    latest = ledger.latest(tender_id, lot)
+    """The latest official evaluation of the tender (lot), the one "changes since" compares with: never a
+    what-if under other rules, which decides nothing."""
+    latest = ledger.latest(tender_id, lot, kinds=(RunKind.OFFICIAL.value,))
     if latest is None:
         return None
     document = latest.document

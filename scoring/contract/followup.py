@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from scoring.claims.registers import Register
-from scoring.contract.record import Commitment, ContractRecord
+from scoring.contract.record import Commitment, ContractRecord, last_day
 from scoring.errors import InputError
 from scoring.intake.folder import EVIDENCE_FILE, Files
 from scoring.models import Frozen
@@ -58,8 +58,23 @@ class Evidence(Frozen):
     by: str | None = None
 
 
+class Delivery(Frozen):
+    """A delivery under the contract (follow-up.yaml, `deliveries:`): the warranty, spare parts and security
+    updates periods of what it delivered run from its day."""
+
+    delivered_on: date
+    items: list[str] = []  # the item codes delivered; every item of the contract when empty
+    lot: str | None = None  # the lot's contract it belongs to, when the tender has lots
+    note: str = ""
+    by: str | None = None
+
+
 class EvidenceFile(Frozen):
     received: list[Evidence] = []
+    deliveries: list[Delivery] = []
+
+
+PERIODS = ("warranty", "spare_parts", "security_updates")  # run from each delivery of the items they cover
 
 
 class ItemCheck(Frozen):
@@ -68,8 +83,9 @@ class ItemCheck(Frozen):
     subject: str
     state: State
     # What was found, as data; reports/follow_up.py words it (in English for the ledger's record):
-    finding: str = ""  # overdue, due_soon, ended, next_due, answered, running; not_listed, listed_as, expired,
-    # renewed, no_expiry, valid_beyond, valid (with `then`: the dated finding that follows)
+    finding: str = ""  # overdue, due_soon, ended, next_due, answered, running; undelivered, delivered;
+    # not_listed, listed_as, expired, renewed, no_expiry, valid_beyond, valid (with `then`: the dated finding
+    # that follows)
     then: str | None = None
     status: str | None = None  # the register's status of a withdrawn or suspended certificate
     registry: str | None = None  # the register snapshot it was checked against
@@ -80,6 +96,8 @@ class ItemCheck(Frozen):
     lapsed_on: date | None = None
     remedy_by: date | None = None
     previous_state: State | None = None
+    deliveries: int | None = None  # a period: the deliveries it runs from
+    first_ends: date | None = None  # a period: when the first delivery's ends
 
 
 class FollowUpCheck(Frozen):
@@ -98,13 +116,19 @@ class FollowUpCheck(Frozen):
         return [i for i in self.items if i.state in ASKED]
 
 
-def load_evidence(folder: Path, files: Files | None = None) -> list[Evidence]:
-    """The evidence recorded in follow-up.yaml beside tender.yaml; an InputError naming the key when wrong."""
+def load_follow_up(folder: Path, files: Files | None = None) -> EvidenceFile:
+    """What follow-up.yaml beside tender.yaml records (evidence received, deliveries); an InputError naming
+    the key when wrong."""
     path = folder / EVIDENCE_FILE
     if not path.is_file():
-        return []
+        return EvidenceFile()
     doc = load_yaml(path, InputError, data=read_input(path, InputError, files))
-    return doc.validate(EvidenceFile, InputError).received
+    return doc.validate(EvidenceFile, InputError)
+
+
+def load_evidence(folder: Path, files: Files | None = None) -> list[Evidence]:
+    """The evidence recorded in follow-up.yaml beside tender.yaml; an InputError naming the key when wrong."""
+    return load_follow_up(folder, files).received
 
 
 def check(
@@ -115,14 +139,19 @@ def check(
     notice_days: int,
     renewal_evidence_days: int,
     previous: dict | None = None,
+    deliveries: list[Delivery] | None = None,
 ) -> FollowUpCheck:
-    """Every commitment of the contract on `today`; `previous` is the last check's document, if any."""
+    """Every commitment of the contract on `today`; `previous` is the last check's document, if any; the
+    periods run from the `deliveries` of this contract recorded so far (from the contract start until one is)."""
     before = {i["id"]: i["state"] for i in (previous or {}).get("items", [])}
+    delivered = [d for d in deliveries or [] if d.lot is None or d.lot == record.lot]
     items, seen = [], set()
     for c in record.commitments:
         answered = [e for e in evidence if e.item == c.id]
         if c.kind == "certificate":
             item = _certificate(c, register, answered, today, notice_days, renewal_evidence_days, record)
+        elif c.kind in PERIODS and c.years is not None:
+            item = _period(c, delivered, today)
         else:
             item = _dated(c, answered, today, notice_days)
         if item.state in LAPSED and item.lapsed_on is not None:
@@ -181,6 +210,29 @@ def _dated(c: Commitment, answered: list[Evidence], today: date, notice_days: in
     if c.due:
         return ItemCheck(**base, state="ok", finding="answered")
     return ItemCheck(**base, state="ok", finding="running", ends=c.ends)
+
+
+def _period(c: Commitment, deliveries: list[Delivery], today: date) -> ItemCheck:
+    """A warranty, spare parts or security updates period: for each delivery of the items it covers, from the
+    day of that delivery to the last day of the period of the item with the shortest one delivered; running
+    until the last of them ends. Before any delivery is recorded, counted from the contract start."""
+    base = dict(id=c.id, kind=c.kind, subject=c.subject)
+    assert c.years is not None, "a period has its years"
+    years = c.item_years or {"": c.years}
+    periods = []
+    for d in deliveries:
+        covered = [y for code, y in years.items() if not d.items or code in d.items]
+        if covered:
+            periods.append((d.delivered_on, last_day(d.delivered_on, min(covered))))
+    if not periods:
+        if c.ends is not None and c.ends < today:
+            return ItemCheck(**base, state="ended", finding="ended", ends=c.ends)
+        return ItemCheck(**base, state="ok", finding="undelivered", ends=c.ends)
+    ends = max(end for _, end in periods)
+    first = min(end for _, end in periods)
+    if ends < today:
+        return ItemCheck(**base, state="ended", finding="ended", ends=ends, deliveries=len(periods))
+    return ItemCheck(**base, state="ok", finding="delivered", ends=ends, first_ends=first, deliveries=len(periods))
 
 
 def _certificate(

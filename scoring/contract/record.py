@@ -38,7 +38,8 @@ class Commitment(Frozen):
     # What the subject says, as data, so that reports can say it in the tender's language:
     count: int | None = None  # factories disclosed
     months: int | None = None  # how often the factory list or the dialogue is due again
-    years: Decimal | None = None  # a warranty, spare parts or security updates period
+    years: Decimal | None = None  # a warranty, spare parts or security updates period: the least of the items'
+    item_years: dict[str, Decimal] = {}  # that period per item code, run from each delivery of the item
 
 
 class ContractRecord(Frozen):
@@ -67,6 +68,12 @@ class ContractRecord(Frozen):
 def add_years(day: date, years: Decimal) -> date:
     """Whole years and the months of a fraction (4.5 years: 4 years 6 months)."""
     return add_months(day, int((years * 12).to_integral_value()))
+
+
+def last_day(start: date, years: Decimal) -> date:
+    """The last day of a period of `years` that begins on `start`: four years from 1 January 2027 run to
+    31 December 2030 inclusive, not to 1 January 2031."""
+    return add_years(start, years) - timedelta(days=1)
 
 
 def every(start: date, end: date, months: int) -> list[date]:
@@ -220,20 +227,25 @@ def _others(bid: Bid, rules: RuleSet, terms: FollowUp, start: date, end: date) -
         ),
     )
     for kind, name, text in periods:
-        years = [getattr(i, name) for i in bid.items if getattr(i, name)]  # monitors state no security updates
-        if not years:
+        per_item: dict[str, Decimal] = {}
+        for i in bid.items:  # monitors state no security updates
+            if years := getattr(i, name):
+                code = i.item or i.model or f"row {i.row}"
+                per_item[code] = min(years, per_item.get(code, years))
+        if not per_item:
             continue
-        least = min(years)
-        ends = add_years(start, least)
+        least = min(per_item.values())
+        ends = last_day(start, least)  # until deliveries are recorded: counted from the contract start
         out.append(
             Commitment(
                 id=kind,
                 kind=kind,
-                subject=text.format(y=f"{least.normalize():f}") + f" (counted from the contract start: until {ends})",
+                subject=text.format(y=f"{least.normalize():f}") + ", from each delivery",
                 source="Items sheet",
                 due=[],
                 ends=ends,
                 years=least,
+                item_years=per_item,
             )
         )
     if bid.supplier.take_back:

@@ -25,7 +25,7 @@ from scoring.intake.parse import (
 )
 from scoring.intake.template import FACTORIES, ITEMS, LABELS, SUPPLIER, Field, Kind
 from scoring.intake.tender import BROKEN_LINK, FOLDER, NOT_A_FILE, OUTSIDE, TOO_LARGE, BidFile, entry_of
-from scoring.intake.workbook import RawSheet, column_letters, read_workbook, refuse_reason, unreadable
+from scoring.intake.workbook import LINE_TOTAL, RawSheet, column_letters, read_workbook, refuse_reason, unreadable
 from scoring.issues import CODES, Issue, issue
 from scoring.models import Bid, Factory, Item, LabelClaim, ReadResult, Supplier, Tender
 
@@ -237,13 +237,14 @@ def _factory_list(
 
 
 def _stated_total(items: RawSheet | None, reader: CellReader) -> tuple[Decimal | None, int | None]:
-    """The bidder's own total from the first totals row under the items: the value in its price column
-    (None when that holds no number), and the row."""
+    """The bidder's own total from the first totals row under the items: the value in its own line total
+    column when it has one, else in its price column (None when that holds no number), and the row."""
     if items is None or not items.totals:
         return None, None
     row = items.totals[0]
     price = next(f for f in ITEMS.fields if f.name == "unit_price")
-    parsed = reader.parse(price, row.cells.get("unit_price"))
+    column = LINE_TOTAL if LINE_TOTAL in row.cells else "unit_price"
+    parsed = reader.parse(price, row.cells.get(column))
     return (parsed.value if parsed.ok else None), row.row
 
 

@@ -492,10 +492,15 @@ def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[i
         return issues
     header_row, header = rows[header_at]
     columns: dict[int, str] = {}
+    totals = _totals_words(raw)
+    line_total: int | None = None  # a bidder's own "Line total" column: its totals row holds the bid's total
     for c, heading in enumerate(header):
         if heading in (None, ""):
             continue
         field_name = headings.get(normalise_heading(heading))
+        if field_name is None and line_total is None and totals and _is_line_total(heading, totals):
+            line_total = c
+            continue
         if field_name is None or field_name in columns.values():
             issues.append(
                 issue(
@@ -525,7 +530,6 @@ def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[i
             )
     raw.columns = {field_name: c + 1 for c, field_name in columns.items()}
     width = max(columns, default=-1) + 1
-    totals = _totals_words(raw)
     for r, row in rows[header_at + 1 :]:
         if len(row) < width:
             row = row + (None,) * (width - len(row))
@@ -533,6 +537,8 @@ def _read_table(name: str, raw: RawSheet, rows: Rows, formula_cells: set[tuple[i
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
             continue  # empty rows inside a table are skipped
         if totals and _is_totals_row(row, cells, totals):
+            if line_total is not None:
+                cells[LINE_TOTAL] = row[line_total] if line_total < len(row) else None
             raw.totals.append(RawRow(r, cells))  # the bidder's own total: compared, never an item
             continue
         if formula_cells:
@@ -559,6 +565,20 @@ TOTALS_WORDS = (
     "razem",
     "celkem",
 )
+
+
+LINE_TOTAL = "line_total"  # the key of a totals row's value in the bidder's own line total column
+
+
+def _is_line_total(heading: Any, words: tuple[str, ...]) -> bool:
+    """A column the template does not have whose heading says total ("Line total", "Regeltotaal", "Prix
+    total", "Gesamtpreis", "Zeilensumme"): the bidder's own quantity times price, whose totals row is the
+    bid's own total. A long totals word may be inside a compound; a short one ("sum") only starts a word."""
+    if not isinstance(heading, str):
+        return False
+    return any(
+        (w in word if len(w) >= 5 else word.startswith(w)) for word in normalise_heading(heading).split() for w in words
+    )
 
 
 def _header_at(rows: Rows, headings: dict[str, str], mapping_row: int | None = None) -> int | None:

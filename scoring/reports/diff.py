@@ -54,7 +54,7 @@ def diff_documents(before: dict, after: dict) -> dict:
 
 def render_diff_md(diff: dict) -> str:
     lines = [
-        f"# Changes since run {diff['previous_run_id']}",
+        f"# Changes since the official run {diff['previous_run_id']}",
         "",
         f"Rule set SHA-256: `{diff['rules_sha256']['before']}` → `{diff['rules_sha256']['after']}`.",
         "",

@@ -113,15 +113,10 @@ class Words:
                 "Dialogue with Electronics Watch on the factories of the supplied models: monitoring findings and "
                 "remediation reviewed every %(months)s months"
             ),
-            "warranty": _(
-                "Warranty of at least %(years)s years on every item (counted from the contract start: until %(date)s)"
-            ),
-            "spare_parts": _(
-                "Spare parts available for at least %(years)s years (counted from the contract start: until %(date)s)"
-            ),
+            "warranty": _("Warranty of at least %(years)s years on every item, from each delivery"),
+            "spare_parts": _("Spare parts available for at least %(years)s years, from each delivery"),
             "security_updates": _(
-                "Security updates for at least %(years)s years on the items that get them (counted from the "
-                "contract start: until %(date)s)"
+                "Security updates for at least %(years)s years on the items that get them, from each delivery"
             ),
             "take_back": _("Take-back and reuse of the supplied devices at the end of their use"),
         }[c.kind] % values
@@ -149,6 +144,19 @@ class Words:
             return _("next due on %(date)s") % values
         if finding == "answered":
             return _("every due date answered")
+        if finding == "undelivered":
+            return _("no delivery recorded yet: counted from the contract start, until %(date)s") % {
+                "date": i.ends.isoformat() if i.ends else ""
+            }
+        if finding == "delivered":
+            return _(
+                "running until %(date)s, from the last of %(count)s deliveries recorded (the first one's ends on "
+                "%(first)s)"
+            ) % {
+                "date": i.ends.isoformat() if i.ends else "",
+                "count": i.deliveries,
+                "first": i.first_ends.isoformat() if i.first_ends else "",
+            }
         if finding == "running":
             return _("running until %(date)s") % {"date": i.ends.isoformat()} if i.ends else _("running")
         if finding == "not_listed":

@@ -81,9 +81,11 @@ def ocds_package(evaluation: Evaluation) -> dict:
     tender_status, award_status = statuses(evaluation)
     award = t.award if t.award is not None and t.award.lot == evaluation.lot else None
     winner = next((b for b in ranked if award and b.bid_id == award.bid), ranked[0] if ranked else None)
-    # From the tender's data, never the clock: the same inputs give the same bytes (the award's date once
-    # there is one, else the bid deadline).
-    when = f"{award.awarded_on.isoformat()}T00:00:00Z" if award else t.bid_deadline.isoformat()
+    # From the tender's data, never the clock: the same inputs give the same bytes. The award's date is the
+    # decision's: the award once recorded, else the day the letters announcing it were sent; the release's
+    # is that date too, or the bid deadline while nothing was decided.
+    decided = award.awarded_on if award else evaluation.sent.sent_on if evaluation.sent else None
+    when = f"{decided.isoformat()}T00:00:00Z" if decided else t.bid_deadline.isoformat()
     suffix = f"-lot-{evaluation.lot}" if evaluation.lot else ""
     buyer = {"id": "buyer", "name": t.buyer}
     parties: list[dict[str, Any]] = [{**buyer, "roles": ["buyer", "procuringEntity"]}]
@@ -108,15 +110,15 @@ def ocds_package(evaluation: Evaluation) -> dict:
         },
         {"id": "4", "measure": "bidders", "value": len(seen)},
         {  # replaced by the same tenderer's later submission, or withdrawn: so that the counts add up
-            "id": "7",
+            "id": "5",
             "measure": "withdrawnBids",
             "value": sum(1 for b in evaluation.bids if _bid_status(b) == "withdrawn"),
         },
     ]
     if prices:  # BT-711, the lowest and highest value among the tenders that could be ranked
         statistics += [
-            {"id": "5", "measure": "lowestValidBidValue", "value": plain(min(prices)), "currency": t.currency},
-            {"id": "6", "measure": "highestValidBidValue", "value": plain(max(prices)), "currency": t.currency},
+            {"id": "6", "measure": "lowestValidBidValue", "value": plain(min(prices)), "currency": t.currency},
+            {"id": "7", "measure": "highestValidBidValue", "value": plain(max(prices)), "currency": t.currency},
         ]
     if evaluation.lot:
         statistics = [{**s, "relatedLot": evaluation.lot} for s in statistics]
@@ -177,7 +179,7 @@ def ocds_package(evaluation: Evaluation) -> dict:
                 "id": f"{t.id}{suffix}-award",
                 "title": (f"Award of {t.title}" if award_status == "active" else f"Intended award of {t.title}"),
                 "status": award_status,
-                "date": when,
+                **({"date": when} if decided else {}),
                 "suppliers": [{"id": _party_id(winner), "name": inert(winner.supplier)}],
                 "value": {"amount": plain(winner.total_price), "currency": t.currency},
                 **({"relatedBids": [winner.bid_id]} if full else {}),
