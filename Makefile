@@ -35,7 +35,7 @@ lint: $(VENV)/.installed-lint
 	$(BIN)/mypy
 
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium && command -v chromedriver; } >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py

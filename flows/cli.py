@@ -34,7 +34,9 @@ app = typer.Typer(
 rules_app = typer.Typer(help="Rule set commands.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the evaluation ledger.", no_args_is_help=True)
 registers_app = typer.Typer(help="Register snapshot commands.", no_args_is_help=True)
+users_app = typer.Typer(help="The workspace's accounts (in the ledger's database).", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
+app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(registers_app, name="registers")
 
@@ -192,12 +194,94 @@ def serve(
     cron: Annotated[
         str | None, typer.Option(help="Schedule of rescore-tenders (default: TENDERSCORE_RESCORE_CRON or '0 6 * * *').")
     ] = None,
+    app_port: Annotated[int, typer.Option(help="Port of the committee's workspace (0: no workspace).")] = 8400,
+    host: Annotated[str, typer.Option(help="Address the workspace listens on.")] = "127.0.0.1",
+    tender: Annotated[list[str] | None, typer.Option(help="A tender folder the workspace shows (repeat it).")] = None,
+    proxy_headers: Annotated[bool, typer.Option(help="The workspace is behind a reverse proxy with TLS.")] = False,
 ) -> int:
-    """Serve the Prefect deployments: evaluate on demand, re-score on a schedule and on rules change."""
+    """Serve the Prefect deployments (evaluate on demand, re-score on a schedule and on rules change) and the
+    committee's workspace beside them."""
     from flows.serve import DEFAULT_CRON
     from flows.serve import serve as serve_deployments
+    from flows.workspace.server import build, start_in_thread
 
+    if app_port:
+        workspace_app, workspace = build(list(tender or []), prefect_ui=f"http://127.0.0.1:{port}")
+        start_in_thread(workspace_app, host, app_port, proxy_headers)
+        print(f"workspace on http://{host}:{app_port} ({len(workspace.tenders)} tenders)", flush=True)
     serve_deployments(port=port, cron=cron or os.environ.get("TENDERSCORE_RESCORE_CRON", DEFAULT_CRON))
+    return EXIT_OK
+
+
+@app.command("workspace")
+def workspace_command(
+    tender: Annotated[
+        list[str] | None, typer.Argument(metavar="TENDER_DIR...", help="Tender folders (besides the ledger's).")
+    ] = None,
+    app_port: Annotated[int, typer.Option(help="Port of the workspace.")] = 8400,
+    host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
+    proxy_headers: Annotated[
+        bool, typer.Option(help="Behind a reverse proxy on this machine: trust its X-Forwarded-Proto (TLS).")
+    ] = False,
+) -> int:
+    """Serve the committee's workspace alone (without the Prefect deployments): sign in, declare, decide,
+    answer, sign and send in a browser, every decision recorded with its author."""
+    from flows.workspace.server import build, server
+
+    workspace_app, workspace = build(list(tender or []))
+    for folder, problem in workspace.problems.items():
+        stderr().print(f"tenderscore: warning: {shown(folder)} is not shown: {shown(problem)}", markup=False)
+    print(f"workspace on http://{host}:{app_port} ({len(workspace.tenders)} tenders)", flush=True)
+    server(workspace_app, host, app_port, proxy_headers).run()
+    return EXIT_OK
+
+
+@users_app.command("add")
+def users_add(
+    email: Annotated[str, typer.Argument(metavar="EMAIL", help="The person's e-mail address (their sign-in).")],
+    name: Annotated[str, typer.Option(help="The name the ledger and the committee report show.")],
+    role: Annotated[str, typer.Option(help="secretary, member, chair or auditor.")],
+    tender: Annotated[
+        list[str] | None, typer.Option(help="A tender id the person is on (repeat it; '*' for every tender).")
+    ] = None,
+) -> int:
+    """Create an account; the password from TENDERSCORE_PASSWORD, or asked for (twice)."""
+    from scoring.audit.accounts import Accounts, Role
+    from scoring.audit.ledger import open_ledger
+
+    if role not in {r.value for r in Role}:
+        raise InputError("--role", f"{role!r}: one of secretary, member, chair, auditor")
+    password = os.environ.get("TENDERSCORE_PASSWORD") or typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    user = Accounts(open_ledger().engine).add(email, name, role, password, list(tender or []))
+    print(f"added {user.email} ({user.name}, {user.role.value}) on {', '.join(user.tenders) or 'no tender yet'}")
+    return EXIT_OK
+
+
+@users_app.command("disable")
+def users_disable(email: Annotated[str, typer.Argument(metavar="EMAIL")]) -> int:
+    """Disable an account: no more sign-in, and its open sessions end now."""
+    from scoring.audit.accounts import Accounts
+    from scoring.audit.ledger import open_ledger
+
+    Accounts(open_ledger().engine).disable(email)
+    print(f"disabled {email.strip().lower()}: its sessions are revoked")
+    return EXIT_OK
+
+
+@users_app.command("list")
+def users_list() -> int:
+    """Every account: role, tenders, whether disabled, the last sign-in and the failed attempts since."""
+    from scoring.audit.accounts import Accounts
+    from scoring.audit.ledger import open_ledger
+
+    for user, last, failed in Accounts(open_ledger().engine).list():
+        state = "disabled" if user.disabled else "active"
+        print(
+            f"{user.email}\t{user.name}\t{user.role.value}\t{','.join(user.tenders) or '-'}\t{state}\t"
+            f"last sign-in {last or 'never'}\t{failed} failed since"
+        )
     return EXIT_OK
 
 

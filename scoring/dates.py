@@ -12,3 +12,23 @@ def add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+
+
+def parse_day(text: str, locale: str) -> date | None:
+    """A day as people write it where `locale` is (21/10/2026 in nl-BE and fr-BE, 21.10.2026 in de-DE,
+    10/21/2026 in en-US), or in ISO form (2026-10-21) anywhere; None when it is not a day."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    if not text or len(text) > 40 or not any(c.isdigit() for c in text):
+        return None
+    from babel import Locale
+    from babel.dates import parse_date
+
+    try:
+        found = parse_date(text, locale=Locale.parse(locale.replace("-", "_")))
+    except (ValueError, IndexError, LookupError):
+        return None
+    return found if 1900 <= found.year <= 2200 else None

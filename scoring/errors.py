@@ -43,6 +43,10 @@ class InputError(Exception):
         self.problems = [Problem(str(path), problem, key, shown, line), *more]
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple:
+        """Pickled with every problem (an error raised in another process, as the workspace's evaluations)."""
+        return (_rebuilt, (type(self), self.problems))
+
     @classmethod
     def of(cls, problems: Iterable[Problem]) -> Self:
         """One error carrying several problems (at least one)."""
@@ -69,6 +73,10 @@ class InputError(Exception):
         return "\n".join(str(p) for p in self.problems)
 
 
+def _rebuilt(cls: type[InputError], problems: list[Problem]) -> InputError:
+    return cls.of(problems)
+
+
 class TenderError(InputError):
     pass
 
@@ -84,6 +92,9 @@ class OutputError(Exception):
         self.where = str(where)
         self.problem = problem
         super().__init__(f"{self.where}: {problem}")
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.where, self.problem))
 
 
 class LedgerError(Exception):

@@ -611,6 +611,14 @@ class Readiness(BaseModel):
 
 def readiness(tender_dir: Path | str, ledger: Ledger | None = None, today: date | None = None) -> list[Readiness]:
     """For each lot (or the tender): what keeps its letters from being final, in the order it is dealt with."""
+    return [r for _, r in overview(tender_dir, ledger, today)]
+
+
+def overview(
+    tender_dir: Path | str, ledger: Ledger | None = None, today: date | None = None
+) -> list[tuple[Evaluation, Readiness]]:
+    """For each lot (or the tender): its evaluation of the current inputs (not recorded), as the ledger knows
+    it (run, kind, letters sent), and what keeps its letters from being final (the workspace shows both)."""
     from scoring.award.readiness import open_items
 
     today = today or date.today()
@@ -624,15 +632,18 @@ def readiness(tender_dir: Path | str, ledger: Ledger | None = None, today: date 
         evaluation = evaluation.model_copy(update={"sent": sent, **known})
         period = sent_period(evaluation)
         out.append(
-            Readiness(
-                tender_id=evaluation.tender.id,
-                lot=evaluation.lot,
-                language=evaluation.tender.language,
-                items=open_items(evaluation, evaluation.tender.language, today),
-                stale=stale,
-                sent=sent,
-                standstill_ends=period.ends if period else None,
-                signing_from=period.next_day if period else None,
+            (
+                evaluation,
+                Readiness(
+                    tender_id=evaluation.tender.id,
+                    lot=evaluation.lot,
+                    language=evaluation.tender.language,
+                    items=open_items(evaluation, evaluation.tender.language, today),
+                    stale=stale,
+                    sent=sent,
+                    standstill_ends=period.ends if period else None,
+                    signing_from=period.next_day if period else None,
+                ),
             )
         )
     return out

@@ -125,7 +125,11 @@ class Document:
 
 
 def load_yaml(
-    path: Path | str, cls: type[InputError] = InputError, *, top: type = dict, data: bytes | None = None
+    path: Path | str,
+    cls: type[InputError] = InputError,
+    *,
+    top: type | tuple[type, ...] = dict,
+    data: bytes | None = None,
 ) -> Document:
     """A YAML file read strictly (see the module's notes); raises `cls` naming the file and line. `data`: the
     file's bytes, when the caller has read them already (a run reads each input once)."""

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("service")
-    port = _free_port()
+    port, app_port = _free_port(), _free_port()
     env = {
         **os.environ,
         "TENDERSCORE_HOME": str(tmp_path / "home"),
@@ -35,7 +35,7 @@ def service(tmp_path_factory):
     env.pop("PREFECT_API_URL", None)
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "flows.cli", "serve", "--port", str(port), "--app-port", str(app_port)],
         cwd=tmp_path,
         env=env,
         stdout=log,
@@ -182,3 +182,17 @@ def test_a_published_register_refresh_follows_up_the_awarded_contracts(service):
     items = {i["id"]: i["state"] for i in follow[-1].document["check"]["items"]}
     assert items["certificate:TCO-9-EB14-0071"] == "withdrawn"
     assert (root / "reports" / "CITY-ICT-2026-014" / "follow-up" / "follow-up.ics").is_file()
+
+
+def test_serve_starts_the_workspace_beside_the_deployments(service):
+    """`serve` starts the committee's workspace on its own port (--app-port), with a link to Prefect's UI."""
+    import re
+    import urllib.request
+
+    root, _, _ = service
+    found = re.search(r"workspace on (http://127\.0\.0\.1:\d+) \(\d+ tenders\)", (root / "serve.log").read_text())
+    assert found, (root / "serve.log").read_text()[-2000:]
+    with urllib.request.urlopen(f"{found.group(1)}/healthz", timeout=10) as response:
+        assert response.read() == b"ok"
+    with urllib.request.urlopen(f"{found.group(1)}/signin", timeout=10) as response:
+        assert b'name="password"' in response.read()

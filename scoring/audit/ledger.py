@@ -224,6 +224,7 @@ EVALUATIONS = ("official", "scenario")
 AWARD = "award"  # the award decision and the contract record it starts
 FOLLOW_UP = "follow-up"  # one follow-up check of the awarded contract
 SENT = "sent"  # the award decision notices sent: their date and each letter's SHA-256
+DECISION = "decision"  # a person's decision taken in the workspace: who, when, what, the file it wrote
 
 
 @dataclass(frozen=True)
@@ -493,9 +494,10 @@ class Ledger:
         rules_sha256: str,
         inputs: dict[str, str],
     ) -> RunInfo:
-        """Append an award or a follow-up check to the tender's (or lot's) chain, after its evaluation runs:
+        """Append an award, letters sent, a follow-up check or a workspace decision to the tender's (or lot's)
+        chain, after its evaluation runs:
         chained and hashed like them, with no bid or criterion rows (the evaluation's stay as they were)."""
-        assert kind in (AWARD, FOLLOW_UP, SENT), kind
+        assert kind in (AWARD, FOLLOW_UP, SENT, DECISION), kind
         pending = self.prepare(
             tender_id,
             lot,
@@ -674,6 +676,16 @@ class Ledger:
             query = query.where(runs.c.tender_id == tender_id)
         with self.engine.connect() as db:
             return [Record.of(r) for r in db.execute(query).mappings()]
+
+    @_in_words
+    def stamp(self, tender_id: str) -> tuple[int, str | None]:
+        """How many records the tender has and when the newest was written: what changes when one is added
+        (cheap: no payload is read)."""
+        with self.engine.connect() as db:
+            count, newest = db.execute(
+                sa.select(sa.func.count(), sa.func.max(runs.c.created_at)).where(runs.c.tender_id == tender_id)
+            ).one()
+        return int(count), newest
 
     @_in_words
     def head(self, tender_id: str, lot: str | None = None) -> tuple[int, str] | None:

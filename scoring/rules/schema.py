@@ -93,15 +93,28 @@ def criterion_model(kernel: ScoringFunction) -> type[CriterionBase]:
     if known is not None and known.model_fields["params"].annotation is kernel.Params:
         return known
     default = kernel.Params() if kernel.params_optional else ...
-    title = "".join(part.title() for part in kernel.name.split("_")) + "Criterion"
     model = create_model(
-        title,
+        _title(kernel.name),
         __base__=CriterionBase,
+        __module__=__name__,
         function=(Literal[kernel.name], ...),  # type: ignore[arg-type]  # one literal per registered name
         params=(kernel.Params, default),
     )
     _MODELS[kernel.name] = model
     return model
+
+
+def _title(name: str) -> str:
+    return "".join(part.title() for part in name.split("_")) + "Criterion"
+
+
+def __getattr__(name: str) -> Any:
+    """A criterion class by its name (PriceProportionalCriterion): what pickle looks up, so that a rule set
+    or an evaluation can cross to another process (the workspace computes evaluations in one)."""
+    kernel = next((k for k in FUNCTIONS.values() if _title(k.name) == name), None)
+    if kernel is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return criterion_model(kernel)
 
 
 def criteria_of(entries: Any) -> tuple[list[Any], list[InitErrorDetails]]:

@@ -1,0 +1,446 @@
+"""The workspace as an ASGI application (FastAPI on Starlette, pages rendered on the server with Jinja2,
+autoescaped; plain forms, no script).
+
+Every route checks, on the server: a session (else the sign-in page), the tender being one the person is
+on (else 404: a tender one is not on does not exist), the role the action needs (else 403), a declaration
+on conflicts of interest before any bid is shown (a conflicted member sees none), and on every form the
+session's CSRF token (else 403). Cookies are HttpOnly and SameSite=Lax, and Secure when the request came
+over TLS (behind a reverse proxy: run with --proxy-headers so that the scheme it forwards is seen).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from flows.workspace.state import Conflict, Tender, Workspace
+from scoring.audit.accounts import DECLARING, Role, Session, SignInRefused
+from scoring.errors import InputError
+
+COOKIE = "tenderscore_session"
+SIGNIN_COOKIE = "tenderscore_signin"  # the sign-in form's own CSRF token (double submit)
+TEMPLATES = Path(__file__).parent / "templates"
+HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+# What each role may do (reading is also limited by the declaration on conflicts).
+MAY = {
+    "decide": {Role.SECRETARY},  # review decisions, answers, requests sent, evaluate, send
+    "sign": {Role.MEMBER, Role.CHAIR},
+    "declare": set(DECLARING),
+}
+MAX_FORM = 64 * 1024
+
+
+class SignInNeeded(Exception):
+    pass
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+router = APIRouter()
+
+
+def create_app(workspace: Workspace, prefect_ui: str | None = None) -> FastAPI:
+    from scoring.reports.words import word
+
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="tenderscore workspace")
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True
+    )
+    env.filters["word"] = word
+    env.globals["prefect_ui"] = prefect_ui
+    app.state.workspace = workspace
+    app.state.env = env
+    app.include_router(router)
+    app.add_exception_handler(SignInNeeded, _signin_needed)  # type: ignore[arg-type]
+    app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
+    app.add_exception_handler(404, _not_found)
+    app.add_exception_handler(405, _not_allowed)
+    return app
+
+
+def _ws(request: Request) -> Workspace:
+    found: Workspace = request.app.state.workspace
+    return found
+
+
+def page(request: Request, name: str, session: Session | None, status: int = 200, **context: Any) -> HTMLResponse:
+    html = request.app.state.env.get_template(name).render(session=session, request=request, **context)
+    return HTMLResponse(html, status_code=status, headers=HEADERS)
+
+
+async def _signin_needed(request: Request, exc: SignInNeeded) -> Response:
+    if request.method != "GET":
+        return page(request, "error.html.j2", None, 401, message="Sign in first.")
+    return RedirectResponse(f"/signin?next={quote(request.url.path)}", 303, headers=HEADERS)
+
+
+async def _refused(request: Request, exc: Refused) -> Response:
+    return page(request, "error.html.j2", _session(request), exc.status, message=str(exc))
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return page(request, "error.html.j2", None, 404, message="Not found.")
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    return page(request, "error.html.j2", None, 405, message="Not allowed.")
+
+
+def _session(request: Request) -> Session | None:
+    return _ws(request).accounts.session(request.cookies.get(COOKIE))
+
+
+def need(request: Request) -> Session:
+    session = _session(request)
+    if session is None:
+        raise SignInNeeded
+    return session
+
+
+def tender_of(request: Request, session: Session, tender_id: str) -> Tender:
+    found = _ws(request).tender(session, tender_id)
+    if found is None:
+        raise Refused(404, "Not found.")
+    return found
+
+
+def may(session: Session, what: str) -> None:
+    if session.user.role not in MAY[what]:
+        raise Refused(403, f"Your role ({session.user.role.value}) may not do this.")
+
+
+def bids_shown(request: Request, session: Session, t: Tender) -> None:
+    """Bids are shown to the auditor, and to a committee member who declared no conflict for the tender."""
+    if session.user.role not in DECLARING:
+        return
+    made = _ws(request).accounts.declaration(session.user.email, t.id)
+    if made is None:
+        raise Refused(403, "Declare on conflicts of interest for this tender first (its status page).")
+    if made.conflict:
+        raise Refused(403, "You declared a conflict of interest for this tender: its bids are not shown to you.")
+
+
+def shown_tender(request: Request, tender_id: str, bids: bool = True) -> tuple[Session, Tender]:
+    """The session and the tender of a page: signed in, on the tender, and (for a page of bids) declared."""
+    session = need(request)
+    t = tender_of(request, session, tender_id)
+    if bids:
+        bids_shown(request, session, t)
+    return session, t
+
+
+async def form(request: Request, session: Session | None) -> dict[str, str]:
+    if int(request.headers.get("content-length") or 0) > MAX_FORM:
+        raise Refused(413, "The form is too large.")
+    data = await request.form()
+    fields = {k: v for k, v in data.items() if isinstance(v, str)}
+    expected = session.csrf if session else request.cookies.get(SIGNIN_COOKIE, "")
+    if not expected or not secrets.compare_digest(fields.get("csrf", ""), expected):
+        raise Refused(403, "The form is out of date or was not sent from this workspace: reload the page.")
+    return fields
+
+
+async def acting(request: Request, tender_id: str, what: str, bids: bool = True) -> tuple[Session, Tender, dict]:
+    """The session, tender and form of an action: signed in, on the tender, a valid CSRF token, the role."""
+    session = need(request)
+    t = tender_of(request, session, tender_id)
+    fields = await form(request, session)
+    may(session, what)
+    if bids:
+        bids_shown(request, session, t)
+    return session, t, fields
+
+
+def back(path: str, message: str = "", error: bool = False) -> RedirectResponse:
+    suffix = f"?{'error' if error else 'done'}={quote(message)}" if message else ""
+    return RedirectResponse(path + suffix, 303, headers=HEADERS)
+
+
+def act(where: str, action: Any) -> Response:
+    try:
+        action()
+    except Conflict as conflict:
+        return back(where, f"Not recorded: {conflict}", error=True)
+    except InputError as error:
+        return back(where, f"Not recorded: {'; '.join(p.problem for p in error.problems)}", error=True)
+    return back(where, "Recorded.")
+
+
+def secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _signin_form(request: Request, status: int, next_page: str, error: str | None) -> HTMLResponse:
+    token = secrets.token_urlsafe(32)
+    response = page(request, "signin.html.j2", None, status, csrf=token, next=_local(next_page), error=error)
+    response.set_cookie(SIGNIN_COOKIE, token, httponly=True, samesite="lax", secure=secure(request), path="/signin")
+    return response
+
+
+# --- signing in and out --------------------------------------------------------------------------------
+
+
+@router.get("/signin")
+async def signin_page(request: Request, next: str = "/") -> Response:
+    return _signin_form(request, 200, next, None)
+
+
+@router.post("/signin")
+async def signin(request: Request) -> Response:
+    fields = await form(request, None)
+    address = request.client.host if request.client else None
+    try:
+        token, _ = _ws(request).accounts.sign_in(fields.get("email", ""), fields.get("password", ""), address)
+    except SignInRefused as refused:
+        response = _signin_form(request, 429 if refused.wait_seconds else 401, fields.get("next", "/"), str(refused))
+        if refused.wait_seconds:
+            response.headers["Retry-After"] = str(refused.wait_seconds)
+        return response
+    done = RedirectResponse(_local(fields.get("next", "/")), 303, headers=HEADERS)
+    done.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure(request), path="/")
+    done.delete_cookie(SIGNIN_COOKIE, path="/signin")
+    return done
+
+
+@router.post("/signout")
+async def signout(request: Request) -> Response:
+    session = need(request)
+    await form(request, session)
+    _ws(request).accounts.revoke(session.token_sha256)
+    response = RedirectResponse("/signin", 303, headers=HEADERS)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+@router.get("/healthz")
+async def healthz() -> Response:
+    return PlainTextResponse("ok", headers=HEADERS)
+
+
+# --- pages -----------------------------------------------------------------------------------------------
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    session = need(request)
+    return page(request, "tenders.html.j2", session, tenders=_ws(request).visible(session))
+
+
+def _context(request: Request, session: Session, t: Tender) -> dict[str, Any]:
+    ws = _ws(request)
+    made = ws.accounts.declaration(session.user.email, t.id) if session.user.role in DECLARING else None
+    return {
+        "tender": t,
+        "overview": ws.overview(t),
+        "declaration": made,
+        "bids_shown": session.user.role not in DECLARING or (made is not None and not made.conflict),
+        "may_decide": session.user.role in MAY["decide"],
+        "may_sign": session.user.role in MAY["sign"],
+        "done": request.query_params.get("done"),
+        "error": request.query_params.get("error"),
+    }
+
+
+@router.get("/t/{tender_id}")
+def status(request: Request, tender_id: str) -> Response:
+    session, t = shown_tender(request, tender_id, bids=False)
+    return page(request, "status.html.j2", session, **_context(request, session, t))
+
+
+@router.get("/t/{tender_id}/bids")
+def bids(request: Request, tender_id: str) -> Response:
+    session, t = shown_tender(request, tender_id)
+    return page(request, "bids.html.j2", session, **_context(request, session, t))
+
+
+@router.get("/t/{tender_id}/bids/{bid_id}")
+def bid(request: Request, tender_id: str, bid_id: str) -> Response:
+    session, t = shown_tender(request, tender_id)
+    context = _context(request, session, t)
+    found = [(e, b) for e, _ in context["overview"].lots for b in e.bids if b.bid_id == bid_id]
+    if not found:
+        raise Refused(404, "Not found.")
+    return page(request, "bid.html.j2", session, found=found, **context)
+
+
+@router.get("/t/{tender_id}/reviews")
+def reviews(request: Request, tender_id: str) -> Response:
+    session, t = shown_tender(request, tender_id)
+    context = _context(request, session, t)
+    return page(request, "reviews.html.j2", session, queue=_queue(context["overview"], t.folder), **context)
+
+
+@router.get("/t/{tender_id}/clarifications")
+def clarifications(request: Request, tender_id: str) -> Response:
+    session, t = shown_tender(request, tender_id)
+    context = _context(request, session, t)
+    return page(request, "clarifications.html.j2", session, requests=_requests(context["overview"]), **context)
+
+
+@router.get("/t/{tender_id}/letters")
+def letters_page(request: Request, tender_id: str) -> Response:
+    session, t = shown_tender(request, tender_id)
+    return page(request, "letters.html.j2", session, **_context(request, session, t))
+
+
+@router.get("/t/{tender_id}/letters/{bid_id}")
+def letter(request: Request, tender_id: str, bid_id: str) -> Response:
+    from scoring.reports.letters import letters
+
+    session, t = shown_tender(request, tender_id)
+    for evaluation, _ in _ws(request).overview(t).lots:
+        found = letters(evaluation, today=date.today()).get(bid_id)
+        if found is not None:
+            return HTMLResponse(found[1], headers=HEADERS)
+    raise Refused(404, "Not found.")
+
+
+@router.get("/t/{tender_id}/trail")
+def trail(request: Request, tender_id: str) -> Response:
+    session, t = shown_tender(request, tender_id)
+    records = _ws(request).trail(t)
+    return page(request, "trail.html.j2", session, records=records, **_context(request, session, t))
+
+
+# --- actions ---------------------------------------------------------------------------------------------
+
+
+@router.post("/t/{tender_id}/declare")
+async def declare(request: Request, tender_id: str) -> Response:
+    session, t, fields = await acting(request, tender_id, "declare", bids=False)
+    conflict = fields.get("conflict") == "yes"
+    return act(f"/t/{t.id}", lambda: _ws(request).declare(t, session, conflict, fields.get("note", "")))
+
+
+@router.post("/t/{tender_id}/reviews")
+async def decide(request: Request, tender_id: str) -> Response:
+    session, t, f = await acting(request, tender_id, "decide")
+    return act(
+        f"/t/{t.id}/reviews",
+        lambda: _ws(request).decide_review(
+            t, session, f.get("bid", ""), f.get("claim", ""), f.get("decision", ""), f.get("reason", "")
+        ),
+    )
+
+
+@router.post("/t/{tender_id}/clarifications/answer")
+async def answer(request: Request, tender_id: str) -> Response:
+    session, t, f = await acting(request, tender_id, "decide")
+
+    def record() -> None:
+        on = _date(f.get("received_on", ""), _locale(t))
+        row = int(f["row"]) if f.get("row", "").isdigit() else None
+        _ws(request).record_answer(
+            t, session, f.get("bid", ""), f.get("sheet", ""), row, f.get("field", ""), f.get("value", ""), on
+        )
+
+    return act(f"/t/{t.id}/clarifications", record)
+
+
+@router.post("/t/{tender_id}/clarifications/sent")
+async def requests_sent(request: Request, tender_id: str) -> Response:
+    session, t, _ = await acting(request, tender_id, "decide")
+    return act(f"/t/{t.id}/clarifications", lambda: _ws(request).requests_sent(t, session, date.today()))
+
+
+@router.post("/t/{tender_id}/sign")
+async def sign(request: Request, tender_id: str) -> Response:
+    session, t, _ = await acting(request, tender_id, "sign")
+    return act(f"/t/{t.id}", lambda: _ws(request).sign(t, session))
+
+
+@router.post("/t/{tender_id}/evaluate")
+async def evaluate(request: Request, tender_id: str) -> Response:
+    session, t, _ = await acting(request, tender_id, "decide", bids=False)
+    return act(f"/t/{t.id}", lambda: _ws(request).evaluate(t, session))
+
+
+@router.post("/t/{tender_id}/send")
+async def send(request: Request, tender_id: str) -> Response:
+    session, t, _ = await acting(request, tender_id, "decide")
+    return act(f"/t/{t.id}/letters", lambda: _ws(request).send(t, session))
+
+
+def _local(target: str) -> str:
+    """Only a path of this site: never an address elsewhere (an open redirect)."""
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+
+
+def _locale(t: Tender) -> str:
+    from scoring.intake.tender import load_tender
+
+    return load_tender(t.folder).locale
+
+
+def _date(text: str, locale: str) -> date:
+    """A date as people write it where the tender is: 21/10/2026 in Belgium, 21.10.2026 in Germany, or ISO."""
+    from scoring.dates import parse_day
+
+    found = parse_day(text, locale)
+    if found is None:
+        raise InputError("received_on", f"{text!r} is not a date")
+    return found
+
+
+def _queue(overview: Any, folder: Path) -> list[dict[str, Any]]:
+    """The claims awaiting review, those that can change the award or a rank first; a claim reviews.yaml
+    decides now is out of it, also while the evaluation is being brought up to date."""
+    from scoring.claims.reviews import load_reviews
+    from scoring.claims.verdicts import Verdict
+
+    try:
+        decided = load_reviews(folder)
+    except InputError:
+        decided = None
+    out = []
+    for evaluation, _ in overview.lots:
+        known = {(p.bid_id, p.subject): p.relevant for p in evaluation.pending if p.kind == "claim"}
+        for b in evaluation.bids:
+            for claim in b.claims:
+                if claim.verdict is not Verdict.NEEDS_REVIEW:
+                    continue
+                reference = claim.certificate_id or claim.evidence or ""
+                if decided is not None and decided.find(b.bid_id, claim.certificate_id, claim.evidence):
+                    continue
+                subject = claim.certificate_id or claim.evidence or f"Labels row {claim.row}"
+                out.append(
+                    {
+                        "lot": evaluation.lot,
+                        "bid": b,
+                        "claim": claim,
+                        "reference": reference,
+                        "deciding": known.get((b.bid_id, subject)) is True,
+                        "no_change": known.get((b.bid_id, subject)) is False,
+                        "language": evaluation.tender.language,
+                    }
+                )
+    return sorted(out, key=lambda q: not q["deciding"])
+
+
+def _requests(overview: Any) -> list[dict[str, Any]]:
+    from scoring.reports.clarifications import to_request
+
+    out = []
+    for evaluation, _ in overview.lots:
+        for b in to_request(evaluation):
+            for r in b.clarifications:
+                out.append({"bid": b, "request": r, "language": evaluation.tender.language})
+    return out

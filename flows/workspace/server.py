@@ -1,0 +1,49 @@
+"""Running the workspace: uvicorn on its own port (127.0.0.1:8400 unless told otherwise), alone
+(`tenderscore workspace`) or in a thread beside the Prefect deployments (`tenderscore serve`)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+DEFAULT_APP_PORT = 8400
+DEFAULT_HOST = "127.0.0.1"
+
+
+def build(tender_dirs: list[str], prefect_ui: str | None = None, out_dir: str | None = None):
+    """The application over the tender folders named and every one the ledger has evaluated."""
+    from flows.workspace.app import create_app
+    from flows.workspace.state import Workspace
+    from scoring.audit.ledger import open_ledger
+    from scoring.audit.rescore import known_tender_dirs
+
+    ledger = open_ledger()
+    folders = list(dict.fromkeys([str(Path(d).resolve()) for d in tender_dirs] + known_tender_dirs(ledger)))
+    workspace = Workspace([Path(f) for f in folders], ledger, Path(out_dir) if out_dir else None)
+    return create_app(workspace, prefect_ui), workspace
+
+
+def server(app, host: str = DEFAULT_HOST, port: int = DEFAULT_APP_PORT, proxy_headers: bool = False):
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=proxy_headers,  # behind a reverse proxy with TLS: the scheme it forwards (Secure cookies)
+        forwarded_allow_ips="127.0.0.1" if proxy_headers else None,
+        server_header=False,
+        limit_concurrency=200,
+        timeout_keep_alive=5,
+    )
+    return uvicorn.Server(config)
+
+
+def start_in_thread(app, host: str = DEFAULT_HOST, port: int = DEFAULT_APP_PORT, proxy_headers: bool = False):
+    """The workspace served from a thread of this process (beside Prefect's serve); the uvicorn server."""
+    running = server(app, host, port, proxy_headers)
+    running.install_signal_handlers = lambda: None  # the main thread's handlers stay
+    thread = threading.Thread(target=running.run, name="workspace", daemon=True)
+    thread.start()
+    return running

@@ -1,0 +1,376 @@
+"""What the workspace knows of each tender, and every action taken in it.
+
+The tender folders are the one record the command line also reads: an action writes the file the command
+line would read (reviews.yaml, clarifications.yaml, committee.yaml, tender.yaml) in place, keeping its
+comments, and appends the decision to the ledger with the person and the time. An action holds the
+tender's lock and checks, under it, that the item is still open: of two people deciding the same item at
+once the second is told, and nothing is lost. Evaluations are computed once per state of the inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from scoring.audit.accounts import Accounts, Role, Session
+from scoring.audit.ledger import DECISION, Ledger, Trigger
+from scoring.award.results import Evaluation
+from scoring.errors import InputError
+from scoring.intake.folder import CLARIFICATIONS_FILE, COMMITTEE_FILE, REVIEWS_FILE, TENDER_FILE
+
+SKIPPED = {"reports", ".git", "__pycache__", "sent", "follow-up"}
+
+
+class Conflict(Exception):
+    """The item was decided meanwhile (by someone else, or in a file edited by hand): what stands."""
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A tender's state as the workspace shows it: each lot's evaluation and what is left before its letters."""
+
+    fingerprint: tuple
+    computed_at: datetime
+    lots: list[tuple[Evaluation, Any]]  # (evaluation, pipeline.Readiness)
+    error: str | None = None
+    updating: bool = False  # the inputs changed since: a fresh one is being computed
+
+
+@dataclass
+class Tender:
+    id: str
+    folder: Path
+    lock: threading.Lock = field(default_factory=threading.Lock)  # held by every action that writes
+    computing: threading.Lock = field(default_factory=threading.Lock)  # one computation of the overview at a time
+    overview: Overview | None = None
+    rules: tuple[tuple, Path | None] = ((), None)  # (tender.yaml's size and time, the rule file it names)
+
+
+def _fingerprint(folder: Path, rules: Path | None) -> tuple:
+    """What the evaluation depends on, cheaply: every file's size and modification time (the reports left out)."""
+    seen = []
+    for path in sorted(folder.rglob("*")):
+        if any(part in SKIPPED for part in path.relative_to(folder).parts) or not path.is_file():
+            continue
+        stat = path.stat()
+        seen.append((str(path.relative_to(folder)), stat.st_size, stat.st_mtime_ns))
+    if rules is not None and rules.is_file():
+        stat = rules.stat()
+        seen.append((str(rules), stat.st_size, stat.st_mtime_ns))
+    return tuple(seen)
+
+
+def _overview_of(folder: str, ledger_url: str) -> list[tuple[Evaluation, Any]]:
+    """In the evaluation process: the tender's overview (its evaluation and readiness, pickled back)."""
+    from scoring.audit.ledger import open_ledger
+    from scoring.pipeline import overview
+
+    return overview(folder, open_ledger(ledger_url))
+
+
+def _run_of(folder: str, ledger_url: str, out_dir: str | None) -> list[str]:
+    """In the evaluation process: an official run, recorded, its reports written; the run ids."""
+    from scoring.audit.ledger import open_ledger
+    from scoring.pipeline import run
+
+    done = run(folder, ledger=open_ledger(ledger_url), out_dir=out_dir, write_out=True)
+    return [e.run_id or "" for e in done]
+
+
+class Workspace:
+    def __init__(self, folders: list[Path | str], ledger: Ledger, out_dir: Path | None = None):
+        self.ledger = ledger
+        self.accounts = Accounts(ledger.engine)
+        self.out_dir = out_dir
+        self.tenders: dict[str, Tender] = {}
+        self.problems: dict[str, str] = {}  # folder -> why it could not be loaded
+        self._pool: Any = None  # the process evaluations are computed in (started on first use)
+        self._pool_lock = threading.Lock()
+        for folder in folders:
+            self.add(Path(folder))
+
+    def add(self, folder: Path) -> None:
+        from scoring.intake.tender import load_tender
+
+        try:
+            tender = load_tender(folder)
+        except InputError as error:
+            self.problems[str(folder)] = str(error)
+            return
+        self.tenders[tender.id] = Tender(tender.id, tender.folder.resolve())
+
+    def visible(self, session: Session) -> list[Tender]:
+        return [t for tid, t in sorted(self.tenders.items()) if session.user.on(tid)]
+
+    def tender(self, session: Session, tender_id: str) -> Tender | None:
+        """The tender when the person is on it; None otherwise (a tender one is not on does not exist)."""
+        found = self.tenders.get(tender_id)
+        return found if found is not None and session.user.on(tender_id) else None
+
+    # --- what is shown --------------------------------------------------------------------------------
+
+    def _fingerprint(self, t: Tender) -> tuple:
+        from scoring.intake.tender import load_tender
+
+        try:
+            stat = (t.folder / TENDER_FILE).stat()
+            key: tuple = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            key = ()
+        if t.rules[0] != key or not key:
+            try:
+                t.rules = (key, load_tender(t.folder).rules_path)
+            except InputError:
+                t.rules = (key, None)
+        return (_fingerprint(t.folder, t.rules[1]), self.ledger.stamp(t.id), date.today())
+
+    def overview(self, t: Tender, wait: bool = False) -> Overview:
+        """The tender's overview for its current inputs. An evaluation takes a second or more: while a fresh
+        one is computed (in the background) after a change, the last one is shown, marked `updating`, unless
+        `wait`; the first one is always waited for."""
+        fingerprint = self._fingerprint(t)
+        known = t.overview
+        if known is not None and known.fingerprint == fingerprint:
+            return known
+        if known is not None and not wait:
+            if not t.computing.locked():
+                threading.Thread(target=self._compute, args=(t,), name=f"overview-{t.id}", daemon=True).start()
+            return Overview(known.fingerprint, known.computed_at, known.lots, known.error, updating=True)
+        return self._compute(t)
+
+    def _compute(self, t: Tender) -> Overview:
+        with t.computing:
+            fingerprint = self._fingerprint(t)
+            if t.overview is not None and t.overview.fingerprint == fingerprint:
+                return t.overview  # computed meanwhile by another request
+            try:
+                made = Overview(fingerprint, datetime.now(UTC), self._evaluate(t))
+            except InputError as error:  # named as the tender folder's files, not by the server's paths
+                said = str(error).replace(f"{t.folder}{os.sep}", "").replace(str(t.folder), "the tender folder")
+                made = Overview(fingerprint, datetime.now(UTC), [], error=said)
+            except Exception as error:  # a page says so, the operator's log has it; the workspace keeps serving
+                logging.getLogger("tenderscore.workspace").exception("evaluating %s failed", t.id)
+                said = f"the evaluation failed ({type(error).__name__}); the operator's log has the details"
+                made = Overview(fingerprint, datetime.now(UTC), [], error=said)
+            t.overview = made
+            return made
+
+    def _evaluate(self, t: Tender) -> list[tuple[Evaluation, Any]]:
+        """The evaluation of the tender's current inputs, in a process of its own: a second of pure Python
+        that, in a thread, would hold the interpreter's lock against every page being served meanwhile."""
+        found: list[tuple[Evaluation, Any]] = self._in_process(_overview_of, str(t.folder), self.ledger.url)
+        return found
+
+    def _in_process(self, function: Any, *args: Any) -> Any:
+        from concurrent.futures.process import BrokenProcessPool
+
+        for attempt in (1, 2):
+            with self._pool_lock:
+                if self._pool is None:
+                    import multiprocessing
+                    from concurrent.futures import ProcessPoolExecutor
+
+                    self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                pool = self._pool
+            try:
+                return pool.submit(function, *args).result()
+            except BrokenProcessPool:
+                with self._pool_lock:
+                    self._pool = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+
+    # --- actions: each under the tender's lock, the file first, then the ledger -------------------------
+
+    def _record(self, t: Tender, session: Session, action: str, subject: dict, file: str | None) -> None:
+        from scoring import __version__
+        from scoring.intake.tender import load_tender
+
+        tender = load_tender(t.folder)
+        inputs = {}
+        if file is not None and (t.folder / file).is_file():
+            inputs[file] = hashlib.sha256((t.folder / file).read_bytes()).hexdigest()
+        user = session.user
+        self.ledger.record_event(
+            t.id,
+            None,
+            DECISION,
+            {
+                "action": action,
+                "by": {"email": user.email, "name": user.name, "role": user.role.value},
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "subject": subject,
+                "file": file,
+            },
+            trigger=Trigger.MANUAL,
+            tender_dir=str(t.folder),
+            tool_version=__version__,
+            rules_path=str(tender.rules_path),
+            rules_sha256=hashlib.sha256(tender.rules_path.read_bytes()).hexdigest()
+            if tender.rules_path.is_file()
+            else "",
+            inputs=inputs,
+        )
+
+    def decide_review(self, t: Tender, session: Session, bid: str, claim: str, decision: str, reason: str) -> None:
+        from scoring import yamledit
+        from scoring.claims.reviews import load_reviews
+
+        if decision not in ("accept", "reject"):
+            raise InputError("decision", "accept or reject")
+        if not reason.strip():
+            raise InputError("reason", "the reason is required: it is what the tenderer is told (Art. 55)")
+        with t.lock:
+            known = load_reviews(t.folder).find(bid, claim)
+            if known is not None:
+                raise Conflict(
+                    f"claim {claim} of {bid} was decided meanwhile: {known.decision}, by {known.by} on {known.at}"
+                )
+            entry = {
+                "bid": bid,
+                "claim": claim,
+                "decision": decision,
+                "by": f"{session.user.name}, {session.user.role.value}",
+                "at": date.today(),
+                "reason": " ".join(reason.split()),
+            }
+            yamledit.append(t.folder / REVIEWS_FILE, "decisions", entry)
+            self._record(t, session, "review", {"bid": bid, "claim": claim, "decision": decision}, REVIEWS_FILE)
+
+    def record_answer(
+        self,
+        t: Tender,
+        session: Session,
+        bid: str,
+        sheet: str,
+        row: int | None,
+        field_name: str,
+        value: str,
+        received_on: date,
+    ) -> None:
+        from scoring import yamledit
+        from scoring.intake.clarify import load_answers
+
+        with t.lock:
+            for a in load_answers(t.folder):
+                if (a.bid, a.sheet, a.row, a.field) == (bid, sheet, row, field_name):
+                    raise Conflict(f"an answer was recorded meanwhile: {a.value!r}, received on {a.received_on}")
+            entry: dict[str, Any] = {"bid": bid, "field": field_name, "sheet": sheet}
+            if row is not None:
+                entry["row"] = row
+            entry |= {"value": value, "received_on": received_on, "by": session.user.name}
+            yamledit.append(t.folder / CLARIFICATIONS_FILE, "answers", entry)
+            subject = {"bid": bid, "sheet": sheet, "row": row, "field": field_name}
+            self._record(t, session, "answer", subject, CLARIFICATIONS_FILE)
+
+    def requests_sent(self, t: Tender, session: Session, on: date) -> None:
+        from scoring import yamledit
+        from scoring.intake.tender import load_tender
+
+        with t.lock:
+            known = load_tender(t.folder).clarifications.sent_on
+            if known is not None:
+                raise Conflict(f"the clarification requests were marked sent on {known.isoformat()} already")
+            yamledit.set_key(t.folder / TENDER_FILE, "clarifications", {"sent_on": on})
+            self._record(t, session, "requests_sent", {"sent_on": on.isoformat()}, TENDER_FILE)
+
+    def declare(self, t: Tender, session: Session, conflict: bool, note: str) -> None:
+        """The person's declaration on conflicts of interest for this tender: kept with the account, and for
+        a committee member in committee.yaml (the report lists it; a conflicted member does not sign)."""
+        from scoring import yamledit
+
+        if conflict and not note.strip():
+            raise InputError("note", "say what the conflict is and how it is handled (the report shows it)")
+        with t.lock:
+            self.accounts.declare(session.user.email, t.id, conflict, note)
+            if session.user.role in (Role.MEMBER, Role.CHAIR):
+                changes: dict[str, Any] = {"declared_on": date.today()}
+                if conflict:
+                    changes |= {"conflict": True, "note": " ".join(note.split())}
+                path = t.folder / COMMITTEE_FILE
+                members = self._members(t)
+                if any(m.get("name") == session.user.name for m in members):
+                    yamledit.update(path, "members", lambda m: m.get("name") == session.user.name, changes)
+                else:
+                    yamledit.append(
+                        path, "members", {"name": session.user.name, "role": session.user.role.value, **changes}
+                    )
+            self._record(t, session, "declaration", {"conflict": conflict}, COMMITTEE_FILE)
+
+    def _members(self, t: Tender) -> list[dict]:
+        from scoring.yamlio import load_yaml
+
+        tender = load_yaml(t.folder / TENDER_FILE, InputError).data
+        if "committee" in tender:
+            raise InputError(
+                t.folder / TENDER_FILE, "the committee is kept in tender.yaml (committee:): move it to committee.yaml"
+            )
+        path = t.folder / COMMITTEE_FILE
+        if not path.is_file():
+            return []
+        return list(load_yaml(path, InputError).data.get("members") or [])
+
+    def sign(self, t: Tender, session: Session) -> None:
+        from scoring import yamledit
+
+        with t.lock:
+            member = next((m for m in self._members(t) if m.get("name") == session.user.name), None)
+            if member is None:
+                raise InputError("sign", "you are not a member of this tender's committee")
+            if member.get("conflict"):
+                raise InputError("sign", "a member who declared a conflict stands aside and does not sign")
+            if member.get("signed_on"):
+                raise Conflict(f"you signed the report on {member['signed_on']} already")
+            yamledit.update(
+                t.folder / COMMITTEE_FILE,
+                "members",
+                lambda m: m.get("name") == session.user.name,
+                {"signed_on": date.today()},
+            )
+            self._record(t, session, "signature", {"member": session.user.name}, COMMITTEE_FILE)
+
+    def evaluate(self, t: Tender, session: Session) -> list[str]:
+        """An official run of the tender's current inputs, recorded and its reports written (in the
+        evaluation process, as the overview is)."""
+        with t.lock:
+            out = str(self.out_dir) if self.out_dir else None
+            return self._in_process(_run_of, str(t.folder), self.ledger.url, out)
+
+    def send(self, t: Tender, session: Session) -> list[Any]:
+        from scoring.pipeline import send_letters
+
+        with t.lock:
+            return send_letters(t.folder, ledger=self.ledger, by=session.user.name, out_dir=self.out_dir)
+
+    def trail(self, t: Tender) -> list[dict[str, Any]]:
+        """The ledger's records of the tender, newest first: runs, decisions (who, what, when), letters sent,
+        the award and follow-up checks."""
+        out = []
+        for r in reversed(self.ledger.runs_of(t.id)):
+            doc = r.document if r.kind in (DECISION, "sent") else {}
+            by = doc.get("by")
+            out.append(
+                {
+                    "created_at": r.created_at,
+                    "kind": r.kind,
+                    "lot": r.lot,
+                    "run_id": r.run_id,
+                    "by": by["name"] + f" ({by['role']})" if isinstance(by, dict) else by,
+                    "action": doc.get("action"),
+                    "subject": doc.get("subject"),
+                }
+            )
+        return out

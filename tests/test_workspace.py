@@ -1,0 +1,453 @@
+"""The committee's workspace over real HTTP (uvicorn on a free port of 127.0.0.1, httpx as the browser):
+every route for every role and signed out, a tender one is not on, a conflicted member, CSRF, revoked and
+disabled sessions, slowed sign-ins, bidders' text rendered inert, and the sample's journey from the review
+to the letters sent, each step in the files the command line reads and in the ledger with its author."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from conftest import SAMPLE_RULES, SAMPLE_TENDER, sample_spec
+
+PASSWORD = "correct horse battery staple"
+OTHER = "OTHER-2026-001"
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+PEOPLE = {  # email -> (name, role, tenders)
+    "secretary@city.example": ("D. Peeters", "secretary", ["CITY-ICT-2026-014"]),
+    "member@city.example": ("B. De Smet", "member", ["CITY-ICT-2026-014"]),
+    "chair@city.example": ("A. Janssens", "chair", ["CITY-ICT-2026-014"]),
+    "lambert@city.example": ("C. Lambert", "member", ["CITY-ICT-2026-014"]),
+    "auditor@city.example": ("E. Audit", "auditor", ["*"]),
+    "outsider@city.example": ("F. Other", "member", [OTHER]),
+    "gone@city.example": ("G. Gone", "member", ["CITY-ICT-2026-014"]),
+    "forgetful@city.example": ("H. Forgetful", "member", ["CITY-ICT-2026-014"]),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tender(root: Path, name: str, tender_id: str | None = None) -> Path:
+    from sample_bids.generate import write_bid
+
+    folder = root / name
+    shutil.copytree(SAMPLE_TENDER, folder)
+    data = yaml.safe_load((folder / "tender.yaml").read_text())
+    data["rules"] = str(SAMPLE_RULES)
+    if tender_id:
+        data["id"] = tender_id
+        data.pop("received", None)
+    (folder / "tender.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    spec = sample_spec("02-officeline.xlsx")  # a tenderer whose name is markup, and whose e-mail is missing
+    spec["supplier"].update(
+        {
+            "Supplier name": HOSTILE,
+            "Registration number": "NL899999999B01",
+            "Contact email": "",
+            "Tender reference": data["id"],
+        }
+    )
+    write_bid(folder / "bids" / "11-markup.xlsx", **spec)
+    if not tender_id:
+        with (folder / "opening-record.csv").open("a") as record:
+            record.write("11-markup.xlsx,2026-10-14T09:00:00+02:00,Markup Ltd\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    from flows.workspace.app import create_app
+    from flows.workspace.server import start_in_thread
+    from flows.workspace.state import Workspace
+    from scoring.audit.accounts import Accounts
+    from scoring.audit.ledger import Ledger
+
+    root = tmp_path_factory.mktemp("workspace")
+    tender, other = _tender(root, "tender"), _tender(root, "other", OTHER)
+    ledger = Ledger(f"sqlite:///{root / 'ledger.sqlite'}")
+    workspace = Workspace([tender, other], ledger, out_dir=root / "reports")
+    accounts = Accounts(ledger.engine)
+    for email, (name, role, tenders) in PEOPLE.items():
+        accounts.add(email, name, role, PASSWORD, tenders)
+    port = _free_port()
+    server = start_in_thread(create_app(workspace), "127.0.0.1", port)
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    yield f"http://127.0.0.1:{port}", root, workspace
+    server.should_exit = True
+    workspace.close()
+    ledger.engine.dispose()
+
+
+def _client(base: str) -> httpx.Client:
+    return httpx.Client(base_url=base, follow_redirects=False, timeout=120)
+
+
+def sign_in(base: str, email: str, password: str = PASSWORD) -> httpx.Client:
+    client = _client(base)
+    page = client.get("/signin")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    done = client.post("/signin", data={"csrf": csrf, "email": email, "password": password, "next": "/"})
+    assert done.status_code == 303, done.text
+    return client
+
+
+def csrf_of(client: httpx.Client, path: str = "/") -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get(path).text).group(1)
+
+
+def fresh(client: httpx.Client, path: str) -> str:
+    """The page once the evaluation is up to date with the latest change (it is computed in the background)."""
+    deadline = time.time() + 120
+    while True:
+        text = client.get(path).text
+        if 'id="updating"' not in text or time.time() > deadline:
+            return text
+        time.sleep(0.3)
+
+
+def post(client: httpx.Client, path: str, **data: str) -> httpx.Response:
+    return client.post(path, data={"csrf": csrf_of(client), **data})
+
+
+T = "/t/CITY-ICT-2026-014"
+PAGES = [T, f"{T}/bids", f"{T}/bids/01-greenbyte", f"{T}/reviews", f"{T}/clarifications", f"{T}/letters",
+         f"{T}/letters/01-greenbyte", f"{T}/trail"]  # fmt: skip
+BID_PAGES = PAGES[1:]
+ACTIONS = [f"{T}/declare", f"{T}/reviews", f"{T}/clarifications/answer", f"{T}/clarifications/sent", f"{T}/sign",
+           f"{T}/evaluate", f"{T}/send"]  # fmt: skip
+
+
+def test_signed_out_every_page_leads_to_sign_in_and_every_action_is_refused(served):
+    base, _, _ = served
+    client = _client(base)
+    for path in ["/", *PAGES]:
+        answer = client.get(path)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/signin?next="), path
+    for path in ["/signout", *ACTIONS]:
+        assert client.post(path, data={"csrf": "x"}).status_code == 401, path
+    page = client.get("/signin")
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert client.get("/signin?next=//evil.example/x").text.count('value="/"') == 1  # no open redirect
+
+
+def test_who_sees_what_and_who_may_do_what(served):
+    base, _, _ = served
+    auditor = sign_in(base, "auditor@city.example")
+    for path in PAGES:
+        assert auditor.get(path).status_code == 200, path
+    for path in ACTIONS:
+        assert post(auditor, path).status_code == 403, path  # reads everything, changes nothing
+
+    outsider = sign_in(base, "outsider@city.example")
+    assert f"/t/{OTHER}" in outsider.get("/").text and T not in outsider.get("/").text
+    for path in PAGES:
+        assert outsider.get(path).status_code == 404, path  # a tender one is not on does not exist
+    for path in ACTIONS:
+        assert post(outsider, path).status_code == 404, path
+
+    member = sign_in(base, "member@city.example")
+    status = member.get(T)
+    assert status.status_code == 200 and 'id="declare-button"' in status.text
+    for path in BID_PAGES:
+        assert member.get(path).status_code == 403, path  # no bid before the declaration
+    assert post(member, f"{T}/declare", conflict="no").headers["location"].endswith("done=Recorded.")
+    for path in BID_PAGES:
+        assert member.get(path).status_code == 200, path
+    for path in [f"{T}/reviews", f"{T}/clarifications/sent", f"{T}/evaluate", f"{T}/send"]:
+        assert post(member, path).status_code == 403, path  # the secretary's
+
+    conflicted = sign_in(base, "lambert@city.example")
+    post(conflicted, f"{T}/declare", conflict="yes", note="Former employee of Officeline BV (until 2024).")
+    page = conflicted.get(T).text
+    assert 'id="stood-aside"' in page and "03-budgetit" not in page and "GreenByte" not in page
+    for path in BID_PAGES:
+        assert conflicted.get(path).status_code == 403, path
+    assert post(conflicted, f"{T}/sign").status_code == 403
+
+
+def test_a_form_without_its_token_and_a_revoked_or_disabled_session_are_refused(served):
+    base, _, workspace = served
+    secretary = sign_in(base, "secretary@city.example")
+    post(secretary, f"{T}/declare", conflict="no")
+    assert secretary.post(f"{T}/evaluate", data={}).status_code == 403
+    assert secretary.post(f"{T}/evaluate", data={"csrf": "forged"}).status_code == 403
+    member = sign_in(base, "member@city.example")
+    assert secretary.post(f"{T}/clarifications/sent", data={"csrf": csrf_of(member)}).status_code == 403
+    too_big = secretary.post(f"{T}/reviews", data={"csrf": csrf_of(secretary), "reason": "x" * 70_000})
+    assert too_big.status_code == 413
+
+    cookie = secretary.cookies.get("tenderscore_session")
+    assert post(secretary, "/signout").status_code == 303
+    replay = _client(base)
+    replay.cookies.set("tenderscore_session", cookie)
+    assert replay.get(T).status_code == 303  # the signed-out session opens nothing
+
+    gone = sign_in(base, "gone@city.example")
+    assert gone.get("/").status_code == 200
+    workspace.accounts.disable("gone@city.example")
+    assert gone.get("/").status_code == 303
+    page = _client(base)
+    csrf = csrf_of(page, "/signin")
+    again = page.post("/signin", data={"csrf": csrf, "email": "gone@city.example", "password": PASSWORD})
+    assert again.status_code == 401
+
+
+def test_failed_sign_ins_are_slowed_down_and_recorded(served):
+    base, _, workspace = served
+    client = _client(base)
+    for n in range(5):
+        csrf = csrf_of(client, "/signin")
+        answer = client.post(
+            "/signin", data={"csrf": csrf, "email": "forgetful@city.example", "password": f"wrong {n}"}
+        )
+        assert answer.status_code == 401 and "not right" in answer.text
+    csrf = csrf_of(client, "/signin")
+    locked = client.post("/signin", data={"csrf": csrf, "email": "forgetful@city.example", "password": PASSWORD})
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0  # even the right password
+    listed = {u.email: failed for u, _, failed in workspace.accounts.list()}
+    assert listed["forgetful@city.example"] == 6
+    csrf = csrf_of(client, "/signin")
+    assert client.post("/signin", data={"email": "x", "password": "y"}).status_code == 403  # no token
+
+
+def test_bidders_text_is_rendered_inert(served):
+    base, _, _ = served
+    auditor = sign_in(base, "auditor@city.example")
+    page = auditor.get(f"{T}/bids").text
+    assert "<script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page
+    detail = auditor.get(f"{T}/bids/11-markup").text
+    assert "<script>" not in detail and "&lt;script&gt;alert" in detail
+    assert "<script" not in auditor.get(f"{T}/letters/11-markup").text
+
+
+def test_the_sample_from_its_review_to_the_letters_sent(served):
+    """The secretary decides the pending review and records the missing e-mail's answer (a Belgian date),
+    the members sign, the secretary evaluates and sends; each step is in the files the command line reads
+    and in the ledger with who took it; a second decision on the same claim is told, not recorded."""
+    base, root, workspace = served
+    folder = root / "tender"
+    secretary = sign_in(base, "secretary@city.example")
+    post(secretary, f"{T}/declare", conflict="no")
+    queue = secretary.get(f"{T}/reviews").text
+    assert "BIT-DOSSIER-AM240" in queue
+    decision = dict(bid="03-budgetit", claim="BIT-DOSSIER-AM240", decision="reject",
+                    reason="The dossier shows no independent test of the monitor's energy use.")  # fmt: skip
+    assert post(secretary, f"{T}/reviews", **decision).headers["location"].endswith("done=Recorded.")
+    again = post(secretary, f"{T}/reviews", **{**decision, "decision": "accept"})
+    assert "decided+meanwhile" in again.headers["location"] or "decided%20meanwhile" in again.headers["location"]
+    markup = dict(bid="11-markup", claim="TD-OL-2026-07", decision="reject", reason="Not its own dossier.")
+    assert post(secretary, f"{T}/reviews", **markup).headers["location"].endswith("done=Recorded.")
+    reviews = (folder / "reviews.yaml").read_text()
+    assert reviews.startswith("# Decisions of the evaluation committee")  # the hand-written comments stay
+    assert yaml.safe_load(reviews)["decisions"][-1]["by"] == "D. Peeters, secretary"
+
+    requests = fresh(secretary, f"{T}/clarifications")
+    assert "11-markup" in requests and "Contact email" in requests
+    answer = post(secretary, f"{T}/clarifications/answer", bid="11-markup", sheet="Supplier", row="",
+                  field="Contact email", value="bids@markup.example", received_on="21/10/2026")  # fmt: skip
+    assert answer.headers["location"].endswith("done=Recorded."), answer.headers["location"]
+    [recorded] = yaml.safe_load((folder / "clarifications.yaml").read_text())["answers"]
+    assert recorded["received_on"] == date(2026, 10, 21) and recorded["by"] == "D. Peeters"
+
+    for email in ("member@city.example", "chair@city.example"):
+        person = sign_in(base, email)
+        if "declare-button" in person.get(T).text:
+            post(person, f"{T}/declare", conflict="no")
+        assert post(person, f"{T}/sign").headers["location"].endswith("done=Recorded.")
+    members = {m["name"]: m for m in yaml.safe_load((folder / "committee.yaml").read_text())["members"]}
+    assert members["B. De Smet"]["signed_on"] == date.today() and "signed_on" not in members["C. Lambert"]
+
+    assert post(secretary, f"{T}/evaluate").headers["location"].endswith("done=Recorded.")
+    status = fresh(secretary, T)
+    assert 'id="ready"' in status, status
+    assert 'id="send"' in secretary.get(f"{T}/letters").text
+    assert post(secretary, f"{T}/send").headers["location"].endswith("done=Recorded.")
+    sent = root / "reports" / "sent" / date.today().isoformat()
+    letter = (sent / "01-greenbyte.md").read_text()
+    assert not letter.startswith("**DRAFT") and "DRAFT" not in letter
+    assert 'id="sent"' in fresh(secretary, f"{T}/letters")
+
+    trail = secretary.get(f"{T}/trail").text
+    for who, what in [("D. Peeters (secretary)", "review"), ("D. Peeters (secretary)", "answer"),
+                      ("B. De Smet (member)", "signature"), ("A. Janssens (chair)", "signature")]:  # fmt: skip
+        assert re.search(rf"{re.escape(who)}</td>\s*<td>{what}", trail), (who, what)
+    assert "D. Peeters" in trail and ">sent<" in trail
+    assert workspace.ledger.verify() == []
+
+
+def test_two_people_deciding_one_claim_at_once_one_is_told(served):
+    from flows.workspace.state import Conflict
+
+    _, root, workspace = served
+    folder = _tender(root, "race", "RACE-2026-001")
+    workspace.add(folder)
+    tender = workspace.tenders["RACE-2026-001"]
+    session = workspace.accounts.sign_in("auditor@city.example", PASSWORD)[1]  # the function, not the route
+    results: list[str] = []
+
+    def decide(decision: str) -> None:
+        try:
+            workspace.decide_review(tender, session, "03-budgetit", "BIT-DOSSIER-AM240", decision, "Because.")
+            results.append("recorded")
+        except Conflict as told:
+            results.append(str(told))
+
+    threads = [threading.Thread(target=decide, args=(d,)) for d in ("accept", "reject")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r == "recorded" for r in results) == [False, True]
+    assert "decided meanwhile" in next(r for r in results if r != "recorded")
+    assert len(yaml.safe_load((folder / "reviews.yaml").read_text())["decisions"]) == 2  # the sample's and one
+
+
+@pytest.mark.slow
+def test_in_a_real_browser_a_secretary_signs_in_declares_and_decides(served):
+    """Headless Chromium driven by Selenium (Debian's chromium-driver): the forms as a person uses them."""
+    from browser import CHROMIUM
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    base, root, workspace = served
+    assert CHROMIUM and shutil.which("chromedriver"), "make test installs chromium and chromium-driver"
+    folder = _tender(root, "browser", "BROWSER-2026-001")
+    workspace.add(folder)
+    workspace.accounts.add("clerk@city.example", "I. Clerk", "secretary", PASSWORD, ["BROWSER-2026-001"])
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1200,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    try:
+        driver.get(f"{base}/t/BROWSER-2026-001/reviews")  # signed out: to the sign-in page, and back after it
+        assert "/signin" in driver.current_url
+        driver.find_element(By.ID, "email").send_keys("clerk@city.example")
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        driver.find_element(By.ID, "signin").click()
+        assert driver.find_element(By.ID, "message").text.startswith("Declare on conflicts")  # no bid before it
+        driver.get(f"{base}/t/BROWSER-2026-001")
+        driver.find_element(By.ID, "no-conflict").click()
+        driver.find_element(By.ID, "declare-button").click()
+        assert driver.find_element(By.ID, "message").text == "Recorded."
+        driver.get(f"{base}/t/BROWSER-2026-001/reviews")
+        claim = next(s for s in driver.find_elements(By.CSS_SELECTOR, "section.claim") if "BIT-DOSSIER" in s.text)
+        assert claim.find_element(By.CLASS_NAME, "effect").text == "Accepted or rejected, it changes no rank."
+        claim.find_element(By.CSS_SELECTOR, "input[value=reject]").click()
+        claim.find_element(By.TAG_NAME, "textarea").send_keys("No independent test of the energy use.")
+        claim.find_element(By.TAG_NAME, "button").click()
+        assert driver.find_element(By.ID, "message").text == "Recorded."
+        assert "BIT-DOSSIER" not in driver.find_element(By.TAG_NAME, "main").text  # decided: out of the queue
+        decided = yaml.safe_load((folder / "reviews.yaml").read_text())["decisions"][-1]
+        assert decided["by"] == "I. Clerk, secretary" and decided["decision"] == "reject"
+    finally:
+        driver.quit()
+
+
+def test_accounts_from_the_command_line(tmp_path, monkeypatch, capsys):
+    from flows.cli import main
+
+    monkeypatch.setenv("TENDERSCORE_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    monkeypatch.setenv("TENDERSCORE_PASSWORD", PASSWORD)
+    add = ["users", "add", "Secretary@City.example", "--name", "D. Peeters", "--role", "secretary"]
+    assert main([*add, "--tender", "CITY-ICT-2026-014"]) == 0
+    assert "added secretary@city.example (D. Peeters, secretary) on CITY-ICT-2026-014" in capsys.readouterr().out
+    assert main(add) == 2 and "has an account already" in capsys.readouterr().err
+    assert main(["users", "add", "x@y.example", "--name", "X", "--role", "king"]) == 2
+    assert "one of secretary, member, chair, auditor" in capsys.readouterr().err
+    monkeypatch.setenv("TENDERSCORE_PASSWORD", "short")
+    assert main(["users", "add", "x@y.example", "--name", "X", "--role", "member"]) == 2
+    assert "at least 12 characters" in capsys.readouterr().err
+    assert main(["users", "add", "not an address", "--name", "X", "--role", "member"]) == 2
+    capsys.readouterr()
+    assert main(["users", "list"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.split("\t")[:5] == ["secretary@city.example", "D. Peeters", "secretary", "CITY-ICT-2026-014", "active"]
+    assert main(["users", "disable", "secretary@city.example"]) == 0
+    assert "\tdisabled\t" in (capsys.readouterr(), main(["users", "list"]), capsys.readouterr().out)[2]
+    assert main(["users", "disable", "nobody@city.example"]) == 2
+    from scoring.audit.ledger import open_ledger
+
+    stored = open_ledger().engine.connect().exec_driver_sql("select password_hash from users").scalar()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+@pytest.mark.slow
+def test_tenderscore_workspace_serves_the_tenders_it_is_given(tmp_path):
+    """The command as an operator runs it: on 127.0.0.1, the port it is told, the tender folders named."""
+    import os
+    import subprocess
+    import sys
+
+    folder = _tender(tmp_path, "tender")
+    port = _free_port()
+    env = {**os.environ, "TENDERSCORE_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.sqlite'}"}
+    env["TENDERSCORE_PASSWORD"] = PASSWORD
+    add = [sys.executable, "-m", "flows.cli", "users", "add", "a@city.example", "--name", "A", "--role", "auditor"]
+    subprocess.run([*add, "--tender", "*"], env=env, check=True, capture_output=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "workspace", str(folder), "--app-port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.strip() == f"workspace on http://127.0.0.1:{port} (1 tenders)", line
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").text == "ok":
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        auditor = sign_in(f"http://127.0.0.1:{port}", "a@city.example")
+        assert auditor.get(T).status_code == 200 and "GreenByte" in auditor.get(f"{T}/bids").text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_errors_cross_to_the_evaluation_process_and_back_whole():
+    """An input error raised where the workspace computes evaluations (another process) comes back with
+    every problem: the page names them, never a pickling failure."""
+    import pickle
+
+    from scoring.errors import InputError, OutputError, RuleError
+
+    error = RuleError.of([InputError("rules.yaml", "not a number", "criteria.0.weight", line=3).problems[0]] * 2)
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is RuleError and back.problems == error.problems
+    assert str(pickle.loads(pickle.dumps(OutputError("reports", "disk full")))) == "reports: disk full"
+
+
+def test_a_tender_whose_inputs_break_says_so_and_the_workspace_goes_on(served):
+    base, root, workspace = served
+    folder = _tender(root, "broken", "BROKEN-2026-001")
+    workspace.add(folder)
+    (folder / "reviews.yaml").write_text("decisions:\n  - bid: a\n    bid: b\n")  # a key given twice
+    auditor = sign_in(base, "auditor@city.example")
+    page = auditor.get("/t/BROKEN-2026-001")
+    assert page.status_code == 200
+    assert "inputs do not load: reviews.yaml, line 3" in page.text and "Traceback" not in page.text
+    assert str(root) not in page.text  # the tender folder's files, never the server's paths
+    assert auditor.get(T).status_code == 200  # the other tenders are served as before
