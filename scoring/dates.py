@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from calendar import monthrange
 from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
 
 
 def add_months(day: date, months: int) -> date:
@@ -32,3 +36,23 @@ def parse_day(text: str, locale: str) -> date | None:
     except (ValueError, IndexError, LookupError):
         return None
     return found if 1900 <= found.year <= 2200 else None
+
+
+_WRITTEN = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$")
+
+
+def _written_day(value: Any) -> Any:
+    """A day in a file people write (reviews.yaml, committee.yaml, tender.yaml, ...): a YAML date, or text
+    as Europeans write it, day first (21/10/2026, 21.10.2026, 21-10-2026); anything else is left for the
+    model's own check, which names it."""
+    if isinstance(value, str) and (found := _WRITTEN.match(value)):
+        day, month, year = (int(g) for g in found.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return value
+    return value
+
+
+# A date field of an input people edit by hand: ISO (2026-10-21) or day first (21/10/2026).
+Day = Annotated[date, BeforeValidator(_written_day)]

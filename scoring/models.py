@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PField
 
+from scoring.dates import Day
 from scoring.facts import Fact
 from scoring.issues import Issue
 
@@ -84,10 +85,10 @@ class Member(Frozen):
 
     name: str
     role: str = "member"
-    declared_on: date | None = None  # the conflict-of-interest declaration (Art. 24)
+    declared_on: Day | None = None  # the conflict-of-interest declaration (Art. 24)
     conflict: bool = False  # True: a conflict was declared (the member stands aside and does not sign)
     note: str = ""  # what was declared and how it was handled
-    signed_on: date | None = None  # the day the member signed the evaluation report
+    signed_on: Day | None = None  # the day the member signed the evaluation report
 
 
 Language = Literal["en", "nl", "fr", "de"]
@@ -107,7 +108,7 @@ def text_in(value: Text | None, language: str, own: str) -> str | None:
 class Meeting(Frozen):
     """A meeting of the evaluation committee, as its report records it."""
 
-    held_on: date
+    held_on: Day
     attended: list[str] = PField(min_length=1)  # the members present, by name
     subject: str = ""  # what was dealt with (in the tender's language)
 
@@ -119,7 +120,7 @@ class Check(Frozen):
     exclusion: Literal["passed", "failed", "pending"] = "pending"
     selection: Literal["passed", "failed", "pending"] = "pending"
     by: str
-    checked_on: date
+    checked_on: Day
     note: str = ""
 
 
@@ -127,9 +128,9 @@ class PriceExamination(Frozen):
     """The examination of a price that asked for an explanation (Art. 69), and its outcome."""
 
     bid: str
-    asked_on: date
+    asked_on: Day
     outcome: Literal["pending", "accepted", "rejected"] = "pending"
-    decided_on: date | None = None
+    decided_on: Day | None = None
     note: str = ""  # the explanation received and why it was accepted or rejected
 
 
@@ -137,7 +138,7 @@ class Proposal(Frozen):
     """The committee's proposal to the body that decides the award."""
 
     to: Text  # e.g. the college of mayor and aldermen, the board (per language, like every text)
-    made_on: date | None = None
+    made_on: Day | None = None
 
 
 class Proceedings(Frozen):
@@ -148,7 +149,7 @@ class Proceedings(Frozen):
     checks: list[Check] = []
     price_examinations: list[PriceExamination] = []
     proposal: Proposal | None = None
-    report_on: date | None = None  # the date of the evaluation report
+    report_on: Day | None = None  # the date of the evaluation report
 
     def check_of(self, bid_id: str) -> Check | None:
         return next((c for c in self.checks if c.bid == bid_id), None)
@@ -173,7 +174,7 @@ class ReviewBody(Frozen):
 class LetterSettings(Frozen):
     """What award decision notices need to be sent as they are (Art. 55 Dir. 2014/24/EU, Art. 2a Dir. 2007/66/EC)."""
 
-    sent_on: date | None = None  # the day they are sent; until set, the letters are drafts
+    sent_on: Day | None = None  # the day they are sent; until set, the letters are drafts
     means: Literal["electronic", "other"] = "electronic"
     # the standstill in calendar days, when the tender gives more than its law (scoring/law.py) requires
     standstill_days: dict[Literal["electronic", "other"], int] | None = None
@@ -185,7 +186,7 @@ class LetterSettings(Frozen):
 class ClarificationSettings(Frozen):
     """What clarification requests (Art. 56(3)) need to be sent as they are."""
 
-    sent_on: date | None = None  # the day they are sent; until set, the requests are drafts
+    sent_on: Day | None = None  # the day they are sent; until set, the requests are drafts
     reply_days: int = PField(default=5, gt=0)  # calendar days to answer, ending on a working day
     signatory: Signatory | None = None  # who signs them (default: the letters' signatory)
     contact: str = ""  # where the answers go (default: the letters' contact)
@@ -202,13 +203,13 @@ class Award(Frozen):
     """The award decision, as tender.yaml records it (`award:`) or `tenderscore award` does."""
 
     bid: str  # the bid id (the file's stem)
-    awarded_on: date
+    awarded_on: Day
     lot: str | None = None
-    contract_start: date | None = None  # the tender's, unless the contract says otherwise
-    contract_end: date | None = None
+    contract_start: Day | None = None  # the tender's, unless the contract says otherwise
+    contract_end: Day | None = None
     reason: str | None = None  # required when the bid awarded is not ranked first
     by: str | None = None
-    concluded_on: date | None = None  # the day the contract is concluded (signed): the award notice's clock
+    concluded_on: Day | None = None  # the day the contract is concluded (signed): the award notice's clock
 
 
 class Tender(Frozen):
@@ -217,8 +218,8 @@ class Tender(Frozen):
     buyer: str
     currency: str
     bid_deadline: datetime
-    contract_start: date
-    contract_end: date
+    contract_start: Day
+    contract_end: Day
     rules: str  # path of the rule set, relative to the tender folder
     rules_sha256: str | None = None  # pinned once the tender is published: runs under other rules are scenarios
     received: str | None = None  # the platform's opening record (CSV or YAML), relative to the tender folder

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -225,7 +226,8 @@ def test_deep_nesting_an_alias_bomb_and_an_impossible_date_exit_2_naming_the_fil
     with pytest.raises(InputError) as raised:
         run(folder)
     assert str(raised.value).endswith(
-        "reviews.yaml, line 2, at 'decisions[#1].at': not a date (YYYY-MM-DD) (found '2026-02-30')"
+        "reviews.yaml, line 2, at 'decisions[#1].at': "
+        "not a date (YYYY-MM-DD, or day first: 21/10/2026) (found '2026-02-30')"
     )
     assert main(["evaluate", str(folder)]) == 2
 
@@ -242,7 +244,10 @@ def test_each_problem_is_named_in_the_file_it_is_in(make_tender):
         run(folder)
     problems = [str(p) for p in raised.value.problems]
     assert any(
-        p.endswith("committee.yaml, line 2, at 'members[#1].declared_on': not a date (YYYY-MM-DD) (found 'someday')")
+        p.endswith(
+            "committee.yaml, line 2, at 'members[#1].declared_on': "
+            "not a date (YYYY-MM-DD, or day first: 21/10/2026) (found 'someday')"
+        )
         for p in problems
     )
     assert any("tender.yaml, line" in p and "at 'items[#1].quantity'" in p and "'.nan'" in p for p in problems)
@@ -632,3 +637,42 @@ def test_the_command_on_a_full_disk_says_so_in_one_line_and_records_nothing(samp
     ledger = Ledger(f"sqlite:///{home / 'ledger.sqlite'}")
     assert ledger.runs_of() == []
     ledger.engine.dispose()
+
+
+def test_dates_in_the_committees_files_as_europeans_write_them(tmp_path):
+    """21/10/2026, 21.10.2026 and 21-10-2026 are days in reviews.yaml, committee.yaml and tender.yaml as they
+    are in the workspace's forms; 10/21/2026 (month first) and 31/02/2026 are refused, named at their key."""
+    import shutil
+
+    from conftest import SAMPLE_RULES, SAMPLE_TENDER
+
+    from scoring.claims.reviews import load_reviews
+    from scoring.errors import InputError
+    from scoring.intake.tender import load_tender
+
+    folder = tmp_path / "tender"
+    shutil.copytree(SAMPLE_TENDER, folder)
+    (folder / "reviews.yaml").write_text(
+        "decisions:\n  - {bid: a, claim: X, decision: accept, by: me, at: 21/10/2026, reason: ok}\n"
+        "  - {bid: b, claim: Y, decision: reject, by: me, at: 21.10.2026, reason: ok}\n"
+    )
+    assert [d.at for d in load_reviews(folder).decisions] == [date(2026, 10, 21)] * 2
+    committee = (folder / "committee.yaml").read_text().replace("declared_on: 2026-10-16", "declared_on: 16-10-2026")
+    (folder / "committee.yaml").write_text(committee)
+    tender = yaml.safe_load((folder / "tender.yaml").read_text())
+    tender["rules"] = str(SAMPLE_RULES)
+    (folder / "tender.yaml").write_text(
+        yaml.safe_dump(tender, sort_keys=False).replace("contract_start: 2027-01-01", "contract_start: 01/01/2027")
+    )
+    loaded = load_tender(folder)
+    assert loaded.contract_start == date(2027, 1, 1)
+    assert {m.declared_on for m in loaded.committee} == {date(2026, 10, 16)}
+    for wrong in ("10/21/2026", "31/02/2026"):
+        (folder / "reviews.yaml").write_text(
+            f"decisions:\n  - {{bid: a, claim: X, decision: accept, by: me, at: '{wrong}', reason: ok}}\n"
+        )
+        with pytest.raises(InputError) as refused:
+            load_reviews(folder)
+        assert f"at 'decisions[#1].at': not a date (YYYY-MM-DD, or day first: 21/10/2026) (found '{wrong}')" in str(
+            refused.value
+        )

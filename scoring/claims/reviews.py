@@ -9,12 +9,12 @@ never silently applied elsewhere.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scoring.dates import Day
 from scoring.errors import TenderError
 from scoring.intake.folder import REVIEWS_FILE, Files
 from scoring.yamlio import load_yaml, read_input
@@ -29,7 +29,7 @@ class ReviewDecision(BaseModel):
     claim: str  # the certificate ID or evidence reference as written in the bid
     decision: Literal["accept", "reject"]
     by: str = Field(min_length=1)
-    at: date
+    at: Day
     reason: str = Field(min_length=1)
 
     def key(self) -> tuple[str, str]:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from scoring.claims.registers import Register
 from scoring.contract.record import Commitment, ContractRecord, last_day
+from scoring.dates import Day
 from scoring.errors import InputError
 from scoring.intake.folder import EVIDENCE_FILE, Files
 from scoring.models import Frozen
@@ -52,8 +53,8 @@ class Evidence(Frozen):
     """What the supplier sent for a commitment (follow-up.yaml, `received:`)."""
 
     item: str  # the commitment's id, as follow-up.json and follow-up.xlsx show it
-    received_on: date
-    due: date | None = None  # the due date it answers; the earliest one still open when not given
+    received_on: Day
+    due: Day | None = None  # the due date it answers; the earliest one still open when not given
     note: str = ""
     by: str | None = None
 
@@ -62,7 +63,7 @@ class Delivery(Frozen):
     """A delivery under the contract (follow-up.yaml, `deliveries:`): the warranty, spare parts and security
     updates periods of what it delivered run from its day."""
 
-    delivered_on: date
+    delivered_on: Day
     items: list[str] = []  # the item codes delivered; every item of the contract when empty
     lot: str | None = None  # the lot's contract it belongs to, when the tender has lots
     note: str = ""

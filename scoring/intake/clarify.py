@@ -33,6 +33,7 @@ from typing import Any
 from pydantic import Field as PField
 from pydantic import field_validator
 
+from scoring.dates import Day
 from scoring.errors import TenderError
 from scoring.facts import N_, Fact, Unprefixed, fact
 from scoring.intake.folder import CLARIFICATIONS_FILE, Files
@@ -67,7 +68,7 @@ class Answer(Frozen):
     sheet: str = SUPPLIER.name
     row: int | None = PField(default=None, gt=0)
     value: Any = None
-    received_on: date
+    received_on: Day
     by: str = PField(min_length=1)
 
     @field_validator("bid", "field", "sheet", mode="before")
