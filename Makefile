@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test test-fast test-pythons lint bench clean browser constraints messages
 
-## Set up and evaluate the sample tender: prints the ranking, writes reports/CITY-ICT-2026-014/.
+## Set up and evaluate the sample tender: prints the ranking, writes sample_bids/reports/CITY-ICT-2026-014/.
 demo: $(VENV)/.installed
 	$(BIN)/tenderscore evaluate sample_bids/city-computers-2026
 

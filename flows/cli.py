@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -103,21 +104,28 @@ def evaluate(
         ),
     ] = None,
     out: Annotated[
-        str | None, typer.Option(metavar="DIR", help="Where to write the reports (default: reports/<tender-id>).")
+        str | None,
+        typer.Option(
+            metavar="DIR", help="Where to write the reports (default: reports/<tender-id> beside the folder)."
+        ),
     ] = None,
     verbose: Annotated[bool, typer.Option(help="Show Prefect's flow and task logs.")] = False,
 ) -> int:
     """Evaluate a tender folder: run the evaluate-tender flow, print the ranking, write the reports."""
-    from scoring.audit.ledger import open_ledger
+    from scoring.audit.ledger import open_ledger, where_shown
     from scoring.pipeline import prepare
 
+    # Absolute before they go to the flow: a run writes where this command would, whichever its folder.
+    tender_dir = str(Path(tender_dir).resolve())
+    rules = str(Path(rules).resolve()) if rules else None
+    out = str(Path(out).resolve()) if out else None
     prepare(tender_dir, rules)  # fails fast, before the flow machinery starts
-    open_ledger()  # and so does a ledger that cannot be opened
+    ledger = open_ledger()  # and so does a ledger that cannot be opened
     from flows.settings import quiet_defaults
 
     quiet_defaults(verbose=verbose)
     from flows.serve import prefect_api
-    from scoring.reports.write import REPORTS, default_out_dir, lot_dir
+    from scoring.reports.write import REPORTS, default_out_dir, out_dir_of
 
     with stopped_on_signals(), prefect_api():
         from flows.evaluate import evaluate_tender
@@ -127,7 +135,7 @@ def evaluate(
     for n, evaluation in enumerate(evaluations):
         print("\n" if n else "", end="")
         print_ranking(evaluation)
-        folder = lot_dir(evaluation, out) if out else default_out_dir(evaluation)
+        folder = out_dir_of(evaluation, Path(out).resolve()) if out else default_out_dir(evaluation)
         asked = any(b.clarifications or b.clarified for b in evaluation.bids)
         extra = ["letters/", *(["clarifications/"] if asked else []), "ocds.json"]
         extra += ["diff.md"] if evaluation.previous_run_id else []
@@ -137,6 +145,7 @@ def evaluate(
                 f"Ledger run {evaluation.run_id} ({evaluation.kind.value}), record {evaluation.ledger_seq}; "
                 f"head {evaluation.ledger_hash} (tenderscore audit verify --head checks it)"
             )
+            print(f"Ledger: {where_shown(ledger.url)}")
     return EXIT_OK
 
 

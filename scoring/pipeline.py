@@ -63,7 +63,7 @@ from scoring.reports.evaluation_json import evaluation_document
 from scoring.reports.follow_up import FOLDER as FOLLOW_UP_FOLDER
 from scoring.reports.follow_up import document as follow_up_document
 from scoring.reports.follow_up import write_follow_up
-from scoring.reports.write import default_out_dir, out_dir_of, write_reports
+from scoring.reports.write import default_out_dir, out_dir_of, reports_folder, write_reports
 from scoring.rules.load import LoadedRules, load_rules
 from scoring.yamlio import load_yaml
 
@@ -377,7 +377,7 @@ def write(
     """The reports into out_dir (a lot's into lot-<id>/ below it), or reports/<tender>/ when none is named;
     the run's record is written to the ledger once they are all staged, before they are moved into place:
     the ledger never holds a run whose reports could not be written, nor reports of a run it does not hold."""
-    target = out_dir_of(evaluation, Path(out_dir)) if out_dir else default_out_dir(evaluation)
+    target = out_dir_of(evaluation, Path(out_dir).resolve()) if out_dir else default_out_dir(evaluation)
     commit = (lambda: ledger.commit(pending)) if ledger is not None and pending is not None else None
     return write_reports(evaluation, target, diff, before_move=commit)
 
@@ -713,7 +713,7 @@ def send_letters(
             from scoring.reports.words import word
 
             raise InputError.of(Problem(where, "not ready to send: " + word(i.what, "en")) for i in items)
-        base = out_dir_of(evaluation, Path(out_dir)) if out_dir else default_out_dir(evaluation)
+        base = out_dir_of(evaluation, Path(out_dir).resolve()) if out_dir else default_out_dir(evaluation)
         folder = base / "sent" / on.isoformat()
         written = letters(evaluation, today=on)
         hashes = {}
@@ -842,9 +842,10 @@ def _substance(document: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in document.items() if k not in ("run_id", "kind", "previous_run_id", "ledger")}
 
 
-def follow_up_dir(tender_id: str, lot: str | None, out_dir: Path | str | None = None) -> Path:
-    """reports/<tender>/follow-up/ (lot-<id>/follow-up/ for a lot), or follow-up/ under out_dir."""
-    base = Path(out_dir) if out_dir else Path("reports") / safe_name(tender_id)
+def follow_up_dir(tender: Tender, lot: str | None, out_dir: Path | str | None = None) -> Path:
+    """reports/<tender>/follow-up/ beside the tender folder (lot-<id>/follow-up/ for a lot), or follow-up/
+    under out_dir."""
+    base = Path(out_dir).resolve() if out_dir else reports_folder(tender.folder, tender.id)
     return (base / f"lot-{safe_name(lot)}" if lot is not None else base) / FOLLOW_UP_FOLDER
 
 
@@ -928,7 +929,7 @@ def follow_up(
             inputs=inputs,
         )
         # written first, recorded once written: the ledger never holds a check whose reports are not there
-        folder = follow_up_dir(tender.id, lot, out_dir)
+        folder = follow_up_dir(tender, lot, out_dir)
         if not record:
             folder = folder / f"simulated-{today.isoformat()}"
         written = write_follow_up(contract, found, folder, tender.language)

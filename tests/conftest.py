@@ -84,7 +84,12 @@ def _in_own_folder(tmp_path, monkeypatch):
 @pytest.fixture(scope="session", autouse=True)
 def _repository_untouched():
     """The run leaves the repository as it found it: no reports/ or ledger written into it by a test."""
-    watched = [ROOT / "reports", ROOT / ".tenderscore", ROOT / "sample_bids" / "city-computers-2026" / "reports"]
+    watched = [
+        ROOT / "reports",
+        ROOT / ".tenderscore",
+        ROOT / "sample_bids" / "reports",
+        ROOT / "sample_bids" / "city-computers-2026" / "reports",
+    ]
     before = {p: sorted(p.rglob("*")) if p.exists() else None for p in watched}
     yield
     after = {p: sorted(p.rglob("*")) if p.exists() else None for p in watched}

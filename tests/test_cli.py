@@ -129,7 +129,7 @@ def test_status_send_and_award_in_the_order_the_law_sets(tmp_path, monkeypatch, 
     assert "ready: the letters may be sent" in capsys.readouterr().out
     assert main(["send", str(tender), "--by", "B. De Smet"]) == 0
     said = capsys.readouterr().out
-    assert "sent: 9 letters in reports/CITY-ICT-2026-014/sent/" in said  # one per tenderer
+    assert f"sent: 9 letters in {tmp_path}/reports/CITY-ICT-2026-014/sent/" in said  # one per tenderer, absolute
     sent_folder = tmp_path / "reports" / "CITY-ICT-2026-014" / "sent" / today.isoformat()
     letter = (sent_folder / "01-greenbyte.md").read_text()
     assert not letter.startswith("**DRAFT") and today.strftime("%Y") in letter
@@ -149,6 +149,34 @@ def test_status_send_and_award_in_the_order_the_law_sets(tmp_path, monkeypatch, 
     assert f"awarded to GreenByte Solutions NV (bid 01-greenbyte) on {signing.isoformat()}" in out
     assert f"publish the contract award notice by {(signing + timedelta(days=30)).isoformat()}" in out
     assert "certificate:TCO-9-VG24-0112: TCO Certified certificate TCO-9-VG24-0112" in out and "(2028-05-31)" in out
-    assert "written to reports/CITY-ICT-2026-014/follow-up/" in out
+    assert f"written to {tmp_path}/reports/CITY-ICT-2026-014/follow-up/" in out
     assert (tmp_path / "reports" / "CITY-ICT-2026-014" / "follow-up" / "follow-up.ics").is_file()
     assert (sent_folder / "01-greenbyte.md").read_text() == letter  # the award wrote nothing over a sent letter
+
+
+def test_where_a_run_writes_does_not_depend_on_the_current_folder(tmp_path, monkeypatch):
+    """A worker's current folder is a temporary one: the ledger's default is the user's data folder and the
+    reports' is reports/<tender>/ beside the tender folder, both absolute, whatever the current folder."""
+    from conftest import decided_sample
+
+    from scoring.audit.ledger import Ledger, database_url
+    from scoring.pipeline import run
+
+    folder = decided_sample(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("TENDERSCORE_HOME")
+    monkeypatch.delenv("TENDERSCORE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert database_url() == f"sqlite:///{tmp_path}/data/tenderscore/ledger.sqlite"
+    ledger = Ledger(database_url())
+    run(folder, ledger=ledger, write_out=True)
+    assert (tmp_path / "reports" / "CITY-ICT-2026-014" / "evaluation.json").is_file()
+    assert list(elsewhere.iterdir()) == []  # nothing where the run happened to be started
+    ledger.engine.dispose()
+    (elsewhere / ".tenderscore").mkdir()  # a ledger where earlier versions kept it goes on being used
+    (elsewhere / ".tenderscore" / "ledger.sqlite").touch()
+    assert database_url() == f"sqlite:///{elsewhere}/.tenderscore/ledger.sqlite"
+    monkeypatch.setenv("TENDERSCORE_HOME", "relative/home")
+    assert database_url() == f"sqlite:///{elsewhere}/relative/home/ledger.sqlite"

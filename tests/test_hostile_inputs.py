@@ -106,16 +106,19 @@ def test_a_lot_cell_never_becomes_a_path_and_invents_no_lot(make_tender, tmp_pat
 
 
 def test_a_tender_id_that_is_a_path_names_one_folder_inside_the_reports(make_tender, tmp_path, monkeypatch):
+    reports, seen = tmp_path / "reports", set()  # beside the tender folders, whatever the current folder
     for n, hostile in enumerate(("../../x", "/tmp/evil-tender", "..")):
         folder = make_tender({"a.xlsx": _spec(1)}, name=f"t{n}", id=hostile)
         work = tmp_path / f"work{n}"
         work.mkdir()
         monkeypatch.chdir(work)
         run(folder, write_out=True)
-        [written] = list((work / "reports").iterdir())
+        [written] = set(reports.iterdir()) - seen
+        seen.add(written)
         assert written.is_dir() and "/" not in written.name and not written.name.startswith(".")
         assert (written / "evaluation.json").is_file()
-        assert sorted(p.name for p in work.iterdir()) == ["reports"]
+        assert list(work.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(("t", "work"))) == ["reports"]
     assert not Path("/tmp/evil-tender").exists()
 
 

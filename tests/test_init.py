@@ -220,14 +220,19 @@ def test_a_built_wheel_installs_inits_and_evaluates_without_the_repository(tmp_p
     assert done.returncode == 0, done.stderr
     assert "acme" in done.stdout
     where = subprocess.run(
-        [venv / "bin" / "python", "-c", "import scoring, flows; print(scoring.__file__, flows.__file__)"],
+        [
+            venv / "bin" / "python",
+            "-c",
+            "import scoring, flows; from flows.workspace.app import TEMPLATES; "
+            "print(scoring.__file__, flows.__file__, (TEMPLATES / 'status.html.j2').is_file())",
+        ],
         cwd=work,
         env=env,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert str(ROOT) not in where and str(venv) in where
+    assert str(ROOT) not in where and str(venv) in where and where.split()[-1] == "True"  # the workspace's pages
     document = json.loads(next((work / "reports").rglob("evaluation.json")).read_text())
     assert document["counts"]["ranked"] == 1
     assert (next((work / "reports").rglob("letters")) / "acme.md").is_file() or any(

@@ -81,7 +81,8 @@ def test_a_fault_in_one_lot_does_not_reject_the_other(per_lot):
 
 def test_each_lot_gets_its_own_reports(per_lot, tmp_path):
     for evaluation in per_lot:
-        out = default_out_dir(evaluation, tmp_path)
+        out = default_out_dir(evaluation)  # beside the tender folder, whatever the current folder
+        assert out == evaluation.tender.folder.resolve().parent / "reports" / evaluation.tender.id / out.name
         write_reports(evaluation, out)
         assert out.name == f"lot-{evaluation.lot}" and (out / "evaluation.json").is_file()
         assert f"lot {evaluation.lot}" in (out / "summary.md").read_text().splitlines()[0]

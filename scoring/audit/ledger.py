@@ -185,8 +185,20 @@ def _in_words(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+LEGACY = Path(".tenderscore")  # where the ledger was kept before 0.3: beside the current folder
+
+
 def data_folder() -> Path:
-    return Path(os.environ.get("TENDERSCORE_HOME", ".tenderscore"))
+    """The folder of the ledger (and the workspace's accounts), absolute: TENDERSCORE_HOME, else the user's
+    data folder ($XDG_DATA_HOME/tenderscore, ~/.local/share/tenderscore), whatever the current folder. A
+    ledger in ./.tenderscore, where earlier versions kept it, goes on being used there."""
+    home = os.environ.get("TENDERSCORE_HOME")
+    if home:
+        return Path(home).expanduser().resolve()
+    if (LEGACY / "ledger.sqlite").is_file():
+        return LEGACY.resolve()
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base).expanduser().resolve() / "tenderscore"
 
 
 def database_url(create: bool = True) -> str:

@@ -27,10 +27,17 @@ REPORTS = ("evaluation.xlsx", "evaluation.json", "summary.md", "report.html")
 FOLDERS = ("letters", CLARIFICATIONS)  # written whole; clarifications/ only when a bid has a request or answer
 
 
-def default_out_dir(evaluation: Evaluation, base: Path | str = "reports") -> Path:
-    """reports/<tender>/ for official runs; a scenario never overwrites them: reports/<tender>/scenarios/<run>/.
-    The tender's id is a folder name only through `safe_name`."""
-    return out_dir_of(evaluation, Path(base) / safe_name(evaluation.tender.id))
+def reports_folder(tender_folder: Path | str, tender_id: str) -> Path:
+    """A tender's reports folder when none is named: reports/<tender>/ beside the tender folder, as an
+    absolute path, whatever the current folder (a worker's is a temporary one). The tender's id is a folder
+    name only through `safe_name`."""
+    return Path(tender_folder).resolve().parent / "reports" / safe_name(tender_id)
+
+
+def default_out_dir(evaluation: Evaluation) -> Path:
+    """reports/<tender>/ beside the tender folder for official runs; a scenario never overwrites them:
+    reports/<tender>/scenarios/<run>/."""
+    return out_dir_of(evaluation, reports_folder(evaluation.tender.folder, evaluation.tender.id))
 
 
 def out_dir_of(evaluation: Evaluation, folder: Path) -> Path:
