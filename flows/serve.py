@@ -138,14 +138,36 @@ class TemporaryServer:
             server.stop()
 
 
+def running_service() -> str | None:
+    """The API of a `tenderscore serve` running on this machine at its configured port
+    (TENDERSCORE_PREFECT_PORT, else 4200), when one answers."""
+    url = f"http://127.0.0.1:{os.environ.get('TENDERSCORE_PREFECT_PORT', DEFAULT_PORT)}/api"
+    return url if healthy(url) else None
+
+
 @contextmanager
 def prefect_api() -> Iterator[str]:
-    """The Prefect API a command's flows report to: PREFECT_API_URL when set, else a temporary server for
-    the length of the command (set before Prefect is imported: its settings are read then)."""
+    """The Prefect API a command's flows report to: PREFECT_API_URL when set; else the service that
+    `tenderscore serve` runs on this machine, when one answers; else a temporary server for the length of
+    the command (set before Prefect is imported: its settings are read then). Said on standard error."""
     if os.environ.get("PREFECT_API_URL") or "prefect" in sys.modules:
         # a standing server, or a program (a test) whose Prefect is set up already: its settings decide
-        yield os.environ.get("PREFECT_API_URL", "")
+        said = os.environ.get("PREFECT_API_URL", "")
+        if said:
+            print(f"Prefect: the server at {said} (PREFECT_API_URL)", file=sys.stderr, flush=True)
+        yield said
         return
+    found = running_service()
+    if found is not None:
+        os.environ["PREFECT_API_URL"] = found
+        print(f"Prefect: the running service at {found} (tenderscore serve)", file=sys.stderr, flush=True)
+        try:
+            yield found
+        finally:
+            _drain()
+            os.environ.pop("PREFECT_API_URL", None)
+        return
+    print("Prefect: a server of its own, for this command (none is serving)", file=sys.stderr, flush=True)
     server = TemporaryServer()
     os.environ["PREFECT_API_URL"] = server.url
     try:

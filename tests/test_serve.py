@@ -196,3 +196,33 @@ def test_serve_starts_the_workspace_beside_the_deployments(service):
         assert response.read() == b"ok"
     with urllib.request.urlopen(f"{found.group(1)}/signin", timeout=10) as response:
         assert b'name="password"' in response.read()
+
+
+def test_evaluate_uses_the_running_service_and_says_so(service, tmp_path):
+    """With `tenderscore serve` running, `tenderscore evaluate` from another shell reports its flow run to
+    the service (it shows in its UI) instead of starting a server of its own, and says which it did."""
+    root, env, port = service
+    own = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
+    own["TENDERSCORE_PREFECT_PORT"] = str(port)
+    folder = tmp_path / "tender"
+    shutil.copytree(SAMPLE_TENDER, folder)
+    data = yaml.safe_load((folder / "tender.yaml").read_text())
+    data["rules"] = str(ROOT / "rules" / "computers-2026.yaml")
+    (folder / "tender.yaml").write_text(yaml.safe_dump(data))
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "evaluate", str(folder)],
+        cwd=tmp_path,
+        env=own,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Prefect: the running service at http://127.0.0.1:{port}/api (tenderscore serve)" in done.stderr
+    assert f"Reports in {tmp_path}/reports/CITY-ICT-2026-014/" in done.stdout
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}), get_client(sync_client=True) as client:
+        runs = [r for r in client.read_flow_runs() if r.parameters.get("tender_dir") == str(folder)]
+    assert len(runs) == 1 and runs[0].state and runs[0].state.is_completed()
