@@ -215,7 +215,7 @@ def serve(
     from flows.workspace.server import build, start_in_thread
 
     if app_port:
-        workspace_app, workspace = build(list(tender or []), prefect_ui=f"http://127.0.0.1:{port}")
+        workspace_app, workspace = build(list(tender or []), prefect_ui=f"http://127.0.0.1:{port}", host=host)
         start_in_thread(workspace_app, host, app_port, proxy_headers)
         print(f"workspace on http://{host}:{app_port} ({len(workspace.tenders)} tenders)", flush=True)
     serve_deployments(port=port, cron=cron or os.environ.get("TENDERSCORE_RESCORE_CRON", DEFAULT_CRON))
@@ -237,7 +237,7 @@ def workspace_command(
     answer, sign and send in a browser, every decision recorded with its author."""
     from flows.workspace.server import build, server
 
-    workspace_app, workspace = build(list(tender or []))
+    workspace_app, workspace = build(list(tender or []), host=host)
     for folder, problem in workspace.problems.items():
         stderr().print(f"tenderscore: warning: {shown(folder)} is not shown: {shown(problem)}", markup=False)
     print(f"workspace on http://{host}:{app_port} ({len(workspace.tenders)} tenders)", flush=True)

@@ -10,15 +10,19 @@ over TLS (behind a reverse proxy: run with --proxy-headers so that the scheme it
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from flows.workspace.state import Conflict, Tender, Workspace
 from scoring.audit.accounts import DECLARING, Role, Session, SignInRefused
@@ -57,10 +61,19 @@ class Refused(Exception):
 router = APIRouter()
 
 
-def create_app(workspace: Workspace, prefect_ui: str | None = None) -> FastAPI:
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]  # and the names given (--host, TENDERSCORE_ALLOWED_HOSTS)
+
+
+def create_app(workspace: Workspace, prefect_ui: str | None = None, hosts: list[str] | None = None) -> FastAPI:
     from scoring.reports.words import word
 
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, title="tenderscore workspace")
+    app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        title="tenderscore workspace",
+        redirect_slashes=False,  # no redirect built from the Host header
+    )
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True
     )
@@ -73,6 +86,17 @@ def create_app(workspace: Workspace, prefect_ui: str | None = None) -> FastAPI:
     app.add_exception_handler(Refused, _refused)  # type: ignore[arg-type]
     app.add_exception_handler(404, _not_found)
     app.add_exception_handler(405, _not_allowed)
+    app.add_exception_handler(400, _bad_request)
+    app.add_exception_handler(500, _failed)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts or ALLOWED_HOSTS)
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:  # every answer, errors included
+        response: Response = await call_next(request)
+        for k, v in HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
     return app
 
 
@@ -98,6 +122,14 @@ async def _refused(request: Request, exc: Refused) -> Response:
 
 async def _not_found(request: Request, exc: Exception) -> Response:
     return page(request, "error.html.j2", None, 404, message="Not found.")
+
+
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    return page(request, "error.html.j2", None, 400, message="The request is not one the workspace understands.")
+
+
+async def _failed(request: Request, exc: Exception) -> Response:
+    return page(request, "error.html.j2", None, 500, message="Something failed: the operator's log says what.")
 
 
 async def _not_allowed(request: Request, exc: Exception) -> Response:
@@ -148,10 +180,27 @@ def shown_tender(request: Request, tender_id: str, bids: bool = True) -> tuple[S
 
 
 async def form(request: Request, session: Session | None) -> dict[str, str]:
+    """The form's fields: a URL-encoded body of at most MAX_FORM bytes, however it is sent (a chunked
+    body is counted as it comes), in UTF-8, each field once; and the session's CSRF token in it."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        raise Refused(415, "Only the workspace's own forms are accepted.")
     if int(request.headers.get("content-length") or 0) > MAX_FORM:
         raise Refused(413, "The form is too large.")
-    data = await request.form()
-    fields = {k: v for k, v in data.items() if isinstance(v, str)}
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM:
+            raise Refused(413, "The form is too large.")
+    try:
+        pairs = parse_qsl(body.decode("ascii"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise Refused(400, "The form is not in UTF-8.") from None
+    fields: dict[str, str] = {}
+    for k, v in pairs:
+        if k in fields or "\x00" in v:
+            raise Refused(400, "The form is not one of the workspace's.")
+        fields[k] = v
     expected = session.csrf if session else request.cookies.get(SIGNIN_COOKIE, "")
     if not expected or not secrets.compare_digest(fields.get("csrf", ""), expected):
         raise Refused(403, "The form is out of date or was not sent from this workspace: reload the page.")
@@ -169,19 +218,28 @@ async def acting(request: Request, tender_id: str, what: str, bids: bool = True)
     return session, t, fields
 
 
-def back(path: str, message: str = "", error: bool = False) -> RedirectResponse:
-    suffix = f"?{'error' if error else 'done'}={quote(message)}" if message else ""
-    return RedirectResponse(path + suffix, 303, headers=HEADERS)
+def back(request: Request, session: Session, path: str, message: str, error: bool = False) -> RedirectResponse:
+    """Back to a page, which shows the message once, to this session only (never a text from the address)."""
+    key = _ws(request).flash(session.token_sha256, message, error)
+    return RedirectResponse(f"{path}?m={key}", 303, headers=HEADERS)
 
 
-def act(where: str, action: Any) -> Response:
+async def act(request: Request, session: Session, where: str, action: Any) -> Response:
+    """Run an action off the event loop (it reads and writes files, the ledger, an evaluation): what it did,
+    or why not, back on the page it came from."""
+    from scoring.errors import LedgerError, OutputError
+
     try:
-        action()
+        await run_in_threadpool(action)
     except Conflict as conflict:
-        return back(where, f"Not recorded: {conflict}", error=True)
+        return back(request, session, where, f"Not recorded: {conflict}", error=True)
     except InputError as error:
-        return back(where, f"Not recorded: {'; '.join(p.problem for p in error.problems)}", error=True)
-    return back(where, "Recorded.")
+        return back(request, session, where, f"Not recorded: {'; '.join(p.problem for p in error.problems)}", True)
+    except (LedgerError, OutputError, OSError) as error:
+        logging.getLogger("tenderscore.workspace").warning("an action on %s failed: %s", where, error)
+        said = "the ledger or a file could not be written (the operator's log says why); try again"
+        return back(request, session, where, f"Not recorded: {said}", error=True)
+    return back(request, session, where, "Recorded.")
 
 
 def secure(request: Request) -> bool:
@@ -208,7 +266,10 @@ async def signin(request: Request) -> Response:
     fields = await form(request, None)
     address = request.client.host if request.client else None
     try:
-        token, _ = _ws(request).accounts.sign_in(fields.get("email", ""), fields.get("password", ""), address)
+        accounts = _ws(request).accounts
+        token, _ = await run_in_threadpool(
+            accounts.sign_in, fields.get("email", ""), fields.get("password", ""), address
+        )
     except SignInRefused as refused:
         response = _signin_form(request, 429 if refused.wait_seconds else 401, fields.get("next", "/"), str(refused))
         if refused.wait_seconds:
@@ -230,7 +291,7 @@ async def signout(request: Request) -> Response:
     return response
 
 
-@router.get("/healthz")
+@router.api_route("/healthz", methods=["GET", "HEAD"])
 async def healthz() -> Response:
     return PlainTextResponse("ok", headers=HEADERS)
 
@@ -254,8 +315,7 @@ def _context(request: Request, session: Session, t: Tender) -> dict[str, Any]:
         "bids_shown": session.user.role not in DECLARING or (made is not None and not made.conflict),
         "may_decide": session.user.role in MAY["decide"],
         "may_sign": session.user.role in MAY["sign"],
-        "done": request.query_params.get("done"),
-        "error": request.query_params.get("error"),
+        **ws.flashed(session.token_sha256, request.query_params.get("m", "")),
     }
 
 
@@ -326,14 +386,20 @@ def trail(request: Request, tender_id: str) -> Response:
 @router.post("/t/{tender_id}/declare")
 async def declare(request: Request, tender_id: str) -> Response:
     session, t, fields = await acting(request, tender_id, "declare", bids=False)
-    conflict = fields.get("conflict") == "yes"
-    return act(f"/t/{t.id}", lambda: _ws(request).declare(t, session, conflict, fields.get("note", "")))
+    if fields.get("conflict") not in ("yes", "no"):
+        return back(request, session, f"/t/{t.id}", "Not recorded: say whether you have a conflict (yes or no)", True)
+    conflict = fields["conflict"] == "yes"
+    return await act(
+        request, session, f"/t/{t.id}", lambda: _ws(request).declare(t, session, conflict, fields.get("note", ""))
+    )
 
 
 @router.post("/t/{tender_id}/reviews")
 async def decide(request: Request, tender_id: str) -> Response:
     session, t, f = await acting(request, tender_id, "decide")
-    return act(
+    return await act(
+        request,
+        session,
         f"/t/{t.id}/reviews",
         lambda: _ws(request).decide_review(
             t, session, f.get("bid", ""), f.get("claim", ""), f.get("decision", ""), f.get("reason", "")
@@ -347,36 +413,38 @@ async def answer(request: Request, tender_id: str) -> Response:
 
     def record() -> None:
         on = _date(f.get("received_on", ""), _locale(t))
-        row = int(f["row"]) if f.get("row", "").isdigit() else None
+        row = int(f["row"]) if re.fullmatch(r"[0-9]{1,7}", f.get("row", "")) else None
         _ws(request).record_answer(
             t, session, f.get("bid", ""), f.get("sheet", ""), row, f.get("field", ""), f.get("value", ""), on
         )
 
-    return act(f"/t/{t.id}/clarifications", record)
+    return await act(request, session, f"/t/{t.id}/clarifications", record)
 
 
 @router.post("/t/{tender_id}/clarifications/sent")
 async def requests_sent(request: Request, tender_id: str) -> Response:
     session, t, _ = await acting(request, tender_id, "decide")
-    return act(f"/t/{t.id}/clarifications", lambda: _ws(request).requests_sent(t, session, date.today()))
+    return await act(
+        request, session, f"/t/{t.id}/clarifications", lambda: _ws(request).requests_sent(t, session, date.today())
+    )
 
 
 @router.post("/t/{tender_id}/sign")
 async def sign(request: Request, tender_id: str) -> Response:
     session, t, _ = await acting(request, tender_id, "sign")
-    return act(f"/t/{t.id}", lambda: _ws(request).sign(t, session))
+    return await act(request, session, f"/t/{t.id}", lambda: _ws(request).sign(t, session))
 
 
 @router.post("/t/{tender_id}/evaluate")
 async def evaluate(request: Request, tender_id: str) -> Response:
-    session, t, _ = await acting(request, tender_id, "decide", bids=False)
-    return act(f"/t/{t.id}", lambda: _ws(request).evaluate(t, session))
+    session, t, _ = await acting(request, tender_id, "decide")
+    return await act(request, session, f"/t/{t.id}", lambda: _ws(request).evaluate(t, session))
 
 
 @router.post("/t/{tender_id}/send")
 async def send(request: Request, tender_id: str) -> Response:
     session, t, _ = await acting(request, tender_id, "decide")
-    return act(f"/t/{t.id}/letters", lambda: _ws(request).send(t, session))
+    return await act(request, session, f"/t/{t.id}/letters", lambda: _ws(request).send(t, session))
 
 
 def _local(target: str) -> str:
@@ -417,7 +485,7 @@ def _queue(overview: Any, folder: Path) -> list[dict[str, Any]]:
             for claim in b.claims:
                 if claim.verdict is not Verdict.NEEDS_REVIEW:
                     continue
-                reference = claim.certificate_id or claim.evidence or ""
+                reference = claim.certificate_id or claim.evidence or ""  # none: it cannot be decided here
                 if decided is not None and decided.find(b.bid_id, claim.certificate_id, claim.evidence):
                     continue
                 subject = claim.certificate_id or claim.evidence or f"Labels row {claim.row}"

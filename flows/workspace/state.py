@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -74,6 +75,13 @@ def _overview_of(folder: str, ledger_url: str) -> list[tuple[Evaluation, Any]]:
     return overview(folder, open_ledger(ledger_url))
 
 
+def _is(member: dict, session: Session) -> bool:
+    """Whether a committee.yaml entry is this person's: their name, and their role (a chair's account is the
+    chair's entry, a member's a member's)."""
+    role = str(member.get("role") or "member")
+    return member.get("name") == session.user.name and role == session.user.role.value
+
+
 def _run_of(folder: str, ledger_url: str, out_dir: str | None) -> list[str]:
     """In the evaluation process: an official run, recorded, its reports written; the run ids."""
     from scoring.audit.ledger import open_ledger
@@ -92,8 +100,28 @@ class Workspace:
         self.problems: dict[str, str] = {}  # folder -> why it could not be loaded
         self._pool: Any = None  # the process evaluations are computed in (started on first use)
         self._pool_lock = threading.Lock()
+        self._flashes: dict[str, tuple[str, str, bool]] = {}
+        self._flash_lock = threading.Lock()
         for folder in folders:
             self.add(Path(folder))
+
+    def flash(self, session_sha256: str, message: str, error: bool) -> str:
+        """A message for the next page this session shows; its key (a page shows it once, to that session)."""
+        key = secrets.token_urlsafe(12)
+        with self._flash_lock:
+            if len(self._flashes) > 10_000:  # never read: the oldest go
+                for old in list(self._flashes)[:5_000]:
+                    del self._flashes[old]
+            self._flashes[key] = (session_sha256, message, error)
+        return key
+
+    def flashed(self, session_sha256: str, key: str) -> dict[str, str | None]:
+        with self._flash_lock:
+            found = self._flashes.get(key)
+            if found is None or found[0] != session_sha256:
+                return {"done": None, "error": None}
+            del self._flashes[key]
+        return {"done": None, "error": found[1]} if found[2] else {"done": found[1], "error": None}
 
     def add(self, folder: Path) -> None:
         from scoring.intake.tender import load_tender
@@ -193,37 +221,86 @@ class Workspace:
                 self._pool.shutdown(wait=False, cancel_futures=True)
                 self._pool = None
 
-    # --- actions: each under the tender's lock, the file first, then the ledger -------------------------
+    # --- actions: each under the tender's lock; checked, then the file, then the ledger ------------------
+    #
+    # Everything an action needs is read and checked before anything is written; the file is written, then
+    # the ledger record; when the record cannot be written the file is put back as it was, so that an
+    # action is either in both or in neither.
 
-    def _record(self, t: Tender, session: Session, action: str, subject: dict, file: str | None) -> None:
+    def _prepared(self, t: Tender, session: Session, action: str, subject: dict, file: str | None) -> Any:
+        """A function writing the action's ledger record (the tender and its rules read now, before any
+        file is changed: a tender whose inputs do not load refuses the action here)."""
         from scoring import __version__
         from scoring.intake.tender import load_tender
 
         tender = load_tender(t.folder)
-        inputs = {}
-        if file is not None and (t.folder / file).is_file():
-            inputs[file] = hashlib.sha256((t.folder / file).read_bytes()).hexdigest()
+        if tender.id != t.id:
+            raise InputError(TENDER_FILE, f"the tender's id changed to {tender.id}: reload the workspace")
+        rules = tender.rules_path
+        rules_sha = hashlib.sha256(rules.read_bytes()).hexdigest() if rules.is_file() else ""
         user = session.user
-        self.ledger.record_event(
-            t.id,
-            None,
-            DECISION,
-            {
-                "action": action,
-                "by": {"email": user.email, "name": user.name, "role": user.role.value},
-                "at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "subject": subject,
-                "file": file,
-            },
-            trigger=Trigger.MANUAL,
-            tender_dir=str(t.folder),
-            tool_version=__version__,
-            rules_path=str(tender.rules_path),
-            rules_sha256=hashlib.sha256(tender.rules_path.read_bytes()).hexdigest()
-            if tender.rules_path.is_file()
-            else "",
-            inputs=inputs,
-        )
+
+        def record() -> None:
+            inputs = {}
+            if file is not None and (t.folder / file).is_file():
+                inputs[file] = hashlib.sha256((t.folder / file).read_bytes()).hexdigest()
+            self.ledger.record_event(
+                t.id,
+                None,
+                DECISION,
+                {
+                    "action": action,
+                    "by": {"email": user.email, "name": user.name, "role": user.role.value},
+                    "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "subject": subject,
+                    "file": file,
+                },
+                trigger=Trigger.MANUAL,
+                tender_dir=str(t.folder),
+                tool_version=__version__,
+                rules_path=str(rules),
+                rules_sha256=rules_sha,
+                inputs=inputs,
+            )
+
+        return record
+
+    def _write_then_record(self, path: Path, write: Any, record: Any, undo: Any = None) -> None:
+        """Write a file, then the ledger record; the file as it was (and `undo` run) when the record fails."""
+        before = path.read_bytes() if path.is_file() else None
+        write()
+        try:
+            record()
+        except BaseException:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(before)
+            if undo is not None:
+                undo()
+            raise
+
+    def awaiting_review(self, t: Tender) -> set[tuple[str, str]]:
+        """(bid, claim reference) of the claims awaiting review in the latest evaluation: what may be decided."""
+        from scoring.claims.verdicts import Verdict
+
+        found = self.overview(t, wait=True)
+        return {
+            (b.bid_id, c.certificate_id or c.evidence or "")
+            for e, _ in found.lots
+            for b in e.bids
+            for c in b.claims
+            if c.verdict is Verdict.NEEDS_REVIEW and (c.certificate_id or c.evidence)
+        }
+
+    def open_requests(self, t: Tender) -> set[tuple[str, str, int | None, str]]:
+        """(bid, sheet, row, field) of the clarification requests still open: what an answer may answer."""
+        from scoring.reports.clarifications import to_request
+
+        found = self.overview(t, wait=True)
+        return {
+            (b.bid_id, r.sheet, r.row, r.field) for e, _ in found.lots for b in to_request(e) for r in b.clarifications
+        }
 
     def decide_review(self, t: Tender, session: Session, bid: str, claim: str, decision: str, reason: str) -> None:
         from scoring import yamledit
@@ -239,6 +316,11 @@ class Workspace:
                 raise Conflict(
                     f"claim {claim} of {bid} was decided meanwhile: {known.decision}, by {known.by} on {known.at}"
                 )
+            if (bid, claim) not in self.awaiting_review(t):
+                raise InputError("claim", f"no claim {claim!r} of bid {bid!r} awaits review")
+            record = self._prepared(
+                t, session, "review", {"bid": bid, "claim": claim, "decision": decision}, REVIEWS_FILE
+            )
             entry = {
                 "bid": bid,
                 "claim": claim,
@@ -247,8 +329,8 @@ class Workspace:
                 "at": date.today(),
                 "reason": " ".join(reason.split()),
             }
-            yamledit.append(t.folder / REVIEWS_FILE, "decisions", entry)
-            self._record(t, session, "review", {"bid": bid, "claim": claim, "decision": decision}, REVIEWS_FILE)
+            path = t.folder / REVIEWS_FILE
+            self._write_then_record(path, lambda: yamledit.append(path, "decisions", entry), record)
 
     def record_answer(
         self,
@@ -263,18 +345,29 @@ class Workspace:
     ) -> None:
         from scoring import yamledit
         from scoring.intake.clarify import load_answers
+        from scoring.intake.tender import load_tender
 
+        if not value.strip():
+            raise InputError("value", "the answer is empty")
         with t.lock:
             for a in load_answers(t.folder):
                 if (a.bid, a.sheet, a.row, a.field) == (bid, sheet, row, field_name):
                     raise Conflict(f"an answer was recorded meanwhile: {a.value!r}, received on {a.received_on}")
+            if (bid, sheet, row, field_name) not in self.open_requests(t):
+                raise InputError("field", f"no clarification of {field_name!r} is open for bid {bid!r}")
+            sent = load_tender(t.folder).clarifications.sent_on
+            if sent is None:
+                raise InputError("received_on", "mark the requests sent first: an answer comes after its request")
+            if not sent <= received_on <= date.today():
+                raise InputError("received_on", f"{received_on.isoformat()} is not between the requests' day and today")
+            subject = {"bid": bid, "sheet": sheet, "row": row, "field": field_name}
+            record = self._prepared(t, session, "answer", subject, CLARIFICATIONS_FILE)
             entry: dict[str, Any] = {"bid": bid, "field": field_name, "sheet": sheet}
             if row is not None:
                 entry["row"] = row
             entry |= {"value": value, "received_on": received_on, "by": session.user.name}
-            yamledit.append(t.folder / CLARIFICATIONS_FILE, "answers", entry)
-            subject = {"bid": bid, "sheet": sheet, "row": row, "field": field_name}
-            self._record(t, session, "answer", subject, CLARIFICATIONS_FILE)
+            path = t.folder / CLARIFICATIONS_FILE
+            self._write_then_record(path, lambda: yamledit.append(path, "answers", entry), record)
 
     def requests_sent(self, t: Tender, session: Session, on: date) -> None:
         from scoring import yamledit
@@ -284,31 +377,63 @@ class Workspace:
             known = load_tender(t.folder).clarifications.sent_on
             if known is not None:
                 raise Conflict(f"the clarification requests were marked sent on {known.isoformat()} already")
-            yamledit.set_key(t.folder / TENDER_FILE, "clarifications", {"sent_on": on})
-            self._record(t, session, "requests_sent", {"sent_on": on.isoformat()}, TENDER_FILE)
+            if not self.open_requests(t):
+                raise InputError("requests", "no clarification request is open")
+            record = self._prepared(t, session, "requests_sent", {"sent_on": on.isoformat()}, TENDER_FILE)
+            path = t.folder / TENDER_FILE
+            self._write_then_record(path, lambda: yamledit.set_key(path, "clarifications", {"sent_on": on}), record)
+
+    def committee_entry(self, t: Tender, session: Session) -> dict | None:
+        """The person's entry in committee.yaml: the one of their name and role (a member's or the chair's);
+        an InputError when two entries are theirs."""
+        mine = [m for m in self._members(t) if _is(m, session)]
+        if len(mine) > 1:
+            raise InputError(COMMITTEE_FILE, f"{session.user.name} is in the committee twice: correct committee.yaml")
+        return mine[0] if mine else None
 
     def declare(self, t: Tender, session: Session, conflict: bool, note: str) -> None:
         """The person's declaration on conflicts of interest for this tender: kept with the account, and for
-        a committee member in committee.yaml (the report lists it; a conflicted member does not sign)."""
+        a committee member in committee.yaml (the report lists it; a conflicted member does not sign). A
+        conflict the committee recorded in committee.yaml stands: only the committee takes it back there."""
         from scoring import yamledit
 
         if conflict and not note.strip():
             raise InputError("note", "say what the conflict is and how it is handled (the report shows it)")
         with t.lock:
-            self.accounts.declare(session.user.email, t.id, conflict, note)
-            if session.user.role in (Role.MEMBER, Role.CHAIR):
-                changes: dict[str, Any] = {"declared_on": date.today()}
-                if conflict:
-                    changes |= {"conflict": True, "note": " ".join(note.split())}
-                path = t.folder / COMMITTEE_FILE
-                members = self._members(t)
-                if any(m.get("name") == session.user.name for m in members):
-                    yamledit.update(path, "members", lambda m: m.get("name") == session.user.name, changes)
+            entry = self.committee_entry(t, session) if session.user.role in (Role.MEMBER, Role.CHAIR) else None
+            if entry is not None and entry.get("conflict") and not conflict:
+                raise InputError(
+                    "conflict",
+                    "committee.yaml records a conflict of interest for you on this tender: it stands until the "
+                    "committee changes it there",
+                )
+            record = self._prepared(t, session, "declaration", {"conflict": conflict}, COMMITTEE_FILE)
+            path = t.folder / COMMITTEE_FILE
+            changes: dict[str, Any] = (
+                {} if entry is not None and entry.get("declared_on") else {"declared_on": date.today()}
+            )
+            if conflict:
+                changes |= {"conflict": True, "note": " ".join(note.split())}
+
+            def write() -> None:
+                if session.user.role not in (Role.MEMBER, Role.CHAIR):
+                    return  # the secretary's declaration is kept with the account and in the ledger
+                if entry is not None:
+                    if changes:
+                        yamledit.update(path, "members", lambda m: _is(m, session), changes)
                 else:
                     yamledit.append(
                         path, "members", {"name": session.user.name, "role": session.user.role.value, **changes}
                     )
-            self._record(t, session, "declaration", {"conflict": conflict}, COMMITTEE_FILE)
+
+            self.accounts.declare(session.user.email, t.id, conflict, note)
+            undo = lambda: self.accounts.undeclare(session.user.email, t.id)
+            try:
+                self._write_then_record(path, write, record, undo)
+            except BaseException:
+                if not path.exists():
+                    undo()
+                raise
 
     def _members(self, t: Tender) -> list[dict]:
         from scoring.yamlio import load_yaml
@@ -316,38 +441,42 @@ class Workspace:
         tender = load_yaml(t.folder / TENDER_FILE, InputError).data
         if "committee" in tender:
             raise InputError(
-                t.folder / TENDER_FILE, "the committee is kept in tender.yaml (committee:): move it to committee.yaml"
+                TENDER_FILE, "the committee is kept in tender.yaml (committee:): move it to committee.yaml"
             )
         path = t.folder / COMMITTEE_FILE
         if not path.is_file():
             return []
-        return list(load_yaml(path, InputError).data.get("members") or [])
+        members = load_yaml(path, InputError).data.get("members") or []
+        return [m for m in members if isinstance(m, dict)]
 
     def sign(self, t: Tender, session: Session) -> None:
         from scoring import yamledit
 
         with t.lock:
-            member = next((m for m in self._members(t) if m.get("name") == session.user.name), None)
+            member = self.committee_entry(t, session)
             if member is None:
                 raise InputError("sign", "you are not a member of this tender's committee")
             if member.get("conflict"):
                 raise InputError("sign", "a member who declared a conflict stands aside and does not sign")
             if member.get("signed_on"):
                 raise Conflict(f"you signed the report on {member['signed_on']} already")
-            yamledit.update(
-                t.folder / COMMITTEE_FILE,
-                "members",
-                lambda m: m.get("name") == session.user.name,
-                {"signed_on": date.today()},
+            record = self._prepared(t, session, "signature", {"member": session.user.name}, COMMITTEE_FILE)
+            path = t.folder / COMMITTEE_FILE
+            self._write_then_record(
+                path,
+                lambda: yamledit.update(path, "members", lambda m: _is(m, session), {"signed_on": date.today()}),
+                record,
             )
-            self._record(t, session, "signature", {"member": session.user.name}, COMMITTEE_FILE)
 
     def evaluate(self, t: Tender, session: Session) -> list[str]:
         """An official run of the tender's current inputs, recorded and its reports written (in the
-        evaluation process, as the overview is)."""
+        evaluation process, as the overview is), and who asked for it."""
         with t.lock:
+            self._prepared(t, session, "evaluation", {}, None)  # the tender loads, before anything runs
             out = str(self.out_dir) if self.out_dir else None
-            return self._in_process(_run_of, str(t.folder), self.ledger.url, out)
+            runs: list[str] = self._in_process(_run_of, str(t.folder), self.ledger.url, out)
+            self._prepared(t, session, "evaluation", {"runs": ", ".join(r[:8] for r in runs)}, None)()
+            return runs
 
     def send(self, t: Tender, session: Session) -> list[Any]:
         from scoring.pipeline import send_letters

@@ -159,9 +159,14 @@ class Accounts:
             raise InputError("password", f"at least {MIN_PASSWORD} characters")
         if not name.strip():
             raise InputError("--name", "a name is needed: it is what the ledger and the report show")
+        if EVERY_TENDER in tenders and role is not Role.AUDITOR:
+            raise InputError("--tender", "'*' (every tender) is for an auditor only")
         with self.engine.begin() as db:
             if db.execute(sa.select(users.c.email).where(users.c.email == email)).first():
                 raise InputError("EMAIL", f"{email} has an account already")
+            same = db.execute(sa.select(users.c.email).where(users.c.name == name.strip())).scalar()
+            if same is not None:
+                raise InputError("--name", f"{same} has that name already: the committee's records tell people by it")
             db.execute(
                 users.insert().values(
                     email=email,
@@ -222,21 +227,26 @@ class Accounts:
         the address is refused until the window has passed, whatever the password."""
         from argon2.exceptions import VerificationError
 
-        email = email.strip().lower()
+        email = email.strip().lower()[:254]
         now = _now()
-        with self.engine.connect() as db:
+        same_client = signins.c.address == address if address is not None else signins.c.address.is_(None)
+        with self.engine.connect() as db:  # failures for this address from this client, in the window
             recent = (
                 db.execute(
                     sa.select(signins.c.at)
-                    .where(signins.c.email == email, sa.not_(signins.c.ok), signins.c.at > _stamp(now - FAILURE_WINDOW))
+                    .where(
+                        signins.c.email == email,
+                        sa.not_(signins.c.ok),
+                        same_client,
+                        signins.c.at > _stamp(now - FAILURE_WINDOW),
+                    )
                     .order_by(signins.c.at)
                 )
                 .scalars()
                 .all()
             )
-        if len(recent) >= FAILURES_ALLOWED:
+        if len(recent) >= FAILURES_ALLOWED:  # refused unchecked, and not counted: else it would never end
             until = datetime.fromisoformat(recent[-FAILURES_ALLOWED]) + FAILURE_WINDOW
-            self._attempt(email, False, address)
             wait = max(1, int((until - now).total_seconds()))
             raise SignInRefused(
                 f"too many failed sign-ins for this address: try again in {wait // 60 + 1} minutes", wait
@@ -311,6 +321,13 @@ class Accounts:
                 .first()
             )
         return Declaration(bool(row["conflict"]), row["note"], row["declared_at"]) if row else None
+
+    def undeclare(self, email: str, tender_id: str) -> None:
+        """Take back a declaration whose record could not be written (the action is in neither)."""
+        with self.engine.begin() as db:
+            db.execute(
+                declarations.delete().where(declarations.c.email == email, declarations.c.tender_id == tender_id)
+            )
 
     def declare(self, email: str, tender_id: str, conflict: bool, note: str) -> Declaration:
         """Once per person and tender: a declaration is not taken back here (the committee records a change)."""
