@@ -296,7 +296,7 @@ def test_the_sample_from_its_review_to_the_letters_sent(served):
     assert 'id="ready"' in status, status
     assert 'id="send"' in secretary.get(f"{T}/letters").text
     assert said(secretary, post(secretary, f"{T}/send")) == "Recorded."
-    sent = root / "reports" / "sent" / date.today().isoformat()
+    sent = root / "reports" / "CITY-ICT-2026-014" / "sent" / date.today().isoformat()
     letter = (sent / "01-greenbyte.md").read_text()
     assert not letter.startswith("**DRAFT") and "DRAFT" not in letter
     assert 'id="sent"' in fresh(secretary, f"{T}/letters")
@@ -376,6 +376,65 @@ def test_in_a_real_browser_a_secretary_signs_in_declares_and_decides(served):
         assert "BIT-DOSSIER" not in driver.find_element(By.TAG_NAME, "main").text  # decided: out of the queue
         decided = yaml.safe_load((folder / "reviews.yaml").read_text())["decisions"][-1]
         assert decided["by"] == "I. Clerk, secretary" and decided["decision"] == "reject"
+
+        def click(element_id: str) -> str:
+            driver.find_element(By.ID, element_id).click()
+            return driver.find_element(By.ID, "message").text
+
+        def fresh_page(path: str) -> None:
+            for _ in range(200):  # the evaluation is brought up to date in the background
+                driver.get(f"{base}/t/BROWSER-2026-001{path}")
+                if not driver.find_elements(By.ID, "updating"):
+                    return
+                time.sleep(0.3)
+
+        # The other claim, the clarification (marked sent, answered with a Belgian date), as a person does.
+        fresh_page("/reviews")
+        other = next(s for s in driver.find_elements(By.CSS_SELECTOR, "section.claim") if "TD-OL" in s.text)
+        other.find_element(By.CSS_SELECTOR, "input[value=reject]").click()
+        other.find_element(By.TAG_NAME, "textarea").send_keys("Another tenderer's dossier.")
+        other.find_element(By.TAG_NAME, "button").click()
+        assert driver.find_element(By.ID, "message").text == "Recorded."
+        fresh_page("/clarifications")
+        assert click("mark-sent") == "Recorded."
+        request = driver.find_element(By.CSS_SELECTOR, "section.request")
+        request.find_element(By.NAME, "value").send_keys("bids@markup.example")
+        request.find_element(By.NAME, "received_on").send_keys(date.today().strftime("%d/%m/%Y"))
+        request.find_element(By.TAG_NAME, "button").click()
+        assert driver.find_element(By.ID, "message").text == "Recorded."
+
+        # The members sign, each signed in as themselves.
+        for email in ("member@city.example", "chair@city.example"):
+            from scoring.audit.accounts import user_tenders
+
+            with workspace.ledger.engine.begin() as db:
+                db.execute(user_tenders.insert().values(email=email, tender_id="BROWSER-2026-001"))
+            driver.delete_all_cookies()
+            driver.get(f"{base}/signin?next=/t/BROWSER-2026-001")
+            driver.find_element(By.ID, "email").send_keys(email)
+            driver.find_element(By.ID, "password").send_keys(PASSWORD)
+            driver.find_element(By.ID, "signin").click()
+            driver.find_element(By.ID, "no-conflict").click()
+            assert click("declare-button") == "Recorded."
+            assert click("sign") == "Recorded."
+
+        # The secretary evaluates: no review and no signature is open; the trail names each person. (Sending is
+        # the HTTP journey's: this tender copy has no opening record, so its letters lack addressees.)
+        driver.delete_all_cookies()
+        driver.get(f"{base}/signin?next=/t/BROWSER-2026-001")
+        driver.find_element(By.ID, "email").send_keys("clerk@city.example")
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        driver.find_element(By.ID, "signin").click()
+        assert click("evaluate") == "Recorded."
+        fresh_page("")
+        fresh_page("")
+        opened = " ".join(li.text for li in driver.find_elements(By.CSS_SELECTOR, "#open li"))
+        assert "awaits the committee's review" not in opened and "has not signed" not in opened
+        driver.get(f"{base}/t/BROWSER-2026-001/trail")
+        trail = driver.find_element(By.ID, "trail").text
+        for who in ("I. Clerk (secretary) review", "I. Clerk (secretary) answer", "B. De Smet (member) signature",
+                    "A. Janssens (chair) signature", "I. Clerk (secretary) evaluation"):  # fmt: skip
+            assert who in trail, trail
     finally:
         driver.quit()
 

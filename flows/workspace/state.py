@@ -468,12 +468,19 @@ class Workspace:
                 record,
             )
 
+    def _out(self, t: Tender) -> Path:
+        """A tender's reports folder under the workspace's (--out): <tender id>/ in it, one per tender."""
+        from scoring.names import safe_name
+
+        assert self.out_dir is not None
+        return self.out_dir / safe_name(t.id)
+
     def evaluate(self, t: Tender, session: Session) -> list[str]:
         """An official run of the tender's current inputs, recorded and its reports written (in the
         evaluation process, as the overview is), and who asked for it."""
         with t.lock:
             self._prepared(t, session, "evaluation", {}, None)  # the tender loads, before anything runs
-            out = str(self.out_dir) if self.out_dir else None
+            out = str(self._out(t)) if self.out_dir else None
             runs: list[str] = self._in_process(_run_of, str(t.folder), self.ledger.url, out)
             self._prepared(t, session, "evaluation", {"runs": ", ".join(r[:8] for r in runs)}, None)()
             return runs
@@ -482,7 +489,8 @@ class Workspace:
         from scoring.pipeline import send_letters
 
         with t.lock:
-            return send_letters(t.folder, ledger=self.ledger, by=session.user.name, out_dir=self.out_dir)
+            out = self._out(t) if self.out_dir else None
+            return send_letters(t.folder, ledger=self.ledger, by=session.user.name, out_dir=out)
 
     def trail(self, t: Tender) -> list[dict[str, Any]]:
         """The ledger's records of the tender, newest first: runs, decisions (who, what, when), letters sent,
