@@ -635,7 +635,9 @@ def test_the_command_on_a_full_disk_says_so_in_one_line_and_records_nothing(samp
         command = [str(Path(sys.executable).parent / "tenderscore"), "evaluate", str(sample_copy), "--out", str(small)]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr[-2000:]
-    [line] = done.stderr.strip().splitlines()
+    said = done.stderr.strip().splitlines()
+    assert said[0] == "Prefect: a server of its own, for this command (none is serving)"  # which server, first
+    [line] = said[1:]
     assert line.startswith("tenderscore: error: ") and "the disk is full" in line
     ledger = Ledger(f"sqlite:///{home / 'ledger.sqlite'}")
     assert ledger.runs_of() == []
