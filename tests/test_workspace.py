@@ -499,9 +499,28 @@ def test_tenderscore_workspace_serves_the_tenders_it_is_given(tmp_path):
                 time.sleep(0.2)
         auditor = sign_in(f"http://127.0.0.1:{port}", "a@city.example")
         assert auditor.get(T).status_code == 200 and "GreenByte" in auditor.get(f"{T}/bids").text
-    finally:
-        process.terminate()
+        # Killed outright, the workspace leaves no evaluation process behind.
+        tasks = Path(f"/proc/{process.pid}/task").iterdir()  # the pool is started from a server thread
+        children = [int(c) for task in tasks for c in (task / "children").read_text().split()]
+        assert children, "the evaluation process runs beside the server"
+        process.kill()
         process.wait(timeout=30)
+        deadline = time.time() + 30
+        while time.time() < deadline and any(Path(f"/proc/{c}").exists() for c in children):
+            time.sleep(0.2)
+        lingering = [c for c in children if Path(f"/proc/{c}").exists() and "zombie" not in _state(c)]
+        assert lingering == [], "an evaluation process outlived the workspace"
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
+    except (OSError, IndexError):
+        return "zombie"
 
 
 def test_errors_cross_to_the_evaluation_process_and_back_whole():

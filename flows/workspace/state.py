@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -65,6 +66,18 @@ def _fingerprint(folder: Path, rules: Path | None) -> tuple:
         stat = rules.stat()
         seen.append((str(rules), stat.st_size, stat.st_mtime_ns))
     return tuple(seen)
+
+
+def _follow_parent(parent: int) -> None:
+    """In the evaluation process: end when the workspace that started it is gone, however it ended (a
+    SIGKILL included), instead of lingering as an orphan."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def _overview_of(folder: str, ledger_url: str) -> list[tuple[Evaluation, Any]]:
@@ -204,7 +217,12 @@ class Workspace:
                     import multiprocessing
                     from concurrent.futures import ProcessPoolExecutor
 
-                    self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                    self._pool = ProcessPoolExecutor(
+                        max_workers=1,
+                        mp_context=multiprocessing.get_context("spawn"),
+                        initializer=_follow_parent,
+                        initargs=(os.getpid(),),
+                    )
                 pool = self._pool
             try:
                 return pool.submit(function, *args).result()
