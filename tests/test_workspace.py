@@ -343,6 +343,8 @@ def test_in_a_real_browser_a_secretary_signs_in_declares_and_decides(served):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
     base, root, workspace = served
     assert CHROMIUM and shutil.which("chromedriver"), "make test installs chromium and chromium-driver"
@@ -355,31 +357,36 @@ def test_in_a_real_browser_a_secretary_signs_in_declares_and_decides(served):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
     driver.implicitly_wait(10)  # an element is looked for until the page it is on has loaded
+
+    def submit(button) -> str:
+        """Click a form's button and wait for the page it leads to; the message that page shows."""
+        page = driver.find_element(By.TAG_NAME, "html")
+        button.click()
+        WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+        found = driver.find_elements(By.ID, "message")
+        return found[0].text if found else ""
+
     try:
         driver.get(f"{base}/t/BROWSER-2026-001/reviews")  # signed out: to the sign-in page, and back after it
         assert "/signin" in driver.current_url
         driver.find_element(By.ID, "email").send_keys("clerk@city.example")
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        driver.find_element(By.ID, "signin").click()
-        assert driver.find_element(By.ID, "message").text.startswith("Declare on conflicts")  # no bid before it
+        assert submit(driver.find_element(By.ID, "signin")).startswith("Declare on conflicts")  # no bid before it
         driver.get(f"{base}/t/BROWSER-2026-001")
         driver.find_element(By.ID, "no-conflict").click()
-        driver.find_element(By.ID, "declare-button").click()
-        assert driver.find_element(By.ID, "message").text == "Recorded."
+        assert submit(driver.find_element(By.ID, "declare-button")) == "Recorded."
         driver.get(f"{base}/t/BROWSER-2026-001/reviews")
         claim = next(s for s in driver.find_elements(By.CSS_SELECTOR, "section.claim") if "BIT-DOSSIER" in s.text)
         assert claim.find_element(By.CLASS_NAME, "effect").text == "Accepted or rejected, it changes no rank."
         claim.find_element(By.CSS_SELECTOR, "input[value=reject]").click()
         claim.find_element(By.TAG_NAME, "textarea").send_keys("No independent test of the energy use.")
-        claim.find_element(By.TAG_NAME, "button").click()
-        assert driver.find_element(By.ID, "message").text == "Recorded."
+        assert submit(claim.find_element(By.TAG_NAME, "button")) == "Recorded."
         assert "BIT-DOSSIER" not in driver.find_element(By.TAG_NAME, "main").text  # decided: out of the queue
         decided = yaml.safe_load((folder / "reviews.yaml").read_text())["decisions"][-1]
         assert decided["by"] == "I. Clerk, secretary" and decided["decision"] == "reject"
 
         def click(element_id: str) -> str:
-            driver.find_element(By.ID, element_id).click()
-            return driver.find_element(By.ID, "message").text
+            return submit(driver.find_element(By.ID, element_id))
 
         def fresh_page(path: str) -> None:
             for _ in range(200):  # the evaluation is brought up to date in the background
@@ -393,15 +400,13 @@ def test_in_a_real_browser_a_secretary_signs_in_declares_and_decides(served):
         other = next(s for s in driver.find_elements(By.CSS_SELECTOR, "section.claim") if "TD-OL" in s.text)
         other.find_element(By.CSS_SELECTOR, "input[value=reject]").click()
         other.find_element(By.TAG_NAME, "textarea").send_keys("Another tenderer's dossier.")
-        other.find_element(By.TAG_NAME, "button").click()
-        assert driver.find_element(By.ID, "message").text == "Recorded."
+        assert submit(other.find_element(By.TAG_NAME, "button")) == "Recorded."
         fresh_page("/clarifications")
         assert click("mark-sent") == "Recorded."
         request = driver.find_element(By.CSS_SELECTOR, "section.request")
         request.find_element(By.NAME, "value").send_keys("bids@markup.example")
         request.find_element(By.NAME, "received_on").send_keys(date.today().strftime("%d/%m/%Y"))
-        request.find_element(By.TAG_NAME, "button").click()
-        assert driver.find_element(By.ID, "message").text == "Recorded."
+        assert submit(request.find_element(By.TAG_NAME, "button")) == "Recorded."
 
         # The members sign, each signed in as themselves.
         for email in ("member@city.example", "chair@city.example"):
@@ -413,7 +418,7 @@ def test_in_a_real_browser_a_secretary_signs_in_declares_and_decides(served):
             driver.get(f"{base}/signin?next=/t/BROWSER-2026-001")
             driver.find_element(By.ID, "email").send_keys(email)
             driver.find_element(By.ID, "password").send_keys(PASSWORD)
-            driver.find_element(By.ID, "signin").click()
+            submit(driver.find_element(By.ID, "signin"))
             driver.find_element(By.ID, "no-conflict").click()
             assert click("declare-button") == "Recorded."
             assert click("sign") == "Recorded."
@@ -424,7 +429,7 @@ def test_in_a_real_browser_a_secretary_signs_in_declares_and_decides(served):
         driver.get(f"{base}/signin?next=/t/BROWSER-2026-001")
         driver.find_element(By.ID, "email").send_keys("clerk@city.example")
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
-        driver.find_element(By.ID, "signin").click()
+        submit(driver.find_element(By.ID, "signin"))
         assert click("evaluate") == "Recorded."
         fresh_page("")
         fresh_page("")
