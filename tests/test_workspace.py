@@ -642,3 +642,30 @@ def test_one_name_one_account_and_every_tender_for_auditors_only(served):
         workspace.accounts.add("janssens.jr@city.example", "A. Janssens", "member", PASSWORD, [OTHER])
     with pytest.raises(InputError, match="for an auditor only"):
         workspace.accounts.add("all@city.example", "All Tenders", "secretary", PASSWORD, ["*"])
+
+
+def test_a_declaration_whose_file_cannot_be_written_is_in_neither(served, monkeypatch):
+    """The file write failing (not only the ledger's): the declaration is taken back from the account too."""
+    import sqlalchemy as sa
+
+    from scoring import yamledit
+    from scoring.audit.accounts import user_tenders
+
+    _, root, workspace = served
+    folder = _tender(root, "unwritable", "UNWRITABLE-2026-001")
+    workspace.add(folder)
+    with workspace.ledger.engine.begin() as db:
+        db.execute(user_tenders.insert().values(email="chair@city.example", tender_id="UNWRITABLE-2026-001"))
+    session = workspace.accounts.sign_in("chair@city.example", PASSWORD, "10.0.0.9")[1]
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(yamledit, "update", full_disk)
+    records = len(workspace.ledger.runs_of("UNWRITABLE-2026-001"))
+    with pytest.raises(OSError):
+        workspace.declare(workspace.tenders["UNWRITABLE-2026-001"], session, True, "A brother at a tenderer.")
+    assert workspace.accounts.declaration("chair@city.example", "UNWRITABLE-2026-001") is None
+    assert len(workspace.ledger.runs_of("UNWRITABLE-2026-001")) == records
+    with workspace.ledger.engine.begin() as db:
+        db.execute(sa.delete(user_tenders).where(user_tenders.c.tender_id == "UNWRITABLE-2026-001"))

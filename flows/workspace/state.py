@@ -284,10 +284,10 @@ class Workspace:
         return record
 
     def _write_then_record(self, path: Path, write: Any, record: Any, undo: Any = None) -> None:
-        """Write a file, then the ledger record; the file as it was (and `undo` run) when the record fails."""
+        """Write a file, then the ledger record; the file as it was (and `undo` run) when either fails."""
         before = path.read_bytes() if path.is_file() else None
-        write()
         try:
+            write()
             record()
         except BaseException:
             if before is None:
@@ -445,13 +445,7 @@ class Workspace:
                     )
 
             self.accounts.declare(session.user.email, t.id, conflict, note)
-            undo = lambda: self.accounts.undeclare(session.user.email, t.id)
-            try:
-                self._write_then_record(path, write, record, undo)
-            except BaseException:
-                if not path.exists():
-                    undo()
-                raise
+            self._write_then_record(path, write, record, lambda: self.accounts.undeclare(session.user.email, t.id))
 
     def _members(self, t: Tender) -> list[dict]:
         from scoring.yamlio import load_yaml
