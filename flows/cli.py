@@ -179,6 +179,8 @@ def rescore(
             outcome = rescore_tenders(tender_dirs=dirs or None, rules_file=rules)
     failed = 0
     for o in outcome:
+        for name in o.lost:
+            print(f"{o.tender_id}: its run {name} was lost with its worker; submitted again")
         if o.failed:
             failed += 1
             print(f"{o.tender_id}: not re-scored: {o.reason}")
@@ -207,9 +209,13 @@ def serve(
     host: Annotated[str, typer.Option(help="Address the workspace listens on.")] = "127.0.0.1",
     tender: Annotated[list[str] | None, typer.Option(help="A tender folder the workspace shows (repeat it).")] = None,
     proxy_headers: Annotated[bool, typer.Option(help="The workspace is behind a reverse proxy with TLS.")] = False,
+    workers: Annotated[
+        int, typer.Option(min=0, help="Process workers to run here, one tender at a time each (0: workers elsewhere).")
+    ] = 2,
 ) -> int:
-    """Serve the Prefect deployments (evaluate on demand, re-score on a schedule and on rules change) and the
-    committee's workspace beside them."""
+    """Serve tenderscore: Prefect's server (or the one at PREFECT_API_URL), a work pool of type process with its
+    workers, the deployments on it (evaluate on demand, re-score on a schedule and on rules change, follow-up),
+    and the committee's workspace beside them."""
     from flows.serve import DEFAULT_CRON
     from flows.serve import serve as serve_deployments
     from flows.workspace.server import build, start_in_thread
@@ -218,7 +224,7 @@ def serve(
         workspace_app, workspace = build(list(tender or []), prefect_ui=f"http://127.0.0.1:{port}", host=host)
         start_in_thread(workspace_app, host, app_port, proxy_headers)
         print(f"workspace on http://{host}:{app_port} ({len(workspace.tenders)} tenders)", flush=True)
-    serve_deployments(port=port, cron=cron or os.environ.get("TENDERSCORE_RESCORE_CRON", DEFAULT_CRON))
+    serve_deployments(port=port, cron=cron or os.environ.get("TENDERSCORE_RESCORE_CRON", DEFAULT_CRON), workers=workers)
     return EXIT_OK
 
 

@@ -7,6 +7,7 @@ With no PREFECT_API_URL set, Prefect starts its embedded local server for the ru
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact  #
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
+from flows import fanout  # noqa: E402
 from scoring import pipeline  # noqa: E402
 from scoring.audit import rescore  # noqa: E402
 from scoring.audit.ledger import Ledger, Trigger, open_ledger  # noqa: E402
@@ -121,10 +123,25 @@ TASKS = pipeline.Steps(
 
 @flow(name="evaluate-tender", log_prints=True)
 def evaluate_tender(
-    tender_dir: str, rules_file: str | None = None, out_dir: str | None = None, trigger: Trigger = Trigger.MANUAL
+    tender_dir: str,
+    rules_file: str | None = None,
+    out_dir: str | None = None,
+    trigger: Trigger = Trigger.MANUAL,
+    only_if_changed: bool = False,
 ) -> list[Evaluation]:
     """Read, validate, score and rank every bid of a tender (each lot on its own if the rules say so),
-    record the run in the ledger and write the reports."""
+    record the run in the ledger and write the reports.
+
+    `only_if_changed` (how rescore-tenders hands a tender to a worker): evaluate only when the rules or inputs
+    changed since the tender's latest run, so that a run retried after its worker was lost records the tender
+    once, not twice. The tender folder (and the rules file) must be absolute paths on a worker: its current
+    folder is a temporary one."""
+    if only_if_changed:
+        done = pipeline.rescore(tender_dir, rules_file, ledger=open_ledger(), trigger=Trigger(trigger), steps=TASKS)
+        print(f"{done.tender_id}: " + (f"re-scored ({done.reason})" if done.rescored else done.reason))
+        if done.failed:
+            raise RuntimeError(done.reason)  # the run fails with the reason; the re-score names it
+        return []
     return pipeline.run(
         tender_dir,
         rules_file,
@@ -137,9 +154,15 @@ def evaluate_tender(
     )
 
 
+# A re-score in one task runs the pipeline's steps directly, and publishes its ranking as every run does.
+DIRECT_PUBLISHED = dataclasses.replace(pipeline.DIRECT, published=publish_artifacts)
+
+
 def rescore_one(tender_dir: str, rules_file: str | None, trigger: Trigger, database: str) -> pipeline.RescoreOutcome:
     """One tender's re-score, in one task: the pipeline's steps run directly inside it."""
-    return pipeline.rescore(tender_dir, rules_file, ledger=open_ledger(database), trigger=trigger)
+    return pipeline.rescore(
+        tender_dir, rules_file, ledger=open_ledger(database), trigger=trigger, steps=DIRECT_PUBLISHED
+    )
 
 
 rescore_tender = task(name="rescore-tender", **TASK)(rescore_one)
@@ -157,10 +180,13 @@ def rescore_tenders(
     rules_file: str | None = None,
     trigger: Trigger = Trigger.MANUAL,
     rules_sha256: str | None = None,
+    on_workers: bool | None = None,
 ) -> list[pipeline.RescoreOutcome]:
     """Evaluate again every tender whose latest run used other rules or inputs; skip the rest.
 
-    One `rescore-tender` task per tender (checking whether it is stale, and re-scoring it if so), one at a
+    When the evaluate deployment is on a work pool with a worker online (`tenderscore serve`), or
+    `on_workers`: one run of it per stale tender, across the pool's workers (flows.fanout). Else, here: one
+    `rescore-tender` task per tender (checking whether it is stale, and re-scoring it if so), one at a
     time (ONE_AT_A_TIME): re-scoring many tenders pays Prefect's per-task cost once per tender, not per step;
     `evaluate-tender` keeps a task per step. With no tender_dirs, every tender the ledger knows.
     `rules_sha256` (from a rules-change event) is recorded in the log for the auditor; the rules are read
@@ -168,6 +194,14 @@ def rescore_tenders(
     """
     ledger = open_ledger()
     dirs = list(dict.fromkeys(tender_dirs or rescore.known_tender_dirs(ledger)))
+    if on_workers if on_workers is not None else fanout.workers_serving():
+        print(f"{len(dirs)} tender(s): the stale ones handed to the work pool's workers ({fanout.EVALUATE})")
+        handed = fanout.rescore_on_workers(dirs, rules_file, Trigger(trigger), ledger, progress)
+        for one in handed:
+            print(f"{one.tender_id}: " + (f"re-scored ({one.reason})" if one.rescored else one.reason))
+        if rules_sha256:
+            print(f"triggered by the publication of rules {rules_sha256}")
+        return handed
     progress("tenders", 0, len(dirs))
     futures = rescore_tender.map(
         dirs, rules_file=unmapped(rules_file), trigger=unmapped(Trigger(trigger)), database=unmapped(ledger.url)

@@ -1,6 +1,7 @@
-"""tenderscore as a service: Prefect deployments served from one process, and the rules-change event.
+"""tenderscore as a service: Prefect's server, a work pool of type process with its workers, the deployments
+on it, and the events that trigger them.
 
-Deployments:
+Deployments (on the work pool `tenders`; prefect.yaml declares the same for `prefect deploy`):
 - evaluate-tender/on-demand: run from the Prefect UI or API with typed parameters;
 - rescore-tenders/scheduled: on a cron schedule;
 - rescore-tenders/on-rules-change: on the event `tenderscore rules publish FILE` emits;
@@ -18,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flows.settings import quiet_defaults
 
@@ -51,6 +53,7 @@ def start_local_server(port: int, timeout: float = 120) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
+        preexec_fn=_dies_with(os.getpid()),  # ends with `tenderscore serve`, however it ends
     )
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -193,7 +196,24 @@ def _drain() -> None:
         return
 
 
-def deployments(cron: str):
+POOL = "tenders"  # the work pool of type process (TENDERSCORE_WORK_POOL)
+EVALUATE_QUEUE = "evaluate"  # one tender per run; each worker takes one run at a time
+COORDINATE_QUEUE = "coordinate"  # re-scores and follow-ups: they hand tenders to the evaluate queue and wait
+HEARTBEAT_SECONDS = 30  # a flow run on a worker says it is alive this often (Prefect's minimum)
+LOST_AFTER_SECONDS = 90  # no heartbeat for this long: the run is marked Crashed (TENDERSCORE_LOST_AFTER_SECONDS)
+ZOMBIES = "tenderscore: a run whose worker was lost is marked Crashed"
+
+
+def pool_name() -> str:
+    return os.environ.get("TENDERSCORE_WORK_POOL", POOL)
+
+
+def deployments(cron: str, ledger_url: str | None = None):
+    """The deployments of the flows on the work pool (prefect.yaml declares the same ones for `prefect deploy`).
+
+    On a SQLite ledger (one writer at a time) evaluate-tender runs one at a time across the pool; on
+    PostgreSQL as many as there are workers."""
+    from prefect.deployments.runner import EntrypointType
     from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
 
     from flows.evaluate import evaluate_tender, follow_up_contracts, rescore_tenders
@@ -205,53 +225,206 @@ def deployments(cron: str):
         expect={REGISTERS_PUBLISHED},
         parameters={"trigger": "registers_change", "registers_sha256": "{{ event.payload.sha256 }}"},
     )
+    one_writer = ledger_url is None or ledger_url.startswith("sqlite")
+    on_pool: dict[str, Any] = dict(work_pool_name=pool_name(), entrypoint_type=EntrypointType.MODULE_PATH)
+    coordinate: dict[str, Any] = dict(on_pool, work_queue_name=COORDINATE_QUEUE)
     return [
-        evaluate_tender.to_deployment(name="on-demand", description="Evaluate one tender folder."),
+        evaluate_tender.to_deployment(
+            name="on-demand",
+            description="Evaluate one tender folder (an absolute path on the workers' machine).",
+            work_queue_name=EVALUATE_QUEUE,
+            concurrency_limit=1 if one_writer else None,
+            **on_pool,
+        ),
         rescore_tenders.to_deployment(
             name="scheduled",
             cron=cron,
             parameters={"trigger": "schedule"},
-            description="Re-score every tender whose rules or inputs changed.",
+            description="Re-score every tender whose rules or inputs changed, one run per tender on the workers.",
+            **coordinate,
         ),
         rescore_tenders.to_deployment(
             name="on-rules-change",
             triggers=[on_rules_change],
-            description=f"Re-score when {RULES_PUBLISHED} is emitted.",
+            description=f"Re-score when {RULES_PUBLISHED} is emitted, one run per tender on the workers.",
+            **coordinate,
         ),
         follow_up_contracts.to_deployment(
             name="scheduled",
             cron=cron,
             parameters={"trigger": "schedule"},
             description="Check every awarded contract against the register snapshots and the calendar.",
+            **coordinate,
         ),
         follow_up_contracts.to_deployment(
             name="on-registers-refresh",
             triggers=[on_registers_refresh],
             description=f"Check every awarded contract when {REGISTERS_PUBLISHED} is emitted.",
+            **coordinate,
         ),
     ]
 
 
-def serve(port: int = DEFAULT_PORT, cron: str = DEFAULT_CRON) -> None:
+def ensure_pool(name: str) -> None:
+    """The work pool of type process, created with the process worker's own job template when missing."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectNotFound
+    from prefect.workers.process import ProcessWorker
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(name)
+        except ObjectNotFound:
+            template = ProcessWorker.get_default_base_job_template()
+            client.create_work_pool(WorkPoolCreate(name=name, type="process", base_job_template=template))
+
+
+def ensure_zombie_automation(pool: str) -> None:
+    """Prefect's own answer to a lost worker (its "detect zombie flows" guide): a flow run that stops sending
+    heartbeats is marked Crashed; rescore-tenders then submits its tender again."""
+    from datetime import timedelta
+
+    from prefect.automations import Automation
+    from prefect.client.schemas.objects import StateType
+    from prefect.events.actions import ChangeFlowRunState
+    from prefect.events.schemas.automations import EventTrigger, Posture
+    from prefect.events.schemas.events import ResourceSpecification
+    from prefect.exceptions import ObjectNotFound
+
+    lost_after = max(int(os.environ.get("TENDERSCORE_LOST_AFTER_SECONDS", LOST_AFTER_SECONDS)), HEARTBEAT_SECONDS + 5)
+    name = f"{ZOMBIES} (work pool {pool})"
+    try:  # made again at every start, with the settings of this one
+        found: Any = Automation.read(name=name)  # synchronous here: Prefect dispatches on the caller
+        if found:
+            deleted = found.delete()
+            assert deleted is not None
+    except (ObjectNotFound, ValueError):
+        pass
+    automation = Automation(
+        name=name,
+        trigger=EventTrigger(
+            # a run on the pool that has gone Pending or Running, or said it is alive, must say so again (or end)
+            # within the time: a run killed before its first heartbeat is caught too
+            after={"prefect.flow-run.Pending", "prefect.flow-run.Running", "prefect.flow-run.heartbeat"},
+            expect={
+                "prefect.flow-run.Running",
+                "prefect.flow-run.heartbeat",
+                "prefect.flow-run.Completed",
+                "prefect.flow-run.Failed",
+                "prefect.flow-run.Cancelled",
+                "prefect.flow-run.Crashed",
+            },
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+            # only the runs of this pool's workers (which send heartbeats this often), not a command's own
+            match_related=ResourceSpecification({"prefect.resource.role": "work-pool", "prefect.resource.name": pool}),
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            threshold=1,
+            within=timedelta(seconds=lost_after),
+        ),
+        actions=[
+            ChangeFlowRunState(
+                state=StateType.CRASHED,
+                message=f"no heartbeat for {lost_after} s: its worker was lost",
+            )
+        ],
+    )
+    created = automation.create()
+    assert created is not None
+
+
+class Workers:
+    """The process workers `serve` runs and keeps running: `count` on the evaluate queue (one run at a time
+    each) and one on the coordinate queue. A worker that ends is started again."""
+
+    def __init__(self, pool: str, count: int):
+        self.pool = pool
+        self.wanted = [(f"tenderscore-{n}", EVALUATE_QUEUE, 1) for n in range(1, count + 1)]
+        if count:
+            self.wanted.append(("tenderscore-coordinator", COORDINATE_QUEUE, 0))
+        self.running: dict[str, subprocess.Popen] = {}
+        self.env = {
+            **os.environ,
+            "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS),
+            # a worker looks for runs every second: one that just finished takes the next at once
+            "PREFECT_WORKER_QUERY_SECONDS": os.environ.get("PREFECT_WORKER_QUERY_SECONDS", "1"),
+        }
+
+    def start(self, name: str, queue: str, limit: int) -> None:
+        command = [sys.executable, "-m", "prefect", "worker", "start", "--pool", self.pool, "--type", "process"]
+        command += ["--work-queue", queue, "--name", name] + (["--limit", str(limit)] if limit else [])
+        self.running[name] = subprocess.Popen(command, env=self.env, preexec_fn=_dies_with(os.getpid()))
+        print(f"worker {name} (pid {self.running[name].pid}) on {self.pool}/{queue}", flush=True)
+
+    def keep(self) -> None:
+        for name, queue, limit in self.wanted:
+            process = self.running.get(name)
+            if process is None:
+                self.start(name, queue, limit)
+            elif process.poll() is not None:
+                print(f"worker {name} ended (exit {process.returncode}): started again", flush=True)
+                self.start(name, queue, limit)
+
+    def stop(self) -> None:
+        for process in self.running.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.running.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def serve(port: int = DEFAULT_PORT, cron: str = DEFAULT_CRON, workers: int = 2) -> None:
+    """Start (or join) Prefect's server, put the deployments on the work pool and run its workers until stopped.
+
+    The workers (and every run they start) use this process's ledger and data folder, pinned here as absolute
+    paths: a run on a worker writes where the same command would."""
     quiet_defaults(verbose=True)
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped by a service manager: workers stopped too
+    from scoring.audit.home import data_folder
+    from scoring.audit.ledger import database_url
+
+    os.environ.setdefault("TENDERSCORE_HOME", str(data_folder()))
+    ledger_url = database_url()
     server = None
     if not os.environ.get("PREFECT_API_URL"):
         server = start_local_server(port)
         os.environ["PREFECT_API_URL"] = api_url(port)
         print(f"Prefect server on {os.environ['PREFECT_API_URL']} (UI at http://127.0.0.1:{port})", flush=True)
+    print(f"Prefect's home: {os.environ['PREFECT_HOME']}; the ledger: {shown_url(ledger_url)}", flush=True)
+    pool = pool_name()
+    running = Workers(pool, workers)
     try:
-        from prefect import serve as prefect_serve
-
+        ensure_pool(pool)
+        ensure_zombie_automation(pool)
+        for deployment in deployments(cron, ledger_url):
+            deployment.apply()
         print(
             f"serving evaluate-tender/on-demand, rescore-tenders/scheduled ({cron}), rescore-tenders/on-rules-change, "
-            f"follow-up-contracts/scheduled ({cron}), follow-up-contracts/on-registers-refresh",
+            f"follow-up-contracts/scheduled ({cron}), follow-up-contracts/on-registers-refresh "
+            f"on the work pool {pool} with {workers} worker(s)",
             flush=True,
         )
-        prefect_serve(*deployments(cron))
+        while True:
+            running.keep()
+            time.sleep(2)
     finally:
+        running.stop()
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+
+
+def shown_url(url: str) -> str:
+    """A database URL without its password, to print."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def publish_rules(path: str, sha256: str, port: int = DEFAULT_PORT) -> str:

@@ -550,6 +550,7 @@ class RescoreOutcome(BaseModel):
     failed: bool = False  # its inputs could not be loaded: the reason says why
     reason: str  # why it was re-scored, or why not ("up to date")
     runs: list[RunDone] = []
+    lost: list[str] = []  # runs of it lost with their worker and submitted again (flows.fanout)
 
 
 def rescore(

@@ -1,4 +1,5 @@
-"""tenderscore serve: Prefect deployments in one process; a published rules change re-scores tenders."""
+"""tenderscore serve: Prefect server, work pool, workers and deployments; a published rules change re-scores tenders
+(one run per tender on the workers)."""
 
 import os
 import shutil
@@ -226,3 +227,58 @@ def test_evaluate_uses_the_running_service_and_says_so(service, tmp_path):
     with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}), get_client(sync_client=True) as client:
         runs = [r for r in client.read_flow_runs() if r.parameters.get("tender_dir") == str(folder)]
     assert len(runs) == 1 and runs[0].state and runs[0].state.is_completed()
+
+
+def _deployments(api: str) -> dict:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+        flows = {f.id: f.name for f in client.read_flows()}
+        return {
+            f"{flows[d.flow_id]}/{d.name}": (
+                d.entrypoint,
+                d.work_pool_name,
+                d.work_queue_name,
+                d.concurrency_limit,
+                sorted(str(s.schedule.cron) for s in d.schedules if hasattr(s.schedule, "cron")),
+            )
+            for d in client.read_deployments()
+        }
+
+
+def test_serve_puts_the_deployments_on_the_work_pool_as_prefect_yaml_declares_them(service, tmp_path):
+    """`serve` applies its deployments to the work pool `tenders` (module-path entrypoints, the evaluate queue
+    one run at a time on a SQLite ledger); `prefect deploy --all` with the repository's prefect.yaml declares
+    exactly the same ones, and the pool has the workers serve started (two on evaluate, one coordinator)."""
+    root, env, _ = service
+    served = _deployments(env["PREFECT_API_URL"])
+    assert set(served) == {
+        "evaluate-tender/on-demand",
+        "rescore-tenders/scheduled",
+        "rescore-tenders/on-rules-change",
+        "follow-up-contracts/scheduled",
+        "follow-up-contracts/on-registers-refresh",
+    }
+    assert served["evaluate-tender/on-demand"] == ("flows.evaluate.evaluate_tender", "tenders", "evaluate", 1, [])
+    assert served["rescore-tenders/scheduled"][2:] == ("coordinate", None, ["0 6 * * *"])
+    shutil.copy(ROOT / "prefect.yaml", tmp_path / "prefect.yaml")
+    done = subprocess.run(
+        [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _deployments(env["PREFECT_API_URL"]) == served
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: env["PREFECT_API_URL"]}), get_client(sync_client=True) as client:
+        workers = client.read_workers_for_work_pool("tenders")
+        automations = [a.name for a in client.read_automations()]
+    assert {w.name for w in workers} >= {"tenderscore-1", "tenderscore-2", "tenderscore-coordinator"}
+    assert any("worker was lost" in a for a in automations)

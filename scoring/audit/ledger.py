@@ -36,6 +36,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 
+from scoring.audit.home import data_folder
 from scoring.award.results import Evaluation, RunKind
 from scoring.errors import LedgerError
 from scoring.issues import Issue
@@ -183,22 +184,6 @@ def _in_words(method: F) -> F:
             raise LedgerError(in_words(error, self.url)) from error
 
     return wrapper  # type: ignore[return-value]
-
-
-LEGACY = Path(".tenderscore")  # where the ledger was kept before 0.3: beside the current folder
-
-
-def data_folder() -> Path:
-    """The folder of the ledger (and the workspace's accounts), absolute: TENDERSCORE_HOME, else the user's
-    data folder ($XDG_DATA_HOME/tenderscore, ~/.local/share/tenderscore), whatever the current folder. A
-    ledger in ./.tenderscore, where earlier versions kept it, goes on being used there."""
-    home = os.environ.get("TENDERSCORE_HOME")
-    if home:
-        return Path(home).expanduser().resolve()
-    if (LEGACY / "ledger.sqlite").is_file():
-        return LEGACY.resolve()
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base).expanduser().resolve() / "tenderscore"
 
 
 def database_url(create: bool = True) -> str:

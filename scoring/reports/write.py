@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -75,7 +77,7 @@ def write_reports(
         out.mkdir(parents=True, exist_ok=True)
         real = out.resolve()
         _remove_abandoned(real)
-        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}-", dir=real))
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING}{os.getpid()}@{_HOST}@", dir=real))
     except OSError as error:
         raise OutputError(out, f"the reports could not be written: {os_problem(error)}") from None
     moving = False
@@ -102,18 +104,27 @@ def write_reports(
     return [out / path for path in written]
 
 
+_HOST = safe_name(socket.gethostname()).replace("@", "-")
+ABANDONED_AFTER = 24 * 3600  # a staging folder of another machine (shared storage) this old is abandoned
+
+
 def _remove_abandoned(out: Path) -> None:
-    """Staging folders of runs that were stopped while writing (their process is gone): inside the folder,
-    and beside it where earlier versions staged."""
+    """Staging folders of runs that were stopped while writing: of this machine, when their process is gone;
+    of another machine writing to the same shared folder, when a day old (its processes cannot be seen from
+    here). Inside the folder, and beside it where earlier versions staged."""
     found = [(f, f.name[len(STAGING) :]) for f in out.glob(f"{STAGING}*")]
     found += [(f, f.name.rsplit(".writing-", 1)[1]) for f in out.parent.glob(f".{out.name}.writing-*")]
     for folder, rest in found:
+        pid_text, host = (rest.split("@") + [_HOST])[:2] if "@" in rest else (rest.split("-", 1)[0], _HOST)
         try:
-            pid = int(rest.split("-", 1)[0])
-            os.kill(pid, 0)  # raises when no such process
+            if host != _HOST:
+                if time.time() - folder.stat().st_mtime > ABANDONED_AFTER:
+                    shutil.rmtree(folder, ignore_errors=True)
+                continue
+            os.kill(int(pid_text), 0)  # raises when no such process
         except ProcessLookupError:
             shutil.rmtree(folder, ignore_errors=True)
-        except (ValueError, IndexError, PermissionError):
+        except (ValueError, IndexError, OSError):
             continue
 
 
