@@ -1,7 +1,7 @@
 """`make bench`: every benchmark in its own process, then the table of figures, floors and ratios.
 
 Exits 1 when a target is missed. Sizes can be given for a quicker look:
-    .venv/bin/python bench/run.py --tenders 20 --bids 100 --lines 5000
+    .venv/bin/python bench/run.py --tenders 20 --bids 100 --lines 5000 --seconds 20 --scale 10
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def main() -> int:
     parser.add_argument("--bids", type=int, default=1000)
     parser.add_argument("--lines", type=int, default=50000)
     parser.add_argument("--seconds", type=int, default=60, help="how long the workspace is put under load")
+    parser.add_argument("--scale", type=int, default=50, help="tenders handed to 1, then 2 workers")
     args = parser.parse_args()
     # The large tender first: the re-scoring benchmark leaves 200 tenders' reports for the disk to flush.
     results = [
@@ -38,6 +39,7 @@ def main() -> int:
         run("bench_catalogue.py", args.lines),
         run("bench_rescore.py", args.tenders),
         run("bench_workspace.py", args.seconds),
+        run("bench_scale.py", args.scale),
     ]
     rows = []
     for result in results:

@@ -342,6 +342,35 @@ def test_a_report_that_fails_to_write_leaves_the_previous_reports_as_they_were(
     assert sorted(again) == sorted(first) and (out / "evaluation.json").read_bytes() == before[out / "evaluation.json"]
 
 
+def test_staging_left_by_a_killed_run_is_removed_but_not_a_living_one_nor_another_machines(
+    sample_evaluation, tmp_path
+):
+    """A run killed while writing leaves its staging folder; the next write removes it when its process is gone
+    on this machine, keeps one whose process lives (a run writing now), and keeps a fresh one of another machine
+    writing to the same shared folder (its processes cannot be seen from here) until it is a day old."""
+    import os
+    import subprocess
+    import time
+
+    from scoring.reports import write
+
+    out = tmp_path / "out"
+    out.mkdir()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = out / f"{write.STAGING}{gone.pid}@{write._HOST}@abc"
+    living = out / f"{write.STAGING}{os.getpid()}@{write._HOST}@def"
+    elsewhere = out / f"{write.STAGING}{gone.pid}@another-host@ghi"
+    stale = out / f"{write.STAGING}{gone.pid}@another-host@jkl"
+    for folder in (dead, living, elsewhere, stale):
+        (folder / "letters").mkdir(parents=True)
+    day_ago = time.time() - write.ABANDONED_AFTER - 60
+    os.utime(stale, (day_ago, day_ago))
+    write.write_reports(sample_evaluation, out)
+    left = {p.name for p in out.glob(f"{write.STAGING}*")}
+    assert left == {living.name, elsewhere.name}
+
+
 def test_the_workbook_is_one_an_evaluator_likes_to_open(written):
     """Every table sheet: one heading per column, frozen and repeated on printed pages, an autofilter over the
     table, A4 landscape one page wide; money, shares and points in number formats; long text wrapped;

@@ -240,7 +240,7 @@ def _deployments(api: str) -> dict:
                 d.entrypoint,
                 d.work_pool_name,
                 d.work_queue_name,
-                d.concurrency_limit,
+                d.global_concurrency_limit.limit if d.global_concurrency_limit else None,
                 sorted(str(s.schedule.cron) for s in d.schedules if hasattr(s.schedule, "cron")),
             )
             for d in client.read_deployments()
