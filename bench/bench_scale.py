@@ -1,6 +1,6 @@
 """Scaling out on Prefect's workers, and the command with the service running.
 
-    .venv/bin/python bench/bench_scale.py [TENDERS]      # default 50
+    .venv/bin/python bench/bench_scale.py [TENDERS]      # default 12 (each run on a worker is a fresh process)
 
 1. `tenderscore serve --workers 1`, then `tenderscore serve --workers 2`, on the same Prefect home and a
    PostgreSQL ledger (on SQLite the evaluate deployment takes one run at a time: one writer): N copies of the
@@ -50,7 +50,8 @@ def drop_schemas() -> None:
     import sqlalchemy as sa
 
     with sa.create_engine(POSTGRES).begin() as db:
-        for (name,) in db.exec_driver_sql("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench_%'"):
+        names = db.execute(sa.text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench!_%' ESCAPE '!'"))
+        for (name,) in list(names):
             db.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
 
 
@@ -97,6 +98,7 @@ def rescore_on(root: Path, folders: list[Path], env: dict, workers: int) -> floa
         rescored = [line for line in done.stdout.splitlines() if ": re-scored as official run" in line]
         if len(rescored) != len(folders):
             sys.exit(f"{len(rescored)} of {len(folders)} tenders were re-scored:\n{done.stdout}")
+        print(f"  ({len(folders)} tenders on {workers} worker(s): {took():.1f} s)", flush=True)
         return took()
     finally:
         service.stop()
@@ -153,4 +155,4 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 12)

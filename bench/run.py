@@ -31,7 +31,7 @@ def main() -> int:
     parser.add_argument("--bids", type=int, default=1000)
     parser.add_argument("--lines", type=int, default=50000)
     parser.add_argument("--seconds", type=int, default=60, help="how long the workspace is put under load")
-    parser.add_argument("--scale", type=int, default=50, help="tenders handed to 1, then 2 workers")
+    parser.add_argument("--scale", type=int, default=12, help="tenders handed to 1, then 2 workers")
     args = parser.parse_args()
     # The large tender first: the re-scoring benchmark leaves 200 tenders' reports for the disk to flush.
     results = [

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from uuid import UUID
 
+import httpx
+
 from scoring import pipeline
 from scoring.audit.ledger import EVALUATIONS, Ledger, Trigger
 from scoring.errors import InputError
@@ -20,6 +22,7 @@ from scoring.errors import InputError
 EVALUATE = "evaluate-tender/on-demand"
 RETRIES = 2  # a run lost with its worker is submitted again this many times
 POLL_SECONDS = 1.0
+UNREACHABLE_SECONDS = 300  # a server that does not answer for this long fails the re-score
 
 
 def workers_serving() -> bool:
@@ -58,13 +61,33 @@ def _submit(tender_dir: str, rules_file: str | None, trigger: Trigger) -> UUID:
     return run.id  # type: ignore[union-attr]  # synchronous here: Prefect dispatches on the caller
 
 
+class _Poll:
+    """The runs waited for, as the server has them now; none while it does not answer (a server restarting:
+    the runs go on on the workers), for UNREACHABLE_SECONDS at most."""
+
+    def __init__(self) -> None:
+        self.unreachable_since: float | None = None
+
+    def __call__(self, ids: list[UUID]) -> list:
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+        try:
+            with get_client(sync_client=True) as client:
+                runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
+        except (httpx.HTTPError, OSError):
+            self.unreachable_since = self.unreachable_since or time.monotonic()
+            if time.monotonic() - self.unreachable_since > UNREACHABLE_SECONDS:
+                raise
+            return []
+        self.unreachable_since = None
+        return runs
+
+
 def rescore_on_workers(
     dirs: list[str], rules_file: str | None, trigger: Trigger, ledger: Ledger, progress=None
 ) -> list[pipeline.RescoreOutcome]:
     """Each stale tender re-scored by a run on the pool's workers; the outcomes in the order of `dirs`."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
     rules = str(Path(rules_file).resolve()) if rules_file else None
     outcomes: dict[str, pipeline.RescoreOutcome] = {}
     waiting: dict[UUID, str] = {}  # flow run -> tender folder
@@ -91,11 +114,10 @@ def rescore_on_workers(
     total, done = len(dirs), len(outcomes)
     if progress:
         progress("tenders", done, total)
+    poll = _Poll()
     while waiting:
         time.sleep(POLL_SECONDS)
-        with get_client(sync_client=True) as client:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(waiting))))
-        for run in runs:
+        for run in poll(list(waiting)):
             state = run.state
             if state is None or not state.is_final():
                 continue

@@ -412,6 +412,9 @@ def serve(port: int = DEFAULT_PORT, cron: str = DEFAULT_CRON, workers: int = 2) 
         )
         while True:
             running.keep()
+            if server is not None and server.poll() is not None:  # the server this process started ended
+                print(f"Prefect's server ended (exit {server.returncode}): started again", flush=True)
+                server = start_local_server(port)
             time.sleep(2)
     finally:
         running.stop()

@@ -342,9 +342,7 @@ def test_a_report_that_fails_to_write_leaves_the_previous_reports_as_they_were(
     assert sorted(again) == sorted(first) and (out / "evaluation.json").read_bytes() == before[out / "evaluation.json"]
 
 
-def test_staging_left_by_a_killed_run_is_removed_but_not_a_living_one_nor_another_machines(
-    sample_evaluation, tmp_path
-):
+def test_staging_left_by_a_killed_run_is_removed_but_not_a_living_one_nor_another_machines(sample_evaluation, tmp_path):
     """A run killed while writing leaves its staging folder; the next write removes it when its process is gone
     on this machine, keeps one whose process lives (a run writing now), and keeps a fresh one of another machine
     writing to the same shared folder (its processes cannot be seen from here) until it is a day old."""

@@ -80,7 +80,7 @@ def service(tmp_path_factory, databases):
             assert process.poll() is None, (root / "serve.log").read_text()
             time.sleep(1)
         assert (root / "serve.log").read_text().count("Worker 'tenderscore-") == 3, (root / "serve.log").read_text()
-        yield root, env, f"http://127.0.0.1:{port}/api"
+        yield root, env, f"http://127.0.0.1:{port}/api", process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -161,12 +161,14 @@ def _runs(api: str):
         return [r for r in client.read_flow_runs() if r.deployment_id]
 
 
-def test_tenders_are_evaluated_and_rescored_on_the_workers_and_a_lost_worker_loses_nothing(service):
+@pytest.fixture(scope="module")
+def evaluated(service):
+    """Three tenders evaluated a first time through the workers (`tenderscore rescore` with the service
+    running): one run of the evaluate deployment each, recorded once, its INFO lines and ranking in the UI."""
     from scoring.audit.ledger import Ledger
 
-    root, env, api = service
+    root, env, api, _ = service
     folders = _tenders(root)
-
     first = _rescore(env, root, folders)
     out, err = first.communicate(timeout=600)
     assert first.returncode == 0, out + err
@@ -175,9 +177,24 @@ def test_tenders_are_evaluated_and_rescored_on_the_workers_and_a_lost_worker_los
     for tender_id in TENDERS:
         assert [r.kind for r in ledger.runs_of(tender_id)] == ["official"], out
         assert f"{tender_id}: re-scored as official run" in out
-    evaluated = {r.parameters["tender_dir"] for r in _runs(api) if r.state and r.state.is_completed()}
-    assert evaluated == {str(f.resolve()) for f in folders}  # each tender a run of the deployment on a worker
+    done = [r for r in _runs(api) if r.state and r.state.is_completed()]
+    assert {r.parameters["tender_dir"] for r in done} == {str(f.resolve()) for f in folders}  # a run each, on a worker
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as client:
+        logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[done[0].id])))
+        keys = {a.key for a in client.read_artifacts()}
+    assert any(log.level == 20 and "re-scored" in log.message for log in logs)  # INFO lines kept in the UI
+    assert {f"ranking-{t.lower()}" for t in TENDERS} <= keys  # each run on a worker publishes its ranking
+    return folders, ledger
+
+
+def test_tenders_are_evaluated_and_rescored_on_the_workers_and_a_lost_worker_loses_nothing(service, evaluated):
+    root, env, api, _ = service
+    folders, ledger = evaluated
+    before = {t: len(ledger.runs_of(t)) for t in TENDERS}
     _change_rules(root, price=60)
     second = _rescore(env, root, folders)
     deadline, victim = time.time() + 300, None
@@ -199,7 +216,7 @@ def test_tenders_are_evaluated_and_rescored_on_the_workers_and_a_lost_worker_los
     assert crashed and crashed[0].state.is_crashed()
     for tender_id, folder in zip(TENDERS, folders, strict=True):
         runs = ledger.runs_of(tender_id)
-        assert [r.kind for r in runs] == ["official", "official"], (tender_id, out)  # recorded once
+        assert len(runs) == before[tender_id] + 1 and runs[-1].kind == "official", (tender_id, out)  # recorded once
         reports = folder.parent / "reports" / tender_id
         assert {"evaluation.json", "evaluation.xlsx", "report.html", "summary.md", "ocds.json"} <= {
             p.name for p in reports.iterdir()
@@ -209,3 +226,29 @@ def test_tenders_are_evaluated_and_rescored_on_the_workers_and_a_lost_worker_los
     assert ledger.verify() == []
     log = (root / "serve.log").read_text()
     assert "ended (exit" in log and "started again" in log  # the lost worker replaced
+
+
+def test_the_server_restarted_during_a_run_the_runs_complete(service, evaluated):
+    """Prefect's server killed while a run is on a worker: serve starts it again on the same database, the
+    worker's run and the waiting re-score carry on (their API calls are retried), every tender is re-scored
+    once more and recorded once."""
+
+    root, env, api, serve_pid = service
+    folders, ledger = evaluated
+    before = {t: len(ledger.runs_of(t)) for t in TENDERS}
+    _change_rules(root, price=55)
+    third = _rescore(env, root, folders)
+    deadline, victim = time.time() + 300, None
+    while victim is None and time.time() < deadline and third.poll() is None:
+        victim = _running_child(api)
+        time.sleep(0.2)
+    assert victim is not None, "no run was seen running on a worker"
+    [server] = [p for p in _descendants(serve_pid) if b"server\x00start" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    os.kill(server, signal.SIGKILL)
+    out, err = third.communicate(timeout=900)
+    assert third.returncode == 0, out + err
+    assert "Prefect's server ended" in (root / "serve.log").read_text()
+    for tender_id in TENDERS:
+        assert len(ledger.runs_of(tender_id)) == before[tender_id] + 1, (tender_id, out)
+        assert f"{tender_id}: re-scored as official run" in out
+    assert ledger.verify() == []
