@@ -52,18 +52,22 @@ PLAIN = Plain()
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 _BIDI_SHOWN = {ord(c): f"[U+{ord(c):04X}]" for c in BIDI}
 _BIDI_ESCAPED = {ord(c): f"\\u{ord(c):04x}" for c in BIDI}
+_BIDI_FOUND = re.compile(f"[{BIDI}]")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 
 
 def inert(text: str) -> str:
     """Text with its direction controls shown as [U+202E] and the like: it reads as what it holds."""
+    if text.isascii() or not _BIDI_FOUND.search(text):  # the common case, without a pass per character
+        return text
     return text.translate(_BIDI_SHOWN)
 
 
 def json_text(value: Any) -> str:
     """A JSON document as the reports write it: UTF-8 text, with direction controls as \\u escapes (the data
     is kept exactly; no viewer reorders the text around them)."""
-    return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").translate(_BIDI_ESCAPED)
+    text = json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    return text.translate(_BIDI_ESCAPED) if _BIDI_FOUND.search(text) else text
 
 
 def cell(text: object) -> str:

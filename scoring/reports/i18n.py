@@ -75,7 +75,9 @@ class Formats:
         from babel.numbers import get_decimal_symbol, get_group_symbol
 
         self.decimal = get_decimal_symbol(self.locale)
-        self._symbols = str.maketrans({",": get_group_symbol(self.locale), ".": self.decimal})
+        group = get_group_symbol(self.locale)
+        # none when the locale writes figures as Python does (1,234.50): a pass per figure saved
+        self._symbols = None if (group, self.decimal) == (",", ".") else str.maketrans({",": group, ".": self.decimal})
 
     def number(self, value: Decimal | int | float | None, places: int = 2) -> str:
         """A figure with `places` decimals, rounded half-up, grouped by thousands with the locale's symbols
@@ -85,7 +87,7 @@ class Formats:
             return "–"
         quantum = Decimal(1).scaleb(-places)
         shown = format(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP), f",.{places}f")
-        return shown.translate(self._symbols)
+        return shown.translate(self._symbols) if self._symbols else shown
 
     def figure(self, value: Decimal | None) -> str:
         """A measured value: up to two decimals, no trailing zeros."""
@@ -94,7 +96,7 @@ class Formats:
         shown = format(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), ",.2f")
         if "." in shown:
             shown = shown.rstrip("0").rstrip(".")
-        return shown.translate(self._symbols)
+        return shown.translate(self._symbols) if self._symbols else shown
 
     def money(self, value: Decimal | None, currency: str) -> str:
         from babel.numbers import format_currency
