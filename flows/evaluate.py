@@ -121,6 +121,11 @@ TASKS = pipeline.Steps(
 )
 
 
+def said(outcome: pipeline.RescoreOutcome) -> str:
+    """A tender's re-score in one line of the run's log."""
+    return f"{outcome.tender_id}: " + (f"re-scored ({outcome.reason})" if outcome.rescored else outcome.reason)
+
+
 @flow(name="evaluate-tender", log_prints=True)
 def evaluate_tender(
     tender_dir: str,
@@ -138,7 +143,7 @@ def evaluate_tender(
     folder is a temporary one."""
     if only_if_changed:
         done = pipeline.rescore(tender_dir, rules_file, ledger=open_ledger(), trigger=Trigger(trigger), steps=TASKS)
-        print(f"{done.tender_id}: " + (f"re-scored ({done.reason})" if done.rescored else done.reason))
+        print(said(done))
         if done.failed:
             raise RuntimeError(done.reason)  # the run fails with the reason; the re-score names it
         return []
@@ -198,7 +203,7 @@ def rescore_tenders(
         print(f"{len(dirs)} tender(s): the stale ones handed to the work pool's workers ({fanout.EVALUATE})")
         handed = fanout.rescore_on_workers(dirs, rules_file, Trigger(trigger), ledger, progress)
         for one in handed:
-            print(f"{one.tender_id}: " + (f"re-scored ({one.reason})" if one.rescored else one.reason))
+            print(said(one))
         if rules_sha256:
             print(f"triggered by the publication of rules {rules_sha256}")
         return handed
@@ -209,7 +214,7 @@ def rescore_tenders(
     outcome: list[pipeline.RescoreOutcome] = []
     for n, future in enumerate(futures, start=1):
         done = future.result()
-        print(f"{done.tender_id}: " + (f"re-scored ({done.reason})" if done.rescored else done.reason))
+        print(said(done))
         outcome.append(done)
         progress("tenders", n, len(dirs))
     if rules_sha256:

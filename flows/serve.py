@@ -387,7 +387,7 @@ def serve(port: int = DEFAULT_PORT, cron: str = DEFAULT_CRON, workers: int = 2) 
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stopped by a service manager: workers stopped too
     from scoring.audit.home import data_folder
-    from scoring.audit.ledger import database_url
+    from scoring.audit.ledger import database_url, where_shown
 
     os.environ.setdefault("TENDERSCORE_HOME", str(data_folder()))
     ledger_url = database_url()
@@ -396,7 +396,7 @@ def serve(port: int = DEFAULT_PORT, cron: str = DEFAULT_CRON, workers: int = 2) 
         server = start_local_server(port)
         os.environ["PREFECT_API_URL"] = api_url(port)
         print(f"Prefect server on {os.environ['PREFECT_API_URL']} (UI at http://127.0.0.1:{port})", flush=True)
-    print(f"Prefect's home: {os.environ['PREFECT_HOME']}; the ledger: {shown_url(ledger_url)}", flush=True)
+    print(f"Prefect's home: {os.environ['PREFECT_HOME']}; the ledger: {where_shown(ledger_url)}", flush=True)
     pool = pool_name()
     running = Workers(pool, workers)
     try:
@@ -421,13 +421,6 @@ def serve(port: int = DEFAULT_PORT, cron: str = DEFAULT_CRON, workers: int = 2) 
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-
-
-def shown_url(url: str) -> str:
-    """A database URL without its password, to print."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def publish_rules(path: str, sha256: str, port: int = DEFAULT_PORT) -> str:

@@ -6,6 +6,7 @@ import copy
 import os
 import sys
 import types
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -226,3 +227,44 @@ def database_url(request, tmp_path):
     with admin.begin() as db:
         db.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
     admin.dispose()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(root: Path, env: dict, args: list[str], ready, timeout: float = 240):
+    """`tenderscore serve ARGS` in a session of its own, its output in root/serve.log, until `ready(log text)`;
+    stopped with all it started (workers, Prefect's server) afterwards. Yields the process."""
+    import signal
+    import subprocess
+    import time
+
+    log_path = root / "serve.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "serve", *args],
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.time() + timeout
+            while not ready(log_path.read_text()):
+                assert process.poll() is None, log_path.read_text()[-3000:]
+                assert time.time() < deadline, f"tenderscore serve did not start:\n{log_path.read_text()[-3000:]}"
+                time.sleep(1)
+            yield process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)

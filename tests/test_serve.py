@@ -3,30 +3,23 @@
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 import yaml
-from conftest import ROOT, SAMPLE_TENDER, decide
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+from conftest import ROOT, SAMPLE_TENDER, decide, free_port, serving
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
+    from flows.serve import healthy
+
     tmp_path = tmp_path_factory.mktemp("service")
-    port, app_port = _free_port(), _free_port()
+    port, app_port = free_port(), free_port()
     env = {
         **os.environ,
         "TENDERSCORE_HOME": str(tmp_path / "home"),
@@ -34,34 +27,10 @@ def service(tmp_path_factory):
         "PYTHONPATH": str(ROOT),
     }
     env.pop("PREFECT_API_URL", None)
-    log = (tmp_path / "serve.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "serve", "--port", str(port), "--app-port", str(app_port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     api = f"http://127.0.0.1:{port}/api"
-    try:
-        from flows.serve import healthy
-
-        deadline = time.time() + 180
-        while time.time() < deadline and not (
-            "serving evaluate-tender" in (tmp_path / "serve.log").read_text() and healthy(api)
-        ):
-            assert process.poll() is None, (tmp_path / "serve.log").read_text()
-            time.sleep(1)
-        assert healthy(api), "tenderscore serve did not start"
+    args = ["--port", str(port), "--app-port", str(app_port)]
+    with serving(tmp_path, env, args, lambda log: "serving evaluate-tender" in log and healthy(api), timeout=180):
         yield tmp_path, {**env, "PREFECT_API_URL": api}, port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 def _cli(args, env, cwd):

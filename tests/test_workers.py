@@ -8,7 +8,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,17 +16,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import POSTGRES, ROOT, SAMPLE_TENDER, postgres_reachable
+from conftest import POSTGRES, ROOT, SAMPLE_TENDER, free_port, postgres_reachable, serving
 
 pytestmark = pytest.mark.slow
 
 TENDERS = ("CITY-ICT-2026-101", "CITY-ICT-2026-102", "CITY-ICT-2026-103")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +47,7 @@ def databases():
 def service(tmp_path_factory, databases):
     prefect_db, ledger_db = databases
     root = tmp_path_factory.mktemp("workers")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "TENDERSCORE_HOME": str(root / "home"),
@@ -65,29 +58,9 @@ def service(tmp_path_factory, databases):
         "TENDERSCORE_LOST_AFTER_SECONDS": "40",
     }
     env.pop("PREFECT_API_URL", None)
-    log = (root / "serve.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "serve", "--port", str(port), "--app-port", "0", "--workers", "2"],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.time() + 240
-        while time.time() < deadline and (root / "serve.log").read_text().count("Worker 'tenderscore-") < 3:
-            assert process.poll() is None, (root / "serve.log").read_text()
-            time.sleep(1)
-        assert (root / "serve.log").read_text().count("Worker 'tenderscore-") == 3, (root / "serve.log").read_text()
+    args = ["--port", str(port), "--app-port", "0", "--workers", "2"]
+    with serving(root, env, args, lambda log: log.count("Worker 'tenderscore-") == 3) as process:
         yield root, env, f"http://127.0.0.1:{port}/api", process.pid
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
 
 
 def _tenders(root: Path) -> list[Path]:
@@ -153,6 +126,17 @@ def _running_child(api: str) -> tuple[int, str] | None:
     return None
 
 
+def _a_running_child(api: str, rescore: subprocess.Popen) -> tuple[int, str]:
+    """Waits, while the re-score runs, for a run of it to be running on a worker; its process and name."""
+    deadline = time.time() + 300
+    while time.time() < deadline and rescore.poll() is None:
+        found = _running_child(api)
+        if found is not None:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("no run was seen running on a worker")
+
+
 def _runs(api: str):
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -197,12 +181,7 @@ def test_tenders_are_evaluated_and_rescored_on_the_workers_and_a_lost_worker_los
     before = {t: len(ledger.runs_of(t)) for t in TENDERS}
     _change_rules(root, price=60)
     second = _rescore(env, root, folders)
-    deadline, victim = time.time() + 300, None
-    while victim is None and time.time() < deadline and second.poll() is None:
-        victim = _running_child(api)
-        time.sleep(0.2)
-    assert victim is not None, "no run was seen running on a worker"
-    pid, name = victim
+    pid, name = _a_running_child(api, second)
     worker = _parent(pid)
     assert b"worker" in Path(f"/proc/{worker}/cmdline").read_bytes()
     for gone in [worker, pid, *_descendants(pid)]:  # the worker's machine goes: the worker and its run with it
@@ -238,11 +217,7 @@ def test_the_server_restarted_during_a_run_the_runs_complete(service, evaluated)
     before = {t: len(ledger.runs_of(t)) for t in TENDERS}
     _change_rules(root, price=55)
     third = _rescore(env, root, folders)
-    deadline, victim = time.time() + 300, None
-    while victim is None and time.time() < deadline and third.poll() is None:
-        victim = _running_child(api)
-        time.sleep(0.2)
-    assert victim is not None, "no run was seen running on a worker"
+    _a_running_child(api, third)
     [server] = [p for p in _descendants(serve_pid) if b"server\x00start" in Path(f"/proc/{p}/cmdline").read_bytes()]
     os.kill(server, signal.SIGKILL)
     out, err = third.communicate(timeout=900)

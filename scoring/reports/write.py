@@ -115,7 +115,9 @@ def _remove_abandoned(out: Path) -> None:
     found = [(f, f.name[len(STAGING) :]) for f in out.glob(f"{STAGING}*")]
     found += [(f, f.name.rsplit(".writing-", 1)[1]) for f in out.parent.glob(f".{out.name}.writing-*")]
     for folder, rest in found:
-        pid_text, host = (rest.split("@") + [_HOST])[:2] if "@" in rest else (rest.split("-", 1)[0], _HOST)
+        # <pid>@<host>@<random>, or <pid>-<random> as before the host was named
+        pid_text, _, after = rest.partition("@")
+        pid_text, host = pid_text.split("-", 1)[0], after.split("@", 1)[0] or _HOST
         try:
             if host != _HOST:
                 if time.time() - folder.stat().st_mtime > ABANDONED_AFTER:
