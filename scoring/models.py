@@ -89,6 +89,23 @@ class Member(Frozen):
     conflict: bool = False  # True: a conflict was declared (the member stands aside and does not sign)
     note: str = ""  # what was declared and how it was handled
     signed_on: Day | None = None  # the day the member signed the evaluation report
+    evaluator: str | None = PField(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+    """The id of the member's score sheet (panel/<id>.xlsx), as the rule set's `evaluators:` names it; by
+    default the plain form of their name."""
+
+    @field_validator("evaluator")
+    @classmethod
+    def _not_the_moderation(cls, value: str | None) -> str | None:
+        if value is not None and value.casefold() == "moderation":
+            raise ValueError("'moderation' is the chair's moderation sheet, not an evaluator")
+        return value
+
+    @property
+    def evaluator_id(self) -> str:
+        from scoring.names import safe_name
+
+        found = self.evaluator or safe_name(self.name)
+        return found if found.casefold() != "moderation" else f"{found}-1"
 
 
 Language = Literal["en", "nl", "fr", "de"]

@@ -21,12 +21,13 @@ from conftest import SAMPLE_RULES, SAMPLE_TENDER, sample_spec
 
 PASSWORD = "correct horse battery staple"
 OTHER = "OTHER-2026-001"
+PANEL = "PANEL-2026-001"  # the sample on the rule set with a judged criterion (test_panel_scoring...)
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 PEOPLE = {  # email -> (name, role, tenders)
-    "secretary@city.example": ("D. Peeters", "secretary", ["CITY-ICT-2026-014"]),
-    "member@city.example": ("B. De Smet", "member", ["CITY-ICT-2026-014"]),
-    "chair@city.example": ("A. Janssens", "chair", ["CITY-ICT-2026-014"]),
-    "lambert@city.example": ("C. Lambert", "member", ["CITY-ICT-2026-014"]),
+    "secretary@city.example": ("D. Peeters", "secretary", ["CITY-ICT-2026-014", PANEL]),
+    "member@city.example": ("B. De Smet", "member", ["CITY-ICT-2026-014", PANEL]),
+    "chair@city.example": ("A. Janssens", "chair", ["CITY-ICT-2026-014", PANEL]),
+    "lambert@city.example": ("C. Lambert", "member", ["CITY-ICT-2026-014", PANEL]),
     "auditor@city.example": ("E. Audit", "auditor", ["*"]),
     "outsider@city.example": ("F. Other", "member", [OTHER]),
     "gone@city.example": ("G. Gone", "member", ["CITY-ICT-2026-014"]),
@@ -133,11 +134,11 @@ def post(client: httpx.Client, path: str, **data: str) -> httpx.Response:
 
 
 T = "/t/CITY-ICT-2026-014"
-PAGES = [T, f"{T}/bids", f"{T}/bids/01-greenbyte", f"{T}/reviews", f"{T}/clarifications", f"{T}/letters",
-         f"{T}/letters/01-greenbyte", f"{T}/trail"]  # fmt: skip
+PAGES = [T, f"{T}/bids", f"{T}/bids/01-greenbyte", f"{T}/reviews", f"{T}/clarifications", f"{T}/panel",
+         f"{T}/letters", f"{T}/letters/01-greenbyte", f"{T}/trail"]  # fmt: skip
 BID_PAGES = PAGES[1:]
-ACTIONS = [f"{T}/declare", f"{T}/reviews", f"{T}/clarifications/answer", f"{T}/clarifications/sent", f"{T}/sign",
-           f"{T}/evaluate", f"{T}/send"]  # fmt: skip
+ACTIONS = [f"{T}/declare", f"{T}/reviews", f"{T}/clarifications/answer", f"{T}/clarifications/sent",
+           f"{T}/panel/score", f"{T}/panel/moderate", f"{T}/sign", f"{T}/evaluate", f"{T}/send"]  # fmt: skip
 
 
 def test_signed_out_every_page_leads_to_sign_in_and_every_action_is_refused(served):
@@ -177,8 +178,10 @@ def test_who_sees_what_and_who_may_do_what(served):
     assert said(member, post(member, f"{T}/declare", conflict="no")) == "Recorded."
     for path in BID_PAGES:
         assert member.get(path).status_code == 200, path
-    for path in [f"{T}/reviews", f"{T}/clarifications/sent", f"{T}/evaluate", f"{T}/send"]:
-        assert post(member, path).status_code == 403, path  # the secretary's
+    for path in [f"{T}/reviews", f"{T}/clarifications/sent", f"{T}/panel/moderate", f"{T}/evaluate", f"{T}/send"]:
+        assert post(member, path).status_code == 403, path  # the secretary's, or the chair's
+    secretary = sign_in(base, "secretary@city.example")
+    assert post(secretary, f"{T}/panel/score").status_code == 403  # the secretary does not score
 
     conflicted = sign_in(base, "lambert@city.example")
     post(conflicted, f"{T}/declare", conflict="yes", note="Former employee of Officeline BV (until 2024).")
@@ -334,6 +337,87 @@ def test_two_people_deciding_one_claim_at_once_one_is_told(served):
     assert sorted(r == "recorded" for r in results) == [False, True]
     assert "decided meanwhile" in next(r for r in results if r != "recorded")
     assert len(yaml.safe_load((folder / "reviews.yaml").read_text())["decisions"]) == 2  # the sample's and one
+
+
+def test_panel_scoring_each_evaluator_alone_then_the_chairs_moderation(served):
+    """A member scores the judged criterion as their score sheet's evaluator (committee.yaml's evaluator:),
+    alone until every bid is scored, in the tender's way of writing numbers; a score stands once given; the
+    chair moderates with a reason and the evaluators' scores stay beside it; each step is in the score sheets
+    the command line reads and in the ledger with who took it."""
+    from openpyxl import load_workbook
+
+    from sample_bids.generate import write_bid
+    from scoring import yamledit
+
+    base, root, workspace = served
+    folder = _tender(root, "panel", PANEL)
+    for name in ("01-greenbyte.xlsx", "02-officeline.xlsx", "03-budgetit.xlsx", "04-datacomma.xlsx"):
+        spec = sample_spec(name)
+        spec["supplier"]["Tender reference"] = PANEL  # bids for this tender
+        write_bid(folder / "bids" / name, **spec)
+    data = yaml.safe_load((folder / "tender.yaml").read_text())
+    data["rules"] = str(SAMPLE_RULES.parent / "computers-2026-panel.yaml")
+    (folder / "tender.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    (folder / "panel" / "eval-b.xlsx").unlink()  # B. De Smet's scores are given in the workspace
+    (folder / "panel" / "moderation.xlsx").unlink()
+    yamledit.update(folder / "committee.yaml", "members", lambda m: m["name"] == "B. De Smet", {"evaluator": "eval-b"})
+    workspace.add(folder)
+    P = f"/t/{PANEL}"
+
+    member = sign_in(base, "member@city.example")
+    assert member.get(f"{P}/panel").status_code == 403  # no bid before the declaration
+    post(member, f"{P}/declare", conflict="no")
+    page = fresh(member, f"{P}/panel")
+    assert 'id="alone"' in page and "You score as <strong>eval-b</strong>" in page
+    assert "eval-a 4" not in page and "Consensus" not in page  # the others' scores: not yet
+    bids = re.findall(r'id="panel-dd_plan-([^"]+)"', page)
+    assert "01-greenbyte" in bids and len(bids) >= 3
+
+    hostile = '=HYPERLINK("http://evil.example","click")'
+    first = dict(bid="01-greenbyte", criterion="dd_plan", score="4,5", comment=hostile)  # as written in Belgium
+    assert said(member, post(member, f"{P}/panel/score", **first)) == "Recorded."
+    again = said(member, post(member, f"{P}/panel/score", **{**first, "score": "2"}))
+    assert "you scored 01-greenbyte on dd_plan already" in again
+    assert "outside 0..5" in said(member, post(member, f"{P}/panel/score", **{**first, "bid": bids[1], "score": "9"}))
+    bare = said(member, post(member, f"{P}/panel/score", bid=bids[1], criterion="dd_plan", score="3", comment=""))
+    assert "requires a comment" in bare
+    forged = said(member, post(member, f"{P}/panel/score", **{**first, "bid": "no-such-bid"}))
+    assert "not scored by the panel" in forged
+    sheet = load_workbook(folder / "panel" / "eval-b.xlsx")["Scores"]
+    assert [c.value for c in sheet[1]] == ["Bid", "Criterion", "Score", "Comment"]
+    assert [c.value for c in sheet[2]] == ["01-greenbyte", "dd_plan", 4.5, hostile] and sheet["D2"].data_type == "s"
+    assert sheet.max_row == 2  # the refused ones are not written
+
+    for bid in bids[1:]:
+        assert said(member, post(member, f"{P}/panel/score", bid=bid, criterion="dd_plan", score="3", comment="Plan."))
+    page = fresh(member, f"{P}/panel")
+    assert 'id="alone"' not in page and "eval-a 4" in page and "eval-b 4.5" in page  # now the others' too
+    assert "Moderate</button>" not in page  # the chair's
+
+    chair = sign_in(base, "chair@city.example")
+    post(chair, f"{P}/declare", conflict="no")
+    page = fresh(chair, f"{P}/panel")
+    assert "Moderate</button>" in page and "Your score" not in page  # not an evaluator of the rule set
+    moderation = dict(
+        bid="01-greenbyte", criterion="dd_plan", score="4", reason="Discussed on 21/10: the plan lacks audits."
+    )
+    assert said(chair, post(chair, f"{P}/panel/moderate", **moderation)) == "Recorded."
+    told = said(chair, post(chair, f"{P}/panel/moderate", **{**moderation, "score": "5"}))
+    assert "was moderated meanwhile: 4, by A. Janssens" in told
+    assert "Your role (member) may not do this" in post(member, f"{P}/panel/moderate", **moderation).text
+
+    row = fresh(chair, f"{P}/panel").split('id="panel-dd_plan-01-greenbyte"')[1].split("</tr>")[0]
+    assert "eval-a 4" in row and "eval-b 4.5" in row and "4 by A. Janssens: Discussed on 21/10" in row
+    assert "computed 4.1667" in row  # the consensus the moderation replaced, kept beside it
+    moderated = load_workbook(folder / "panel" / "moderation.xlsx")["Moderation"]
+    assert [c.value for c in moderated[2]] == ["01-greenbyte", "dd_plan", 4, moderation["reason"], "A. Janssens"]
+
+    trail = member.get(f"{P}/trail").text
+    assert re.search(r"B\. De Smet \(member\)</td>\s*<td>panel_score", trail)
+    assert re.search(r"A\. Janssens \(chair\)</td>\s*<td>moderation", trail)
+    auditor = sign_in(base, "auditor@city.example")
+    assert "eval-b 4.5" in fresh(auditor, f"{P}/panel") and "Record my score" not in auditor.get(f"{P}/panel").text
+    assert workspace.ledger.verify() == []
 
 
 @pytest.mark.slow

@@ -43,6 +43,8 @@ HEADERS = {
 MAY = {
     "decide": {Role.SECRETARY},  # review decisions, answers, requests sent, evaluate, send
     "sign": {Role.MEMBER, Role.CHAIR},
+    "score": {Role.MEMBER, Role.CHAIR},  # their own scores on the judged criteria
+    "moderate": {Role.CHAIR},
     "declare": set(DECLARING),
 }
 MAX_FORM = 64 * 1024
@@ -230,7 +232,7 @@ async def act(request: Request, session: Session, where: str, action: Any) -> Re
     from scoring.errors import LedgerError, OutputError
 
     try:
-        await run_in_threadpool(action)
+        result = await run_in_threadpool(action)
     except Conflict as conflict:
         return back(request, session, where, f"Not recorded: {conflict}", error=True)
     except InputError as error:
@@ -239,7 +241,7 @@ async def act(request: Request, session: Session, where: str, action: Any) -> Re
         logging.getLogger("tenderscore.workspace").warning("an action on %s failed: %s", where, error)
         said = "the ledger or a file could not be written (the operator's log says why); try again"
         return back(request, session, where, f"Not recorded: {said}", error=True)
-    return back(request, session, where, "Recorded.")
+    return back(request, session, where, result if isinstance(result, str) else "Recorded.")
 
 
 def secure(request: Request) -> bool:
@@ -322,7 +324,8 @@ def _context(request: Request, session: Session, t: Tender) -> dict[str, Any]:
 @router.get("/t/{tender_id}")
 def status(request: Request, tender_id: str) -> Response:
     session, t = shown_tender(request, tender_id, bids=False)
-    return page(request, "status.html.j2", session, **_context(request, session, t))
+    runs = _ws(request).runs(t) if session.user.role in MAY["decide"] | {Role.AUDITOR} else []
+    return page(request, "status.html.j2", session, runs=runs, **_context(request, session, t))
 
 
 @router.get("/t/{tender_id}/bids")
@@ -353,6 +356,13 @@ def clarifications(request: Request, tender_id: str) -> Response:
     session, t = shown_tender(request, tender_id)
     context = _context(request, session, t)
     return page(request, "clarifications.html.j2", session, requests=_requests(context["overview"]), **context)
+
+
+@router.get("/t/{tender_id}/panel")
+def panel(request: Request, tender_id: str) -> Response:
+    session, t = shown_tender(request, tender_id)
+    context = _context(request, session, t)
+    return page(request, "panel.html.j2", session, panel=_ws(request).panel(t, session), **context)
 
 
 @router.get("/t/{tender_id}/letters")
@@ -429,6 +439,32 @@ async def requests_sent(request: Request, tender_id: str) -> Response:
     )
 
 
+@router.post("/t/{tender_id}/panel/score")
+async def score(request: Request, tender_id: str) -> Response:
+    session, t, f = await acting(request, tender_id, "score")
+    return await act(
+        request,
+        session,
+        f"/t/{t.id}/panel",
+        lambda: _ws(request).score(
+            t, session, f.get("bid", ""), f.get("criterion", ""), f.get("score", ""), f.get("comment", "")
+        ),
+    )
+
+
+@router.post("/t/{tender_id}/panel/moderate")
+async def moderate(request: Request, tender_id: str) -> Response:
+    session, t, f = await acting(request, tender_id, "moderate")
+    return await act(
+        request,
+        session,
+        f"/t/{t.id}/panel",
+        lambda: _ws(request).moderate(
+            t, session, f.get("bid", ""), f.get("criterion", ""), f.get("score", ""), f.get("reason", "")
+        ),
+    )
+
+
 @router.post("/t/{tender_id}/sign")
 async def sign(request: Request, tender_id: str) -> Response:
     session, t, _ = await acting(request, tender_id, "sign")
@@ -438,7 +474,15 @@ async def sign(request: Request, tender_id: str) -> Response:
 @router.post("/t/{tender_id}/evaluate")
 async def evaluate(request: Request, tender_id: str) -> Response:
     session, t, _ = await acting(request, tender_id, "decide")
-    return await act(request, session, f"/t/{t.id}", lambda: _ws(request).evaluate(t, session))
+    ws = _ws(request)
+
+    def run() -> str:
+        found = ws.evaluate(t, session)
+        if ws.service is None:
+            return "Recorded."
+        return f"Submitted: flow run {found[0]} on the workers; its state is shown below."
+
+    return await act(request, session, f"/t/{t.id}", run)
 
 
 @router.post("/t/{tender_id}/send")

@@ -104,9 +104,22 @@ def _run_of(folder: str, ledger_url: str, out_dir: str | None) -> list[str]:
     return [e.run_id or "" for e in done]
 
 
+@dataclass(frozen=True)
+class Service:
+    """The Prefect service the workspace runs evaluations on (`tenderscore serve`): its API and its UI."""
+
+    api: str
+    ui: str
+    deployment: str = "evaluate-tender/on-demand"
+    timeout: float = 10.0  # seconds a request to its API may take before the page says it does not answer
+
+
 class Workspace:
-    def __init__(self, folders: list[Path | str], ledger: Ledger, out_dir: Path | None = None):
+    def __init__(
+        self, folders: list[Path | str], ledger: Ledger, out_dir: Path | None = None, service: Service | None = None
+    ):
         self.ledger = ledger
+        self.service = service
         self.accounts = Accounts(ledger.engine)
         self.out_dir = out_dir
         self.tenders: dict[str, Tender] = {}
@@ -480,6 +493,157 @@ class Workspace:
                 record,
             )
 
+    # --- panel scoring: each evaluator alone, then the chair's moderation; every original kept ------------
+
+    def evaluator_of(self, t: Tender, session: Session) -> str | None:
+        """The person's evaluator id on this tender (committee.yaml's `evaluator:`, else the plain form of
+        their name): None for a person not in the committee, or standing aside."""
+        from pydantic import ValidationError
+
+        from scoring.models import Member
+
+        if session.user.role not in (Role.MEMBER, Role.CHAIR):
+            return None
+        entry = self.committee_entry(t, session)
+        if entry is None or entry.get("conflict"):
+            return None
+        try:
+            return Member.model_validate(entry).evaluator_id
+        except ValidationError:
+            raise InputError(COMMITTEE_FILE, f"{session.user.name}'s entry is not one committee.yaml allows") from None
+
+    def panel(self, t: Tender, session: Session) -> list[dict[str, Any]]:
+        """The judged criteria of the latest evaluation, each bid's scores on them as the person may see them.
+
+        An evaluator sees their own scores, and the others' once they have scored every bid on the criterion
+        (each scores alone); the chair moderates once their own scores on it are in (at once when the rule set
+        does not name them an evaluator); the secretary and the auditor see everything and change nothing."""
+        from scoring.intake.panel_sheets import read_panel
+
+        found = self.overview(t, wait=True)
+        sheets = read_panel(t.folder)
+        mine = self.evaluator_of(t, session)
+        out = []
+        for evaluation, _ in found.lots:
+            for criterion in (c for c in evaluation.rules.criteria if c.kernel.judged):
+                params = criterion.params
+                evaluator = mine is not None and (not params.evaluators or mine in params.evaluators)
+                own = {
+                    r.bid: r
+                    for r in reversed(sheets.scores)  # an evaluator's first row counts, as in the evaluation
+                    if r.evaluator == mine and r.criterion == criterion.id
+                }
+                moderated = {r.bid for r in sheets.moderations if r.criterion == criterion.id}
+                rows = []
+                for b in evaluation.bids:
+                    result = next((c for c in b.criteria if c.id == criterion.id), None)
+                    if result is None or result.panel is None:
+                        continue
+                    rows.append(
+                        {"bid": b, "result": result, "own": own.get(b.bid_id), "moderated": b.bid_id in moderated}
+                    )
+                done = all(r["own"] is not None for r in rows)
+                sees_all = not evaluator or done
+                out.append(
+                    {
+                        "lot": evaluation.lot,
+                        "criterion": criterion,
+                        "params": params,
+                        "rows": rows,
+                        "evaluator": mine if evaluator else None,
+                        "sees_all": sees_all,
+                        "may_moderate": session.user.role is Role.CHAIR and sees_all and mine is not None,
+                        "language": evaluation.tender.language,
+                    }
+                )
+        return out
+
+    def _judged(self, t: Tender, bid: str, criterion: str) -> tuple[Any, Any]:
+        """The judged criterion's parameters and the tender's locale, when `bid` is scored on it."""
+        from scoring.intake.parse import Locale
+        from scoring.intake.tender import load_tender
+
+        for evaluation, _ in self.overview(t, wait=True).lots:
+            scored = any(
+                r.id == criterion and r.panel is not None
+                for b in evaluation.bids
+                if b.bid_id == bid
+                for r in b.criteria
+            )
+            for c in evaluation.rules.criteria:
+                if scored and c.id == criterion and c.kernel.judged:
+                    tender = load_tender(t.folder)
+                    return c.params, Locale.from_tag(tender.locale, tender.decimal_separator)
+        raise InputError("criterion", f"bid {bid!r} is not scored by the panel on {criterion!r}")
+
+    @staticmethod
+    def _panel_score(text: str, params: Any, locale: Any) -> Any:
+        from scoring.intake.parse import parse_decimal
+
+        parsed = parse_decimal(text.strip(), locale)
+        if parsed.value is None:
+            raise InputError("score", f"{text!r} is not a number")
+        if not params.minimum <= parsed.value <= params.maximum:
+            raise InputError("score", f"{text} is outside {params.minimum}..{params.maximum}")
+        return parsed.value
+
+    def score(self, t: Tender, session: Session, bid: str, criterion: str, score: str, comment: str) -> None:
+        """An evaluator's own score for a bid on a judged criterion, in their score sheet (panel/<id>.xlsx);
+        once given it stands (the chair moderates, the original is kept)."""
+        from scoring.intake.folder import PANEL_FOLDER
+        from scoring.intake.panel_sheets import append_row, read_panel
+        from scoring.names import inside
+
+        comment = " ".join(comment.split())
+        with t.lock:
+            mine = self.evaluator_of(t, session)
+            if mine is None:
+                raise InputError("score", "only a member of this tender's committee who stands in it scores")
+            params, locale = self._judged(t, bid, criterion)
+            if params.evaluators and mine not in params.evaluators:
+                raise InputError("score", f"the rule set names the evaluators of {criterion}, and not {mine}")
+            value = self._panel_score(score, params, locale)
+            if params.comment_required and not comment:
+                raise InputError("comment", "this criterion requires a comment with every score")
+            for r in read_panel(t.folder).scores:
+                if (r.evaluator, r.bid, r.criterion) == (mine, bid, criterion):
+                    raise Conflict(f"you scored {bid} on {criterion} already ({r.score}); the chair moderates")
+            file = f"{PANEL_FOLDER}/{mine}.xlsx"
+            path = inside(t.folder, t.folder / file)
+            subject = {"bid": bid, "criterion": criterion, "evaluator": mine, "score": str(value)}
+            record = self._prepared(t, session, "panel_score", subject, file)
+            row = {"Bid": bid, "Criterion": criterion, "Score": value, "Comment": comment or None}
+            self._write_then_record(path, lambda: append_row(path, row), record)
+
+    def moderate(self, t: Tender, session: Session, bid: str, criterion: str, score: str, reason: str) -> None:
+        """The chair's moderated score for a bid on a judged criterion (panel/moderation.xlsx), with its reason;
+        the evaluators' scores and the consensus it replaces stay beside it."""
+        from scoring.intake.folder import PANEL_FOLDER
+        from scoring.intake.panel_sheets import MODERATION, append_row, read_panel
+        from scoring.names import inside
+
+        reason = " ".join(reason.split())
+        if not reason:
+            raise InputError("reason", "say why the score is moderated (the report shows it)")
+        with t.lock:
+            params, locale = self._judged(t, bid, criterion)
+            view = next((v for v in self.panel(t, session) if v["criterion"].id == criterion), None)
+            if view is None or not view["may_moderate"]:
+                raise InputError("score", "the chair moderates once their own scores on the criterion are in")
+            value = self._panel_score(score, params, locale)
+            sheets = read_panel(t.folder)
+            if not any((r.bid, r.criterion) == (bid, criterion) for r in sheets.scores):
+                raise InputError("score", f"no evaluator has scored {bid} on {criterion} yet")
+            for r in sheets.moderations:
+                if (r.bid, r.criterion) == (bid, criterion):
+                    raise Conflict(f"{bid} on {criterion} was moderated meanwhile: {r.score}, by {r.by}")
+            file = f"{PANEL_FOLDER}/{MODERATION}.xlsx"
+            path = inside(t.folder, t.folder / file)
+            subject = {"bid": bid, "criterion": criterion, "score": str(value)}
+            record = self._prepared(t, session, "moderation", subject, file)
+            row = {"Bid": bid, "Criterion": criterion, "Score": value, "Reason": reason, "By": session.user.name}
+            self._write_then_record(path, lambda: append_row(path, row), record)
+
     def _out(self, t: Tender) -> Path:
         """A tender's reports folder under the workspace's (--out): <tender id>/ in it, one per tender."""
         from scoring.names import safe_name
@@ -488,14 +652,101 @@ class Workspace:
         return self.out_dir / safe_name(t.id)
 
     def evaluate(self, t: Tender, session: Session) -> list[str]:
-        """An official run of the tender's current inputs, recorded and its reports written (in the
-        evaluation process, as the overview is), and who asked for it."""
+        """An official run of the tender's current inputs, recorded and its reports written, and who asked for
+        it: a run of the served deployment on the workers (the flow run's id) when served by `tenderscore
+        serve`, else in the evaluation process, as the overview is (the ledger's run ids)."""
+        if self.service is not None:
+            return [self._submit(t, session)]
         with t.lock:
             self._prepared(t, session, "evaluation", {}, None)  # the tender loads, before anything runs
             out = str(self._out(t)) if self.out_dir else None
             runs: list[str] = self._in_process(_run_of, str(t.folder), self.ledger.url, out)
             self._prepared(t, session, "evaluation", {"runs": ", ".join(r[:8] for r in runs)}, None)()
             return runs
+
+    def _prefect(self) -> Any:
+        """Settings pointing Prefect's client at the service, with its short timeout."""
+        from prefect.settings import PREFECT_API_REQUEST_TIMEOUT, PREFECT_API_URL, temporary_settings
+
+        assert self.service is not None
+        return temporary_settings(
+            updates={PREFECT_API_URL: self.service.api, PREFECT_API_REQUEST_TIMEOUT: self.service.timeout}
+        )
+
+    def _submit(self, t: Tender, session: Session) -> str:
+        """A run of the served evaluate deployment for the tender, and the ledger's record of who asked."""
+        assert self.service is not None
+        with t.lock:
+            self._prepared(t, session, "evaluation", {}, None)  # the tender loads, before anything is submitted
+            try:
+                from prefect.deployments import run_deployment
+
+                with self._prefect():
+                    run = run_deployment(
+                        self.service.deployment,
+                        parameters={
+                            "tender_dir": str(t.folder),
+                            "out_dir": str(self._out(t)) if self.out_dir else None,
+                            "trigger": Trigger.MANUAL.value,
+                        },
+                        timeout=0,  # submitted: the status page follows it
+                        tags=["tenderscore", "workspace"],
+                    )
+            except Exception as error:  # the service does not answer, or does not serve the deployment
+                logging.getLogger("tenderscore.workspace").warning("submitting a run of %s failed: %r", t.id, error)
+                raise InputError(
+                    "evaluation",
+                    f"Prefect's service did not take the run ({type(error).__name__}); is tenderscore serve running?",
+                ) from None
+            flow_run = str(run.id)  # type: ignore[union-attr]  # synchronous in this thread
+            self._prepared(t, session, "evaluation", {"flow_run": flow_run}, None)()
+            return flow_run
+
+    def runs(self, t: Tender, latest: int = 5) -> list[dict[str, Any]]:
+        """The latest evaluations asked for in the workspace as runs of the served deployment, newest first:
+        who asked and when, and the run's state as Prefect's server has it now (None when it does not answer),
+        with its page in Prefect's UI."""
+        if self.service is None:
+            return []
+        asked = [
+            (r, r.document)
+            for r in self.ledger.runs_of(t.id)
+            if r.kind == DECISION
+            and r.document.get("action") == "evaluation"
+            and isinstance(r.document.get("subject"), dict)
+            and "flow_run" in r.document["subject"]
+        ][-latest:][::-1]
+        if not asked:
+            return []
+        states: dict[str, Any] = {}
+        try:
+            from uuid import UUID
+
+            from prefect.client.orchestration import get_client
+            from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+            ids = [UUID(doc["subject"]["flow_run"]) for _, doc in asked]
+            with self._prefect(), get_client(sync_client=True) as client:
+                for found in client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids))):
+                    states[str(found.id)] = found.state
+        except Exception as error:  # the page says the service does not answer; the log says why
+            logging.getLogger("tenderscore.workspace").warning("reading the runs of %s failed: %r", t.id, error)
+        out = []
+        for record, doc in asked:
+            flow_run = doc["subject"]["flow_run"]
+            state = states.get(flow_run)
+            out.append(
+                {
+                    "flow_run": flow_run,
+                    "url": f"{self.service.ui}/runs/flow-run/{flow_run}",
+                    "by": f"{doc['by']['name']} ({doc['by']['role']})",
+                    "at": record.created_at,
+                    "state": state.name if state is not None else None,
+                    "final": bool(state is not None and state.is_final()),
+                    "ok": bool(state is not None and state.is_completed()),
+                }
+            )
+        return out
 
     def send(self, t: Tender, session: Session) -> list[Any]:
         from scoring.pipeline import send_letters

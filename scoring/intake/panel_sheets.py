@@ -83,3 +83,56 @@ def read_panel(tender_folder: Path | str, files: Files | None = None) -> PanelSh
             )
             (sheets.moderations if moderation else sheets.scores).append(entry)
     return sheets
+
+
+HEADINGS = {
+    "scores": ("Bid", "Criterion", "Score", "Comment"),
+    MODERATION: ("Bid", "Criterion", "Score", "Reason", "By"),
+}
+
+
+def append_row(path: Path, values: dict[str, object]) -> None:
+    """One row added to a score sheet (panel/<evaluator>.xlsx, sheet Scores) or to the moderation sheet
+    (panel/moderation.xlsx, sheet Moderation), as a person would type it: the workbook made when missing,
+    its other rows and sheets kept, a heading it lacks added. Text is written as text, never as a formula;
+    the workbook is replaced whole (a reader never sees half of it)."""
+    import os
+    import tempfile
+
+    from openpyxl import Workbook, load_workbook
+
+    from scoring.intake.template import normalise_heading
+
+    kind = MODERATION if path.stem.casefold() == MODERATION else "scores"
+    headings = HEADINGS[kind]
+    if path.is_file():
+        workbook = load_workbook(path)
+        sheet = next((workbook[t] for t in workbook.sheetnames if normalise_heading(t) == kind), None)
+        if sheet is None:
+            sheet = workbook.create_sheet(kind.title())
+    else:
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = kind.title()
+    if sheet.max_row == 1 and all(c.value in (None, "") for c in sheet[1]):
+        for n, heading in enumerate(headings, start=1):
+            sheet.cell(row=1, column=n, value=heading)
+    columns = {normalise_heading(str(c.value)): c.column for c in sheet[1] if c.value not in (None, "")}
+    for heading in headings:
+        if normalise_heading(heading) not in columns:
+            columns[normalise_heading(heading)] = sheet.max_column + 1
+            sheet.cell(row=1, column=columns[normalise_heading(heading)], value=heading)
+    row = sheet.max_row + 1
+    for heading, value in values.items():
+        cell = sheet.cell(row=row, column=columns[normalise_heading(heading)], value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # '=HYPERLINK(...)' stays the text it is
+    path.parent.mkdir(exist_ok=True)
+    handle, staged = tempfile.mkstemp(dir=path.parent, prefix=".writing-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        workbook.save(staged)
+        os.replace(staged, path)
+    except BaseException:
+        Path(staged).unlink(missing_ok=True)
+        raise
