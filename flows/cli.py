@@ -221,7 +221,9 @@ def serve(
     from flows.workspace.server import build, start_in_thread
 
     if app_port:
-        workspace_app, workspace = build(list(tender or []), prefect_ui=f"http://127.0.0.1:{port}", host=host)
+        from flows.serve import api_url
+
+        workspace_app, workspace = build(list(tender or []), prefect_api=api_url(port), host=host)
         start_in_thread(workspace_app, host, app_port, proxy_headers)
         print(f"workspace on http://{host}:{app_port} ({len(workspace.tenders)} tenders)", flush=True)
     serve_deployments(port=port, cron=cron or os.environ.get("TENDERSCORE_RESCORE_CRON", DEFAULT_CRON), workers=workers)

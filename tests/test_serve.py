@@ -28,7 +28,12 @@ def service(tmp_path_factory):
     }
     env.pop("PREFECT_API_URL", None)
     api = f"http://127.0.0.1:{port}/api"
-    args = ["--port", str(port), "--app-port", str(app_port)]
+    desk = tmp_path / "desk"  # the tender the workspace shows (test_the_workspace_evaluates_on_the_workers)
+    shutil.copytree(SAMPLE_TENDER, desk)
+    data = yaml.safe_load((desk / "tender.yaml").read_text())
+    data["rules"] = str(ROOT / "rules" / "computers-2026.yaml")
+    (desk / "tender.yaml").write_text(yaml.safe_dump(data))
+    args = ["--port", str(port), "--app-port", str(app_port), "--tender", str(desk)]
     with serving(tmp_path, env, args, lambda log: "serving evaluate-tender" in log and healthy(api), timeout=180):
         yield tmp_path, {**env, "PREFECT_API_URL": api}, port
 
@@ -166,6 +171,56 @@ def test_serve_starts_the_workspace_beside_the_deployments(service):
         assert response.read() == b"ok"
     with urllib.request.urlopen(f"{found.group(1)}/signin", timeout=10) as response:
         assert b'name="password"' in response.read()
+
+
+def test_the_workspace_evaluates_on_the_workers_and_follows_the_run(service):
+    """Served by `serve`, "Evaluate now" submits a run of evaluate-tender/on-demand: a worker evaluates the
+    tender, the status page follows the run's state with a link to it in Prefect's UI, and the ledger names
+    who asked and holds the run's evaluation."""
+    import html
+    import re
+
+    import httpx
+
+    from scoring.audit.ledger import open_ledger
+
+    root, env, port = service
+    person = {**env, "TENDERSCORE_PASSWORD": "correct horse battery staple"}
+    _cli(["users", "add", "sec@city.example", "--name", "D. Peeters", "--role", "secretary",
+          "--tender", "CITY-ICT-2026-014"], person, root)  # fmt: skip
+    base = re.search(r"workspace on (http://127\.0\.0\.1:\d+)", (root / "serve.log").read_text()).group(1)
+    with httpx.Client(base_url=base, timeout=60, follow_redirects=True) as client:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/signin").text).group(1)
+        signed = client.post("/signin", data={"csrf": csrf, "email": "sec@city.example",
+                                               "password": person["TENDERSCORE_PASSWORD"]})  # fmt: skip
+        assert signed.status_code == 200, signed.text  # followed to the tenders' page
+        T = "/t/CITY-ICT-2026-014"
+
+        def token() -> str:
+            return re.search(r'name="csrf" value="([^"]+)"', client.get(T).text).group(1)
+
+        client.post(f"{T}/declare", data={"csrf": token(), "conflict": "no"})
+        answer = client.post(f"{T}/evaluate", data={"csrf": token()})
+        said = html.unescape(re.search(r'id="message">([^<]*)<', answer.text).group(1))
+        flow_run = re.fullmatch(r"Submitted: flow run ([0-9a-f-]{36}) on the workers; its state is shown below\.", said)
+        assert flow_run, said
+        deadline = time.time() + 240
+        while True:
+            page = client.get(T).text
+            row = page.split('<tr class="run">')[1].split("</tr>")[0]
+            if ">Completed<" in row or ">Failed<" in row or time.time() > deadline:
+                break
+            time.sleep(2)
+    assert f'href="http://127.0.0.1:{port}/runs/flow-run/{flow_run.group(1)}"' in row
+    assert "D. Peeters (secretary)" in row and ">Completed<" in row, row
+    ledger = open_ledger(f"sqlite:///{root / 'home' / 'ledger.sqlite'}")
+    records = ledger.runs_of("CITY-ICT-2026-014")
+    asked = [r for r in records if r.kind == "decision" and r.document["action"] == "evaluation"]
+    assert asked[-1].document["subject"] == {"flow_run": flow_run.group(1)}
+    assert asked[-1].document["by"]["name"] == "D. Peeters"
+    evaluated = [r for r in records if r.kind == "official" and r.seq > asked[-1].seq]
+    assert evaluated and evaluated[-1].trigger == "manual"  # the worker's run, after the request
+    assert ledger.verify() == []
 
 
 def test_evaluate_uses_the_running_service_and_says_so(service, tmp_path):

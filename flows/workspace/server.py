@@ -10,23 +10,25 @@ DEFAULT_APP_PORT = 8400
 DEFAULT_HOST = "127.0.0.1"
 
 
-def build(tender_dirs: list[str], prefect_ui: str | None = None, out_dir: str | None = None, host: str = DEFAULT_HOST):
+def build(tender_dirs: list[str], prefect_api: str | None = None, out_dir: str | None = None, host: str = DEFAULT_HOST):
     """The application over the tender folders named and every one the ledger has evaluated, answering
     requests for this machine's names, the address it listens on and TENDERSCORE_ALLOWED_HOSTS (the names a
-    reverse proxy forwards, comma-separated)."""
+    reverse proxy forwards, comma-separated). With `prefect_api` (served by `tenderscore serve`) an evaluation
+    asked for is a run of the served deployment on the workers, linked to in Prefect's UI."""
     import os
 
     from flows.workspace.app import ALLOWED_HOSTS, create_app
-    from flows.workspace.state import Workspace
+    from flows.workspace.state import Service, Workspace
     from scoring.audit.ledger import open_ledger
     from scoring.audit.rescore import known_tender_dirs
 
     ledger = open_ledger()
     folders = list(dict.fromkeys([str(Path(d).resolve()) for d in tender_dirs] + known_tender_dirs(ledger)))
-    workspace = Workspace([Path(f) for f in folders], ledger, Path(out_dir) if out_dir else None)
+    service = Service(api=prefect_api, ui=prefect_api.removesuffix("/").removesuffix("/api")) if prefect_api else None
+    workspace = Workspace([Path(f) for f in folders], ledger, Path(out_dir) if out_dir else None, service)
     named = [h.strip() for h in os.environ.get("TENDERSCORE_ALLOWED_HOSTS", "").split(",") if h.strip()]
     hosts = [*ALLOWED_HOSTS, *([host] if host not in ("0.0.0.0", "::") else []), *named]
-    return create_app(workspace, prefect_ui, hosts), workspace
+    return create_app(workspace, service.ui if service else None, hosts), workspace
 
 
 def server(app, host: str = DEFAULT_HOST, port: int = DEFAULT_APP_PORT, proxy_headers: bool = False):
