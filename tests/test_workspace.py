@@ -68,6 +68,20 @@ def _tender(root: Path, name: str, tender_id: str | None = None) -> Path:
     return folder
 
 
+def _retarget(folder: Path, tender_id: str, cheaper: dict[str, float] | None = None) -> Path:
+    """The sample's bids as bids for another tender (their Tender reference), so that they compete as in the
+    sample; `cheaper`: a bid's unit prices multiplied by a factor."""
+    from sample_bids.generate import sample_bids, write_bid
+
+    for name, spec in sample_bids().items():
+        if isinstance(spec, dict) and spec["supplier"].get("Tender reference"):
+            spec["supplier"]["Tender reference"] = tender_id
+            for item in spec["items"] if name.removesuffix(".xlsx") in (cheaper or {}) else []:
+                item["Unit price"] = round(item["Unit price"] * (cheaper or {})[name.removesuffix(".xlsx")], 2)
+            write_bid(folder / "bids" / name, **spec)
+    return folder
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     from flows.workspace.app import create_app
@@ -135,10 +149,11 @@ def post(client: httpx.Client, path: str, **data: str) -> httpx.Response:
 
 T = "/t/CITY-ICT-2026-014"
 PAGES = [T, f"{T}/bids", f"{T}/bids/01-greenbyte", f"{T}/reviews", f"{T}/clarifications", f"{T}/panel",
-         f"{T}/letters", f"{T}/letters/01-greenbyte", f"{T}/trail"]  # fmt: skip
+         f"{T}/checks", f"{T}/letters", f"{T}/letters/01-greenbyte", f"{T}/trail"]  # fmt: skip
 BID_PAGES = PAGES[1:]
 ACTIONS = [f"{T}/declare", f"{T}/reviews", f"{T}/clarifications/answer", f"{T}/clarifications/sent",
-           f"{T}/panel/score", f"{T}/panel/moderate", f"{T}/sign", f"{T}/evaluate", f"{T}/send"]  # fmt: skip
+           f"{T}/panel/score", f"{T}/panel/moderate", f"{T}/checks", f"{T}/checks/price-asked",
+           f"{T}/checks/price-examined", f"{T}/sign", f"{T}/evaluate", f"{T}/send"]  # fmt: skip
 
 
 def test_signed_out_every_page_leads_to_sign_in_and_every_action_is_refused(served):
@@ -178,7 +193,8 @@ def test_who_sees_what_and_who_may_do_what(served):
     assert said(member, post(member, f"{T}/declare", conflict="no")) == "Recorded."
     for path in BID_PAGES:
         assert member.get(path).status_code == 200, path
-    for path in [f"{T}/reviews", f"{T}/clarifications/sent", f"{T}/panel/moderate", f"{T}/evaluate", f"{T}/send"]:
+    for path in [f"{T}/reviews", f"{T}/clarifications/sent", f"{T}/panel/moderate", f"{T}/checks",
+                 f"{T}/checks/price-asked", f"{T}/checks/price-examined", f"{T}/evaluate", f"{T}/send"]:  # fmt: skip
         assert post(member, path).status_code == 403, path  # the secretary's, or the chair's
     secretary = sign_in(base, "secretary@city.example")
     assert post(secretary, f"{T}/panel/score").status_code == 403  # the secretary does not score
@@ -346,15 +362,10 @@ def test_panel_scoring_each_evaluator_alone_then_the_chairs_moderation(served):
     the command line reads and in the ledger with who took it."""
     from openpyxl import load_workbook
 
-    from sample_bids.generate import write_bid
     from scoring import yamledit
 
     base, root, workspace = served
-    folder = _tender(root, "panel", PANEL)
-    for name in ("01-greenbyte.xlsx", "02-officeline.xlsx", "03-budgetit.xlsx", "04-datacomma.xlsx"):
-        spec = sample_spec(name)
-        spec["supplier"]["Tender reference"] = PANEL  # bids for this tender
-        write_bid(folder / "bids" / name, **spec)
+    folder = _retarget(_tender(root, "panel", PANEL), PANEL)
     data = yaml.safe_load((folder / "tender.yaml").read_text())
     data["rules"] = str(SAMPLE_RULES.parent / "computers-2026-panel.yaml")
     (folder / "tender.yaml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
@@ -418,6 +429,64 @@ def test_panel_scoring_each_evaluator_alone_then_the_chairs_moderation(served):
     auditor = sign_in(base, "auditor@city.example")
     assert "eval-b 4.5" in fresh(auditor, f"{P}/panel") and "Record my score" not in auditor.get(f"{P}/panel").text
     assert workspace.ledger.verify() == []
+
+
+def test_the_checks_of_exclusion_and_selection_and_a_price_examined(served):
+    """The secretary records the successful tenderer's checks (a pending one completed later, a concluded one
+    standing) and the examination of an abnormally low price, asked then not accepted: the bid is excluded
+    (Art. 69(3)); each step in committee.yaml, with dates as written in Belgium, and in the ledger."""
+    base, root, workspace = served
+    folder = _retarget(_tender(root, "checks", "CHECKS-2026-001"), "CHECKS-2026-001", {"03-budgetit": 0.6})
+    data = yaml.safe_load((folder / "committee.yaml").read_text())
+    data.pop("checks"), data.pop("price_examinations")
+    (folder / "committee.yaml").write_text("# The committee, by hand\n" + yaml.safe_dump(data, sort_keys=False))
+    workspace.add(folder)
+    workspace.accounts.add("checks@city.example", "I. Checks", "secretary", PASSWORD, ["CHECKS-2026-001"])
+    C = "/t/CHECKS-2026-001"
+    secretary = sign_in(base, "checks@city.example")
+    post(secretary, f"{C}/declare", conflict="no")
+    assert "the successful tenderer, are not recorded as verified" in fresh(secretary, C)
+    page = fresh(secretary, f"{C}/checks")
+    assert re.search(r'id="check-01-greenbyte">.*?the successful tenderer', page, re.S)
+    today = date.today().strftime("%d/%m/%Y")
+
+    check = dict(bid="01-greenbyte", exclusion="passed", selection="pending", checked_on=today, note="ESPD.")
+    assert said(secretary, post(secretary, f"{C}/checks", **check)) == "Recorded."
+    failed = said(secretary, post(secretary, f"{C}/checks", **{**check, "selection": "failed", "note": ""}))
+    assert "say which ground or criterion failed" in failed
+    assert "after today" in said(secretary, post(secretary, f"{C}/checks", **{**check, "checked_on": "31/12/2099"}))
+    assert "not a ranked bid" in said(secretary, post(secretary, f"{C}/checks", **{**check, "bid": "05-incomplete"}))
+    done = {**check, "selection": "passed", "note": "ESPD; the turnover certified by the accounts."}
+    assert said(secretary, post(secretary, f"{C}/checks", **done)) == "Recorded."  # the pending one completed
+    told = said(secretary, post(secretary, f"{C}/checks", **{**done, "exclusion": "failed"}))
+    assert "recorded meanwhile: exclusion passed, selection passed, by I. Checks" in told
+    committee = (folder / "committee.yaml").read_text()
+    assert committee.startswith("# The committee, by hand")
+    [entry] = yaml.safe_load(committee)["checks"]
+    assert entry == {"bid": "01-greenbyte", "exclusion": "passed", "selection": "passed", "by": "I. Checks",
+                     "checked_on": date.today(), "note": done["note"]}  # fmt: skip
+    assert "not recorded as verified" not in fresh(secretary, C)
+
+    page = fresh(secretary, f"{C}/checks")
+    assert 'id="price-03-budgetit"' in page and "not asked" in page
+    assert said(secretary, post(secretary, f"{C}/checks/price-asked", bid="03-budgetit", asked_on=today)) == "Recorded."
+    again = said(secretary, post(secretary, f"{C}/checks/price-asked", bid="03-budgetit", asked_on=today))
+    assert "was asked for on" in again
+    nothing = said(secretary, post(secretary, f"{C}/checks/price-asked", bid="01-greenbyte", asked_on=today))
+    assert "does not ask for an explanation" in nothing
+    examined = dict(bid="03-budgetit", outcome="rejected", decided_on=today, note="No explanation of the labour costs.")
+    assert said(secretary, post(secretary, f"{C}/checks/price-examined", **examined)) == "Recorded."
+    assert "concluded meanwhile: rejected" in said(secretary, post(secretary, f"{C}/checks/price-examined", **examined))
+    [exam] = yaml.safe_load((folder / "committee.yaml").read_text())["price_examinations"]
+    assert exam == {"bid": "03-budgetit", "asked_on": date.today(), "outcome": "rejected",
+                    "decided_on": date.today(), "note": examined["note"]}  # fmt: skip
+    fresh(secretary, C)
+    assert "status excluded" in secretary.get(f"{C}/bids/03-budgetit").text  # Art. 69(3)
+    trail = secretary.get(f"{C}/trail").text
+    for what in ("checks", "price_asked", "price_examined"):
+        assert re.search(rf"I\. Checks \(secretary\)</td>\s*<td>{what}", trail), what
+    member = sign_in(base, "member@city.example")
+    assert post(member, f"{C}/checks", **done).status_code == 404  # not on this tender
 
 
 @pytest.mark.slow

@@ -365,6 +365,13 @@ def panel(request: Request, tender_id: str) -> Response:
     return page(request, "panel.html.j2", session, panel=_ws(request).panel(t, session), **context)
 
 
+@router.get("/t/{tender_id}/checks")
+def checks(request: Request, tender_id: str) -> Response:
+    session, t = shown_tender(request, tender_id)
+    context = _context(request, session, t)
+    return page(request, "checks.html.j2", session, lots=_ws(request).checks(t), **context)
+
+
 @router.get("/t/{tender_id}/letters")
 def letters_page(request: Request, tender_id: str) -> Response:
     session, t = shown_tender(request, tender_id)
@@ -465,6 +472,40 @@ async def moderate(request: Request, tender_id: str) -> Response:
     )
 
 
+@router.post("/t/{tender_id}/checks")
+async def record_check(request: Request, tender_id: str) -> Response:
+    session, t, f = await acting(request, tender_id, "decide")
+
+    def record() -> None:
+        on = _date(f.get("checked_on", ""), _locale(t), "checked_on")
+        _ws(request).record_check(
+            t, session, f.get("bid", ""), f.get("exclusion", ""), f.get("selection", ""), on, f.get("note", "")
+        )
+
+    return await act(request, session, f"/t/{t.id}/checks", record)
+
+
+@router.post("/t/{tender_id}/checks/price-asked")
+async def price_asked(request: Request, tender_id: str) -> Response:
+    session, t, f = await acting(request, tender_id, "decide")
+
+    def record() -> None:
+        _ws(request).price_asked(t, session, f.get("bid", ""), _date(f.get("asked_on", ""), _locale(t), "asked_on"))
+
+    return await act(request, session, f"/t/{t.id}/checks", record)
+
+
+@router.post("/t/{tender_id}/checks/price-examined")
+async def price_examined(request: Request, tender_id: str) -> Response:
+    session, t, f = await acting(request, tender_id, "decide")
+
+    def record() -> None:
+        on = _date(f.get("decided_on", ""), _locale(t), "decided_on")
+        _ws(request).price_examined(t, session, f.get("bid", ""), f.get("outcome", ""), on, f.get("note", ""))
+
+    return await act(request, session, f"/t/{t.id}/checks", record)
+
+
 @router.post("/t/{tender_id}/sign")
 async def sign(request: Request, tender_id: str) -> Response:
     session, t, _ = await acting(request, tender_id, "sign")
@@ -502,13 +543,13 @@ def _locale(t: Tender) -> str:
     return load_tender(t.folder).locale
 
 
-def _date(text: str, locale: str) -> date:
+def _date(text: str, locale: str, field_name: str = "received_on") -> date:
     """A date as people write it where the tender is: 21/10/2026 in Belgium, 21.10.2026 in Germany, or ISO."""
     from scoring.dates import parse_day
 
     found = parse_day(text, locale)
     if found is None:
-        raise InputError("received_on", f"{text!r} is not a date")
+        raise InputError(field_name, f"{text!r} is not a date")
     return found
 
 

@@ -493,6 +493,129 @@ class Workspace:
                 record,
             )
 
+    # --- the committee's checks: exclusion and selection (Art. 57-58), prices examined (Art. 69) ----------
+
+    def checks(self, t: Tender) -> list[dict[str, Any]]:
+        """Per lot: the ranked bids, the successful tenderer first, with their exclusion and selection check
+        as committee.yaml records it; and the prices that asked for an explanation, with their examination."""
+        from scoring.award.results import Status
+
+        out = []
+        for evaluation, _ in self.overview(t, wait=True).lots:
+            proceedings = evaluation.tender.proceedings
+            ranked = sorted((b for b in evaluation.bids if b.status is Status.RANKED), key=lambda b: b.rank or 0)
+            low = [
+                b
+                for b in evaluation.bids
+                if any(i.code == "price.abnormally_low" for i in b.issues) or proceedings.examination_of(b.bid_id)
+            ]
+            out.append(
+                {
+                    "lot": evaluation.lot,
+                    "ranked": [(b, proceedings.check_of(b.bid_id)) for b in ranked],
+                    "prices": [(b, proceedings.examination_of(b.bid_id)) for b in low],
+                }
+            )
+        return out
+
+    def _day(self, on: date, field_name: str, after: date | None = None) -> None:
+        if on > date.today():
+            raise InputError(field_name, f"{on.isoformat()} is after today")
+        if after is not None and on < after:
+            raise InputError(field_name, f"{on.isoformat()} is before {after.isoformat()}")
+
+    def record_check(
+        self, t: Tender, session: Session, bid: str, exclusion: str, selection: str, checked_on: date, note: str
+    ) -> None:
+        """The exclusion grounds and selection criteria checked for a ranked tenderer, in committee.yaml's
+        `checks:`: a new entry, or one still pending completed; a concluded check stands."""
+        from scoring import yamledit
+        from scoring.award.results import Status
+        from scoring.intake.tender import load_tender
+
+        outcomes = ("passed", "failed", "pending")
+        if exclusion not in outcomes or selection not in outcomes:
+            raise InputError("exclusion", "passed, failed or pending")
+        if "failed" in (exclusion, selection) and not note.strip():
+            raise InputError("note", "say which ground or criterion failed and on what evidence")
+        self._day(checked_on, "checked_on")
+        with t.lock:
+            self._members(t)  # the committee is kept in committee.yaml, not in tender.yaml
+            ranked = {
+                b.bid_id for e, _ in self.overview(t, wait=True).lots for b in e.bids if b.status is Status.RANKED
+            }
+            if bid not in ranked:
+                raise InputError("bid", f"{bid!r} is not a ranked bid of this tender")
+            known = load_tender(t.folder).proceedings.check_of(bid)
+            if known is not None and "pending" not in (known.exclusion, known.selection):
+                raise Conflict(
+                    f"the checks of {bid} were recorded meanwhile: exclusion {known.exclusion}, selection "
+                    f"{known.selection}, by {known.by} on {known.checked_on}"
+                )
+            entry: dict[str, Any] = {
+                "bid": bid,
+                "exclusion": exclusion,
+                "selection": selection,
+                "by": session.user.name,
+                "checked_on": checked_on,
+            }
+            if note.strip():
+                entry["note"] = " ".join(note.split())
+            subject = {"bid": bid, "exclusion": exclusion, "selection": selection}
+            record = self._prepared(t, session, "checks", subject, COMMITTEE_FILE)
+            path = t.folder / COMMITTEE_FILE
+            if known is None:
+                write = lambda: yamledit.append(path, "checks", entry)
+            else:
+                write = lambda: yamledit.update(path, "checks", lambda c: c.get("bid") == bid, entry)
+            self._write_then_record(path, write, record)
+
+    def price_asked(self, t: Tender, session: Session, bid: str, asked_on: date) -> None:
+        """The day the explanation of a price was asked for (Art. 69(1)): its examination, pending."""
+        from scoring import yamledit
+        from scoring.intake.tender import load_tender
+
+        self._day(asked_on, "asked_on")
+        with t.lock:
+            self._members(t)
+            view = [b for lot in self.checks(t) for b, _ in lot["prices"]]
+            if bid not in {b.bid_id for b in view}:
+                raise InputError("bid", f"the price of {bid!r} does not ask for an explanation")
+            known = load_tender(t.folder).proceedings.examination_of(bid)
+            if known is not None:
+                raise Conflict(f"the explanation of {bid}'s price was asked for on {known.asked_on} already")
+            record = self._prepared(t, session, "price_asked", {"bid": bid}, COMMITTEE_FILE)
+            path = t.folder / COMMITTEE_FILE
+            entry = {"bid": bid, "asked_on": asked_on, "outcome": "pending"}
+            self._write_then_record(path, lambda: yamledit.append(path, "price_examinations", entry), record)
+
+    def price_examined(self, t: Tender, session: Session, bid: str, outcome: str, decided_on: date, note: str) -> None:
+        """The examination's outcome: the explanation accepted, or not (the bid is then excluded, Art. 69(3)),
+        with what was received and why; a concluded examination stands."""
+        from scoring import yamledit
+        from scoring.intake.tender import load_tender
+
+        if outcome not in ("accepted", "rejected"):
+            raise InputError("outcome", "accepted or rejected")
+        if not note.strip():
+            raise InputError("note", "say what the explanation was and why it is accepted or not (the report shows it)")
+        with t.lock:
+            self._members(t)
+            known = load_tender(t.folder).proceedings.examination_of(bid)
+            if known is None:
+                raise InputError("bid", f"no explanation of {bid!r}'s price was asked for")
+            if known.outcome != "pending":
+                raise Conflict(f"the examination of {bid}'s price was concluded meanwhile: {known.outcome}")
+            self._day(decided_on, "decided_on", after=known.asked_on)
+            record = self._prepared(t, session, "price_examined", {"bid": bid, "outcome": outcome}, COMMITTEE_FILE)
+            path = t.folder / COMMITTEE_FILE
+            changes = {"outcome": outcome, "decided_on": decided_on, "note": " ".join(note.split())}
+            self._write_then_record(
+                path,
+                lambda: yamledit.update(path, "price_examinations", lambda e: e.get("bid") == bid, changes),
+                record,
+            )
+
     # --- panel scoring: each evaluator alone, then the chair's moderation; every original kept ------------
 
     def evaluator_of(self, t: Tender, session: Session) -> str | None:
