@@ -683,8 +683,8 @@ def schema_command(
 
 
 def print_ranking(evaluation: Any) -> None:  # noqa: C901
+    from scoring.award.pending import awaiting_review
     from scoring.award.results import Status
-    from scoring.claims.verdicts import Verdict
     from scoring.formatting import money
     from scoring.reports.committee import ranking_heading, ranking_shown, robustness_lines
 
@@ -715,11 +715,11 @@ def print_ranking(evaluation: Any) -> None:  # noqa: C901
     for line in robustness_lines(evaluation):
         if "no change of winner" not in line:
             print(f"robustness: {line}")
-    pending = [(b.bid_id, c) for b in evaluation.bids for c in b.claims if c.verdict is Verdict.NEEDS_REVIEW]
+    pending = awaiting_review(evaluation)
     if pending:
         print(f"{len(pending)} claim(s) await review; record decisions in reviews.yaml next to tender.yaml:")
-        for bid_id, c in pending:
-            print(f"  {shown(bid_id)}: {shown(c.certificate_id or c.evidence)} ({c.reason_code})")
+        for a in pending:
+            print(f"  {shown(a.bid.bid_id)}: {shown(a.reference or None)} ({a.claim.reason_code})")
     asked = [b for b in evaluation.bids if b.clarifications]
     if asked:
         count = sum(len(b.clarifications) for b in asked)

@@ -556,36 +556,19 @@ def _date(text: str, locale: str, field_name: str = "received_on") -> date:
 def _queue(overview: Any, folder: Path) -> list[dict[str, Any]]:
     """The claims awaiting review, those that can change the award or a rank first; a claim reviews.yaml
     decides now is out of it, also while the evaluation is being brought up to date."""
+    from scoring.award.pending import awaiting_review
     from scoring.claims.reviews import load_reviews
-    from scoring.claims.verdicts import Verdict
 
     try:
         decided = load_reviews(folder)
     except InputError:
         decided = None
-    out = []
-    for evaluation, _ in overview.lots:
-        known = {(p.bid_id, p.subject): p.relevant for p in evaluation.pending if p.kind == "claim"}
-        for b in evaluation.bids:
-            for claim in b.claims:
-                if claim.verdict is not Verdict.NEEDS_REVIEW:
-                    continue
-                reference = claim.certificate_id or claim.evidence or ""  # none: it cannot be decided here
-                if decided is not None and decided.find(b.bid_id, claim.certificate_id, claim.evidence):
-                    continue
-                subject = claim.certificate_id or claim.evidence or f"Labels row {claim.row}"
-                out.append(
-                    {
-                        "lot": evaluation.lot,
-                        "bid": b,
-                        "claim": claim,
-                        "reference": reference,
-                        "deciding": known.get((b.bid_id, subject)) is True,
-                        "no_change": known.get((b.bid_id, subject)) is False,
-                        "language": evaluation.tender.language,
-                    }
-                )
-    return sorted(out, key=lambda q: not q["deciding"])
+    return [
+        {"item": a, "language": evaluation.tender.language}
+        for evaluation, _ in overview.lots
+        for a in awaiting_review(evaluation)
+        if decided is None or not decided.find(a.bid.bid_id, a.claim.certificate_id, a.claim.evidence)
+    ]
 
 
 def _requests(overview: Any) -> list[dict[str, Any]]:

@@ -312,17 +312,12 @@ class Workspace:
             raise
 
     def awaiting_review(self, t: Tender) -> set[tuple[str, str]]:
-        """(bid, claim reference) of the claims awaiting review in the latest evaluation: what may be decided."""
-        from scoring.claims.verdicts import Verdict
+        """(bid, claim reference) of the claims awaiting review in the latest evaluation: what may be decided
+        (a claim that names no certificate and no evidence has nothing to decide on)."""
+        from scoring.award.pending import awaiting_review
 
         found = self.overview(t, wait=True)
-        return {
-            (b.bid_id, c.certificate_id or c.evidence or "")
-            for e, _ in found.lots
-            for b in e.bids
-            for c in b.claims
-            if c.verdict is Verdict.NEEDS_REVIEW and (c.certificate_id or c.evidence)
-        }
+        return {(a.bid.bid_id, a.reference) for e, _ in found.lots for a in awaiting_review(e) if a.reference}
 
     def open_requests(self, t: Tender) -> set[tuple[str, str, int | None, str]]:
         """(bid, sheet, row, field) of the clarification requests still open: what an answer may answer."""

@@ -8,13 +8,13 @@ not the tender's.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from scoring.award.criteria import Scoring, ranking_value, score_bids, scored_among
 from scoring.award.rank import rank_bids
-from scoring.award.results import STATUS_WORDS, BidResult, PendingDecision, Status
+from scoring.award.results import STATUS_WORDS, BidResult, Evaluation, PendingDecision, Status
 from scoring.claims.reviews import ReviewDecision, Reviews
 from scoring.claims.verdicts import ClaimVerdict, Verdict
 from scoring.claims.verify import Verification
@@ -43,6 +43,36 @@ def weigh_pending(checked: list[ReadResult], results: list[BidResult], scoring: 
         for request in b.clarifications:
             out.append(_clarification(b, request.field, request.blocking, winner))
     return sorted(out, key=lambda p: (not p.relevant, p.bid_id, p.subject))
+
+
+@dataclass(frozen=True)
+class AwaitingReview:
+    """A claim awaiting the committee's review, and whether its decision can change the award or a rank."""
+
+    lot: str | None
+    bid: BidResult
+    claim: ClaimVerdict
+    reference: str  # the certificate or evidence reviews.yaml names it by; "" when it names neither
+    deciding: bool | None  # True: the award or a rank depends on it; False: it does not; None: not weighed
+
+
+def awaiting_review(evaluation: Evaluation) -> list[AwaitingReview]:
+    """The claims awaiting review, those the award or a rank depends on first: the one review queue of the
+    status (readiness), the workspace and `tenderscore status`."""
+    relevant = {(p.bid_id, p.subject): p.relevant for p in evaluation.pending if p.kind == "claim"}
+    found = [
+        AwaitingReview(
+            lot=evaluation.lot,
+            bid=b,
+            claim=claim,
+            reference=claim.certificate_id or claim.evidence or "",
+            deciding=relevant.get((b.bid_id, _reference(claim))),
+        )
+        for b in evaluation.bids
+        for claim in b.claims
+        if claim.verdict is Verdict.NEEDS_REVIEW
+    ]
+    return sorted(found, key=lambda a: a.deciding is not True)
 
 
 def _reference(claim: ClaimVerdict) -> str:

@@ -15,7 +15,6 @@ from datetime import date
 from typing import Literal
 
 from scoring.award.results import Evaluation, Sent, Status
-from scoring.claims.verdicts import Verdict
 from scoring.facts import N_, Fact, fact
 from scoring.models import Frozen, text_in
 from scoring.rules.units import UNITS
@@ -114,30 +113,21 @@ def _scenario(c: Context) -> list[Open]:
 
 
 def _reviews(c: Context) -> list[Open]:
-    """Claims awaiting review, those the award or a rank depends on first (as the review queue)."""
-    deciding = {(p.bid_id, p.subject) for p in c.evaluation.pending if p.kind == "claim" and p.relevant}
-    found = [
+    """Claims awaiting review, those the award or a rank depends on first (the review queue)."""
+    from scoring.award.pending import awaiting_review
+
+    return [
         Open(
             kind="review",
             what=fact(
                 N_("claim %(claim)s of %(bid)s awaits the committee's review"),
-                claim=claim.certificate_id or claim.evidence or f"row {claim.row}",
-                bid=b.bid_id,
+                claim=a.reference or f"row {a.claim.row}",
+                bid=a.bid.bid_id,
             ),
-            bid_id=b.bid_id,
+            bid_id=a.bid.bid_id,
         )
-        for b in c.evaluation.bids
-        for claim in b.claims
-        if claim.verdict is Verdict.NEEDS_REVIEW
+        for a in awaiting_review(c.evaluation)
     ]
-    subjects = [
-        (b.bid_id, claim.certificate_id or claim.evidence or f"Labels row {claim.row}")
-        for b in c.evaluation.bids
-        for claim in b.claims
-        if claim.verdict is Verdict.NEEDS_REVIEW
-    ]
-    order = sorted(range(len(found)), key=lambda n: subjects[n] not in deciding)
-    return [found[n] for n in order]
 
 
 def _clarifications(c: Context) -> list[Open]:

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from scoring.award.results import BidResult, CriterionResult, Evaluation, PanelOutcome, Status
-from scoring.claims.verdicts import ClaimVerdict, Verdict
+from scoring.claims.verdicts import ClaimVerdict
 from scoring.facts import Fact, english
 from scoring.formatting import json_text, plain
 
@@ -435,22 +435,20 @@ class Queued(BaseModel):
 def review_queue(evaluation: Evaluation) -> list[Queued]:
     """Claims awaiting a person's decision, what to record in reviews.yaml: those the award or a rank depends
     on first (award/pending.py)."""
-    deciding = {(p.bid_id, p.subject) for p in evaluation.pending if p.kind == "claim" and p.relevant}
-    queue = [
+    from scoring.award.pending import awaiting_review
+
+    return [
         Queued(
-            bid_id=b.bid_id,
-            claim=c.certificate_id or c.evidence,
-            row=c.row,
-            label=c.label,
-            reason_code=c.reason_code,
-            reason=c.reason,
-            decides=(b.bid_id, c.certificate_id or c.evidence or f"Labels row {c.row}") in deciding,
+            bid_id=a.bid.bid_id,
+            claim=a.reference or None,
+            row=a.claim.row,
+            label=a.claim.label,
+            reason_code=a.claim.reason_code,
+            reason=a.claim.reason,
+            decides=a.deciding is True,
         )
-        for b in evaluation.bids
-        for c in b.claims
-        if c.verdict is Verdict.NEEDS_REVIEW
+        for a in awaiting_review(evaluation)
     ]
-    return sorted(queue, key=lambda q: not q.decides)
 
 
 def ledger_head(evaluation: Evaluation) -> LedgerHead:
