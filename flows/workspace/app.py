@@ -384,7 +384,7 @@ def letter(request: Request, tender_id: str, bid_id: str) -> Response:
 
     session, t = shown_tender(request, tender_id)
     for evaluation, _ in _ws(request).overview(t).lots:
-        found = letters(evaluation, today=date.today()).get(bid_id)
+        found = letters(evaluation, today=date.today(), only=bid_id).get(bid_id)
         if found is not None:
             return HTMLResponse(found[1], headers=HEADERS)
     raise Refused(404, "Not found.")

@@ -299,15 +299,15 @@ def letter_context(evaluation: Evaluation, bid: BidResult, shared: Shared) -> di
 
 
 def letters(
-    evaluation: Evaluation, language: str | None = None, today: date | None = None
+    evaluation: Evaluation, language: str | None = None, today: date | None = None, only: str | None = None
 ) -> dict[str, tuple[str, str]]:
     """bid id -> (markdown, html), one letter per tenderer (a replaced submission gets none: the letter on the
-    one that stands names it), in the tender's language (or `language`)."""
+    one that stands names it), in the tender's language (or `language`); `only`: that bid's letter alone."""
     language = language or evaluation.tender.language
     shared = Shared(evaluation, language, today)
     out = {}
     for bid in evaluation.bids:
-        if bid.superseded:
+        if bid.superseded or (only is not None and bid.bid_id != only):
             continue
         context = letter_context(evaluation, bid, shared)
         out[bid.bid_id] = (
