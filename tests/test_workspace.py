@@ -822,3 +822,116 @@ def test_a_declaration_whose_file_cannot_be_written_is_in_neither(served, monkey
     assert len(workspace.ledger.runs_of("UNWRITABLE-2026-001")) == records
     with workspace.ledger.engine.begin() as db:
         db.execute(sa.delete(user_tenders).where(user_tenders.c.tender_id == "UNWRITABLE-2026-001"))
+
+
+@pytest.fixture(scope="module")
+def with_provider(served):
+    """The same workspace (its accounts, its tenders) served a second time, signing in through an OpenID
+    Connect provider that listens on its own port."""
+    from oidc_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider
+
+    from flows.workspace.app import create_app
+    from flows.workspace.oidc import Provider
+    from flows.workspace.server import start_in_thread
+
+    _, _, workspace = served
+    provider = IdentityProvider()
+    provider_port, port = _free_port(), _free_port()
+    provider.base = f"http://127.0.0.1:{provider_port}"
+    servers = [start_in_thread(provider.app, "127.0.0.1", provider_port)]
+    settings = Provider(issuer=provider.base, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, name="City Sign-in")
+    servers.append(start_in_thread(create_app(workspace, oidc=settings), "127.0.0.1", port))
+    deadline = time.time() + 30
+    while not all(s.started for s in servers) and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", provider, workspace
+    for s in servers:
+        s.should_exit = True
+
+
+def _through_provider(
+    base: str, start: str = "/signin/oidc?next=/t/CITY-ICT-2026-014"
+) -> tuple[httpx.Client, httpx.Response]:
+    """A browser signing in through the provider: to it, back with the code; the workspace's last answer."""
+    client = _client(base)
+    to_provider = client.get(start)
+    assert to_provider.status_code == 302, to_provider.text
+    back = httpx.get(to_provider.headers["location"], follow_redirects=False)
+    assert back.status_code == 302, back.text
+    assert back.headers["location"].startswith(f"{base}/signin/oidc/callback?")
+    return client, client.get(back.headers["location"])
+
+
+def test_sign_in_through_the_buyers_identity_provider(with_provider):
+    """OpenID Connect: the verified e-mail address of an ID token whose signature, issuer, audience and nonce
+    check out signs in the account that has it, and only that; the transaction is the browser's and is used
+    once; a provider that does not answer is said so."""
+    base, provider, workspace = with_provider
+    page = _client(base).get("/signin").text
+    assert 'id="oidc"' in page and "Sign in with City Sign-in" in page and 'name="password"' in page
+
+    provider.mode, provider.email = "ok", "member@city.example"
+    client, answer = _through_provider(base)
+    assert answer.status_code == 303 and answer.headers["location"] == "/t/CITY-ICT-2026-014"
+    assert "tenderscore_session" in client.cookies and client.get("/").status_code == 200
+    assert "B. De Smet" in client.get("/").text
+    cookie = answer.headers.get_list("set-cookie")
+    assert any("tenderscore_session=" in c and "HttpOnly" in c and "SameSite=lax" in c for c in cookie)
+
+    replay = client.get(answer.request.url)  # the same code and state again
+    assert replay.status_code == 401 and "could not be verified" in replay.text
+    stranger = _client(base)  # another browser, with the code and state but not the transaction
+    to_provider = _client(base).get("/signin/oidc")
+    back = httpx.get(to_provider.headers["location"], follow_redirects=False)
+    stolen = stranger.get(back.headers["location"])
+    assert stolen.status_code == 401 and "tenderscore_session" not in stranger.cookies
+
+    for mode in ("audience", "nonce", "forged"):
+        provider.mode = mode
+        refused, answer = _through_provider(base)
+        assert answer.status_code == 401 and "could not be verified" in answer.text, mode
+        assert "tenderscore_session" not in refused.cookies, mode
+    provider.mode = "unverified"
+    assert "did not give a verified e-mail address" in _through_provider(base)[1].text
+    provider.mode, provider.email = "ok", "nobody@city.example"
+    assert "no enabled account has this e-mail address" in _through_provider(base)[1].text
+    workspace.accounts.add("leaver@city.example", "L. Leaver", "member", PASSWORD, ["CITY-ICT-2026-014"])
+    workspace.accounts.disable("leaver@city.example")
+    provider.email = "leaver@city.example"
+    assert _through_provider(base)[1].status_code == 401
+    tampered = _client(base)
+    to_provider = tampered.get("/signin/oidc")
+    back = httpx.get(to_provider.headers["location"].replace("state=", "state=x"), follow_redirects=False)
+    assert tampered.get(back.headers["location"]).status_code == 401
+    assert _client(base).get("/signin/oidc?next=//evil.example").status_code == 302  # to the provider, and then:
+    provider.email = "member@city.example"
+    _, answer = _through_provider(base, "/signin/oidc?next=//evil.example/x")
+    assert answer.headers["location"] == "/"  # never an address elsewhere
+    listed = {u.email: last for u, last, _ in workspace.accounts.list()}
+    assert listed["member@city.example"] is not None
+
+
+def test_a_provider_that_does_not_answer_and_passwords_turned_off(served):
+    from flows.workspace.app import create_app
+    from flows.workspace.oidc import Provider
+    from flows.workspace.server import start_in_thread
+
+    _, _, workspace = served
+    gone = Provider(issuer=f"http://127.0.0.1:{_free_port()}", client_id="x", client_secret="y", passwords=False)
+    port = _free_port()
+    server = start_in_thread(create_app(workspace, oidc=gone), "127.0.0.1", port)
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        client = _client(f"http://127.0.0.1:{port}")
+        page = client.get("/signin")
+        assert 'name="password"' not in page.text and 'id="oidc"' in page.text
+        down = client.get("/signin/oidc")
+        assert down.status_code == 502 and "does not answer" in down.text
+        csrf = client.cookies["tenderscore_signin"]  # the sign-in form's token, as a form would send it
+        refused = client.post("/signin", data={"csrf": csrf, "email": "member@city.example", "password": PASSWORD})
+        assert refused.status_code == 403 and "Passwords are off here" in refused.text
+        assert client.get("/signin/oidc/callback?code=x&state=y").status_code == 401
+    finally:
+        server.should_exit = True

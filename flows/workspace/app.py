@@ -24,6 +24,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from flows.workspace.oidc import COOKIE as OIDC_COOKIE
+from flows.workspace.oidc import Provider, Transactions, client
 from flows.workspace.state import Conflict, Tender, Workspace
 from scoring.audit.accounts import DECLARING, Role, Session, SignInRefused
 from scoring.errors import InputError
@@ -66,7 +68,10 @@ router = APIRouter()
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]  # and the names given (--host, TENDERSCORE_ALLOWED_HOSTS)
 
 
-def create_app(workspace: Workspace, prefect_ui: str | None = None, hosts: list[str] | None = None) -> FastAPI:
+def create_app(
+    workspace: Workspace, prefect_ui: str | None = None, hosts: list[str] | None = None, oidc: Provider | None = None
+) -> FastAPI:
+    """The workspace's application; `oidc`: sign-in through the buyer's identity provider (oidc.py)."""
     from scoring.reports.words import word
 
     app = FastAPI(
@@ -81,7 +86,9 @@ def create_app(workspace: Workspace, prefect_ui: str | None = None, hosts: list[
     )
     env.filters["word"] = word
     env.globals["prefect_ui"] = prefect_ui
+    env.globals["oidc"] = oidc
     app.state.workspace = workspace
+    app.state.oidc = (oidc, client(oidc), Transactions()) if oidc is not None else None
     app.state.env = env
     app.include_router(router)
     app.add_exception_handler(SignInNeeded, _signin_needed)  # type: ignore[arg-type]
@@ -267,6 +274,8 @@ async def signin_page(request: Request, next: str = "/") -> Response:
 async def signin(request: Request) -> Response:
     fields = await form(request, None)
     address = request.client.host if request.client else None
+    if request.app.state.oidc is not None and not request.app.state.oidc[0].passwords:
+        return _signin_form(request, 403, fields.get("next", "/"), "Passwords are off here: sign in as shown above.")
     try:
         accounts = _ws(request).accounts
         token, _ = await run_in_threadpool(
@@ -277,10 +286,70 @@ async def signin(request: Request) -> Response:
         if refused.wait_seconds:
             response.headers["Retry-After"] = str(refused.wait_seconds)
         return response
-    done = RedirectResponse(_local(fields.get("next", "/")), 303, headers=HEADERS)
+    return _signed_in(request, token, fields.get("next", "/"))
+
+
+def _signed_in(request: Request, token: str, next_page: str) -> Response:
+    done = RedirectResponse(_local(next_page), 303, headers=HEADERS)
     done.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure(request), path="/")
     done.delete_cookie(SIGNIN_COOKIE, path="/signin")
+    done.delete_cookie(OIDC_COOKIE, path="/signin/oidc")
     return done
+
+
+@router.get("/signin/oidc")
+async def oidc_start(request: Request, next: str = "/") -> Response:
+    """To the buyer's identity provider, with a fresh transaction (state, nonce, PKCE) kept on the server."""
+    if request.app.state.oidc is None:
+        raise Refused(404, "Not found.")
+    provider, oauth, transactions = request.app.state.oidc
+    key, data = transactions.of(None)
+    data["next"] = _local(next)
+    request.scope["session"] = data  # where Authlib keeps the transaction's state data
+    redirect_uri = provider.redirect_uri or str(request.url_for("oidc_callback"))
+    try:
+        response: Response = await oauth.authorize_redirect(request, redirect_uri)
+    except Exception as error:  # the provider's metadata could not be read
+        logging.getLogger("tenderscore.workspace").warning("the identity provider does not answer: %r", error)
+        transactions.end(key)
+        return _signin_form(request, 502, next, f"{provider.name} does not answer: try again, or tell the operator.")
+    response.set_cookie(
+        OIDC_COOKIE, key, httponly=True, samesite="lax", secure=secure(request), path="/signin/oidc", max_age=600
+    )
+    return response
+
+
+@router.get("/signin/oidc/callback", name="oidc_callback")
+async def oidc_callback(request: Request) -> Response:
+    """Back from the provider: the code exchanged for an ID token that Authlib verifies (signature, issuer,
+    audience, expiry, nonce); its verified e-mail address signs in the account that has it."""
+    if request.app.state.oidc is None:
+        raise Refused(404, "Not found.")
+    provider, oauth, transactions = request.app.state.oidc
+    key = request.cookies.get(OIDC_COOKIE)
+    data = transactions.of(key)[1] if key else {}
+    next_page = str(data.get("next", "/"))
+    request.scope["session"] = data
+    try:
+        token = await oauth.authorize_access_token(request)
+    except Exception as error:  # a state, code, signature, audience or nonce that does not check out
+        logging.getLogger("tenderscore.workspace").warning(
+            "a sign-in through %s was refused: %r", provider.issuer, error
+        )
+        return _signin_form(request, 401, next_page, f"The sign-in through {provider.name} could not be verified.")
+    finally:
+        transactions.end(key)
+    claims = token.get("userinfo") or {}
+    email = claims.get("email")
+    if not isinstance(email, str) or claims.get("email_verified") is not True:
+        said = f"{provider.name} did not give a verified e-mail address: ask its administrator."
+        return _signin_form(request, 401, next_page, said)
+    address = request.client.host if request.client else None
+    try:
+        session_token, _ = await run_in_threadpool(_ws(request).accounts.sign_in_verified, email, address)
+    except SignInRefused as refused:
+        return _signin_form(request, 401, next_page, str(refused))
+    return _signed_in(request, session_token, next_page)
 
 
 @router.post("/signout")

@@ -28,7 +28,9 @@ def build(tender_dirs: list[str], prefect_api: str | None = None, out_dir: str |
     workspace = Workspace([Path(f) for f in folders], ledger, Path(out_dir) if out_dir else None, service)
     named = [h.strip() for h in os.environ.get("TENDERSCORE_ALLOWED_HOSTS", "").split(",") if h.strip()]
     hosts = [*ALLOWED_HOSTS, *([host] if host not in ("0.0.0.0", "::") else []), *named]
-    return create_app(workspace, service.ui if service else None, hosts), workspace
+    from flows.workspace.oidc import Provider
+
+    return create_app(workspace, service.ui if service else None, hosts, Provider.from_environment()), workspace
 
 
 def server(app, host: str = DEFAULT_HOST, port: int = DEFAULT_APP_PORT, proxy_headers: bool = False):
