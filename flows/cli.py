@@ -383,6 +383,59 @@ def award(
     return EXIT_OK
 
 
+@app.command("notice")
+def notice_command(
+    tender_dir: Annotated[str, typer.Argument(metavar="TENDER_DIR", help="Folder with tender.yaml and bids/.")],
+    lot: Annotated[str | None, typer.Option(help="The lot, when lots are ranked separately (default: all).")] = None,
+    on: Annotated[str | None, typer.Option(metavar="DATE", help="The notice's date (default: today).")] = None,
+    criteria: Annotated[
+        bool, typer.Option("--criteria", help="Write the award criteria of the contract notice instead.")
+    ] = False,
+    out: Annotated[
+        str | None, typer.Option(metavar="DIR", help="Reports folder (default: reports/<tender-id>).")
+    ] = None,
+) -> int:
+    """Write the contract award notice for TED (eForms, subtype 29 for Directive 2014/24/EU) from the latest
+    official evaluation and the award record, and check it offline against the XSD and the Schematron of its
+    subtype. Exit 0 only for a complete, valid notice (notice-can.xml); otherwise notice-can.draft.xml, with
+    the fields tender.yaml lacks and each rule failed. --criteria writes the award criteria section of the
+    contract notice (BT-539 to BT-5421), as the evaluation scores them."""
+    from scoring.audit.ledger import open_ledger
+    from scoring.pipeline import award_criteria_xml, award_notice
+    from scoring.reports.eforms import sdk_version
+
+    if criteria:
+        from scoring.intake.tender import load_tender
+        from scoring.reports.write import reports_folder
+
+        tender = load_tender(tender_dir)
+        folder = Path(out) if out else reports_folder(tender.folder, tender.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "notice-criteria.xml"
+        target.write_bytes(award_criteria_xml(tender_dir, lot))
+        what = "the award criteria (BT-539, BT-734, BT-540, BT-541, BT-5421) of the contract notice"
+        print(f"wrote {shown(target)}: {what}")
+        return EXIT_OK
+    done = award_notice(tender_dir, ledger=open_ledger(), lot=lot, issued=_day(on, "--on"), out_dir=out)
+    notice, validation = done.notice, done.validation
+    for f in notice.lots:
+        where = f"lot {shown(f.evaluation.lot)}: " if f.evaluation.lot else ""
+        winner = f" to {shown(f.winner.supplier)} ({shown(f.winner.bid_id)})" if f.winner else ""
+        reason = f" ({f.reason})" if f.reason else ""
+        print(f"{where}{f.outcome}{winner}{reason}")
+    for name in notice.missing:
+        print(f"missing in tender.yaml: {name}")
+    checked = f"the XSD and the Schematron of subtype {notice.subtype} (eForms SDK {sdk_version()})"
+    if validation.valid:
+        print(f"valid against {checked}")
+    else:
+        print(f"{len(validation.failures)} rule(s) of {checked} failed:")
+        for failure in validation.failures:
+            print(f"  {shown(str(failure))}")
+    print(f"wrote {shown(done.path)}{'' if done.final else ' (a draft: not to be sent to TED as it is)'}")
+    return EXIT_OK if done.final else EXIT_FAILED
+
+
 @app.command("follow-up")
 def follow_up_command(
     tender_dirs: Annotated[

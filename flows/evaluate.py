@@ -29,6 +29,7 @@ from scoring import pipeline  # noqa: E402
 from scoring.audit import rescore  # noqa: E402
 from scoring.audit.ledger import Ledger, Trigger, open_ledger  # noqa: E402
 from scoring.award.results import Evaluation  # noqa: E402
+from scoring.errors import InputError  # noqa: E402
 from scoring.models import ReadResult  # noqa: E402
 from scoring.reports.summary_md import render_summary  # noqa: E402
 
@@ -229,9 +230,38 @@ def follow_up_one(
     when asked (`record`)."""
     today = date.fromisoformat(on) if on else None
     recorded = record if record is not None else today is None or today <= date.today()
-    return pipeline.follow_up(
-        tender_dir, ledger=open_ledger(database), today=today, trigger=trigger, out_dir=out_dir, record=recorded
+    ledger = open_ledger(database)
+    done = pipeline.follow_up(tender_dir, ledger=ledger, today=today, trigger=trigger, out_dir=out_dir, record=recorded)
+    if any(d.followed for d in done) and not any(d.simulated for d in done):
+        draft_notice(tender_dir, ledger, out_dir)
+    return done
+
+
+def draft_notice(tender_dir: str, ledger: Any, out_dir: str | None) -> None:
+    """After an award: the contract award notice for TED drafted (tenderscore notice) and published as an
+    artifact, with what it lacks and the rules it fails; or why there is none."""
+    from scoring.reports.eforms import sdk_version
+
+    try:
+        made = pipeline.award_notice(tender_dir, ledger=ledger, out_dir=out_dir)
+    except InputError as none:
+        print(f"{tender_dir}: {'; '.join(p.problem for p in none.problems)}")
+        return
+    notice, validation = made.notice, made.validation
+    tender_id = made.path.parent.name
+    lines = [f"# Contract award notice of {tender_id}", ""]
+    lines.append(
+        f"**{'Ready for TED' if made.final else 'Draft'}**: eForms subtype {notice.subtype}, checked against the "
+        f"XSD and the Schematron of the eForms SDK {sdk_version()}; written to `{made.path}`."
     )
+    lines += ["", *[f"- missing in tender.yaml: `{m}`" for m in notice.missing]]
+    lines += [f"- rule failed: {f.rule} {f.field or ''} ({f.name or ''})" for f in validation.failures[:50]]
+    create_markdown_artifact(
+        key=artifact_key("award-notice", tender_id),
+        markdown="\n".join(lines) + "\n",
+        description=f"The contract award notice of tender {tender_id} (eForms)",
+    )
+    print(f"{tender_id}: award notice {'ready' if made.final else 'drafted'}: {made.path}")
 
 
 follow_up_tender = task(name="follow-up-tender", **TASK)(follow_up_one)

@@ -216,6 +216,36 @@ class Publication(Frozen):
     bids: Literal["statistics", "full"] = "statistics"
 
 
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
+class EformsOrganisation(Frozen):
+    """An organisation as an eForms notice names it (what the evaluation does not know of it)."""
+
+    registration: str | None = None  # BT-501, its registration number (a bid's own is used for a tenderer)
+    city: str | None = None  # BT-513
+    postal_code: str | None = None  # BT-512
+    country: str | None = PField(default=None, pattern=r"^[A-Z]{3}$")  # BT-514, ISO 3166-1 alpha-3: BEL
+    nuts: str | None = PField(default=None, pattern=r"^[A-Z]{2}[0-9A-Z]{0,3}$")  # BT-507, e.g. BE211
+    email: str | None = None  # BT-506
+    phone: str | None = None  # BT-503
+    size: Literal["micro", "small", "medium", "large"] | None = None  # BT-165, a tenderer's
+
+
+class Eforms(Frozen):
+    """What the contract award notice for TED needs that the evaluation cannot know (tenderscore notice)."""
+
+    notice_id: str | None = PField(default=None, pattern=UUID_PATTERN)  # BT-701, the notice's own UUID
+    procedure_id: str | None = PField(default=None, pattern=UUID_PATTERN)  # BT-04, the contract notice's
+    directive: Literal["2014/24/EU", "2014/25/EU", "2009/81/EC"] = "2014/24/EU"  # subtype 29, 30 or 32
+    cpv: str | None = PField(default=None, pattern=r"^[0-9]{8}$")  # BT-262, the main classification
+    buyer_legal_type: str | None = None  # BT-11 (buyer-legal-type: la, ra, cga, body-pl ...)
+    buyer_activity: str | None = None  # BT-10 (authority-activity: gen-pub, health, educ ...)
+    buyer: EformsOrganisation = EformsOrganisation()
+    review_body: EformsOrganisation = EformsOrganisation()  # its name: letters.review_body
+    tenderers: dict[str, EformsOrganisation] = {}  # by bid id: address and size (BT-165) of each tenderer
+
+
 class Award(Frozen):
     """The award decision, as tender.yaml records it (`award:`) or `tenderscore award` does."""
 
@@ -267,6 +297,7 @@ class Tender(Frozen):
     letters: LetterSettings = LetterSettings()
     clarifications: ClarificationSettings = ClarificationSettings()
     publication: Publication = Publication()
+    eforms: Eforms = Eforms()
     folder: Path = PField(default=Path("."), exclude=True)
 
     @field_validator("locale")

@@ -970,3 +970,94 @@ def evaluate_tender(tender_dir: Path | str, rules_file: Path | str | None = None
     if len(evaluations) != 1:
         raise ValueError("this rule set evaluates lots separately: use evaluate(), which gives one per lot")
     return evaluations[0]
+
+
+@dataclass(frozen=True)
+class AwardNotice:
+    """The contract award notice of a tender (scoring/reports/notice.py) and its offline validation."""
+
+    notice: Any  # reports.notice.Notice
+    validation: Any  # reports.eforms.Validation
+    path: Path
+
+    @property
+    def final(self) -> bool:
+        return not self.notice.draft and self.validation.valid
+
+
+def award_notice(
+    tender_dir: Path | str,
+    *,
+    ledger: Ledger,
+    lot: str | None = None,
+    issued: date | None = None,
+    out_dir: Path | str | None = None,
+) -> AwardNotice:
+    """The eForms contract award notice of the tender's latest official evaluation and award record, checked
+    against the XSD and the Schematron of its subtype, written as notice-can.xml in the reports folder (or as
+    notice-can.draft.xml while tender.yaml lacks a field it needs, or it fails a rule). NoNotice (an InputError
+    here) when there is none to give: no award, a what-if evaluation, inputs changed since."""
+    from scoring.names import inside
+    from scoring.reports.eforms import validate
+    from scoring.reports.notice import NoNotice, build_notice, lot_facts
+    from scoring.reports.write import reports_folder
+
+    where = "tenderscore notice"
+    prepared = prepare(tender_dir)
+    tender = prepared.tender
+    stale = staleness(ledger, tender, prepared.rules, prepared.files)
+    if stale is not None:
+        raise InputError(
+            where, f"no notice: evaluate the tender first ({stale}); a notice states a recorded evaluation"
+        )
+    evaluations = []
+    for evaluation in run(tender_dir, prepared=prepared):
+        latest = ledger.latest(tender.id, evaluation.lot)
+        kind = RunKind(latest.kind) if latest is not None else None
+        evaluations.append(evaluation.model_copy(update={"kind": kind, "run_id": latest.run_id if latest else None}))
+    awards = {}
+    for evaluation in evaluations:
+        record = ledger.latest(tender.id, evaluation.lot, kinds=(AWARD,))
+        if record is not None:
+            awards[evaluation.lot] = record.document
+    try:
+        lots = lot_facts(evaluations, awards, lot)
+    except NoNotice as none:
+        raise InputError(where, f"no notice: {none}") from None
+    countries: dict[str, str | None] = {}
+    by_file = {f.name: f for f in prepared.entries}
+    for f in lots:
+        for b in f.evaluation.bids:
+            entry = by_file.get(b.file)
+            if entry is None or b.superseded or b.withdrawn or b.bid_id in countries:
+                continue
+            read = read_bid(entry, tender, ledger, prepared.files)
+            countries[b.bid_id] = read.bid.supplier.country if read.bid is not None else None
+    notice = build_notice(tender, lots, issued or date.today(), countries)
+    from scoring.audit.home import data_folder
+
+    validation = validate(notice.xml, notice.subtype, data_folder() / "cache" / "eforms")
+    out = Path(out_dir) if out_dir else reports_folder(tender.folder, tender.id)
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = f"-lot-{safe_name(lot)}" if lot is not None else ""
+    final = not notice.draft and validation.valid
+    path = inside(out, out / f"notice-can{suffix}{'' if final else '.draft'}.xml")
+    (out / f"notice-can{suffix}{'.draft' if final else ''}.xml").unlink(missing_ok=True)  # the other one is stale
+    path.write_bytes(notice.xml)
+    return AwardNotice(notice, validation, path)
+
+
+def award_criteria_xml(tender_dir: Path | str, lot: str | None = None) -> bytes:
+    """BT-539 to BT-5421 of the contract notice's award criteria (cac:AwardingTerms), from the rule set as the
+    evaluation scores it: the criteria a buyer publishes are the ones scored (tenderscore notice --criteria)."""
+    from lxml import etree
+
+    from scoring.reports.notice import LANGUAGES, NS, _Maker, award_criteria
+
+    evaluations = run(tender_dir)
+    chosen = [e for e in evaluations if lot is None or e.lot == lot] or evaluations[:1]
+    root = etree.Element(f"{{{NS['cac']}}}TenderingTerms", nsmap={k: v for k, v in NS.items() if k})
+    maker = _Maker(etree, LANGUAGES[chosen[0].tender.language])
+    award_criteria(maker, maker.sub(root, "cac:AwardingTerms"), chosen[0])
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"

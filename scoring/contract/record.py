@@ -56,6 +56,7 @@ class ContractRecord(Frozen):
     rank: int | None
     total: Decimal | None
     awarded_on: date
+    concluded_on: date | None = None  # the day the contract is concluded (BT-145): the award notice's clock
     awarded_by: str | None = None
     reason: str | None = None
     contract_start: date
@@ -137,6 +138,7 @@ def contract_record(
         rank=winner.rank,
         total=winner.total,
         awarded_on=award.awarded_on,
+        concluded_on=award.concluded_on or award.awarded_on,
         awarded_by=award.by,
         reason=award.reason,
         contract_start=start,
