@@ -384,6 +384,9 @@ def test_panel_scoring_each_evaluator_alone_then_the_chairs_moderation(served):
     bids = re.findall(r'id="panel-dd_plan-([^"]+)"', page)
     assert "01-greenbyte" in bids and len(bids) >= 3
 
+    detail = member.get(f"{P}/bids/01-greenbyte").text  # before scoring: the panel's figures are not shown
+    assert "Shown once your own scores on it are in" in detail and "panel mean" not in detail
+    assert member.get(f"{P}/letters/01-greenbyte").status_code == 403  # the letters show the panel's points
     hostile = '=HYPERLINK("http://evil.example","click")'
     first = dict(bid="01-greenbyte", criterion="dd_plan", score="4,5", comment=hostile)  # as written in Belgium
     assert said(member, post(member, f"{P}/panel/score", **first)) == "Recorded."
@@ -394,6 +397,11 @@ def test_panel_scoring_each_evaluator_alone_then_the_chairs_moderation(served):
     assert "requires a comment" in bare
     forged = said(member, post(member, f"{P}/panel/score", **{**first, "bid": "no-such-bid"}))
     assert "not scored by the panel" in forged
+    control = said(member, post(member, f"{P}/panel/score", **{**first, "bid": bids[1], "comment": "a\x01b"}))
+    assert "control characters" in control
+    long = said(member, post(member, f"{P}/panel/score", **{**first, "bid": bids[1], "comment": "x" * 2001}))
+    assert "at most 2000 characters" in long
+    assert "score: 4.5" not in member.get(f"{P}/trail").text  # scoring alone: not even one's own in the trail
     sheet = load_workbook(folder / "panel" / "eval-b.xlsx")["Scores"]
     assert [c.value for c in sheet[1]] == ["Bid", "Criterion", "Score", "Comment"]
     assert [c.value for c in sheet[2]] == ["01-greenbyte", "dd_plan", 4.5, hostile] and sheet["D2"].data_type == "s"
@@ -403,6 +411,8 @@ def test_panel_scoring_each_evaluator_alone_then_the_chairs_moderation(served):
         assert said(member, post(member, f"{P}/panel/score", bid=bid, criterion="dd_plan", score="3", comment="Plan."))
     page = fresh(member, f"{P}/panel")
     assert 'id="alone"' not in page and "eval-a 4" in page and "eval-b 4.5" in page  # now the others' too
+    assert "score: 4.5" in member.get(f"{P}/trail").text
+    assert member.get(f"{P}/letters/01-greenbyte").status_code == 200
     assert "Moderate</button>" not in page  # the chair's
 
     chair = sign_in(base, "chair@city.example")
@@ -415,6 +425,8 @@ def test_panel_scoring_each_evaluator_alone_then_the_chairs_moderation(served):
     assert said(chair, post(chair, f"{P}/panel/moderate", **moderation)) == "Recorded."
     told = said(chair, post(chair, f"{P}/panel/moderate", **{**moderation, "score": "5"}))
     assert "was moderated meanwhile: 4, by A. Janssens" in told
+    early = said(chair, post(chair, f"{P}/panel/moderate", **{**moderation, "bid": "09-formula-text"}))
+    assert "not every evaluator has scored 09-formula-text on dd_plan yet (eval-c)" in early
     assert "Your role (member) may not do this" in post(member, f"{P}/panel/moderate", **moderation).text
 
     row = fresh(chair, f"{P}/panel").split('id="panel-dd_plan-01-greenbyte"')[1].split("</tr>")[0]
@@ -429,6 +441,48 @@ def test_panel_scoring_each_evaluator_alone_then_the_chairs_moderation(served):
     auditor = sign_in(base, "auditor@city.example")
     assert "eval-b 4.5" in fresh(auditor, f"{P}/panel") and "Record my score" not in auditor.get(f"{P}/panel").text
     assert workspace.ledger.verify() == []
+    yamledit.update(folder / "committee.yaml", "members", lambda m: m["name"] == "C. Lambert", {"evaluator": "eval-b"})
+    told = member.get(f"{P}/panel")  # two people scoring as one evaluator: said, nothing shown as theirs
+    assert told.status_code == 200 and "two members score as evaluator eval-b" in told.text
+
+
+def test_a_score_sheet_with_formulas_is_not_rewritten(tmp_path):
+    """openpyxl would drop the formulas' results: a sheet kept with formulas is refused, not rewritten."""
+    from openpyxl import Workbook
+
+    from scoring.errors import InputError
+    from scoring.intake.panel_sheets import append_row
+
+    path = tmp_path / "panel" / "eval-x.xlsx"
+    path.parent.mkdir()
+    book = Workbook()
+    book.active.title = "Scores"
+    book.active.append(["Bid", "Criterion", "Score", "Comment"])
+    book.active.append(["01", "dd_plan", "=2+2", "summed"])
+    book.save(path)
+    before = path.read_bytes()
+    with pytest.raises(InputError, match="holds formulas"):
+        append_row(path, {"Bid": "02", "Criterion": "dd_plan", "Score": 3, "Comment": "x"})
+    assert path.read_bytes() == before
+
+
+def test_sign_in_transactions_and_which_addresses_are_vouched_for():
+    from flows.workspace.oidc import Provider, Transactions, verified_email
+
+    open_ = Transactions()
+    mine, _ = open_.start("203.0.113.7")
+    for _ in range(500):  # a flood from one address
+        open_.start("198.51.100.1")
+    assert open_.get(mine) is not None and len(open_) <= Transactions.PER_CLIENT + 1
+    assert open_.get("never-started") is None and len(open_) <= Transactions.PER_CLIENT + 1  # made only by start
+    trusted = ("city.example",)
+    entra = Provider(issuer="https://login.example", client_id="x", client_secret="y", trusted_domains=trusted)
+    assert verified_email({"email": "a@city.example", "email_verified": True}, entra) == "a@city.example"
+    assert verified_email({"email": "a@city.example", "email_verified": "true"}, entra) == "a@city.example"
+    assert verified_email({"email": "a@city.example"}, entra) == "a@city.example"  # a trusted domain
+    assert verified_email({"email": "a@elsewhere.example"}, entra) is None
+    assert verified_email({"email": "a@city.example", "email_verified": False}, entra) is None  # said unverified
+    assert verified_email({"email": "\u212aim@city.example", "email_verified": True}, entra) is None  # look-alike
 
 
 def test_the_checks_of_exclusion_and_selection_and_a_price_examined(served):

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from flows.workspace.oidc import COOKIE as OIDC_COOKIE
-from flows.workspace.oidc import Provider, Transactions, client
+from flows.workspace.oidc import Provider, Transactions, client, verified_email
 from flows.workspace.state import Conflict, Tender, Workspace
 from scoring.audit.accounts import DECLARING, Role, Session, SignInRefused
 from scoring.errors import InputError
@@ -303,7 +303,7 @@ async def oidc_start(request: Request, next: str = "/") -> Response:
     if request.app.state.oidc is None:
         raise Refused(404, "Not found.")
     provider, oauth, transactions = request.app.state.oidc
-    key, data = transactions.of(None)
+    key, data = transactions.start(request.client.host if request.client else None)
     data["next"] = _local(next)
     request.scope["session"] = data  # where Authlib keeps the transaction's state data
     redirect_uri = provider.redirect_uri or str(request.url_for("oidc_callback"))
@@ -327,7 +327,7 @@ async def oidc_callback(request: Request) -> Response:
         raise Refused(404, "Not found.")
     provider, oauth, transactions = request.app.state.oidc
     key = request.cookies.get(OIDC_COOKIE)
-    data = transactions.of(key)[1] if key else {}
+    data = transactions.get(key) or {}  # none under way: Authlib finds no state, and refuses
     next_page = str(data.get("next", "/"))
     request.scope["session"] = data
     try:
@@ -339,9 +339,8 @@ async def oidc_callback(request: Request) -> Response:
         return _signin_form(request, 401, next_page, f"The sign-in through {provider.name} could not be verified.")
     finally:
         transactions.end(key)
-    claims = token.get("userinfo") or {}
-    email = claims.get("email")
-    if not isinstance(email, str) or claims.get("email_verified") is not True:
+    email = verified_email(token.get("userinfo") or {}, provider)
+    if email is None:
         said = f"{provider.name} did not give a verified e-mail address: ask its administrator."
         return _signin_form(request, 401, next_page, said)
     address = request.client.host if request.client else None
@@ -410,7 +409,8 @@ def bid(request: Request, tender_id: str, bid_id: str) -> Response:
     found = [(e, b) for e, _ in context["overview"].lots for b in e.bids if b.bid_id == bid_id]
     if not found:
         raise Refused(404, "Not found.")
-    return page(request, "bid.html.j2", session, found=found, **context)
+    hidden = _ws(request).unfinished(t, session)
+    return page(request, "bid.html.j2", session, found=found, hidden=hidden, **context)
 
 
 @router.get("/t/{tender_id}/reviews")
@@ -431,7 +431,12 @@ def clarifications(request: Request, tender_id: str) -> Response:
 def panel(request: Request, tender_id: str) -> Response:
     session, t = shown_tender(request, tender_id)
     context = _context(request, session, t)
-    return page(request, "panel.html.j2", session, panel=_ws(request).panel(t, session), **context)
+    try:
+        panel = _ws(request).panel(t, session)
+    except InputError as error:  # committee.yaml as it stands does not say who scores as whom
+        context["error"] = "; ".join(p.problem for p in error.problems)
+        panel = []
+    return page(request, "panel.html.j2", session, panel=panel, **context)
 
 
 @router.get("/t/{tender_id}/checks")
@@ -452,6 +457,8 @@ def letter(request: Request, tender_id: str, bid_id: str) -> Response:
     from scoring.reports.letters import letters
 
     session, t = shown_tender(request, tender_id)
+    if _ws(request).unfinished(t, session):
+        raise Refused(403, "The letters show the panel's points: score the panel's criteria first (Panel).")
     for evaluation, _ in _ws(request).overview(t).lots:
         found = letters(evaluation, today=date.today(), only=bid_id).get(bid_id)
         if found is not None:
@@ -462,7 +469,7 @@ def letter(request: Request, tender_id: str, bid_id: str) -> Response:
 @router.get("/t/{tender_id}/trail")
 def trail(request: Request, tender_id: str) -> Response:
     session, t = shown_tender(request, tender_id)
-    records = _ws(request).trail(t)
+    records = _ws(request).trail(t, hidden=_ws(request).unfinished(t, session))
     return page(request, "trail.html.j2", session, records=records, **_context(request, session, t))
 
 

@@ -95,6 +95,22 @@ def _is(member: dict, session: Session) -> bool:
     return member.get("name") == session.user.name and role == session.user.role.value
 
 
+TEXT_LIMIT = 2000  # characters of a comment or a reason in a score sheet
+
+
+def _sheet_text(text: str, field_name: str) -> str:
+    """A comment or reason for a score sheet: on one line, of at most TEXT_LIMIT characters, and without the
+    control characters a workbook cannot hold."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    text = " ".join(text.split())
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        raise InputError(field_name, "it holds control characters a workbook cannot keep: type it again")
+    if len(text) > TEXT_LIMIT:
+        raise InputError(field_name, f"at most {TEXT_LIMIT} characters ({len(text)} given)")
+    return text
+
+
 def _run_of(folder: str, ledger_url: str, out_dir: str | None) -> list[str]:
     """In the evaluation process: an official run, recorded, its reports written; the run ids."""
     from scoring.audit.ledger import open_ledger
@@ -554,8 +570,7 @@ class Workspace:
                 "by": session.user.name,
                 "checked_on": checked_on,
             }
-            if note.strip():
-                entry["note"] = " ".join(note.split())
+            entry["note"] = " ".join(note.split())  # a completed check's note replaces the pending one's
             subject = {"bid": bid, "exclusion": exclusion, "selection": selection}
             record = self._prepared(t, session, "checks", subject, COMMITTEE_FILE)
             path = t.folder / COMMITTEE_FILE
@@ -626,9 +641,23 @@ class Workspace:
         if entry is None or entry.get("conflict"):
             return None
         try:
-            return Member.model_validate(entry).evaluator_id
+            mine = Member.model_validate(entry).evaluator_id
+            others = [Member.model_validate(m).evaluator_id for m in self._members(t) if not _is(m, session)]
         except ValidationError:
-            raise InputError(COMMITTEE_FILE, f"{session.user.name}'s entry is not one committee.yaml allows") from None
+            raise InputError(COMMITTEE_FILE, "an entry of the committee is not one committee.yaml allows") from None
+        if mine in others:
+            raise InputError(COMMITTEE_FILE, f"two members score as evaluator {mine}: give each their own evaluator:")
+        return mine
+
+    def unfinished(self, t: Tender, session: Session) -> set[str]:
+        """The judged criteria the person scores and has not scored every bid on: until they have, the panel's
+        scores on them (in the bids' figures, the letters, the trail) are not shown to them."""
+        if session.user.role not in (Role.MEMBER, Role.CHAIR):
+            return set()
+        try:
+            return {v["criterion"].id for v in self.panel(t, session) if not v["sees_all"]}
+        except InputError:
+            return set()
 
     def panel(self, t: Tender, session: Session) -> list[dict[str, Any]]:
         """The judged criteria of the latest evaluation, each bid's scores on them as the person may see them.
@@ -712,7 +741,7 @@ class Workspace:
         from scoring.intake.panel_sheets import append_row, read_panel
         from scoring.names import inside
 
-        comment = " ".join(comment.split())
+        comment = _sheet_text(comment, "comment")
         with t.lock:
             mine = self.evaluator_of(t, session)
             if mine is None:
@@ -740,14 +769,25 @@ class Workspace:
         from scoring.intake.panel_sheets import MODERATION, append_row, read_panel
         from scoring.names import inside
 
-        reason = " ".join(reason.split())
+        reason = _sheet_text(reason, "reason")
         if not reason:
             raise InputError("reason", "say why the score is moderated (the report shows it)")
         with t.lock:
             params, locale = self._judged(t, bid, criterion)
-            view = next((v for v in self.panel(t, session) if v["criterion"].id == criterion), None)
+            view = next(
+                (
+                    v
+                    for v in self.panel(t, session)
+                    if v["criterion"].id == criterion and any(r["bid"].bid_id == bid for r in v["rows"])
+                ),
+                None,
+            )
             if view is None or not view["may_moderate"]:
                 raise InputError("score", "the chair moderates once their own scores on the criterion are in")
+            row = next(r for r in view["rows"] if r["bid"].bid_id == bid)
+            if row["result"].panel.missing:
+                waiting = ", ".join(row["result"].panel.missing)
+                raise InputError("score", f"not every evaluator has scored {bid} on {criterion} yet ({waiting})")
             value = self._panel_score(score, params, locale)
             sheets = read_panel(t.folder)
             if not any((r.bid, r.criterion) == (bid, criterion) for r in sheets.scores):
@@ -873,9 +913,10 @@ class Workspace:
             out = self._out(t) if self.out_dir else None
             return send_letters(t.folder, ledger=self.ledger, by=session.user.name, out_dir=out)
 
-    def trail(self, t: Tender) -> list[dict[str, Any]]:
+    def trail(self, t: Tender, hidden: set[str] | None = None) -> list[dict[str, Any]]:
         """The ledger's records of the tender, newest first: runs, decisions (who, what, when), letters sent,
-        the award and follow-up checks."""
+        the award and follow-up checks; the panel's scores on the `hidden` criteria named, not shown."""
+        hidden = hidden or set()
         out = []
         for r in reversed(self.ledger.runs_of(t.id)):
             doc = r.document if r.kind in (DECISION, "sent") else {}
@@ -888,7 +929,16 @@ class Workspace:
                     "run_id": r.run_id,
                     "by": by["name"] + f" ({by['role']})" if isinstance(by, dict) else by,
                     "action": doc.get("action"),
-                    "subject": doc.get("subject"),
+                    "subject": _shown_subject(doc, hidden),
                 }
             )
         return out
+
+
+def _shown_subject(doc: dict, hidden: set[str]) -> Any:
+    subject = doc.get("subject")
+    if not isinstance(subject, dict) or doc.get("action") not in ("panel_score", "moderation"):
+        return subject
+    if subject.get("criterion") in hidden:  # an evaluator still scoring alone
+        return {"bid": subject.get("bid"), "criterion": subject.get("criterion")}
+    return subject

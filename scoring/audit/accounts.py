@@ -271,9 +271,10 @@ class Accounts:
     def sign_in_verified(self, email: str, address: str | None = None) -> tuple[str, Session]:
         """A new session for an e-mail address the buyer's identity provider has verified (OpenID Connect):
         that of an enabled account; SignInRefused otherwise. Recorded as every attempt is."""
-        email = email.strip().lower()[:254]
-        user = self.user(email)
+        email = email.strip()[:254]
+        user = self.user(email.lower()) if email.isascii() else None  # no look-alike letter folds into another's
         ok = user is not None and not user.disabled
+        email = email.lower()
         self._attempt(email, ok, address)
         if not ok:
             raise SignInRefused("no enabled account has this e-mail address: ask the workspace's operator for one")

@@ -117,6 +117,12 @@ def append_row(path: Path, values: dict[str, object]) -> None:
     if sheet.max_row == 1 and all(c.value in (None, "") for c in sheet[1]):
         for n, heading in enumerate(headings, start=1):
             sheet.cell(row=1, column=n, value=heading)
+    if any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row):
+        from scoring.errors import InputError
+
+        raise InputError(
+            path.name, "it holds formulas, whose results would be lost: save it with values only, or score in it"
+        )
     columns = {normalise_heading(str(c.value)): c.column for c in sheet[1] if c.value not in (None, "")}
     for heading in headings:
         if normalise_heading(heading) not in columns:
