@@ -301,3 +301,20 @@ def test_the_vendored_sdk_is_pinned_with_its_licence():
     assert "1.15.1" in notice and "CC BY 4.0" in notice
     assert (SDK / "LICENSE").read_text().startswith("Attribution 4.0 International")
     assert '"sdkVersion" : "eforms-sdk-1.15.1"' in (SDK / "fields" / "fields.json").read_text()[:2000]
+
+
+def test_the_command_writes_the_notice_and_says_what_it_checked(awarded, tmp_path, capsys, monkeypatch):
+    from flows.cli import main
+
+    root, ledger, day = awarded
+    out = tmp_path / "out"
+    monkeypatch.setenv("TENDERSCORE_DATABASE_URL", ledger.url)
+    assert main(["notice", str(root / "tender"), "--on", day.isoformat(), "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "selec-w to GreenByte Solutions NV (01-greenbyte)" in said
+    assert "valid against the XSD and the Schematron of subtype 29 (eForms SDK 1.15.1)" in said
+    assert (out / "notice-can.xml").is_file()
+    assert main(["notice", str(root / "tender"), "--criteria", "--out", str(out)]) == 0
+    assert b"per-exa" in (out / "notice-criteria.xml").read_bytes()
+    assert main(["notice", str(root / "tender"), "--lot", "9", "--out", str(out)]) == 2
+    assert "there is no lot '9'" in capsys.readouterr().err

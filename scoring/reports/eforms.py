@@ -56,7 +56,7 @@ def field_names() -> dict[str, str]:
 
 def sdk_version() -> str:
     data = json.loads((SDK / "fields" / "fields.json").read_text(encoding="utf-8"))
-    return str(data["sdkVersion"])
+    return str(data["sdkVersion"]).removeprefix("eforms-sdk-")
 
 
 def check_xsd(xml: bytes) -> list[Failure]:
