@@ -233,22 +233,22 @@ def follow_up_one(
     ledger = open_ledger(database)
     done = pipeline.follow_up(tender_dir, ledger=ledger, today=today, trigger=trigger, out_dir=out_dir, record=recorded)
     if any(d.followed for d in done) and not any(d.simulated for d in done):
-        draft_notice(tender_dir, ledger, out_dir)
+        draft_notice(tender_dir, ledger, out_dir, today)
     return done
 
 
-def draft_notice(tender_dir: str, ledger: Any, out_dir: str | None) -> None:
-    """After an award: the contract award notice for TED drafted (tenderscore notice) and published as an
-    artifact, with what it lacks and the rules it fails; or why there is none."""
+def draft_notice(tender_dir: str, ledger: Any, out_dir: str | None, on: date | None = None) -> None:
+    """After an award: the contract award notice for TED drafted (tenderscore notice), dated as the check is,
+    and published as an artifact, with what it lacks and the rules it fails; or why there is none."""
     from scoring.reports.eforms import sdk_version
 
     try:
-        made = pipeline.award_notice(tender_dir, ledger=ledger, out_dir=out_dir)
+        made = pipeline.award_notice(tender_dir, ledger=ledger, out_dir=out_dir, issued=on)
     except InputError as none:
         print(f"{tender_dir}: {'; '.join(p.problem for p in none.problems)}")
         return
     notice, validation = made.notice, made.validation
-    tender_id = made.path.parent.name
+    tender_id = notice.lots[0].evaluation.tender.id
     lines = [f"# Contract award notice of {tender_id}", ""]
     lines.append(
         f"**{'Ready for TED' if made.final else 'Draft'}**: eForms subtype {notice.subtype}, checked against the "

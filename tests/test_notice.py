@@ -159,7 +159,12 @@ def test_a_field_removed_fails_with_the_rules_id(awarded):
 
 
 def test_what_tender_yaml_lacks_is_named_and_the_notice_is_a_draft(awarded, tmp_path):
-    root, ledger, day = awarded
+    import sqlite3
+
+    root, shared, day = awarded
+    with sqlite3.connect(root / "ledger.sqlite") as source, sqlite3.connect(tmp_path / "ledger.sqlite") as copy:
+        source.backup(copy)  # a ledger of its own: this test's runs must not make the module's tender stale
+    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     folder = tmp_path / "tender"
     shutil.copytree(root / "tender", folder)
     data = yaml.safe_load((folder / "tender.yaml").read_text())
@@ -174,6 +179,7 @@ def test_what_tender_yaml_lacks_is_named_and_the_notice_is_a_draft(awarded, tmp_
     assert not (tmp_path / "out" / "notice-can.xml").exists()
     rules = {f.rule for f in done.validation.failures}
     assert "BR-BT-00701-0036" in rules and "BR-BT-00503-0036" in rules  # the identifier, the buyer's phone
+    ledger.engine.dispose()
 
 
 def test_no_award_and_a_what_if_give_no_notice_with_the_reason(tmp_path, sample_evaluation):
@@ -318,3 +324,22 @@ def test_the_command_writes_the_notice_and_says_what_it_checked(awarded, tmp_pat
     assert b"per-exa" in (out / "notice-criteria.xml").read_bytes()
     assert main(["notice", str(root / "tender"), "--lot", "9", "--out", str(out)]) == 2
     assert "there is no lot '9'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_follow_up_flow_drafts_the_notice_after_the_award(awarded, prefect_server, tmp_path, monkeypatch):
+    """Served, the follow-up of an awarded contract drafts its award notice and publishes it as an artifact."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from flows.evaluate import artifact_key, follow_up_contracts
+
+    root, ledger, day = awarded
+    monkeypatch.setenv("TENDERSCORE_DATABASE_URL", ledger.url)
+    out = tmp_path / "out"
+    follow_up_contracts(tender_dirs=[str(root / "tender")], out_dir=str(out), on=day.isoformat(), record=True)
+    assert (out / "notice-can.xml").is_file()  # dated as the check is: after the contract's conclusion
+    key = artifact_key("award-notice", "CITY-ICT-2026-014")
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    assert found and "**Ready for TED**: eForms subtype 29" in str(found[-1].data)

@@ -175,12 +175,12 @@ def criteria_of(evaluation: Evaluation) -> list[dict[str, Any]]:
     for c in rules.criteria:
         stake = c.stake(rules.method)
         weight = rules.method.percent(stake)
-        name = c.title(language)
+        name = c.title(language)  # the rule set's groups are in English only: not in another language's notice
         out.append(
             {
                 "type": "price" if c.field == "bid.total_price" else "quality",
                 "name": name,
-                "description": f"{c.group}: {name}" if c.group and c.group != name else name,
+                "description": f"{c.group}: {name}" if language == "en" and c.group and c.group != name else name,
                 "weight": weight,
             }
         )
