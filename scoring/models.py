@@ -237,7 +237,7 @@ class Eforms(Frozen):
 
     notice_id: str | None = PField(default=None, pattern=UUID_PATTERN)  # BT-701, the notice's own UUID
     procedure_id: str | None = PField(default=None, pattern=UUID_PATTERN)  # BT-04, the contract notice's
-    directive: Literal["2014/24/EU", "2014/25/EU", "2009/81/EC"] = "2014/24/EU"  # subtype 29, 30 or 32
+    directive: Literal["2014/24/EU", "2014/25/EU", "2014/23/EU"] = "2014/24/EU"  # subtype 29, 30 or 32
     cpv: str | None = PField(default=None, pattern=r"^[0-9]{8}$")  # BT-262, the main classification
     buyer_legal_type: str | None = None  # BT-11 (buyer-legal-type: la, ra, cga, body-pl ...)
     buyer_activity: str | None = None  # BT-10 (authority-activity: gen-pub, health, educ ...)

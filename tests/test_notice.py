@@ -343,3 +343,21 @@ def test_the_follow_up_flow_drafts_the_notice_after_the_award(awarded, prefect_s
     with get_client(sync_client=True) as client:
         found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
     assert found and "**Ready for TED**: eForms subtype 29" in str(found[-1].data)
+
+
+def test_a_utilities_notice_is_checked_against_subtype_30_and_says_what_it_lacks(awarded):
+    """Subtype 30 is vendored and checked: built with the general directive's fields, the notice is a draft
+    naming the utilities' own rules (docs/notice.md)."""
+    from scoring.pipeline import run
+
+    root, ledger, day = awarded
+    [evaluation] = run(root / "tender")
+    tender = evaluation.tender.model_copy(
+        update={"eforms": evaluation.tender.eforms.model_copy(update={"directive": "2014/25/EU"})}
+    )
+    award = {"bid_id": "01-greenbyte", "awarded_on": day.isoformat(), "concluded_on": day.isoformat()}
+    notice = build_notice(tender, lot_facts([evaluation.model_copy(update={"tender": tender})], {None: award}), day,
+                          {b.bid_id: "BE" for b in evaluation.bids})  # fmt: skip
+    assert notice.subtype == "30" and b"<cbc:RegulatoryDomain>32014L0025<" in notice.xml
+    rules = {f.rule for f in validate(notice.xml, "30").failures}
+    assert "BR-BT-00610-0037" in rules  # the entity's activity (BT-610) of a utility

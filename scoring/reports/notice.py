@@ -21,8 +21,9 @@ from scoring.models import EformsOrganisation, Tender
 
 SDK_VERSION = "1.15.1"
 CUSTOMIZATION = "eforms-sdk-1.15"
-SUBTYPES = {"2014/24/EU": "29", "2014/25/EU": "30", "2009/81/EC": "32"}
-REGULATORY_DOMAIN = {"29": "32014L0024", "30": "32014L0025", "32": "32009L0081"}
+# The SDK's notice types: 29 (general directive), 30 (utilities), 32 (concessions); 31 (defence) is not vendored.
+SUBTYPES = {"2014/24/EU": "29", "2014/25/EU": "30", "2014/23/EU": "32"}
+REGULATORY_DOMAIN = {"29": "32014L0024", "30": "32014L0025", "32": "32014L0023"}
 LANGUAGES = {"en": "ENG", "nl": "NLD", "fr": "FRA", "de": "DEU"}
 PROCEDURES = {
     "open": "open",
