@@ -345,19 +345,29 @@ def test_the_follow_up_flow_drafts_the_notice_after_the_award(awarded, prefect_s
     assert found and "**Ready for TED**: eForms subtype 29" in str(found[-1].data)
 
 
-def test_a_utilities_notice_is_checked_against_subtype_30_and_says_what_it_lacks(awarded):
-    """Subtype 30 is vendored and checked: built with the general directive's fields, the notice is a draft
-    naming the utilities' own rules (docs/notice.md)."""
+def test_a_utilities_notice_passes_subtype_30_and_a_concession_names_what_it_lacks(awarded):
+    """Subtype 30 (utilities): the entity's activity (BT-610), the additional-information party, no variant;
+    valid. Subtype 32 (concessions) is checked, and a draft naming the concession's own fields."""
     from scoring.pipeline import run
 
     root, ledger, day = awarded
     [evaluation] = run(root / "tender")
     tender = evaluation.tender.model_copy(
-        update={"eforms": evaluation.tender.eforms.model_copy(update={"directive": "2014/25/EU"})}
+        update={
+            "eforms": evaluation.tender.eforms.model_copy(
+                update={"directive": "2014/25/EU", "buyer_legal_type": "pub-undert-la", "buyer_activity": "water"}
+            )
+        }
     )
     award = {"bid_id": "01-greenbyte", "awarded_on": day.isoformat(), "concluded_on": day.isoformat()}
     notice = build_notice(tender, lot_facts([evaluation.model_copy(update={"tender": tender})], {None: award}), day,
                           {b.bid_id: "BE" for b in evaluation.bids})  # fmt: skip
     assert notice.subtype == "30" and b"<cbc:RegulatoryDomain>32014L0025<" in notice.xml
-    rules = {f.rule for f in validate(notice.xml, "30").failures}
-    assert "BR-BT-00610-0037" in rules  # the entity's activity (BT-610) of a utility
+    validation = validate(notice.xml, "30")
+    assert validation.valid, [str(f) for f in validation.failures]
+    assert b'listName="entity-activity">water<' in notice.xml
+    concession = tender.model_copy(update={"eforms": tender.eforms.model_copy(update={"directive": "2014/23/EU"})})
+    facts = lot_facts([evaluation.model_copy(update={"tender": concession})], {None: award})
+    drafted = build_notice(concession, facts, day, {b.bid_id: "BE" for b in evaluation.bids})
+    assert drafted.subtype == "32"
+    assert "BR-BT-00160-0039" in {f.rule for f in validate(drafted.xml, "32").failures}  # the concession's revenue

@@ -270,7 +270,7 @@ def build_notice(
 
     countries = countries or {}
     subtype = SUBTYPES[tender.eforms.directive]
-    E = _Maker(etree, LANGUAGES[tender.language], tender.currency)
+    E = _Maker(etree, LANGUAGES[tender.language], tender.currency, subtype)
     root = etree.Element(f"{{{NS[None]}}}ContractAwardNotice", nsmap=NS)
     extension = E.path(root, "ext:UBLExtensions", "ext:UBLExtension", "ext:ExtensionContent", "efext:EformsExtension")
     winners = _results(E, E.sub(extension, "efac:NoticeResult"), tender, lots, countries)
@@ -317,15 +317,7 @@ def _results(
             E.ref(lot_result, "efac:SettledContract", f"CON-{n:04d}", "contract")  # OPT-315
         E.ref(lot_result, "efac:TenderLot", f"LOT-{f.number:04d}", "Lot")  # BT-13713
     for n, f, winner in winners:
-        lot_tender = E.sub(result, "efac:LotTender")
-        E.sub(lot_tender, "cbc:ID", f"TEN-{n:04d}", schemeName="tender")
-        E.sub(lot_tender, "cbc:RankCode", str(winner.rank))  # BT-171
-        E.sub(lot_tender, "efbc:TenderRankedIndicator", "true")  # BT-1711
-        E.money(E.sub(lot_tender, "cac:LegalMonetaryTotal"), "cbc:PayableAmount", winner.total_price or Decimal(0))
-        E.sub(E.sub(lot_tender, "efac:SubcontractingTerm"), "efbc:TermCode", "no", listName="applicability")
-        E.ref(lot_tender, "efac:TenderingParty", f"TPA-{n:04d}", "tendering-party")
-        E.ref(lot_tender, "efac:TenderLot", f"LOT-{f.number:04d}", "Lot")
-        E.sub(E.sub(lot_tender, "efac:TenderReference"), "cbc:ID", winner.bid_id)  # BT-3201
+        _winning_tender(E, E.sub(result, "efac:LotTender"), n, f, winner)
     for n, f, _ in winners:
         assert f.award is not None
         contract = E.sub(result, "efac:SettledContract")
@@ -344,6 +336,20 @@ def _results(
         organisations.append((org, winner))
         E.ref(party, "efac:Tenderer", org, "organization")
     return organisations
+
+
+def _winning_tender(E: _Maker, lot_tender: Any, n: int, f: LotFacts, winner: BidResult) -> None:
+    """The winning tender: its id (BT-3201), rank (BT-171, BT-1711), value (BT-720) and its links."""
+    E.sub(lot_tender, "cbc:ID", f"TEN-{n:04d}", schemeName="tender")
+    E.sub(lot_tender, "cbc:RankCode", str(winner.rank))
+    E.sub(lot_tender, "efbc:TenderRankedIndicator", "true")
+    if E.subtype == "30":
+        E.sub(lot_tender, "efbc:TenderVariantIndicator", "false")  # BT-193: the workbook offers no variant
+    E.money(E.sub(lot_tender, "cac:LegalMonetaryTotal"), "cbc:PayableAmount", winner.total_price or Decimal(0))
+    E.sub(E.sub(lot_tender, "efac:SubcontractingTerm"), "efbc:TermCode", "no", listName="applicability")
+    E.ref(lot_tender, "efac:TenderingParty", f"TPA-{n:04d}", "tendering-party")
+    E.ref(lot_tender, "efac:TenderLot", f"LOT-{f.number:04d}", "Lot")
+    E.sub(E.sub(lot_tender, "efac:TenderReference"), "cbc:ID", winner.bid_id)
 
 
 def _organisations(
@@ -381,7 +387,8 @@ def _procedure(E: _Maker, root: Any, tender: Tender, subtype: str, issued: date)
     kind = E.sub(party, "cac:ContractingPartyType")
     E.sub(kind, "cbc:PartyTypeCode", e.buyer_legal_type or "", listName="buyer-legal-type")  # BT-11
     activity = E.sub(party, "cac:ContractingActivity")
-    E.sub(activity, "cbc:ActivityTypeCode", e.buyer_activity or "", listName="authority-activity")  # BT-10
+    kind_of = "entity-activity" if subtype == "30" else "authority-activity"  # BT-610 of a utility, else BT-10
+    E.sub(activity, "cbc:ActivityTypeCode", e.buyer_activity or "", listName=kind_of)
     E.ref(E.sub(party, "cac:Party"), "cac:PartyIdentification", "ORG-0001", "organization")
     procedure = PROCEDURES[tender.procedure.type]
     E.sub(E.sub(root, "cac:TenderingProcess"), "cbc:ProcedureCode", procedure, listName="procurement-procedure-type")
@@ -397,6 +404,8 @@ def _lot(E: _Maker, root: Any, tender: Tender, f: LotFacts) -> None:
     terms = E.sub(lot, "cac:TenderingTerms")
     E.sub(terms, "cbc:FundingProgramCode", "no-eu-funds", listName="eu-funded")
     award_criteria(E, E.sub(terms, "cac:AwardingTerms"), f.evaluation)
+    if E.subtype == "30":  # OPT-301: who gives additional information, the buyer
+        E.ref(E.sub(terms, "cac:AdditionalInformationParty"), "cac:PartyIdentification", "ORG-0001", "organization")
     appeal = E.sub(terms, "cac:AppealTerms")
     body = tender.letters.review_body
     how = text_in(body.how or None, tender.language, tender.language) if body is not None else None
@@ -509,10 +518,11 @@ def _day(value: Any) -> str:
 class _Maker:
     """Child elements by their prefixed names, text set only when given."""
 
-    def __init__(self, etree: Any, language: str, currency: str = "EUR"):
+    def __init__(self, etree: Any, language: str, currency: str = "EUR", subtype: str = "29"):
         self.etree = etree
         self.language = language
         self.currency = currency
+        self.subtype = subtype
 
     def path(self, parent: Any, *names: str) -> Any:
         for name in names:
