@@ -244,6 +244,8 @@ class Eforms(Frozen):
     buyer: EformsOrganisation = EformsOrganisation()
     review_body: EformsOrganisation = EformsOrganisation()  # its name: letters.review_body
     tenderers: dict[str, EformsOrganisation] = {}  # by bid id: address and size (BT-165) of each tenderer
+    review: Text | None = None  # BT-99: how and by when the award, now published, may be challenged (the
+    # ineffectiveness claim's time limit runs from the notice), in the tender's language or per language
 
 
 class Award(Frozen):

@@ -30,6 +30,8 @@ EFORMS = {
               "nuts": "BE234", "email": "aankoop@stad.example", "phone": "+32 9 210 10 10"},
     "review_body": {"city": "Brussel", "postal_code": "1040", "country": "BEL", "nuts": "BE100",
                     "registration": "BE0000000196"},
+    "review": "A tenderer may ask the Council of State to declare the contract ineffective within 30 days of "
+              "the publication of this notice.",
 }  # fmt: skip
 SIZES = {"01-greenbyte": "large", "02-officeline": "medium", "03-budgetit": "small", "04-datacomma": "large",
          "05-incomplete": "micro", "07-nordic-revised": "large", "08-lowcost": "small", "09-formula-text": "medium",
@@ -126,6 +128,7 @@ def test_the_awarded_sample_gives_a_valid_notice_of_subtype_29(awarded):
     assert names == [c.title("en") for c in rules.criteria]
     assert [Decimal(w) for w in weights] == [rules.method.percent(c.stake(rules.method)) for c in rules.criteria]
     assert set(_values(xml, "//efbc:ParameterCode/text()")) == {"per-exa"}
+    assert _values(xml, "//cac:AppealTerms/cac:PresentationPeriod/cbc:Description/text()") == [EFORMS["review"]]
     assert _values(xml, "//cac:SubordinateAwardingCriterion/cbc:AwardingCriterionTypeCode/text()")[0] == "price"
     kinds = "//cac:ProcurementProjectLot/cac:ProcurementProject/cac:ProcurementAdditionalType/cbc:ProcurementTypeCode"
     assert "work-cond" in _values(xml, f"{kinds}[@listName='social-objective']/text()")  # Electronics Watch
@@ -258,6 +261,11 @@ def test_a_two_lot_tender_one_awarded_one_without_an_admissible_tender(make_tend
     assert _values(xml, "/can:ContractAwardNotice/cac:ProcurementProjectLot/cbc:ID/text()") == ["LOT-0001", "LOT-0002"]
     one = lot_facts(evaluations, {"1": award}, lot="2")
     assert [f.number for f in one] == [2]  # --lot 2: that lot alone, under its own number
+    nobody = evaluations[1].model_copy(update={"bids": []})  # lot 2 received no tender at all
+    lots = lot_facts([evaluations[0], nobody], {"1": award})
+    assert [(f.outcome, f.reason) for f in lots] == [("selec-w", None), ("clos-nw", "no-rece")]
+    closed = build_notice(tender, lots, date(2026, 12, 21), {"a-both": "NL", "b-notebooks": "NL"})
+    assert validate(closed.xml, "29").valid  # no statistics for a lot that received none
 
 
 def yaml_letters():

@@ -225,8 +225,8 @@ def missing_settings(tender: Tender, lots: list[LotFacts], countries: dict[str, 
     body = tender.letters.review_body
     if body is None or text_in(body.name, tender.language, tender.language) is None:
         missing.append("letters.review_body.name")
-    if body is None or not text_in(body.how or None, tender.language, tender.language):
-        missing.append("letters.review_body.how")
+    if not text_in(e.review, tender.language, tender.language):  # not the letters' text: the standstill is over
+        missing.append("eforms.review")
     missing += _address("eforms.review_body", e.review_body, e.review_body.country)
     for f in lots:
         if f.winner is None:
@@ -238,7 +238,7 @@ def missing_settings(tender: Tender, lots: list[LotFacts], countries: dict[str, 
             f"eforms.tenderers.{f.winner.bid_id}", given, _country(countries.get(f.winner.bid_id), given)
         )
     for f in lots:
-        if f.outcome != "open-nw":
+        if f.outcome != "open-nw" and f.reason != "no-rece":
             missing += statistics(f.evaluation, tender, countries)[1]
     return list(dict.fromkeys(missing))
 
@@ -308,7 +308,7 @@ def _results(
             E.sub(reason, "efbc:DecisionReasonCode", f.reason, listName="non-award-justification")  # BT-144
         if f.winner is not None:
             E.ref(lot_result, "efac:LotTender", f"TEN-{n:04d}", "tender")  # OPT-320
-        if f.outcome != "open-nw":
+        if f.outcome != "open-nw" and f.reason != "no-rece":  # none received: no statistics (BR-BT-00760-0106)
             for code, count in statistics(f.evaluation, tender, countries)[0]:  # BT-760, BT-759
                 stats = E.sub(lot_result, "efac:ReceivedSubmissionsStatistics")
                 E.sub(stats, "efbc:StatisticsCode", code, listName="received-submission-type")
@@ -359,7 +359,8 @@ def _organisations(
     from scoring.models import text_in
 
     e = tender.eforms
-    _company(E, E.sub(orgs, "efac:Organization"), "ORG-0001", tender.buyer, e.buyer, e.buyer.country)
+    buyer = tender.buyer_in(tender.language)
+    _company(E, E.sub(orgs, "efac:Organization"), "ORG-0001", buyer, e.buyer, e.buyer.country)
     body = tender.letters.review_body
     name = text_in(body.name, tender.language, tender.language) if body is not None else None
     _company(E, E.sub(orgs, "efac:Organization"), "ORG-0002", name, e.review_body, e.review_body.country)
@@ -407,8 +408,7 @@ def _lot(E: _Maker, root: Any, tender: Tender, f: LotFacts) -> None:
     if E.subtype == "30":  # OPT-301: who gives additional information, the buyer
         E.ref(E.sub(terms, "cac:AdditionalInformationParty"), "cac:PartyIdentification", "ORG-0001", "organization")
     appeal = E.sub(terms, "cac:AppealTerms")
-    body = tender.letters.review_body
-    how = text_in(body.how or None, tender.language, tender.language) if body is not None else None
+    how = text_in(tender.eforms.review, tender.language, tender.language)
     E.sub(E.sub(appeal, "cac:PresentationPeriod"), "cbc:Description", how or "", languageID=E.language)  # BT-99
     E.ref(E.sub(appeal, "cac:AppealReceiverParty"), "cac:PartyIdentification", "ORG-0002", "organization")
     process = E.sub(lot, "cac:TenderingProcess")
