@@ -129,6 +129,13 @@ def test_the_awarded_sample_gives_a_valid_notice_of_subtype_29(awarded):
     assert [Decimal(w) for w in weights] == [rules.method.percent(c.stake(rules.method)) for c in rules.criteria]
     assert set(_values(xml, "//efbc:ParameterCode/text()")) == {"per-exa"}
     assert _values(xml, "//cac:AppealTerms/cac:PresentationPeriod/cbc:Description/text()") == [EFORMS["review"]]
+    estimated = evaluation.tender.procedure.estimated_value
+    assert _values(xml, "/can:ContractAwardNotice/cac:ProcurementProject/cac:RequestedTenderTotal/*/text()") == [
+        f"{estimated:.2f}"
+    ]  # BT-27
+    period = "//cac:ProcurementProjectLot/cac:ProcurementProject/cac:PlannedPeriod"
+    assert _values(xml, f"{period}/cbc:StartDate/text()") == [f"{evaluation.tender.contract_start.isoformat()}Z"]
+    assert _values(xml, f"{period}/cbc:EndDate/text()") == [f"{evaluation.tender.contract_end.isoformat()}Z"]
     assert _values(xml, "//cac:SubordinateAwardingCriterion/cbc:AwardingCriterionTypeCode/text()")[0] == "price"
     kinds = "//cac:ProcurementProjectLot/cac:ProcurementProject/cac:ProcurementAdditionalType/cbc:ProcurementTypeCode"
     assert "work-cond" in _values(xml, f"{kinds}[@listName='social-objective']/text()")  # Electronics Watch

@@ -393,7 +393,8 @@ def _procedure(E: _Maker, root: Any, tender: Tender, subtype: str, issued: date)
     E.ref(E.sub(party, "cac:Party"), "cac:PartyIdentification", "ORG-0001", "organization")
     procedure = PROCEDURES[tender.procedure.type]
     E.sub(E.sub(root, "cac:TenderingProcess"), "cbc:ProcedureCode", procedure, listName="procurement-procedure-type")
-    _project(E, E.sub(root, "cac:ProcurementProject"), tender.title, e.cpv, e.buyer)
+    estimated = tender.procedure.estimated_value
+    _project(E, E.sub(root, "cac:ProcurementProject"), tender.title, e.cpv, e.buyer, estimated=estimated)
 
 
 def _lot(E: _Maker, root: Any, tender: Tender, f: LotFacts) -> None:
@@ -420,7 +421,9 @@ def _lot(E: _Maker, root: Any, tender: Tender, f: LotFacts) -> None:
     E.sub(project, "cbc:ID", str(f.evaluation.lot or "1"), schemeName="InternalID")
     title = tender.title if f.evaluation.lot is None else f"{tender.title} ({f.evaluation.lot})"
     green, social = objectives(f.evaluation)
-    _project(E, project, title, tender.eforms.cpv, tender.eforms.buyer, green, social)
+    award = f.award or {}
+    period = (award.get("contract_start") or tender.contract_start, award.get("contract_end") or tender.contract_end)
+    _project(E, project, title, tender.eforms.cpv, tender.eforms.buyer, green, social, period=period)
 
 
 def award_criteria(E: _Maker, awarding: Any, evaluation: Evaluation) -> None:
@@ -443,14 +446,18 @@ def award_criteria(E: _Maker, awarding: Any, evaluation: Evaluation) -> None:
 
 
 def _project(
-    E: Any,
+    E: _Maker,
     project: Any,
     title: str,
     cpv: str | None,
     buyer: EformsOrganisation,
     green: list[str] | None = None,
     social: list[str] | None = None,
+    estimated: Decimal | None = None,
+    period: tuple[Any, Any] | None = None,
 ) -> None:
+    """A project's name, nature, green and social objectives (BT-805, BT-774, BT-775), estimated value (BT-27),
+    CPV, place and, for a lot, the contract's period (BT-536, BT-537)."""
     E.sub(project, "cbc:Name", title, languageID=E.language)
     E.sub(project, "cbc:Description", title, languageID=E.language)
     E.sub(project, "cbc:ProcurementTypeCode", "supplies", listName="contract-nature")
@@ -471,12 +478,18 @@ def _project(
             code,
             listName="social-objective",
         )
+    if estimated is not None:
+        E.money(E.sub(project, "cac:RequestedTenderTotal"), "cbc:EstimatedOverallContractAmount", estimated)
     classification = E.sub(project, "cac:MainCommodityClassification")
     E.sub(classification, "cbc:ItemClassificationCode", cpv or "", listName="cpv")
     address = E.sub(E.sub(project, "cac:RealizedLocation"), "cac:Address")
     if buyer.nuts:
         E.sub(address, "cbc:CountrySubentityCode", buyer.nuts, listName="nuts")
     E.sub(E.sub(address, "cac:Country"), "cbc:IdentificationCode", buyer.country or "", listName="country")
+    if period is not None:
+        planned = E.sub(project, "cac:PlannedPeriod")
+        E.sub(planned, "cbc:StartDate", _day(period[0]))
+        E.sub(planned, "cbc:EndDate", _day(period[1]))
 
 
 def _company(
