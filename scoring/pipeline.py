@@ -1050,14 +1050,8 @@ def award_notice(
 def award_criteria_xml(tender_dir: Path | str, lot: str | None = None) -> bytes:
     """BT-539 to BT-5421 of the contract notice's award criteria (cac:AwardingTerms), from the rule set as the
     evaluation scores it: the criteria a buyer publishes are the ones scored (tenderscore notice --criteria)."""
-    from lxml import etree
-
-    from scoring.reports.notice import LANGUAGES, NS, _Maker, award_criteria
+    from scoring.reports.notice import criteria_xml
 
     evaluations = run(tender_dir)
     chosen = [e for e in evaluations if lot is None or e.lot == lot] or evaluations[:1]
-    root = etree.Element(f"{{{NS['cac']}}}TenderingTerms", nsmap={k: v for k, v in NS.items() if k})
-    maker = _Maker(etree, LANGUAGES[chosen[0].tender.language])
-    award_criteria(maker, maker.sub(root, "cac:AwardingTerms"), chosen[0])
-    etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+    return criteria_xml(chosen[0])

@@ -386,3 +386,25 @@ def test_a_utilities_notice_passes_subtype_30_and_a_concession_names_what_it_lac
     drafted = build_notice(concession, facts, day, {b.bid_id: "BE" for b in evaluation.bids})
     assert drafted.subtype == "32"
     assert "BR-BT-00160-0039" in {f.rule for f in validate(drafted.xml, "32").failures}  # the concession's revenue
+
+
+def test_a_tender_excluded_as_abnormally_low_is_counted_as_such(awarded):
+    """t-verif-inad-low counts the tenders the committee excluded after examining their price (Art. 69(3)),
+    as committee.yaml records the examination: not a warning alone, not another exclusion."""
+    from scoring.award.results import Status
+    from scoring.models import PriceExamination
+    from scoring.pipeline import run
+    from scoring.reports.notice import statistics
+
+    root, _, _ = awarded
+    [evaluation] = run(root / "tender")
+    examined = PriceExamination(bid="03-budgetit", asked_on="2026-10-19", outcome="rejected", note="None given.")
+    tender = evaluation.tender.model_copy(
+        update={"proceedings": evaluation.tender.proceedings.model_copy(update={"price_examinations": [examined]})}
+    )
+    bids = [
+        b.model_copy(update={"status": Status.EXCLUDED}) if b.bid_id == "03-budgetit" else b for b in evaluation.bids
+    ]
+    counts, _ = statistics(evaluation.model_copy(update={"bids": bids}), tender, {})
+    assert dict(counts)["t-verif-inad-low"] == 1
+    assert "t-verif-inad-low" not in dict(statistics(evaluation, evaluation.tender, {})[0])  # 08 is excluded otherwise

@@ -425,10 +425,10 @@ class Workspace:
             path = t.folder / TENDER_FILE
             self._write_then_record(path, lambda: yamledit.set_key(path, "clarifications", {"sent_on": on}), record)
 
-    def committee_entry(self, t: Tender, session: Session) -> dict | None:
-        """The person's entry in committee.yaml: the one of their name and role (a member's or the chair's);
-        an InputError when two entries are theirs."""
-        mine = [m for m in self._members(t) if _is(m, session)]
+    def committee_entry(self, t: Tender, session: Session, members: list[dict] | None = None) -> dict | None:
+        """The person's entry in committee.yaml (`members`, when read already): the one of their name and role
+        (a member's or the chair's); an InputError when two entries are theirs."""
+        mine = [m for m in (self._members(t) if members is None else members) if _is(m, session)]
         if len(mine) > 1:
             raise InputError(COMMITTEE_FILE, f"{session.user.name} is in the committee twice: correct committee.yaml")
         return mine[0] if mine else None
@@ -637,12 +637,13 @@ class Workspace:
 
         if session.user.role not in (Role.MEMBER, Role.CHAIR):
             return None
-        entry = self.committee_entry(t, session)
+        members = self._members(t)
+        entry = self.committee_entry(t, session, members)
         if entry is None or entry.get("conflict"):
             return None
         try:
             mine = Member.model_validate(entry).evaluator_id
-            others = [Member.model_validate(m).evaluator_id for m in self._members(t) if not _is(m, session)]
+            others = [Member.model_validate(m).evaluator_id for m in members if not _is(m, session)]
         except ValidationError:
             raise InputError(COMMITTEE_FILE, "an entry of the committee is not one committee.yaml allows") from None
         if mine in others:
@@ -668,6 +669,8 @@ class Workspace:
         from scoring.intake.panel_sheets import read_panel
 
         found = self.overview(t, wait=True)
+        if not any(c.kernel.judged for e, _ in found.lots for c in e.rules.criteria):
+            return []  # nothing judged: no score sheet to read
         sheets = read_panel(t.folder)
         mine = self.evaluator_of(t, session)
         out = []

@@ -48,15 +48,19 @@ class Validation:
 
 
 @lru_cache(maxsize=1)
+def _fields() -> dict:
+    data: dict = json.loads((SDK / "fields" / "fields.json").read_text(encoding="utf-8"))
+    return data
+
+
+@lru_cache(maxsize=1)
 def field_names() -> dict[str, str]:
     """Field id -> its name, from the SDK's fields.json."""
-    data = json.loads((SDK / "fields" / "fields.json").read_text(encoding="utf-8"))
-    return {f["id"]: f.get("name", "") for f in data["fields"]}
+    return {f["id"]: f.get("name", "") for f in _fields()["fields"]}
 
 
 def sdk_version() -> str:
-    data = json.loads((SDK / "fields" / "fields.json").read_text(encoding="utf-8"))
-    return str(data["sdkVersion"]).removeprefix("eforms-sdk-")
+    return str(_fields()["sdkVersion"]).removeprefix("eforms-sdk-")
 
 
 def check_xsd(xml: bytes) -> list[Failure]:

@@ -150,7 +150,8 @@ def statistics(
     and large add up to the tenders received, as SDK 1.15's rules require) and by where the tenderer is (the
     buyer's country, another of the EEA, outside it)."""
     received = [b for b in evaluation.bids if not b.superseded and not b.withdrawn]
-    low = [b for b in received if b.status is Status.EXCLUDED and any("Art. 69" in str(r) for r in b.reasons)]
+    rejected = {e.bid for e in tender.proceedings.price_examinations if e.outcome == "rejected"}  # Art. 69(3)
+    low = [b for b in received if b.status is Status.EXCLUDED and b.bid_id in rejected]
     given = {b.bid_id: tender.eforms.tenderers.get(b.bid_id) or EformsOrganisation() for b in received}
     missing = [f"eforms.tenderers.{b}.size" for b, g in given.items() if g.size is None]
     where = {b: _country(countries.get(b), g) for b, g in given.items()}
@@ -443,6 +444,18 @@ def award_criteria(E: _Maker, awarding: Any, evaluation: Evaluation) -> None:
         E.sub(sub, "cbc:AwardingCriterionTypeCode", c["type"], listName="award-criterion-type")
         E.sub(sub, "cbc:Name", c["name"], languageID=E.language)
         E.sub(sub, "cbc:Description", c["description"], languageID=E.language)
+
+
+def criteria_xml(evaluation: Evaluation) -> bytes:
+    """The award criteria as a contract notice's `cac:TenderingTerms/cac:AwardingTerms` (tenderscore notice
+    --criteria): the criteria a buyer publishes are literally the ones scored."""
+    from lxml import etree
+
+    root = etree.Element(f"{{{NS['cac']}}}TenderingTerms", nsmap={k: v for k, v in NS.items() if k})
+    maker = _Maker(etree, LANGUAGES[evaluation.tender.language], evaluation.tender.currency)
+    award_criteria(maker, maker.sub(root, "cac:AwardingTerms"), evaluation)
+    etree.indent(root, space="  ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
 
 
 def _project(
