@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
+from flows.criteria_cli import criteria_app
 from scoring import __version__
 from scoring.errors import InputError, LedgerError, OutputError, os_problem
 
@@ -40,6 +41,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(registers_app, name="registers")
+app.add_typer(criteria_app, name="criteria")
 
 
 def stderr() -> Console:
@@ -693,6 +695,10 @@ def check_rules(rules_file: Annotated[str, typer.Argument(metavar="FILE", help="
         print(f"  {c.stake(rule_set.method):>5} {unit}  {c.id:<20} {c.function:<18} {c.field}")
     for k in rule_set.knockouts:
         print(f"  knock-out {k.id}: {k.requirement}")
+    for library in loaded.libraries:
+        documents = sum(1 for e in library.entries if e.role == "document")
+        stated = f", {documents} stated in the documents only" if documents else ""
+        print(f"  library {library.id} {library.version}: {len(library.entries)} entries used{stated}")
     print(f"  tie-break: {rule_set.method.document()['ranked_on']} → {' → '.join(rule_set.tie_break)}")
     for w in loaded.warnings:
         print(f"warning: {w}")

@@ -316,6 +316,7 @@ def assemble(
         warnings=warnings,
         rule_warnings=rules.warnings,
         catalogue_version=rules.catalogue.catalogue_version if rules.catalogue else None,
+        libraries=rules.libraries,
         registers=registers,
         agreement=panel_agreement(results),
         robustness=robustness,

@@ -14,7 +14,13 @@ from typing import Annotated, Any, Union
 from pydantic import Field, create_model
 
 BASE = "https://tenderscore.eu/schemas/"  # identifiers, not addresses fetched: the files travel with the rules
-NAMES = {"rules": "rules-1.schema.json", "tender": "tender-1.schema.json", "evaluation": "evaluation-1.schema.json"}
+NAMES = {
+    "rules": "rules-1.schema.json",
+    "tender": "tender-1.schema.json",
+    "evaluation": "evaluation-1.schema.json",
+    "criteria-entry": "criteria-entry-1.schema.json",
+    "criteria-library": "criteria-library-1.schema.json",
+}
 
 
 def rules_schema() -> dict[str, Any]:
@@ -51,6 +57,8 @@ def rules_schema() -> dict[str, Any]:
         },
     }
     definitions["RuleSetVariant"] = variant
+    _with_library(full, variant)
+    definitions["LibraryUse"] = USE
     return _published(
         "rules",
         {
@@ -62,6 +70,62 @@ def rules_schema() -> dict[str, Any]:
             "definitions": definitions,
         },
     )
+
+
+USE = {
+    "type": "object",
+    "description": "An entry of the criteria library the rule set is built from (scoring/rules/uses.py): the keys "
+    "beside entry, version and as override the entry's criterion or knock-out (weight, params, ...).",
+    "required": ["entry"],
+    "properties": {
+        "entry": {"type": "string", "description": "The entry's id (tenderscore criteria list)."},
+        "version": {"type": "integer", "minimum": 1, "description": "Its version; without one, the latest."},
+        "as": {
+            "enum": ["criterion", "knockout", "document"],
+            "description": "What it becomes, when not what its stage makes it: a scored criterion, a knock-out, or "
+            "stated in the tender documents only.",
+        },
+    },
+}
+
+
+def _with_library(*rule_sets: dict[str, Any]) -> None:
+    """`library:` and `uses:` in a rule set and a variant: one built on a library needs no criteria of its own."""
+    for schema in rule_sets:
+        schema["properties"]["library"] = {
+            "type": "string",
+            "description": "The criteria library its `uses:` entries come from: an installed library's id "
+            "(tenderscore-ict) or a folder, written as a path (./my-library).",
+        }
+        schema["properties"]["uses"] = {
+            "type": "array",
+            "items": {"$ref": "#/definitions/LibraryUse"},
+            "description": "The library entries the rule set is built from, in order.",
+        }
+        required = schema.get("required", [])
+        if "criteria" in required:
+            schema["required"] = [r for r in required if r != "criteria"]
+            schema["anyOf"] = [{"required": ["criteria"]}, {"required": ["uses"]}]
+        schema["dependencies"] = {"uses": ["library"]}
+
+
+def criteria_entry_schema() -> dict[str, Any]:
+    """An entry of a criteria library (entries/<id>.v<version>.yaml)."""
+    from scoring.rules.library import Entry
+
+    schema = Entry.model_json_schema(mode="validation", ref_template="#/definitions/{model}")
+    schema["definitions"] = schema.pop("$defs", {})
+    schema["title"] = "tenderscore criteria library entry"
+    return _published("criteria-entry", schema)
+
+
+def criteria_library_schema() -> dict[str, Any]:
+    """A criteria library's library.yaml."""
+    from scoring.rules.library import Manifest
+
+    schema = Manifest.model_json_schema(mode="validation", ref_template="#/definitions/{model}")
+    schema["title"] = "tenderscore criteria library"
+    return _published("criteria-library", schema)
 
 
 def _change(model: Any, what: str) -> dict[str, Any]:
@@ -131,7 +195,13 @@ def _published(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"$schema": "http://json-schema.org/draft-07/schema#", "$id": BASE + NAMES[name], **schema}
 
 
-SCHEMAS = {"rules": rules_schema, "tender": tender_schema, "evaluation": evaluation_schema}
+SCHEMAS = {
+    "rules": rules_schema,
+    "tender": tender_schema,
+    "evaluation": evaluation_schema,
+    "criteria-entry": criteria_entry_schema,
+    "criteria-library": criteria_library_schema,
+}
 
 
 def text(name: str) -> str:
@@ -143,6 +213,7 @@ def codes_markdown() -> str:
     """docs/codes.md: every issue code, claim reason code and rule set warning, with what it means."""
     from scoring.claims.verdicts import REASON_CODES
     from scoring.issues import CODES
+    from scoring.rules.compose import LIBRARY_CODES
     from scoring.rules.lint import LINT_CODES
 
     cell = lambda text: str(text).replace("|", "\\|")
@@ -176,6 +247,12 @@ def codes_markdown() -> str:
         "| Code | Meaning |",
         "| --- | --- |",
         *(f"| `{code}` | {cell(meaning)} |" for code, meaning in LINT_CODES.items()),
+        "",
+        "## Findings on a criteria library (tenderscore criteria lint)",
+        "",
+        "| Code | Meaning |",
+        "| --- | --- |",
+        *(f"| `{code}` | {cell(meaning)} |" for code, meaning in LIBRARY_CODES.items()),
     ]
     return "\n".join(out) + "\n"
 

@@ -40,7 +40,9 @@ def sample_spec(name: str) -> dict:
 
 def rules_data() -> dict:
     """The sample rule set as data, pointing at the catalogue and registers wherever it is written."""
-    data = yaml.safe_load(SAMPLE_RULES.read_text())
+    from scoring.rules.uses import written_out
+
+    data = written_out(SAMPLE_RULES)  # the criteria library's entries written out, to change as a test needs
     data["catalogue"] = str(ROOT / "rules" / "labels.yaml")
     data["registers"] = str(ROOT / "rules" / "registers")
     return data

@@ -18,6 +18,7 @@ from scoring.errors import InputError
 from scoring.models import Award
 from scoring.names import safe_name
 from scoring.reports.follow_up import Words
+from scoring.rules.uses import written_out
 
 
 def REQ(certificate: str) -> str:
@@ -38,7 +39,7 @@ def tender(tmp_path):
     a lapsed certificate must be remedied within 30 days under this contract."""
     shutil.copytree(ROOT / "rules", tmp_path / "rules")
     shutil.copytree(SAMPLE_TENDER, tmp_path / "tender")
-    rules = yaml.safe_load((tmp_path / "rules" / "computers-2026.yaml").read_text())
+    rules = written_out(tmp_path / "rules" / "computers-2026.yaml")
     rules["follow_up"] = {"on_lapse_of": {"certificate": {"remedy_within_days": 30}}}
     (tmp_path / "rules" / "computers-2026.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
     data = yaml.safe_load((tmp_path / "tender" / "tender.yaml").read_text())

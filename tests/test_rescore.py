@@ -11,6 +11,7 @@ from scoring.audit import rescore
 from scoring.audit.ledger import open_ledger
 from scoring.intake import validate
 from scoring.rules.load import load_rules
+from scoring.rules.uses import written_out
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def _tasks_of_latest_rescore() -> list[str]:
 
 
 def _shift_label_to_price(rules_file):
-    data = yaml.safe_load(rules_file.read_text())
+    data = written_out(rules_file)
     data["criteria"] = [c for c in data["criteria"] if c["id"] not in ("final_assembly", "components")]
     for c in data["criteria"]:
         if c["id"] == "price":

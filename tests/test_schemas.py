@@ -188,4 +188,9 @@ def test_the_codes_page_is_generated_and_lists_every_code():
     assert page == schemas.codes_markdown(), "run python -m scoring.schemas and commit docs/codes.md"
     assert all(f"| `{code}` |" in page for code in (*CODES, *REASON_CODES, *LINT_CODES))
     linter = (ROOT / "scoring" / "rules" / "lint.py").read_text(encoding="utf-8")
-    assert set(re.findall(r'code="(lint\.\w+)"', linter)) == set(LINT_CODES)  # every warning it gives is listed
+    assert set(re.findall(r'code="((?:lint|library)\.\w+)"', linter)) == set(LINT_CODES)  # every warning listed
+    from scoring.rules.compose import LIBRARY_CODES
+
+    assert all(f"| `{code}` |" in page for code in LIBRARY_CODES)
+    library_linter = (ROOT / "scoring" / "rules" / "compose.py").read_text(encoding="utf-8")
+    assert set(re.findall(r'"(entry\.\w+)",', library_linter)) == set(LIBRARY_CODES)

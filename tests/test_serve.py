@@ -11,6 +11,8 @@ import pytest
 import yaml
 from conftest import ROOT, SAMPLE_TENDER, decide, free_port, serving
 
+from scoring.rules.uses import written_out
+
 pytestmark = pytest.mark.slow
 
 
@@ -67,7 +69,7 @@ def test_a_published_rules_change_leads_to_a_completed_rescore(service):
     (root / "tender" / "tender.yaml").write_text(yaml.safe_dump(data))
     _cli(["evaluate", "tender"], env, root)
 
-    rules = yaml.safe_load((root / "rules" / "computers-2026.yaml").read_text())
+    rules = written_out(root / "rules" / "computers-2026.yaml")
     for c in rules["criteria"]:
         if c["id"] == "price":
             c.update(weight=60, weight_range=[50, 70])

@@ -18,6 +18,8 @@ import pytest
 import yaml
 from conftest import POSTGRES, ROOT, SAMPLE_TENDER, free_port, postgres_reachable, serving
 
+from scoring.rules.uses import written_out
+
 pytestmark = pytest.mark.slow
 
 TENDERS = ("CITY-ICT-2026-101", "CITY-ICT-2026-102", "CITY-ICT-2026-103")
@@ -78,7 +80,7 @@ def _tenders(root: Path) -> list[Path]:
 
 def _change_rules(root: Path, price: int) -> None:
     path = root / "rules" / "computers-2026.yaml"
-    rules = yaml.safe_load(path.read_text())
+    rules = written_out(path)
     for c in rules["criteria"]:
         if c["id"] == "price":
             delta = price - c["weight"]

@@ -12,6 +12,7 @@ from scoring.facts import N_, Fact
 from scoring.intake.parse import looks_like_formula
 from scoring.issues import Issue
 from scoring.models import ClarificationRequest, Clarified, Frozen, Tender
+from scoring.rules.library import LibraryUse
 from scoring.rules.lint import RuleWarning
 from scoring.rules.schema import RuleSet
 
@@ -206,6 +207,7 @@ class Evaluation(Frozen):
     warnings: list[Fact] = []  # about the evaluation as a whole (e.g. an undecided tie)
     rule_warnings: list[RuleWarning] = []  # the criteria linter's
     catalogue_version: str | None = None
+    libraries: list[LibraryUse] = []  # the criteria libraries the rule set was built from, each entry used
     registers: list[str] = []  # the register snapshots claims were checked against
     agreement: dict[str, Decimal | None] = {}  # judged criterion -> Krippendorff's alpha
     robustness: RobustnessReport = RobustnessReport()  # award/robustness.py

@@ -22,6 +22,7 @@ from scoring.reports.evaluation_json import LedgerHead, Queued, ledger_head, rev
 from scoring.reports.i18n import N_, Formats, gettext
 from scoring.reports.letters import PROCEDURES, VERDICTS, text
 from scoring.reports.words import word
+from scoring.rules.library import LibraryUse
 from scoring.rules.lint import RuleWarning
 from scoring.rules.schema import RuleSet
 
@@ -297,6 +298,17 @@ class PendingRow:
     text: str
 
 
+def library_shown(use: LibraryUse, _: Any) -> str:
+    """A criteria library as reports name it: its id and version, how many of its entries the rule set used,
+    and its hash."""
+    return _("%(library)s %(version)s: %(count)s entries used (SHA-256 %(sha)s)") % {
+        "library": use.id,
+        "version": use.version,
+        "count": len(use.entries),
+        "sha": use.sha256,
+    }
+
+
 @dataclass(frozen=True)
 class CommitteeView:
     """What summary.md and report.html both say, worded and formatted in one language: each template only
@@ -312,6 +324,7 @@ class CommitteeView:
     rules: RuleSet
     rules_path: str
     rules_sha256: str
+    libraries: list[str]  # the criteria libraries the rule set was built from, worded
     tool_version: str
     scenario: bool
     official: bool
@@ -379,6 +392,7 @@ def committee_view(evaluation: Evaluation, diff: dict | None, language: str) -> 
         rules=evaluation.rules,
         rules_path=rules_path_shown(evaluation),
         rules_sha256=evaluation.rules_sha256,
+        libraries=[library_shown(u, _) for u in evaluation.libraries],
         tool_version=evaluation.tool_version,
         scenario=evaluation.kind is RunKind.SCENARIO,
         official=evaluation.kind is RunKind.OFFICIAL,

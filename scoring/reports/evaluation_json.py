@@ -25,6 +25,7 @@ from scoring.award.results import BidResult, CriterionResult, Evaluation, PanelO
 from scoring.claims.verdicts import ClaimVerdict
 from scoring.facts import Fact, english
 from scoring.formatting import json_text, plain
+from scoring.rules.library import LibraryUse
 
 SCHEMA = "tenderscore/evaluation/1"
 
@@ -276,6 +277,10 @@ class EvaluationDocument(Part):
     rules_id: str
     rules_version: str
     catalogue_version: str | None
+    criteria_libraries: list[LibraryUse] = Field(
+        description="the criteria libraries the rule set was built from (id, version, SHA-256) and each entry "
+        "it used, at its version, with the criterion or knock-out it became"
+    )
     register_snapshots: list[str]
     method: MethodPart
     counts: Counts
@@ -483,6 +488,7 @@ def evaluation_model(evaluation: Evaluation) -> EvaluationDocument:
         rules_id=evaluation.rules.id,
         rules_version=evaluation.rules.version,
         catalogue_version=evaluation.catalogue_version,
+        criteria_libraries=evaluation.libraries,
         register_snapshots=evaluation.registers,
         method=MethodPart(**evaluation.rules.method.document()),
         counts=Counts(files=len(evaluation.bids), **counts),

@@ -15,7 +15,7 @@ from scoring.facts import Fact
 from scoring.formatting import PLAIN, plain
 from scoring.issues import CODES
 from scoring.reports.clarifications import answer_rows, request_rows, with_clarifications
-from scoring.reports.committee import STATUSES, ranking_heading, robustness_lines
+from scoring.reports.committee import STATUSES, library_shown, ranking_heading, robustness_lines
 from scoring.reports.evaluation_json import rules_path_shown
 from scoring.reports.i18n import gettext
 from scoring.reports.letters import VERDICTS
@@ -386,6 +386,7 @@ def rules_sheet(book: Book, wb: Report) -> None:
     ws: Sheet = wb.sheet(_("Rules"))
     ws.header([_("Setting"), _("Value")])
     ws.columns([None, "wrap"])
+    documents_only = _("in the tender documents")  # a library entry the rule set states but does not check
     for key, value in (
         (_("Rule set"), rules.id),
         (_("Version"), rules.version),
@@ -401,6 +402,12 @@ def rules_sheet(book: Book, wb: Report) -> None:
         ),
         (_("Tie-break"), " → ".join(["total"] + rules.tie_break)),
         (_("Label catalogue"), evaluation.catalogue_version),
+        *((_("Criteria library"), library_shown(u, _)) for u in evaluation.libraries),
+        *(
+            (f"{e.id} {e.version}", f"{e.rule or documents_only} ({e.sha256[:12]}…)")
+            for u in evaluation.libraries
+            for e in u.entries
+        ),
         (_("Register snapshots"), "; ".join(evaluation.registers)),
         (_("Method"), f"{rules.method.name} {rules.method.setting() or ''}".strip()),
         ("tenderscore", evaluation.tool_version),

@@ -202,7 +202,21 @@ def objectives(evaluation: Evaluation) -> tuple[list[str], list[str]]:
     for k in evaluation.rules.knockouts:
         if any(f.startswith(SOCIAL_FIELDS) for f in _fields_of(k)):
             social.append("work-cond")
+    for e in _scored_entries(evaluation):  # what the criteria library says each entry addresses
+        green += e.eforms.green
+        social += e.eforms.social
     return sorted(set(green)), sorted(set(social))
+
+
+def _scored_entries(evaluation: Evaluation) -> list[Any]:
+    """The criteria library entries the rule set scores or checks (not those only stated in the documents)."""
+    return [e for u in evaluation.libraries for e in u.entries if e.role != "document"]
+
+
+def gpp_criteria(evaluation: Evaluation) -> str:
+    """BT-805: eu when a scored entry follows the EU GPP criteria, national for a national tool's, else other."""
+    codes = {e.eforms.gpp for e in _scored_entries(evaluation)}
+    return "eu" if "eu" in codes else "national" if "national" in codes else "other"
 
 
 def _fields_of(knockout: Any) -> list[str]:
@@ -422,9 +436,10 @@ def _lot(E: _Maker, root: Any, tender: Tender, f: LotFacts) -> None:
     E.sub(project, "cbc:ID", str(f.evaluation.lot or "1"), schemeName="InternalID")
     title = tender.title if f.evaluation.lot is None else f"{tender.title} ({f.evaluation.lot})"
     green, social = objectives(f.evaluation)
+    gpp = gpp_criteria(f.evaluation)
     award = f.award or {}
     period = (award.get("contract_start") or tender.contract_start, award.get("contract_end") or tender.contract_end)
-    _project(E, project, title, tender.eforms.cpv, tender.eforms.buyer, green, social, period=period)
+    _project(E, project, title, tender.eforms.cpv, tender.eforms.buyer, green, social, period=period, gpp=gpp)
 
 
 def award_criteria(E: _Maker, awarding: Any, evaluation: Evaluation) -> None:
@@ -468,6 +483,7 @@ def _project(
     social: list[str] | None = None,
     estimated: Decimal | None = None,
     period: tuple[Any, Any] | None = None,
+    gpp: str = "other",
 ) -> None:
     """A project's name, nature, green and social objectives (BT-805, BT-774, BT-775), estimated value (BT-27),
     CPV, place and, for a lot, the contract's period (BT-536, BT-537)."""
@@ -476,7 +492,7 @@ def _project(
     E.sub(project, "cbc:ProcurementTypeCode", "supplies", listName="contract-nature")
     if green:
         additional = E.sub(project, "cac:ProcurementAdditionalType")
-        E.sub(additional, "cbc:ProcurementTypeCode", "other", listName="gpp-criteria")
+        E.sub(additional, "cbc:ProcurementTypeCode", gpp, listName="gpp-criteria")
         for code in green:
             E.sub(
                 E.sub(project, "cac:ProcurementAdditionalType"),

@@ -16,6 +16,7 @@ from scoring.rules.functions import LookupParams
 if TYPE_CHECKING:
     from scoring.rules.catalogue import Catalogue, Scheme
     from scoring.rules.schema import RuleSet
+    from scoring.rules.uses import Expanded
 
 EW_AFFILIATION = re.compile(r"affiliat", re.I)
 ELECTRONICS_WATCH = re.compile(r"electronics[\s_-]*watch|\bew\b", re.I)
@@ -29,6 +30,13 @@ LINT_CODES = {  # code -> what it warns about (docs/codes.md)
     "transparent, set by a party the bidder cannot influence), so an equivalent must be accepted on its merits.",
     "lint.ew_affiliation": "A criterion or requirement asks suppliers for Electronics Watch affiliation, but "
     "affiliates are public buyers: ask for the contract conditions, disclosure and cooperation with monitoring.",
+    "library.stage": "A criteria library entry is used at another stage than the library gives it (a selection "
+    "criterion or a clause scored as an award criterion, an award criterion made a knock-out).",
+    "library.weight": "A criterion from a criteria library weighs outside the range the entry recommends.",
+    "library.unpinned": "A criteria library entry is used without its version: a new version in the library "
+    "changes the rule set.",
+    "library.wording": "A knock-out from a criteria library checks something else than the entry, but keeps the "
+    "entry's wording: bidders would be told a requirement that is not the one checked.",
 }
 
 
@@ -126,4 +134,81 @@ def _scheme_warnings(scheme: Scheme, rule: str, what: str, *, weighted: bool) ->
                 "any means of proof that they are met.",
             )
         )
+    return out
+
+
+def library_warnings(rules: RuleSet, uses: list[Expanded]) -> list[RuleWarning]:
+    """The rule set against the criteria library entries it uses: each entry at its stage, each weight in the
+    entry's recommended range, each entry pinned to a version, each changed knock-out reworded."""
+    from scoring.rules.library import STAGES
+
+    out: list[RuleWarning] = []
+    criteria = {c.id: c for c in rules.criteria}
+    knockouts = {k.id: k for k in rules.knockouts}
+    done: set[tuple[str, int]] = set()
+    for expanded in uses:
+        assert expanded.library is not None or not expanded.used
+        for used in expanded.used:
+            if (used.id, used.version) in done or expanded.library is None:
+                continue  # a variant's entry over its base's: the variant's use is the one that counts
+            done.add((used.id, used.version))
+            entry = expanded.library.entries[(used.id, used.version)]
+            named = f"entry {entry.id} (version {entry.version})"
+            if not used.pinned:
+                out.append(
+                    RuleWarning(
+                        code="library.unpinned",
+                        rule=f"uses.{entry.id}",
+                        message=f"uses {entry.id} without a version, so its latest ({entry.version}) is used and a "
+                        f"new version in the library changes this rule set; pin it: version: {entry.version}.",
+                    )
+                )
+            stage = STAGES[entry.stage].split(" (")[0]
+            if used.role == "criterion" and used.rule in criteria and entry.stage != "award_criterion":
+                c = criteria[used.rule]
+                out.append(
+                    RuleWarning(
+                        code="library.stage",
+                        rule=f"criteria.{c.id}",
+                        message=f"criterion '{c.id}' is scored on {named}, which the library gives as a {stage} "
+                        f"({'; '.join(entry.legal_basis)}), not an award criterion: "
+                        + (
+                            "what it attests is the company, not the supplied products (Art. 67(3)); use it to "
+                            "select tenderers, or as a contract condition."
+                            if entry.stage == "selection"
+                            else "use it as the library gives it, or state why it is scored here."
+                        ),
+                    )
+                )
+            if used.role == "knockout" and used.rule in knockouts and entry.stage == "award_criterion":
+                out.append(
+                    RuleWarning(
+                        code="library.stage",
+                        rule=f"knockouts.{used.rule}",
+                        message=f"knock-out '{used.rule}' excludes on {named}, which the library gives as an award "
+                        "criterion: a bid that does less is scored lower, not excluded.",
+                    )
+                )
+            if used.role == "criterion" and used.rule in criteria and entry.recommended_weight is not None:
+                c = criteria[used.rule]
+                low, high = entry.recommended_weight
+                if c.weight is not None and not low <= c.weight <= high:
+                    out.append(
+                        RuleWarning(
+                            code="library.weight",
+                            rule=f"criteria.{c.id}",
+                            message=f"criterion '{c.id}' weighs {c.weight} %, outside the {low}-{high} % that "
+                            f"{named} recommends ({entry.source.publisher}).",
+                        )
+                    )
+            changed = expanded.overrides.get(used.rule or "", {})
+            if used.role == "knockout" and {"check", "every_item"} & set(changed) and "requirement" not in changed:
+                out.append(
+                    RuleWarning(
+                        code="library.wording",
+                        rule=f"knockouts.{used.rule}",
+                        message=f"knock-out '{used.rule}' checks otherwise than {named} but keeps its wording "
+                        f'("{entry.text.en}"): state the requirement it checks (requirement, requirements).',
+                    )
+                )
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,11 @@ from scoring.errors import Problem, RuleError
 from scoring.intake.folder import Files
 from scoring.rules.catalogue import Catalogue, load_catalogue
 from scoring.rules.checks import check_rules
-from scoring.rules.lint import RuleWarning, lint_rules
+from scoring.rules.library import LibraryUse
+from scoring.rules.lint import RuleWarning, library_warnings, lint_rules
 from scoring.rules.methods import METHODS
 from scoring.rules.schema import FUNCTIONS, RuleSet
+from scoring.rules.uses import Expanded, expand
 from scoring.yamlio import Document, load_yaml, read_input
 
 
@@ -30,6 +33,8 @@ class LoadedRules(BaseModel):
     catalogue: Catalogue | None = None
     catalogue_sha256: str | None = None
     warnings: list[RuleWarning] = []
+    libraries: list[LibraryUse] = []
+    """The criteria libraries the rule set uses entries of, with each entry used (the variant's first)."""
 
     @property
     def registers_folder(self) -> Path:
@@ -56,31 +61,44 @@ def merge(base: Any, variant: Any) -> Any:
     return variant
 
 
-def _read_with_base(path: Path, seen: tuple = (), files: Files | None = None) -> tuple[dict, bytes, list[Document]]:
-    """The rule file's data merged over the file it `extends`, the bytes both hash over, and the files
-    themselves (the variant first) to name the line of a problem in."""
+@dataclass
+class _Read:
+    """A rule file's data merged over the file it `extends`, the bytes its hash covers (the files and the
+    library entries they use), the files themselves (the variant first) to name the line of a problem in, and
+    each file's library use."""
+
+    data: dict
+    content: bytes
+    docs: list[Document]
+    uses: list[Expanded]
+
+
+def _read_with_base(path: Path, seen: tuple = (), files: Files | None = None) -> _Read:
     content = read_input(path, RuleError, files)
     doc = load_yaml(path, RuleError, data=content)
-    data = dict(doc.data)
+    expanded = expand(doc, path)
+    data = expanded.data
+    content += expanded.content
     base_name = data.pop("extends", None)
     if base_name is None:
-        return data, content, [doc]
+        return _Read(data, content, [doc], [expanded])
     base_path = (path.parent / str(base_name)).resolve()
     if base_path in seen or base_path == path:
         raise doc.error(f"extends {base_name}, which extends this file again", "extends", RuleError)
     if not base_path.is_file():
         raise doc.error(f"extends {base_name}, which does not exist", "extends", RuleError)
-    base, base_content, base_docs = _read_with_base(base_path, seen + (path,), files)
+    base = _read_with_base(base_path, seen + (path,), files)
     # Paths in the base are relative to the base's folder, wherever the variant lives.
     for key, default in (("catalogue", "labels.yaml"), ("registers", "registers")):
-        base[key] = str(base_path.parent / base.get(key, default))
-    return merge(base, data), content + b"\0" + base_content, [doc, *base_docs]
+        base.data[key] = str(base_path.parent / base.data.get(key, default))
+    return _Read(merge(base.data, data), content + b"\0" + base.content, [doc, *base.docs], [expanded, *base.uses])
 
 
 def load_rules(path: Path | str, files: Files | None = None) -> LoadedRules:
     """A rule file loaded with every check the evaluation applies; a RuleError naming each problem."""
     path = Path(path).resolve()
-    data, content, docs = _read_with_base(path, files=files)
+    read = _read_with_base(path, files=files)
+    data, content, docs = read.data, read.content, read.docs
     merged = Document(path, data, docs[0].lines)
     try:
         _check_names(data, path)
@@ -93,14 +111,15 @@ def load_rules(path: Path | str, files: Files | None = None) -> LoadedRules:
             )
         check_rules(rules, path, catalogue)
     except RuleError as error:
-        raise _located(error, merged, docs) from None
+        raise _located(error, merged, docs, read.uses) from None
     return LoadedRules(
         rules=rules,
         path=str(path),
         sha256=hashlib.sha256(content).hexdigest(),
         catalogue=catalogue,
         catalogue_sha256=(files.sha256(catalogue_path) if files else _sha256(catalogue_path)) if catalogue else None,
-        warnings=lint_rules(rules, catalogue),
+        warnings=lint_rules(rules, catalogue) + library_warnings(rules, read.uses),
+        libraries=[u.record for u in read.uses if u.record is not None],
     )
 
 
@@ -108,9 +127,10 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _located(error: RuleError, merged: Document, docs: list[Document]) -> RuleError:
+def _located(error: RuleError, merged: Document, docs: list[Document], uses: list[Expanded]) -> RuleError:
     """Each problem of the merged rule set in the file its key comes from (the variant, else its base), with
-    its line there, and criteria and knock-outs named by their id."""
+    its line there, and criteria and knock-outs named by their id; one a library entry gave, at its `uses:`
+    item."""
     out = []
     for p in error.problems:
         if p.path != str(merged.path) or p.key is None:
@@ -119,11 +139,25 @@ def _located(error: RuleError, merged: Document, docs: list[Document]) -> RuleEr
         loc = tuple(int(k) if k.isdigit() else k for k in p.key.split("."))
         found = [(len(here), -n, d, here) for n, d in enumerate(docs) if (here := _same_place(merged.data, d, loc))]
         if not found:
-            out.append(Problem(str(docs[0].path), p.problem, p.key, merged.shown(loc)))
+            home, line = _from_uses(merged.data, loc, docs, uses)
+            out.append(Problem(str(home.path), p.problem, p.key, merged.shown(loc), line))
             continue
         _depth, _n, home, here = max(found, key=lambda f: f[:2])
         out.append(Problem(str(home.path), p.problem, p.key, merged.shown(loc), home.line_of(here)))
     return RuleError.of(out)
+
+
+def _from_uses(data: Any, loc: tuple, docs: list[Document], uses: list[Expanded]) -> tuple[Document, int | None]:
+    """The file and `uses:` line of a criterion or knock-out a library entry gave (the first file that
+    expanded it), else the variant without a line."""
+    if len(loc) > 1 and loc[0] in ("criteria", "knockouts") and isinstance(loc[1], int):
+        rules = data.get(loc[0]) if isinstance(data, dict) else None
+        entry = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
+        rule_id = entry.get("id") if isinstance(entry, dict) else None
+        for doc, expanded in zip(docs, uses, strict=True):
+            if (loc[0], str(rule_id)) in expanded.lines:
+                return doc, expanded.lines[(loc[0], str(rule_id))]
+    return docs[0], None
 
 
 def _same_place(merged: Any, doc: Document, loc: tuple) -> tuple:
