@@ -90,7 +90,7 @@ def list_entries(
 
 
 @criteria_app.command("show")
-def show_entry(  # noqa: C901
+def show_entry(
     entry_id: Annotated[str, typer.Argument(metavar="ID", help="The entry's id.")],
     version: Annotated[int | None, typer.Option(help="The version (default: the latest).")] = None,
     library: LibraryOption = "tenderscore-ict",
@@ -138,6 +138,16 @@ def show_entry(  # noqa: C901
         )
     for code in v.equivalence:
         out.append(f"equivalence:  {EQUIVALENCE[code]}")
+    out += _rule_lines(entry)
+    if entry.notes:
+        out.append(f"notes:        {entry.notes.get(language)}")
+    print("\n".join(_shown(line) for line in out))
+    return EXIT_OK
+
+
+def _rule_lines(entry) -> list[str]:
+    """What an entry becomes in a rule set: its criterion or knock-out, labels, follow-up and eForms codes."""
+    out: list[str] = []
     if entry.criterion is not None:
         c = entry.criterion
         params = f" {c['params']}" if c.get("params") else ""
@@ -166,10 +176,7 @@ def show_entry(  # noqa: C901
     ]
     if any(codes):
         out.append(f"eForms:       {'; '.join(c for c in codes if c)}")
-    if entry.notes:
-        out.append(f"notes:        {entry.notes.get(language)}")
-    print("\n".join(_shown(line) for line in out))
-    return EXIT_OK
+    return out
 
 
 @criteria_app.command("lint")

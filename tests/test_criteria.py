@@ -374,7 +374,7 @@ def test_criteria_new_writes_a_rule_set_check_rules_accepts_and_never_overwrites
 
 
 def test_criteria_new_with_a_folder_library_and_no_catalogue_beside(tmp_path, capsys):
-    lib = _library_copy(tmp_path, "shared-lib")
+    lib = _library_copy(tmp_path, "our-lib")
     out = tmp_path / "rules" / "r.yaml"
     out.parent.mkdir()
     args = [
@@ -390,7 +390,7 @@ def test_criteria_new_with_a_folder_library_and_no_catalogue_beside(tmp_path, ca
     assert main(args) == 2 and "--catalogue" in capsys.readouterr().err  # labels asked, no catalogue
     assert main([*args, "--catalogue", str(CATALOGUE)]) == 0
     text = out.read_text()
-    assert "library: ../shared-lib" in text
+    assert "library: ../our-lib" in text
     assert load_rules(out).libraries[0].id == "tenderscore-ict"
 
 

@@ -149,7 +149,8 @@ def test_claims_are_in_the_json_report(sample_evaluation):
         "register_snapshot",
     }
     assert claims[0]["verdict"] == "accepted_equivalent"
-    assert {w["code"] for w in doc["rule_warnings"]} == {"lint.company_level"}
+    # ems scores a management system: a company-level scheme, and a selection criterion in the library
+    assert {w["code"] for w in doc["rule_warnings"]} == {"lint.company_level", "library.stage"}
 
 
 # --- review decisions, run twice -------------------------------------------------------------------------

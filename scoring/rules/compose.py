@@ -4,10 +4,11 @@ merge two buyers' libraries (docs/criteria.md)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 
@@ -50,52 +51,24 @@ LIBRARY_CODES = {  # code -> what the library linter checks (docs/criteria.md, d
 }
 
 
-def lint_library(library: Library, catalogue: object | None = None) -> list[Finding]:  # noqa: C901
+Add = Callable[[Literal["error", "warning"], str, str], None]
+
+
+def lint_library(library: Library, catalogue: object | None = None) -> list[Finding]:
     """What the entries' schema cannot see: languages, fields, labels, company-level schemes, eForms types and
     file names. `catalogue`: the label catalogue the entries' labels are checked against."""
-    from scoring.intake.template import ITEM_FIELDS, SUPPLIER_FIELDS
-
-    known = {f"supplier.{f}" for f in SUPPLIER_FIELDS} | {f"items.{f}" for f in ITEM_FIELDS}
-    known |= set(FIELDS_OUTSIDE_TEMPLATE)
     out: list[Finding] = []
     for key, entry in library.entries.items():
-        where = f"{entry.id} {entry.version}"
 
-        def add(level: Literal["error", "warning"], code: str, message: str, where: str = where) -> None:
+        def add(
+            level: Literal["error", "warning"], code: str, message: str, where: str = f"{entry.id} {entry.version}"
+        ) -> None:
             out.append(Finding(level, code, where, message))
 
-        texts = {"title": entry.title, "text": entry.text, "verification.evidence": entry.verification.evidence}
-        if entry.notes:
-            texts["notes"] = entry.notes
-        if entry.response.document:
-            texts["response.document"] = entry.response.document
-        for name, text in texts.items():
-            if text.missing():
-                add("warning", "entry.language", f"{name} has no {', '.join(text.missing())} wording")
-        read = _fields_read(entry)
-        for f in sorted(set(entry.response.fields) | read):
-            if f not in known:
-                add("error", "entry.field", f"{f} is not a field of the bid template (docs/bid-template.md)")
-        missing = sorted(read - set(entry.response.fields) - set(FIELDS_OUTSIDE_TEMPLATE) - set(OFFER))
-        if missing:
-            add("warning", "entry.response", f"reads {', '.join(missing)}, which the response does not list")
+        _languages(entry, add)
+        _fields(entry, add)
         if catalogue is not None:
-            names = list(entry.verification.labels) + [str(r.get("reference")) for r in entry.labels.values()]
-            for name in names:
-                scheme = catalogue.find(name)  # type: ignore[attr-defined]
-                if scheme is None:
-                    add("warning", "entry.label", f"{name} is not in the label catalogue")
-                elif (
-                    entry.stage == "award_criterion"
-                    and name in [str(r.get("reference")) for r in entry.labels.values()]
-                    and (scheme.attests != "product" or scheme.kind in ("membership", "rating"))
-                ):
-                    add(
-                        "error",
-                        "entry.company_level",
-                        f"scores {scheme.name}, which attests a {scheme.attests}, as an award criterion "
-                        "(Art. 67(3)): make it a selection criterion or a contract clause",
-                    )
+            _labels(entry, catalogue, add)
         if entry.criterion is not None:
             is_price = entry.criterion.get("field") == "bid.total_price"
             if (entry.eforms.criterion_type == "price") != is_price:
@@ -104,6 +77,48 @@ def lint_library(library: Library, catalogue: object | None = None) -> list[Find
         if library.files[key].name != expected:
             add("warning", "entry.file_name", f"kept in {library.files[key].name}; name it {expected}")
     return out
+
+
+def _languages(entry: Entry, add: Add) -> None:
+    texts = {"title": entry.title, "text": entry.text, "verification.evidence": entry.verification.evidence}
+    if entry.notes:
+        texts["notes"] = entry.notes
+    if entry.response.document:
+        texts["response.document"] = entry.response.document
+    for name, text in texts.items():
+        if text.missing():
+            add("warning", "entry.language", f"{name} has no {', '.join(text.missing())} wording")
+
+
+def _fields(entry: Entry, add: Add) -> None:
+    from scoring.intake.template import ITEM_FIELDS, SUPPLIER_FIELDS
+
+    known = {f"supplier.{f}" for f in SUPPLIER_FIELDS} | {f"items.{f}" for f in ITEM_FIELDS}
+    known |= set(FIELDS_OUTSIDE_TEMPLATE)
+    read = _fields_read(entry)
+    for f in sorted(set(entry.response.fields) | read):
+        if f not in known:
+            add("error", "entry.field", f"{f} is not a field of the bid template (docs/bid-template.md)")
+    missing = sorted(read - set(entry.response.fields) - set(FIELDS_OUTSIDE_TEMPLATE) - set(OFFER))
+    if missing:
+        add("warning", "entry.response", f"reads {', '.join(missing)}, which the response does not list")
+
+
+def _labels(entry: Entry, catalogue: Any, add: Add) -> None:
+    required = [str(r.get("reference")) for r in entry.labels.values()]
+    for name in [*entry.verification.labels, *required]:
+        scheme = catalogue.find(name)
+        if scheme is None:
+            add("warning", "entry.label", f"{name} is not in the label catalogue")
+            continue
+        company = scheme.attests != "product" or scheme.kind in ("membership", "rating")
+        if entry.stage == "award_criterion" and name in required and company:
+            add(
+                "error",
+                "entry.company_level",
+                f"scores {scheme.name}, which attests a {scheme.attests}, as an award criterion (Art. 67(3)): "
+                "make it a selection criterion or a contract clause",
+            )
 
 
 def _fields_read(entry: Entry) -> set[str]:

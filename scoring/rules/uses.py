@@ -17,13 +17,14 @@ rule file's own `criteria:` and `knockouts:` follow, merged by id over what the 
 
 from __future__ import annotations
 
+import copy
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scoring.errors import Problem, RuleError
-from scoring.rules.library import Library, LibraryError, LibraryUse, UsedEntry, load_library, resolve
+from scoring.rules.library import Entry, Library, LibraryError, LibraryUse, UsedEntry, load_library, resolve
 from scoring.yamlio import Document
 
 ROLES = ("criterion", "knockout", "document")
@@ -47,12 +48,36 @@ class Expanded:
         return self.library.use(self.used) if self.library is not None else None
 
 
-def expand(doc: Document, path: Path) -> Expanded:  # noqa: C901
+def expand(doc: Document, path: Path) -> Expanded:
     """The rule file's data with `library:` and `uses:` expanded; a RuleError naming each wrong item."""
     data = dict(doc.data)
     reference, uses = data.pop("library", None), data.pop("uses", None)
     if reference is None and uses is None:
         return Expanded(data)
+    library = _library(doc, path, reference)
+    if not isinstance(uses, list):
+        raise doc.error("uses is a list of entries: - {entry: <id>, version: <n>}", "uses", RuleError)
+    out = Expanded(data, library)
+    parts: dict[str, Any] = {"criteria": [], "knockouts": [], "labels": {}, "follow_up": {}}
+    problems: list[Problem] = []
+    for n, item in enumerate(uses):
+        try:
+            _use(doc, ("uses", n), item, library, out, parts)
+        except RuleError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise RuleError.of(problems)
+    from scoring.rules.load import merge
+
+    for key, expanded in parts.items():
+        own = data.get(key)
+        if expanded and (own is None or isinstance(own, type(expanded))):
+            data[key] = merge(expanded, own) if own else expanded
+    return out
+
+
+def _library(doc: Document, path: Path, reference: Any) -> Library:
+    """The library a rule file names, read; a RuleError at `library` (or `uses`, when it names none)."""
     if reference is None:
         raise doc.error(
             "uses library entries but names no library (library: tenderscore-ict, or a folder)", "uses", RuleError
@@ -60,7 +85,7 @@ def expand(doc: Document, path: Path) -> Expanded:  # noqa: C901
     if not isinstance(reference, str) or not reference.strip():
         raise doc.error("the library is named by its id or a folder's path, as text", "library", RuleError)
     try:
-        library = load_library(resolve(reference, path.parent))
+        return load_library(resolve(reference, path.parent))
     except LibraryError as error:
         raise RuleError.of(
             [
@@ -68,94 +93,68 @@ def expand(doc: Document, path: Path) -> Expanded:  # noqa: C901
                 for p in error.problems
             ][:20]
         ) from None
-    if not isinstance(uses, list):
-        raise doc.error("uses is a list of entries: - {entry: <id>, version: <n>}", "uses", RuleError)
-    out = Expanded(data, library)
-    criteria: list[dict] = []
-    knockouts: list[dict] = []
-    labels: dict[str, Any] = {}
-    follow_up: dict[str, int] = {}
-    problems: list[Problem] = []
-    seen: set[tuple[str, int]] = set()
-    for n, item in enumerate(uses):
-        here = ("uses", n)
-        if not isinstance(item, dict) or not isinstance(item.get("entry"), str):
-            problems.append(doc.problem("each item names an entry: {entry: <id>, version: <n>}", here))
-            continue
-        entry_id, version = item["entry"], item.get("version")
-        if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
-            problems.append(doc.problem("an entry's version is a whole number (1, 2, ...)", (*here, "version")))
-            continue
-        entry = library.get(entry_id, version)
-        if entry is None:
-            problems.append(doc.problem(_unknown(library, entry_id, version), (*here, "entry")))
-            continue
-        if entry.key in seen:
-            problems.append(doc.problem(f"entry {entry.id} version {entry.version} is used twice", here))
-            continue
-        seen.add(entry.key)
-        role = item.get("as", entry.role)
-        if role not in ROLES:
-            problems.append(doc.problem(f"as is one of: {', '.join(ROLES)}", (*here, "as")))
-            continue
-        overrides = {k: v for k, v in item.items() if k not in OWN}
-        rule = _rule(entry, role, overrides)
-        if rule is None:
-            problems.append(
-                doc.problem(
-                    f"entry {entry.id} is a {entry.stage.replace('_', ' ')} with no {role} of its own: give its "
-                    "id, field and function (a criterion) or its check (a knock-out) here",
-                    here,
-                )
-            )
-            continue
-        if role == "document" and overrides:
-            problems.append(doc.problem(f"a document entry takes no rule keys: {', '.join(overrides)}", here))
-            continue
-        rule_id = rule.get("id") if rule else None
-        if role == "criterion":
-            criteria.append(rule)
-        elif role == "knockout":
-            knockouts.append(rule)
-        if rule_id is not None:
-            out.lines[("criteria" if role == "criterion" else "knockouts", str(rule_id))] = doc.line_of(here) or 0
-            out.overrides[str(rule_id)] = overrides
-        if role != "document":
-            for name, requirement in entry.labels.items():
-                if name in labels and labels[name] != requirement:
-                    problems.append(
-                        doc.problem(f"entry {entry.id} asks label {name!r} otherwise than an entry before it", here)
-                    )
-                labels[name] = requirement
-        if entry.follow_up is not None and entry.follow_up.every_months and entry.follow_up.commitment in FOLLOW_UP:
-            follow_up[FOLLOW_UP[entry.follow_up.commitment]] = entry.follow_up.every_months
-        out.used.append(
-            UsedEntry(
-                id=entry.id,
-                version=entry.version,
-                sha256=library.hashes[entry.key],
-                role=role,
-                rule=str(rule_id) if rule_id is not None and role != "document" else None,
-                stage=entry.stage,
-                pinned=version is not None,
-                eforms=entry.eforms,
-            )
-        )
-        out.content += b"\0" + library.contents[entry.key]
-    if problems:
-        raise RuleError.of(problems)
-    from scoring.rules.load import merge
 
-    for key, expanded in (
-        ("criteria", criteria),
-        ("knockouts", knockouts),
-        ("labels", labels),
-        ("follow_up", follow_up),
-    ):
-        own = data.get(key)
-        if expanded and (own is None or isinstance(own, type(expanded))):
-            data[key] = merge(expanded, own) if own else expanded
-    return out
+
+def _entry(doc: Document, here: tuple, item: Any, library: Library, out: Expanded) -> Entry:
+    """The entry an item of `uses:` names, once: a RuleError at the item otherwise."""
+    if not isinstance(item, dict) or not isinstance(item.get("entry"), str):
+        raise doc.error("each item names an entry: {entry: <id>, version: <n>}", here, RuleError)
+    entry_id, version = item["entry"], item.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise doc.error("an entry's version is a whole number (1, 2, ...)", (*here, "version"), RuleError)
+    entry = library.get(entry_id, version)
+    if entry is None:
+        raise doc.error(_unknown(library, entry_id, version), (*here, "entry"), RuleError)
+    if any((u.id, u.version) == entry.key for u in out.used):
+        raise doc.error(f"entry {entry.id} version {entry.version} is used twice", here, RuleError)
+    if item.get("as", entry.role) not in ROLES:
+        raise doc.error(f"as is one of: {', '.join(ROLES)}", (*here, "as"), RuleError)
+    return entry
+
+
+def _use(doc: Document, here: tuple, item: Any, library: Library, out: Expanded, parts: dict[str, Any]) -> None:
+    """One item of `uses:` into the criteria, knock-outs, labels and follow-up it gives, and its record."""
+    entry = _entry(doc, here, item, library, out)
+    role = item.get("as", entry.role)
+    overrides = {k: v for k, v in item.items() if k not in OWN}
+    if role == "document" and overrides:
+        raise doc.error(f"a document entry takes no rule keys: {', '.join(overrides)}", here, RuleError)
+    rule = _rule(entry, role, overrides)
+    if rule is None:
+        raise doc.error(
+            f"entry {entry.id} is a {entry.stage.replace('_', ' ')} with no {role} of its own: give its id, field "
+            "and function (a criterion) or its check (a knock-out) here",
+            here,
+            RuleError,
+        )
+    rule_id = str(rule["id"]) if role != "document" else None
+    if rule_id is not None:
+        kind = "criteria" if role == "criterion" else "knockouts"
+        parts[kind].append(rule)
+        out.lines[(kind, rule_id)] = doc.line_of(here) or 0
+        out.overrides[rule_id] = overrides
+        for name, requirement in entry.labels.items():
+            if name in parts["labels"] and parts["labels"][name] != requirement:
+                raise doc.error(
+                    f"entry {entry.id} asks label {name!r} otherwise than an entry before it", here, RuleError
+                )
+            parts["labels"][name] = copy.deepcopy(requirement)
+    commitment = entry.follow_up
+    if commitment is not None and commitment.every_months and commitment.commitment in FOLLOW_UP:
+        parts["follow_up"][FOLLOW_UP[commitment.commitment]] = commitment.every_months
+    out.used.append(
+        UsedEntry(
+            id=entry.id,
+            version=entry.version,
+            sha256=library.hashes[entry.key],
+            role=role,
+            rule=rule_id,
+            stage=entry.stage,
+            pinned=item.get("version") is not None,
+            eforms=entry.eforms,
+        )
+    )
+    out.content += b"\0" + library.contents[entry.key]
 
 
 def _rule(entry: Any, role: str, overrides: dict) -> dict | None:
@@ -183,7 +182,7 @@ def _rule(entry: Any, role: str, overrides: dict) -> dict | None:
                 "requirement": entry.text.en,
                 **({"requirements": wording} if wording else {}),
             }
-    return merge(base, overrides)
+    return copy.deepcopy(merge(base, overrides))  # never the library's own objects: a caller may change them
 
 
 def _unknown(library: Library, entry_id: str, version: int | None) -> str:
