@@ -56,7 +56,10 @@ def list_entries(
         str | None, typer.Option(help="selection, technical_specification, award_criterion, contract_clause.")
     ] = None,
     theme: Annotated[
-        str | None, typer.Option(help="labels, life_extension, energy, packaging, ... (see --help-themes).")
+        str | None,
+        typer.Option(
+            help="labels, life_extension, energy, packaging, end_of_life, transparency, electronics_watch, ..."
+        ),
     ] = None,
     level: Annotated[str | None, typer.Option(help="core, comprehensive or spearhead.")] = None,
     device: Annotated[str | None, typer.Option(help="notebook, desktop, monitor, tablet, smartphone, ...")] = None,

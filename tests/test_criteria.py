@@ -436,3 +436,22 @@ def test_criteria_lint_checks_rule_files_against_their_entries(capsys):
     out = capsys.readouterr().out
     assert "library.stage" in out and "criteria.ems" in out and "0 error(s)" in out
     assert main(["criteria", "lint", "--strict", "--rules", str(SAMPLE_RULES)]) == 1
+
+
+def test_an_installed_python_package_offers_a_library_by_its_id(tmp_path, monkeypatch):
+    """A library shared as a package: its folder inside the package, declared under tenderscore.criteria."""
+    site = tmp_path / "site"
+    package = site / "city_criteria"
+    shutil.copytree(BUILTIN, package)
+    (package / "__init__.py").write_text("")
+    info = site / "city_criteria-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: city-criteria\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[tenderscore.criteria]\ncity-of-example = city_criteria\n")
+    monkeypatch.syspath_prepend(str(site))
+    path = _rule_file(tmp_path, [{"entry": "core.price-proportional", "version": 1, "weight": 100}])
+    data = yaml.safe_load(path.read_text())
+    path.write_text(yaml.safe_dump({**data, "library": "city-of-example"}))
+    loaded = load_rules(path)
+    assert loaded.libraries[0].sha256 == load_library(package).sha256
+    assert main(["criteria", "list", "--library", "city-of-example", "--stage", "selection"]) == 0
