@@ -262,6 +262,48 @@ def test_a_variant_extends_a_rule_set_built_on_the_library():
 # --- the library's own problems --------------------------------------------------------------------------
 
 
+def test_the_library_linter_names_each_fault_of_an_entry_with_its_code(tmp_path):
+    """Each code of the entries' linter, from an entry of the shipped library broken in that one way."""
+    lib = _library_copy(tmp_path)
+    entries = lib / "entries"
+
+    def broken(source: str, new_id: str, change, file_name: str | None = None) -> None:
+        data = yaml.safe_load((entries / source).read_text())
+        data["id"] = new_id
+        change(data)
+        (entries / (file_name or f"{new_id}.v1.yaml")).write_text(yaml.safe_dump(data, allow_unicode=True))
+
+    broken("gpp.warranty-extended.v1.yaml", "x.language", lambda d: d["title"].pop("nl"))
+    broken("gpp.warranty-extended.v1.yaml", "x.file", lambda d: None, file_name="x.file.yaml")
+    broken("gpp.warranty-extended.v1.yaml", "x.field", lambda d: d["criterion"].update(field="items.warranty_yrs"))
+    broken(
+        "gpp.warranty-extended.v1.yaml", "x.response", lambda d: d["response"].update(fields=["supplier.ew_dialogue"])
+    )
+    broken("gpp.warranty-extended.v1.yaml", "x.eforms", lambda d: d["eforms"].update(criterion_type="price"))
+    broken("ew.dialogue.v1.yaml", "x.sentence", lambda d: d["text"].update(fr=d["text"]["fr"] + "."))
+    broken("gpp.warranty-extended.v1.yaml", "x.sentence2", lambda d: d["text"].update(de=d["text"]["de"][:-1]))
+    broken("tco.certified-share.v1.yaml", "x.label", lambda d: d["verification"].update(labels=["Blue Angle"]))
+    broken(
+        "tco.certified-share.v1.yaml",
+        "x.company",
+        lambda d: d["labels"]["tco"].update(reference="SA8000", minimum_version=None, areas=[]),
+    )
+    findings = {(f.where.split()[0], f.code) for f in lint_library(load_library(lib), load_catalogue(CATALOGUE))}
+    assert findings == {
+        ("x.language", "entry.language"),
+        ("x.file", "entry.file_name"),
+        ("x.field", "entry.field"),
+        ("x.field", "entry.response"),
+        ("x.response", "entry.response"),
+        ("x.eforms", "entry.eforms"),
+        ("x.sentence", "entry.sentence"),
+        ("x.sentence2", "entry.sentence"),
+        ("x.label", "entry.label"),
+        ("x.company", "entry.company_level"),
+    }
+    assert main(["criteria", "lint", str(lib), "--catalogue", str(CATALOGUE), "--strict"]) == 1
+
+
 def test_every_problem_of_a_hostile_library_is_named_and_none_is_a_traceback(tmp_path):
     lib = _library_copy(tmp_path)
     entries = lib / "entries"

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import yaml
 
-from scoring.rules.library import BUILTIN, Entry, Library, entry_file_name
+from scoring.rules.library import BUILTIN, LANGUAGES, Entry, Library, entry_file_name
 
 FIELDS_OUTSIDE_TEMPLATE = ("labels", "factories", "bid.total_price", "panel", "items")  # sheets and the price
 # What every offer states whatever the criterion: a response need not list them.
@@ -48,6 +48,7 @@ LIBRARY_CODES = {  # code -> what the library linter checks (docs/criteria.md, d
     "entry.company_level": "An award criterion rests on a scheme that attests a company or a facility (Art. 67(3)).",
     "entry.eforms": "An entry's eForms type does not match what it scores (price for the total price only).",
     "entry.file_name": "An entry's file is not named <id>.v<version>.yaml.",
+    "entry.sentence": "A knock-out's text ends with a full stop (letters set it in a sentence), or another does not.",
 }
 
 
@@ -66,6 +67,7 @@ def lint_library(library: Library, catalogue: object | None = None) -> list[Find
             out.append(Finding(level, code, where, message))
 
         _languages(entry, add)
+        _sentences(entry, add)
         _fields(entry, add)
         if catalogue is not None:
             _labels(entry, catalogue, add)
@@ -88,6 +90,21 @@ def _languages(entry: Entry, add: Add) -> None:
     for name, text in texts.items():
         if text.missing():
             add("warning", "entry.language", f"{name} has no {', '.join(text.missing())} wording")
+
+
+def _sentences(entry: Entry, add: Add) -> None:
+    """A knock-out's requirement is one clause the letters and reports end themselves ("Requirement: ….
+    Your tender: …."); any other text is stated in the tender documents as it stands, whole sentences."""
+    clause = entry.requirement is not None
+    for lang in LANGUAGES:
+        text = getattr(entry.text, lang)
+        if text and text.rstrip().endswith(".") == clause:
+            said = (
+                "ends with a full stop: a knock-out's requirement is one clause"
+                if clause
+                else "ends without a full stop"
+            )
+            add("warning", "entry.sentence", f"text ({lang}) {said}")
 
 
 def _fields(entry: Entry, add: Add) -> None:
