@@ -111,6 +111,23 @@ def test_init_writes_a_tender_folder_the_checks_accept(tmp_path, capsys):
         assert [e.message for e in validator.iter_errors(data)] == []
 
 
+def test_the_starter_rule_set_is_built_on_the_library_and_is_the_one_it_replaced(tmp_path):
+    """The starter's rule set takes its criteria from the library; written out, it is the rule set init wrote
+    before the library (tests/fixtures/rules/starter-inline.yaml), criterion for criterion."""
+    folder = tmp_path / "tender"
+    assert main(["init", str(folder)]) == 0
+    text = (folder / "rules" / "criteria.yaml").read_text()
+    assert "library: tenderscore-ict" in text and "criteria:" not in text
+    shutil.copy(ROOT / "tests" / "fixtures" / "rules" / "starter-inline.yaml", folder / "rules" / "inline.yaml")
+    on_library, inline = load_rules(folder / "rules" / "criteria.yaml"), load_rules(folder / "rules" / "inline.yaml")
+    assert on_library.rules.model_dump(exclude={"source"}) == inline.rules.model_dump(exclude={"source"})
+    assert [(u.id, u.version) for u in on_library.libraries[0].entries][:3] == [
+        ("ew.dialogue", 1),
+        ("ew.contract-conditions", 1),
+        ("gpp.warranty-minimum", 1),
+    ]
+
+
 def test_the_starter_keeps_the_repository_catalogue_and_register_columns():
     assert (STARTER / "rules" / "labels.yaml").read_bytes() == (ROOT / "rules" / "labels.yaml").read_bytes()
     for path in (STARTER / "rules" / "registers").glob("*.csv"):
@@ -184,7 +201,8 @@ def test_the_starter_files_are_the_same_for_the_same_values():
 def test_a_built_wheel_installs_inits_and_evaluates_without_the_repository(tmp_path):
     """pip builds the wheel, a fresh virtual environment installs it (its dependencies are this
     environment's, on PYTHONPATH, so the test needs no network), and from a folder outside the repository
-    tenderscore init and evaluate work: every module, template, catalogue and starter file is in the wheel."""
+    tenderscore init and evaluate work: every module, template, catalogue, starter file and the criteria
+    library is in the wheel."""
     source, wheels = tmp_path / "source", tmp_path / "wheels"
     cached = shutil.ignore_patterns("__pycache__", "*.egg-info", ".*cache")
     top = {".git", "reports", "build", "dist"}  # the repository's own, not its sources (nor the .venv*)
@@ -235,6 +253,9 @@ def test_a_built_wheel_installs_inits_and_evaluates_without_the_repository(tmp_p
     assert str(ROOT) not in where and str(venv) in where and where.split()[-1] == "True"  # the workspace's pages
     document = json.loads(next((work / "reports").rglob("evaluation.json")).read_text())
     assert document["counts"]["ranked"] == 1
+    assert [lib["id"] for lib in document["criteria_libraries"]] == ["tenderscore-ict"]  # the library is packaged
+    done = run("criteria", "list", "--stage", "contract_clause")
+    assert done.returncode == 0 and "ew.dialogue" in done.stdout, done.stderr
     assert (next((work / "reports").rglob("letters")) / "acme.md").is_file() or any(
         next((work / "reports").rglob("letters")).iterdir()
     )
