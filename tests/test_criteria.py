@@ -109,8 +109,12 @@ def test_the_sample_rule_set_on_the_library_is_the_one_written_out_and_scores_th
     from scoring.reports.evaluation_json import evaluation_document
 
     on_library, written = load_rules(SAMPLE_RULES), load_rules(INLINE)
-    ignore = {"catalogue", "registers"}  # paths, relative to where each file is
+    described = {"__all__": {"description", "descriptions"}}  # the entries' texts, which the inline file lacked
+    ignore = {"catalogue": True, "registers": True, "criteria": described}  # paths, relative to each file
     assert on_library.rules.model_dump(exclude=ignore) == written.rules.model_dump(exclude=ignore)
+    warranty = next(c for c in on_library.rules.criteria if c.id == "warranty")
+    entry = load_library(BUILTIN).entries[("gpp.warranty-extended", 1)]
+    assert (warranty.described("en"), warranty.described("fr")) == (entry.text.en, entry.text.fr)
     (a,), (b,) = evaluate(SAMPLE_TENDER, SAMPLE_RULES), evaluate(SAMPLE_TENDER, INLINE)
     da, db = evaluation_document(a), evaluation_document(b)
     same = ("bids", "counts", "review_queue", "pending_decisions", "robustness", "panel_agreement", "warnings")

@@ -128,6 +128,11 @@ def test_the_awarded_sample_gives_a_valid_notice_of_subtype_29(awarded):
     assert names == [c.title("en") for c in rules.criteria]
     assert [Decimal(w) for w in weights] == [rules.method.percent(c.stake(rules.method)) for c in rules.criteria]
     assert set(_values(xml, "//efbc:ParameterCode/text()")) == {"per-exa"}
+    # BT-540: a criterion from the criteria library described by its entry's text, another by its group and name
+    described = dict(zip(names, _values(xml, "//cac:SubordinateAwardingCriterion/cbc:Description/text()"), strict=True))
+    warranty = next(c for c in rules.criteria if c.id == "warranty")
+    assert described["Warranty"] == warranty.description and warranty.description.startswith("Points for")
+    assert described["Environmental management system"] == "Environmental management: Environmental management system"
     assert _values(xml, "//cac:AppealTerms/cac:PresentationPeriod/cbc:Description/text()") == [EFORMS["review"]]
     estimated = evaluation.tender.procedure.estimated_value
     assert _values(xml, "/can:ContractAwardNotice/cac:ProcurementProject/cac:RequestedTenderTotal/*/text()") == [

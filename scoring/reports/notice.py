@@ -178,11 +178,12 @@ def criteria_of(evaluation: Evaluation) -> list[dict[str, Any]]:
         stake = c.stake(rules.method)
         weight = rules.method.percent(stake)
         name = c.title(language)  # the rule set's groups are in English only: not in another language's notice
+        grouped = f"{c.group}: {name}" if language == "en" and c.group and c.group != name else name
         out.append(
             {
                 "type": "price" if c.field == "bid.total_price" else "quality",
                 "name": name,
-                "description": f"{c.group}: {name}" if language == "en" and c.group and c.group != name else name,
+                "description": c.described(language) or grouped,  # a library entry's text, else its name
                 "weight": weight,
             }
         )

@@ -286,11 +286,13 @@ class Entry(Strict):
     def criterion_rule(self) -> dict[str, Any]:
         """The rule-set criterion it stands for, without the weight the rule set gives it."""
         assert self.criterion is not None
-        names = self.title.others()
+        names, descriptions = self.title.others(), self.text.others()
         return {
             "id": self.criterion["id"],
             "name": self.title.en,
             **({"names": names} if names else {}),
+            "description": self.text.en,
+            **({"descriptions": descriptions} if descriptions else {}),
             **{k: v for k, v in self.criterion.items() if k != "id"},
         }
 

@@ -36,6 +36,10 @@ class CriterionBase(Strict):
     """The criterion's name, as reports and letters show it."""
     names: dict[str, str] = {}
     """The name in other languages (nl, fr, de): letters and reports in those languages use it."""
+    description: str | None = None
+    """How it is scored, as the tender documents state it (the award notice's BT-540); a library entry's text."""
+    descriptions: dict[str, str] = {}
+    """The description in other languages (nl, fr, de)."""
     group: str | None = None
     """A heading the criterion shares with others in reports (e.g. life extension)."""
     weight: Decimal | None = PField(default=None, gt=0)
@@ -65,6 +69,10 @@ class CriterionBase(Strict):
     def title(self, language: str) -> str:
         """The criterion's name in a language, its `name` when the rule set gives none."""
         return self.names.get(language, self.name)
+
+    def described(self, language: str) -> str | None:
+        """The description in a language: its `description` only for English, none when not worded in it."""
+        return self.descriptions.get(language) or (self.description if language == "en" else None)
 
     def stake(self, method: AwardMethod) -> Decimal:
         """What the criterion carries under the method: its weight (%), or its money."""
