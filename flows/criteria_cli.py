@@ -106,9 +106,9 @@ def show_entry(
     lib = _library(library)
     entry = lib.get(entry_id, version)
     if entry is None:
-        from scoring.rules.uses import _unknown
+        from scoring.rules.uses import unknown_entry
 
-        raise InputError(entry_id, _unknown(lib, entry_id, version))
+        raise InputError(entry_id, unknown_entry(lib, entry_id, version))
     s = entry.source
     out = [
         f"{entry.id} version {entry.version} ({lib.manifest.id} {lib.manifest.version}, {lib.files[entry.key].name}, "
@@ -148,12 +148,19 @@ def show_entry(
     return EXIT_OK
 
 
+def _flow(value: object) -> str:
+    """A value as a rule file writes it, on one line (YAML's flow style), not as Python shows it."""
+    import yaml
+
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000, sort_keys=False).strip()
+
+
 def _rule_lines(entry) -> list[str]:
     """What an entry becomes in a rule set: its criterion or knock-out, labels, follow-up and eForms codes."""
     out: list[str] = []
     if entry.criterion is not None:
         c = entry.criterion
-        params = f" {c['params']}" if c.get("params") else ""
+        params = f" {_flow(c['params'])}" if c.get("params") else ""
         assert entry.recommended_weight is not None
         low, high = entry.recommended_weight
         out.append(
@@ -164,9 +171,9 @@ def _rule_lines(entry) -> list[str]:
         out.append(f"weight:       {low}-{high} % recommended")
     if entry.requirement is not None:
         r = {k: v for k, v in entry.requirement.items() if k != "id"}
-        out.append(f"knock-out:    {entry.requirement['id']}: {r}")
+        out.append(f"knock-out:    {entry.requirement['id']}: {_flow(r)}")
     for name, requirement in entry.labels.items():
-        out.append(f"label:        {name}: {requirement}")
+        out.append(f"label:        {name}: {_flow(requirement)}")
     if entry.follow_up is not None:
         every = f", every {entry.follow_up.every_months} months" if entry.follow_up.every_months else ""
         out.append(f"follow-up:    {entry.follow_up.commitment}{every}")
@@ -218,8 +225,11 @@ def lint_command(
         loaded = load_rules(rule_file)
         used = [u for u in loaded.libraries if u.sha256 == lib.sha256]
         if not used:
+            others = "; ".join(f"{u.id} {u.version} (SHA-256 {u.sha256[:16]}…)" for u in loaded.libraries)
             findings.append(
-                f"warning: library.other at {rule_file}: uses no entry of {lib.manifest.id} {lib.manifest.version}"
+                f"warning: library.other at {rule_file}: uses no entry of {lib.manifest.id} {lib.manifest.version} "
+                f"(SHA-256 {lib.sha256[:16]}…)"
+                + (f" but of {others}: give that library as LIBRARY" if others else ": it uses no library")
             )
         findings += [
             f"warning: {w.code} at {rule_file}: {w.rule}: {w.message}"
@@ -229,11 +239,44 @@ def lint_command(
     for finding in findings:
         print(_shown(finding))
     warnings = len(findings) - errors
-    print(
-        f"{lib.manifest.id} {lib.manifest.version}: {len(lib.entries)} entries, "
-        f"{errors} error(s), {warnings} warning(s)"
-    )
+    counted = f"{len(lib.entries)} {'entry' if len(lib.entries) == 1 else 'entries'}"
+    checked = f", {len(rules)} rule file(s) checked" if rules else ""
+    print(f"{lib.manifest.id} {lib.manifest.version}: {counted}{checked}, {errors} error(s), {warnings} warning(s)")
     return EXIT_FAILED if errors or (strict and warnings) else EXIT_OK
+
+
+def _chosen(entries: list[str]) -> list[tuple[str, int | None]]:
+    chosen: list[tuple[str, int | None]] = []
+    for text in entries:
+        entry_id, _, version = text.partition("@")
+        if version and not version.isdigit():
+            raise InputError(text, "an entry is named id or id@version, the version a whole number")
+        chosen.append((entry_id, int(version) if version else None))
+    return chosen
+
+
+def _weights_given(given: list[str]) -> dict[str, Decimal]:
+    weights: dict[str, Decimal] = {}
+    for text in given:
+        key, _, value = text.partition("=")
+        try:
+            weights[key] = Decimal(value)
+        except InvalidOperation:
+            raise InputError(text, "a weight is given as ID=N, N in percent") from None
+        if not weights[key].is_finite() or weights[key] <= 0:
+            raise InputError(text, "a weight is a number above 0")
+    return weights
+
+
+def _write_new(out: str, text: str) -> None:
+    """A rule file written where none is: never overwritten."""
+    try:
+        with open(out, "x", encoding="utf-8") as f:
+            f.write(text)
+    except FileExistsError:
+        raise OutputError(out, "exists already: a rule file is never overwritten; choose another --out") from None
+    except OSError as exc:
+        raise OutputError(out, os_problem(exc)) from None
 
 
 @criteria_app.command("new")
@@ -252,32 +295,19 @@ def new_command(
 ) -> int:
     """Compose a rule set from chosen entries: criteria, knock-outs and the entries stated in the documents,
     weighted as given or by the entries' recommended ranges (scaled to 100), each commented with its source."""
-    import os
 
     from scoring.rules.compose import ComposeError, compose, library_reference
 
     lib = _library(library)
-    chosen: list[tuple[str, int | None]] = []
-    for text in entries:
-        entry_id, _, version = text.partition("@")
-        if version and not version.isdigit():
-            raise InputError(text, "an entry is named id or id@version, the version a whole number")
-        chosen.append((entry_id, int(version) if version else None))
-    weights: dict[str, Decimal] = {}
-    for text in weight or []:
-        key, _, value = text.partition("=")
-        try:
-            weights[key] = Decimal(value)
-        except InvalidOperation:
-            raise InputError(text, "a weight is given as ID=N, N in percent") from None
-        if not weights[key].is_finite() or weights[key] <= 0:
-            raise InputError(text, "a weight is a number above 0")
+    chosen, weights = _chosen(entries), _weights_given(weight or [])
     target = Path(out)
     reference = catalogue
     if catalogue is not None:
         if not Path(catalogue).is_file():
             raise InputError(catalogue, "no label catalogue here")
-        reference = os.path.relpath(Path(catalogue).resolve(), target.resolve().parent)
+        from scoring.rules.compose import path_from
+
+        reference = path_from(target, Path(catalogue))
     try:
         text = compose(
             lib,
@@ -297,17 +327,16 @@ def new_command(
             "the chosen entries ask for labels, and no label catalogue (labels.yaml) is beside this file: give one "
             "with --catalogue (tenderscore init writes one)",
         )
-    try:
-        with open(target, "x", encoding="utf-8") as f:
-            f.write(text)
-    except FileExistsError:
-        raise OutputError(out, "exists already: a rule file is never overwritten; choose another --out") from None
-    except OSError as exc:
-        raise OutputError(out, os_problem(exc)) from None
+    _write_new(out, text)
     print(
         f"wrote {_shown(out)}: {len(chosen)} entries of {lib.manifest.id} {lib.manifest.version}; check it with "
         f"tenderscore check-rules {_shown(out)}"
     )
+    from scoring.rules.load import load_rules
+
+    for w in load_rules(target).warnings:  # what check-rules will say: a weight outside its entry's range
+        if w.code.startswith("library."):
+            print(f"warning: {w.code}: {w.rule}: {_shown(w.message)}")
     return EXIT_OK
 
 
@@ -326,22 +355,41 @@ def expand_command(
     from scoring.rules.uses import written_out
 
     loaded = load_rules(rules_file)  # every check first: an expanded file is a rule set that holds
+    if not loaded.libraries:
+        raise InputError(rules_file, "uses no criteria library: there is nothing to write out")
     data = written_out(rules_file)
+    if out is not None:
+        _named_from(data, loaded.rules, Path(rules_file), Path(out))
     used = "; ".join(f"{u.id} {u.version} (SHA-256 {u.sha256[:16]}…)" for u in loaded.libraries)
     header = f"# {Path(rules_file).name} with the entries of {used} written out by tenderscore criteria expand.\n"
+    stated = [e for u in loaded.libraries for e in u.entries if e.role == "document"]
+    if stated:
+        header += "# Stated in the tender documents, not checked on the bids (so not below):\n" + "".join(
+            f"#   {e.id} version {e.version} ({e.stage.replace('_', ' ')})\n" for e in stated
+        )
     text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
     if out is None:
         sys.stdout.write(text)
         return EXIT_OK
-    try:
-        with open(out, "x", encoding="utf-8") as f:
-            f.write(text)
-    except FileExistsError:
-        raise OutputError(out, "exists already: a rule file is never overwritten; choose another --out") from None
-    except OSError as exc:
-        raise OutputError(out, os_problem(exc)) from None
+    _write_new(out, text)
     print(f"wrote {_shown(out)}")
     return EXIT_OK
+
+
+def _named_from(data: dict, rules, rules_file: Path, out: Path) -> None:
+    """The catalogue and registers, given or by default beside the rule file, named from where `out` is."""
+    from scoring.rules.compose import path_from
+
+    if out.resolve().parent == rules_file.resolve().parent:
+        return
+    keys = ("catalogue", "registers")
+    at = {key: rules_file.resolve().parent / str(getattr(rules, key)) for key in keys}
+    named = {key: path_from(out, there) for key, there in at.items() if key in data or there.exists()}
+    ordered = {k: v for k, v in data.items() if k not in keys}
+    position = list(ordered).index("criteria") if "criteria" in ordered else len(ordered)
+    items = list(ordered.items())
+    data.clear()
+    data.update(dict(items[:position]) | named | dict(items[position:]))
 
 
 @criteria_app.command("merge")

@@ -447,7 +447,51 @@ def test_criteria_expand_writes_the_same_rule_set_without_the_library(tmp_path):
         (shutil.copytree if name == "registers" else shutil.copy)(ROOT / "rules" / name, tmp_path / "rules" / name)
     assert main(["criteria", "expand", str(SAMPLE_RULES), "--out", str(out)]) == 0
     assert "uses:" not in out.read_text()
-    assert load_rules(out).rules.model_dump() == load_rules(SAMPLE_RULES).rules.model_dump()
+    ignore = {"catalogue", "registers"}  # named from where each file is
+    assert load_rules(out).rules.model_dump(exclude=ignore) == load_rules(SAMPLE_RULES).rules.model_dump(exclude=ignore)
+    assert (out.parent / load_rules(out).rules.catalogue).resolve() == ROOT / "rules" / "labels.yaml"
+
+
+def test_what_a_newcomer_gets_wrong_is_answered_in_the_rule_languages_words(tmp_path, capsys):
+    """Found by a newcomer's walk through docs/criteria.md: each answer names what to do."""
+    out = tmp_path / "r.yaml"
+    base = ["criteria", "new", "core.price-proportional", "tco.certified-share", "ew.dialogue"]
+    more = ["--catalogue", str(CATALOGUE), "--out", str(out)]
+    assert main([*base, "gpp.warranty-extnded", *more]) == 2
+    assert "did you mean 'gpp.warranty-extended'?" in capsys.readouterr().err
+    assert main([*base, "--weight", "garanty=5", *more]) == 2
+    assert "core.price-proportional (price)" in capsys.readouterr().err  # the ids a weight can be given by
+    assert main([*base, "--weight", "price=90", *more]) == 0
+    said = capsys.readouterr().out  # a weight outside its entry's range is said when the file is written
+    assert "warning: library.weight: criteria.price" in said
+    assert f"catalogue: {CATALOGUE}" in out.read_text()  # another tree: absolute, not ../../work/...
+    # expand: the catalogue named from where the expanded file is; what is stated in documents kept in a comment
+    doc = yaml.safe_load(out.read_text())
+    doc["uses"].append({"entry": "dir.environmental-management", "version": 1})
+    out.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    deep = tmp_path / "deep" / "a" / "expanded.yaml"
+    deep.parent.mkdir(parents=True)
+    assert main(["criteria", "expand", str(out), "--out", str(deep)]) == 0
+    text = deep.read_text()
+    assert "#   dir.environmental-management version 1 (selection)" in text
+    assert main(["check-rules", str(deep)]) == 0
+    capsys.readouterr()
+    assert main(["criteria", "expand", str(INLINE)]) == 2
+    assert "uses no criteria library" in capsys.readouterr().err
+    # criteria show writes a rule as a rule file does, not as Python prints a dict
+    assert main(["criteria", "show", "ew.dialogue"]) == 0
+    assert "ew_dialogue: {check: {field: supplier.ew_dialogue, equals: true}}" in capsys.readouterr().out
+    # criteria lint --rules on a rule file built on another library (a changed copy keeping the id)
+    lib = _library_copy(tmp_path)
+    (lib / "entries" / "gpp.warranty-minimum.v1.yaml").write_text(
+        (lib / "entries" / "gpp.warranty-minimum.v1.yaml").read_text().replace("3 years", "three years")
+    )
+    rule_file = _rule_file(tmp_path, [{"entry": "core.price-proportional", "version": 1, "weight": 100}])
+    assert main(["criteria", "lint", "--rules", str(rule_file)]) == 0
+    said = capsys.readouterr().out
+    assert "library.other" in said and "give that library as LIBRARY" in said and "1 rule file(s) checked" in said
+    assert main(["criteria", "lint", str(lib), "--rules", str(rule_file)]) == 0
+    assert "library.other" not in capsys.readouterr().out
 
 
 def test_two_libraries_merge_side_by_side_and_a_conflict_is_named(tmp_path, capsys):
@@ -464,6 +508,7 @@ def test_two_libraries_merge_side_by_side_and_a_conflict_is_named(tmp_path, caps
     assert "side by side: gpp.warranty-extended at versions 1, 2" in capsys.readouterr().out
     merged = load_library(out)
     assert merged.manifest.id == "a-and-b" and "City B" in merged.manifest.publisher
+    assert " + " not in merged.manifest.title  # the same title once
     assert (
         merged.versions("gpp.warranty-extended") == [1, 2] and len(merged.entries) == len(load_library(a).entries) + 1
     )

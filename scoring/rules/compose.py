@@ -48,6 +48,7 @@ LIBRARY_CODES = {  # code -> what the library linter checks (docs/criteria.md, d
     "entry.company_level": "An award criterion rests on a scheme that attests a company or a facility (Art. 67(3)).",
     "entry.eforms": "An entry's eForms type does not match what it scores (price for the total price only).",
     "entry.file_name": "An entry's file is not named <id>.v<version>.yaml.",
+    "library.other": "A rule file given to criteria lint --rules uses no entry of the library linted.",
     "entry.sentence": "A knock-out's text ends with a full stop (letters set it in a sentence), or another does not.",
 }
 
@@ -176,7 +177,9 @@ def compose(
     for entry_id, version in chosen:
         entry = library.get(entry_id, version)
         if entry is None:
-            raise ComposeError(f"no entry {entry_id}" + (f" version {version}" if version else "") + " in the library")
+            from scoring.rules.uses import unknown_entry
+
+            raise ComposeError(unknown_entry(library, entry_id, version))
         if entry.key in {e.key for e in entries}:
             raise ComposeError(f"entry {entry.id} is chosen twice")
         entries.append(entry)
@@ -187,7 +190,11 @@ def compose(
         )
     unknown = set(weights) - {e.id for e in criteria} - {e.rule_id for e in criteria}
     if unknown:
-        raise ComposeError(f"--weight for what is not a chosen award criterion: {', '.join(sorted(unknown))}")
+        chosen_ids = ", ".join(f"{e.id} ({e.rule_id})" for e in criteria)
+        raise ComposeError(
+            f"--weight for what is not a chosen award criterion: {', '.join(sorted(unknown))}; give an entry id or "
+            f"its criterion's id: {chosen_ids}"
+        )
     final = _weights(criteria, weights)
     lines = [
         f"# {title}",
@@ -244,7 +251,8 @@ def _weights(criteria: list[Entry], given: dict[str, Decimal]) -> dict[str, Deci
     if left < 0 or (not free and left != 0) or (free and left <= 0):
         given_total = _number(sum(fixed.values(), Decimal(0)))
         raise ComposeError(
-            f"the weights given sum to {given_total}: they must leave the others a share of 100, or sum to 100"
+            f"the weights given sum to {given_total}: with other award criteria chosen they must sum to less than "
+            "100 (the others share the rest); with none, to 100"
         )
     out = dict(fixed)
     if free:
@@ -271,14 +279,24 @@ def _scalar(text: str) -> str:
     )
 
 
+def path_from(rule_file: Path, target: Path) -> str:
+    """How a rule file at `rule_file` names a file or folder: relative to its folder when the two share a
+    top-level folder, else absolute (a rule file in /tmp naming /srv/rules/labels.yaml as ../../srv/...
+    would break as soon as either moves)."""
+    here, there = rule_file.resolve().parent, target.resolve()
+    if len(Path(os.path.commonpath([here, there])).parts) <= 1:
+        return str(there)
+    return os.path.relpath(there, here)
+
+
 def library_reference(library: Library, rule_file: Path) -> str:
     """How a rule file at `rule_file` names the library: the built-in by its id, a folder by a relative path."""
     from scoring.rules.library import builtin_folder
 
     if library.folder == builtin_folder().resolve():
         return BUILTIN
-    relative = os.path.relpath(library.folder, rule_file.resolve().parent)
-    return relative if relative.startswith(".") else f"./{relative}"
+    relative = path_from(rule_file, library.folder)
+    return relative if relative.startswith((".", "/")) else f"./{relative}"
 
 
 # --- merging two libraries ------------------------------------------------------------------------------
@@ -321,7 +339,7 @@ def write_merged(merge: Merge, first: Library, second: Library, out: Path, *, li
     manifest = {
         "id": library_id,
         "version": version,
-        "title": f"{a.title} + {b.title}",
+        "title": a.title if a.title == b.title else f"{a.title} + {b.title}",
         "publisher": a.publisher if a.publisher == b.publisher else f"{a.publisher}; {b.publisher}",
         "licence": a.licence if a.licence == b.licence else f"{a.id}: {a.licence}; {b.id}: {b.licence}",
     }

@@ -104,7 +104,7 @@ def _entry(doc: Document, here: tuple, item: Any, library: Library, out: Expande
         raise doc.error("an entry's version is a whole number (1, 2, ...)", (*here, "version"), RuleError)
     entry = library.get(entry_id, version)
     if entry is None:
-        raise doc.error(_unknown(library, entry_id, version), (*here, "entry"), RuleError)
+        raise doc.error(unknown_entry(library, entry_id, version), (*here, "entry"), RuleError)
     if any((u.id, u.version) == entry.key for u in out.used):
         raise doc.error(f"entry {entry.id} version {entry.version} is used twice", here, RuleError)
     if item.get("as", entry.role) not in ROLES:
@@ -185,7 +185,7 @@ def _rule(entry: Any, role: str, overrides: dict) -> dict | None:
     return copy.deepcopy(merge(base, overrides))  # never the library's own objects: a caller may change them
 
 
-def _unknown(library: Library, entry_id: str, version: int | None) -> str:
+def unknown_entry(library: Library, entry_id: str, version: int | None) -> str:
     versions = library.versions(entry_id)
     if versions:
         shown = ", ".join(str(v) for v in versions)
