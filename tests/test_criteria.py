@@ -308,6 +308,21 @@ def test_the_library_linter_names_each_fault_of_an_entry_with_its_code(tmp_path)
     assert main(["criteria", "lint", str(lib), "--catalogue", str(CATALOGUE), "--strict"]) == 1
 
 
+def test_a_national_legal_basis_written_unquoted_is_the_rule_it_names_and_a_bad_range_is_located(tmp_path):
+    lib = _library_copy(tmp_path)
+    path = lib / "entries" / "gpp.warranty-extended.v1.yaml"
+    text = path.read_text().replace("- Directive 2014/24/EU Art. 67(2)", "- national: Aanbestedingswet 2012 art. 2.115")
+    path.write_text(text)
+    entry = load_library(lib).entries[("gpp.warranty-extended", 1)]
+    assert "national: Aanbestedingswet 2012 art. 2.115" in entry.legal_basis
+    data = yaml.safe_load(text)
+    data["recommended_weight"] = [30, 10]
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    with pytest.raises(LibraryError) as caught:
+        load_library(lib)
+    assert "at 'recommended_weight': recommended_weight is [lowest, highest]" in str(caught.value)
+
+
 def test_every_problem_of_a_hostile_library_is_named_and_none_is_a_traceback(tmp_path):
     lib = _library_copy(tmp_path)
     entries = lib / "entries"

@@ -23,7 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as PField
 
 from scoring.errors import InputError, Problem
@@ -241,6 +241,35 @@ class Entry(Strict):
     notes: Texts | None = None
     """Guidance for the buyer using it."""
 
+    @field_validator("recommended_weight")
+    @classmethod
+    def _range(cls, value: tuple[Decimal, Decimal] | None) -> tuple[Decimal, Decimal] | None:
+        if value is not None and not Decimal(0) < value[0] <= value[1] <= Decimal(100):
+            raise ValueError("recommended_weight is [lowest, highest], with 0 < lowest <= highest <= 100")
+        return value
+
+    @field_validator("legal_basis", mode="before")
+    @classmethod
+    def _national(cls, value: Any) -> Any:
+        """`- national: Aanbestedingswet 2012 art. 2.115` unquoted is a mapping in YAML: the rule it names."""
+        if isinstance(value, list):
+            return [
+                f"national: {item['national']}" if isinstance(item, dict) and list(item) == ["national"] else item
+                for item in value
+            ]
+        return value
+
+    @field_validator("legal_basis")
+    @classmethod
+    def _legal(cls, value: list[str]) -> list[str]:
+        wrong = [b for b in value if not LEGAL.fullmatch(b)]
+        if wrong:
+            raise ValueError(
+                "legal_basis is 'Directive 2014/24/EU Art. 67(2)' (or 2014/23/EU, 2014/25/EU, a regulation) or "
+                f"'national: <rule>': not {', '.join(map(repr, wrong))}"
+            )
+        return value
+
     @model_validator(mode="after")
     def _parts(self):
         problems = []
@@ -256,16 +285,6 @@ class Entry(Strict):
             problems.append("a selection criterion is checked on the checks page, not as a knock-out on the bid")
         if self.follow_up is not None and self.stage != "contract_clause":
             problems.append("only a contract clause creates a follow-up commitment")
-        if self.recommended_weight is not None:
-            low, high = self.recommended_weight
-            if not Decimal(0) < low <= high <= Decimal(100):
-                problems.append("recommended_weight is [lowest, highest], with 0 < lowest <= highest <= 100")
-        wrong = [b for b in self.legal_basis if not LEGAL.fullmatch(b)]
-        if wrong:
-            problems.append(
-                "legal_basis is 'Directive 2014/24/EU Art. 67(2)' (or 2014/23/EU, 2014/25/EU, a regulation) or "
-                f"'national: <rule>': not {', '.join(map(repr, wrong))}"
-            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
