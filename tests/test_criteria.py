@@ -479,7 +479,12 @@ def test_what_a_newcomer_gets_wrong_is_answered_in_the_rule_languages_words(tmp_
     assert main([*base, "--weight", "price=90", *more]) == 0
     said = capsys.readouterr().out  # a weight outside its entry's range is said when the file is written
     assert "warning: library.weight: criteria.price" in said
-    assert f"catalogue: {CATALOGUE}" in out.read_text()  # another tree: absolute, not ../../work/...
+    catalogue = yaml.safe_load(out.read_text())["catalogue"]
+    assert (out.parent / catalogue).resolve() == CATALOGUE.resolve()
+    from scoring.rules.compose import path_from  # another tree: absolute, not ../../../srv/...
+
+    assert path_from(Path("/tmp/t/r.yaml"), Path("/srv/rules/labels.yaml")) == "/srv/rules/labels.yaml"
+    assert path_from(Path("/srv/t/r.yaml"), Path("/srv/rules/labels.yaml")) == "../rules/labels.yaml"
     # expand: the catalogue named from where the expanded file is; what is stated in documents kept in a comment
     doc = yaml.safe_load(out.read_text())
     doc["uses"].append({"entry": "dir.environmental-management", "version": 1})
