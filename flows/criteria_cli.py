@@ -209,7 +209,7 @@ def lint_command(
 ) -> int:
     """Check a library's entries (languages, fields, labels, company-level schemes, eForms codes, file names),
     and rule files against the entries they use. Exit 1 on an error (or, with --strict, a warning)."""
-    from scoring.rules.compose import lint_library
+    from scoring.rules.compose import lint_library, lint_rule_file
 
     lib = _library(library)
     cat = None
@@ -222,20 +222,7 @@ def lint_command(
     for rule_file in rules or []:
         from scoring.rules.load import load_rules
 
-        loaded = load_rules(rule_file)
-        used = [u for u in loaded.libraries if u.sha256 == lib.sha256]
-        if not used:
-            others = "; ".join(f"{u.id} {u.version} (SHA-256 {u.sha256[:16]}…)" for u in loaded.libraries)
-            findings.append(
-                f"warning: library.other at {rule_file}: uses no entry of {lib.manifest.id} {lib.manifest.version} "
-                f"(SHA-256 {lib.sha256[:16]}…)"
-                + (f" but of {others}: give that library as LIBRARY" if others else ": it uses no library")
-            )
-        findings += [
-            f"warning: {w.code} at {rule_file}: {w.rule}: {w.message}"
-            for w in loaded.warnings
-            if w.code.startswith(("library.", "lint."))
-        ]
+        findings += [str(f) for f in lint_rule_file(lib, load_rules(rule_file), rule_file)]
     for finding in findings:
         print(_shown(finding))
     warnings = len(findings) - errors
@@ -360,7 +347,9 @@ def expand_command(
     data = written_out(rules_file)
     if out is not None:
         _named_from(data, loaded.rules, Path(rules_file), Path(out))
-    used = "; ".join(f"{u.id} {u.version} (SHA-256 {u.sha256[:16]}…)" for u in loaded.libraries)
+    from scoring.rules.compose import named
+
+    used = "; ".join(named(u.id, u.version, u.sha256) for u in loaded.libraries)
     header = f"# {Path(rules_file).name} with the entries of {used} written out by tenderscore criteria expand.\n"
     stated = [e for u in loaded.libraries for e in u.entries if e.role == "document"]
     if stated:
@@ -382,14 +371,10 @@ def _named_from(data: dict, rules, rules_file: Path, out: Path) -> None:
 
     if out.resolve().parent == rules_file.resolve().parent:
         return
-    keys = ("catalogue", "registers")
-    at = {key: rules_file.resolve().parent / str(getattr(rules, key)) for key in keys}
-    named = {key: path_from(out, there) for key, there in at.items() if key in data or there.exists()}
-    ordered = {k: v for k, v in data.items() if k not in keys}
-    position = list(ordered).index("criteria") if "criteria" in ordered else len(ordered)
-    items = list(ordered.items())
-    data.clear()
-    data.update(dict(items[:position]) | named | dict(items[position:]))
+    for key in ("catalogue", "registers"):
+        there = rules_file.resolve().parent / str(getattr(rules, key))
+        if key in data or there.exists():  # a default beside the rule file named, since it is not beside `out`
+            data[key] = path_from(out, there)
 
 
 @criteria_app.command("merge")

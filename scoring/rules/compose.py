@@ -82,6 +82,28 @@ def lint_library(library: Library, catalogue: object | None = None) -> list[Find
     return out
 
 
+def named(library_id: str, version: str, sha256: str) -> str:
+    """A library as messages and rule-file comments name it: id, version and the start of its hash."""
+    return f"{library_id} {version} (SHA-256 {sha256[:16]}…)"
+
+
+def lint_rule_file(library: Library, loaded: Any, rule_file: str) -> list[Finding]:
+    """A rule file (as `load_rules` read it) against the library linted: `library.other` when it uses none of
+    its entries, and the warnings check-rules gives about its entries and its criteria."""
+    out: list[Finding] = []
+    if not any(u.sha256 == library.sha256 for u in loaded.libraries):
+        others = "; ".join(named(u.id, u.version, u.sha256) for u in loaded.libraries)
+        this = named(library.manifest.id, library.manifest.version, library.sha256)
+        hint = f" but of {others}: give that library as LIBRARY" if others else ": it uses no library"
+        out.append(Finding("warning", "library.other", rule_file, f"uses no entry of {this}{hint}"))
+    out += [
+        Finding("warning", w.code, rule_file, f"{w.rule}: {w.message}")
+        for w in loaded.warnings
+        if w.code.startswith(("library.", "lint."))
+    ]
+    return out
+
+
 def _languages(entry: Entry, add: Add) -> None:
     texts = {"title": entry.title, "text": entry.text, "verification.evidence": entry.verification.evidence}
     if entry.notes:
@@ -198,8 +220,8 @@ def compose(
     final = _weights(criteria, weights)
     lines = [
         f"# {title}",
-        f"# Composed with tenderscore criteria new from the criteria library {library.manifest.id} "
-        f"{library.manifest.version} (SHA-256 {library.sha256[:16]}…).",
+        "# Composed with tenderscore criteria new from the criteria library "
+        f"{named(library.manifest.id, library.manifest.version, library.sha256)}.",
         "# Weights: as given, or the middle of each entry's recommended range, scaled to sum to 100. Review them,",
         "# and the thresholds in each entry (tenderscore criteria show <id>), before publishing the tender.",
         "",
