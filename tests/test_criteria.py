@@ -241,16 +241,29 @@ def test_the_linter_warns_of_weights_outside_the_range_unpinned_entries_stages_a
         tmp_path,
         [
             {"entry": "core.price-proportional", "weight": 75},  # recommended 30-70, and no version
-            {"entry": "gpp.warranty-extended", "version": 1, "weight": 25},  # recommended 3-10
+            {"entry": "gpp.warranty-extended", "version": 1, "weight": 15},  # recommended 3-10
             {
                 "entry": "gpp.warranty-minimum",
                 "version": 1,
                 "every_item": {"field": "items.warranty_years", "at_least": 2},
             },
             {"entry": "gpp.spare-parts-minimum", "version": 1, "requirement": "Spare parts for 5 years at least"},
+            {"entry": "gpp.recycled-plastic", "version": 1, "weight": 5, "params": {"best": 30}},
+            {
+                "entry": "gpp.energy-consumption",
+                "version": 1,
+                "weight": 5,
+                "aggregate": "max",
+                "description": "Points for the highest typical energy consumption among the items, lowest best.",
+            },
         ],
     )
-    warnings = {(w.code, w.rule) for w in load_rules(path).warnings}
+    loaded = load_rules(path)
+    warnings = {(w.code, w.rule) for w in loaded.warnings}
+    assert ("library.wording", "criteria.recycled_plastic") in warnings  # scores otherwise, described as before
+    assert not any(rule == "criteria.energy" for _c, rule in warnings)  # described anew: no warning
+    energy = next(c for c in loaded.rules.criteria if c.id == "energy")
+    assert energy.described("en").startswith("Points for the highest") and energy.described("nl") is None
     assert ("library.unpinned", "uses.core.price-proportional") in warnings
     assert ("library.weight", "criteria.price") in warnings and ("library.weight", "criteria.warranty") in warnings
     assert ("library.wording", "knockouts.min_warranty") in warnings  # the check changed, the words not

@@ -35,8 +35,8 @@ LINT_CODES = {  # code -> what it warns about (docs/codes.md)
     "library.weight": "A criterion from a criteria library weighs outside the range the entry recommends.",
     "library.unpinned": "A criteria library entry is used without its version: a new version in the library "
     "changes the rule set.",
-    "library.wording": "A knock-out from a criteria library checks something else than the entry, but keeps the "
-    "entry's wording: bidders would be told a requirement that is not the one checked.",
+    "library.wording": "A knock-out or criterion from a criteria library checks or scores otherwise than the "
+    "entry, but keeps the entry's wording: bidders would be told a requirement or a scoring that is not applied.",
 }
 
 
@@ -209,6 +209,17 @@ def library_warnings(rules: RuleSet, uses: list[Expanded]) -> list[RuleWarning]:
                         rule=f"knockouts.{used.rule}",
                         message=f"knock-out '{used.rule}' checks otherwise than {named} but keeps its wording "
                         f'("{entry.text.en}"): state the requirement it checks (requirement, requirements).',
+                    )
+                )
+            scoring = {"field", "aggregate", "function", "params"} & set(changed)
+            if used.role == "criterion" and scoring and entry.criterion is not None and "description" not in changed:
+                out.append(
+                    RuleWarning(
+                        code="library.wording",
+                        rule=f"criteria.{used.rule}",
+                        message=f"criterion '{used.rule}' scores otherwise than {named} ({', '.join(sorted(scoring))}) "
+                        "but keeps its description, which the tender documents and the award notice (BT-540) state: "
+                        "describe how it scores (description, descriptions).",
                     )
                 )
     return out

@@ -182,6 +182,8 @@ def _rule(entry: Any, role: str, overrides: dict) -> dict | None:
                 "requirement": entry.text.en,
                 **({"requirements": wording} if wording else {}),
             }
+    if "description" in overrides and "descriptions" not in overrides:  # the entry's would describe the entry's
+        base.pop("descriptions", None)  # scoring: a notice in another language gives the name instead
     return copy.deepcopy(merge(base, overrides))  # never the library's own objects: a caller may change them
 
 
